@@ -1,0 +1,492 @@
+//! The scenario file exactly as a user writes it (TOML, parsed by serde).
+//!
+//! Every struct denies unknown fields and fills documented defaults, so the
+//! parsed value, serialised back, is the *fully resolved* scenario that the
+//! run manifest records. Checking values (ranges, shapes, PSD correlation) is
+//! not done here but in [`super::validate`], which turns a [`ScenarioFile`]
+//! into a [`super::Scenario`].
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The whole scenario file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// Format version; this program reads version 1.
+    pub schema_version: u32,
+    /// Short name, used for the default output folder `output/<name>/`.
+    pub name: String,
+    /// Free text shown by `validate` and in reports.
+    #[serde(default)]
+    pub description: String,
+    /// Horizon, paths, seed and risk levels.
+    #[serde(default)]
+    pub run: RunSection,
+    /// Settings shared by all segments (score bands).
+    #[serde(default)]
+    pub population: PopulationSection,
+    /// Borrower segments; at least one.
+    pub segments: Vec<SegmentSection>,
+    /// Systematic factor model.
+    #[serde(default, rename = "macro")]
+    pub macro_model: MacroSection,
+    /// Monthly loan dynamics: delinquency buckets, roll and cure rates.
+    #[serde(default)]
+    pub dynamics: DynamicsSection,
+    /// Optional operational outage (failed automatic debits).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outage: Option<OutageSection>,
+}
+
+/// `[run]`: simulation settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RunSection {
+    /// Months simulated (1 = one period).
+    pub horizon_months: u32,
+    /// Monte Carlo paths (overridden by `--paths`).
+    pub paths: u64,
+    /// Master seed (overridden by `--seed`).
+    pub seed: u64,
+    /// Levels for VaR and ES, each in (0, 1).
+    pub risk_levels: Vec<f64>,
+    /// Draw a fresh borrower population on every path instead of once per run.
+    pub redraw_population: bool,
+}
+
+impl Default for RunSection {
+    fn default() -> Self {
+        Self {
+            horizon_months: 24,
+            paths: 10_000,
+            seed: 1,
+            risk_levels: vec![0.95, 0.99, 0.999],
+            redraw_population: false,
+        }
+    }
+}
+
+/// `[population]`: settings shared by every segment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PopulationSection {
+    /// Score band edges on the 350-950 scale, increasing, first 350, last 950.
+    /// Pricing and PD tables give one value per band; reports group by band.
+    pub score_bands: Vec<f64>,
+}
+
+impl Default for PopulationSection {
+    fn default() -> Self {
+        Self {
+            score_bands: vec![350.0, 550.0, 600.0, 650.0, 700.0, 750.0, 950.0],
+        }
+    }
+}
+
+/// `[[segments]]`: one homogeneous group of borrowers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SegmentSection {
+    /// Unique segment name.
+    pub name: String,
+    /// Number of loans booked in this segment.
+    pub loans: u64,
+    /// Credit score distribution (normal, truncated to 350-950).
+    pub score: ScoreSpec,
+    /// Monthly income distribution (log-normal).
+    pub income: IncomeSpec,
+    /// Product mix: revolving lines and installment loans.
+    #[serde(default)]
+    pub products: ProductMix,
+    /// Interest rate by score band.
+    #[serde(default)]
+    pub pricing: PricingSpec,
+    /// Credit limit as a function of score and income.
+    #[serde(default)]
+    pub limit: LimitSpec,
+    /// Score to PD mapping.
+    pub pd: PdSpec,
+    /// Asset correlation with the segment's systematic factor, in [0, 1).
+    pub rho: f64,
+    /// Weights of the macro factors in the segment's systematic factor
+    /// (one per factor). Default: all weight on the first factor.
+    #[serde(default)]
+    pub factor_weights: Vec<f64>,
+    /// Loss given default.
+    pub lgd: LgdSpec,
+    /// Share of loans that are fraudulent (first-payment default), in [0, 1].
+    #[serde(default)]
+    pub fraud_share: f64,
+    /// LGD of fraudulent loans (near-total loss).
+    #[serde(default = "default_fraud_lgd")]
+    pub fraud_lgd: f64,
+    /// Monthly probability that a current loan is repaid in full early
+    /// (for a revolving line: the line is closed).
+    #[serde(default)]
+    pub prepayment_monthly: f64,
+}
+
+fn default_fraud_lgd() -> f64 {
+    0.95
+}
+
+/// Truncated normal score distribution.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScoreSpec {
+    /// Mean score (points).
+    pub mean: f64,
+    /// Standard deviation (points), > 0.
+    pub std: f64,
+}
+
+/// Log-normal monthly income.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncomeSpec {
+    /// Median monthly income (currency units).
+    pub median_monthly: f64,
+    /// Standard deviation of log income.
+    pub sigma: f64,
+}
+
+/// A Beta distribution given by its mean and standard deviation.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BetaSpec {
+    /// Mean, in (0, 1) (or exactly 0 or 1 with `std = 0`).
+    pub mean: f64,
+    /// Standard deviation; 0 means the value is fixed at `mean`.
+    pub std: f64,
+}
+
+/// Amortisation of an installment loan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Amortisation {
+    /// Annuity: equal total payment every month (等额本息).
+    EqualInstallment,
+    /// Equal principal every month plus interest on the balance (等额本金).
+    EqualPrincipal,
+    /// Interest only, principal repaid at maturity (先息后本).
+    Bullet,
+}
+
+/// `[segments.products]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProductMix {
+    /// Share of loans that are revolving lines; the rest are installment loans.
+    pub revolving_share: f64,
+    /// Installment terms in months (each >= 1).
+    pub installment_terms: Vec<u32>,
+    /// Relative weights of `installment_terms` (default: equal).
+    pub installment_term_weights: Vec<f64>,
+    /// Amortisation of installment loans.
+    pub amortisation: Amortisation,
+    /// Installment loan amount as a share of the borrower's limit.
+    pub installment_draw: BetaSpec,
+    /// Initial drawn share of a revolving line's limit.
+    pub utilisation: BetaSpec,
+    /// Share of the drawn revolving balance repaid each month by a current borrower.
+    pub revolving_repay_rate: f64,
+    /// Share of the undrawn revolving limit drawn each month by a current borrower.
+    pub revolving_draw_rate: f64,
+    /// Share of the undrawn revolving limit drawn when the borrower first
+    /// misses a payment (drawdown before default).
+    pub revolving_ccf: f64,
+}
+
+impl Default for ProductMix {
+    fn default() -> Self {
+        Self {
+            revolving_share: 0.0,
+            installment_terms: vec![3, 6, 12],
+            installment_term_weights: Vec::new(),
+            amortisation: Amortisation::EqualInstallment,
+            installment_draw: BetaSpec { mean: 0.5, std: 0.2 },
+            utilisation: BetaSpec { mean: 0.4, std: 0.2 },
+            revolving_repay_rate: 0.3,
+            revolving_draw_rate: 0.1,
+            revolving_ccf: 0.5,
+        }
+    }
+}
+
+/// `[segments.pricing]`: one rate per score band; give daily or annual rates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PricingSpec {
+    /// Daily rate per band (0.0003 = 0.03% a day); annual = daily x 365.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub daily_rate_by_band: Option<Vec<f64>>,
+    /// Annual rate per band (0.12 = 12% a year); monthly = annual / 12.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub annual_rate_by_band: Option<Vec<f64>>,
+}
+
+impl Default for PricingSpec {
+    fn default() -> Self {
+        Self {
+            daily_rate_by_band: Some(vec![0.0005, 0.00045, 0.0004, 0.00035, 0.0003, 0.0002]),
+            annual_rate_by_band: None,
+        }
+    }
+}
+
+/// `[segments.limit]`:
+/// `limit = clamp(income * income_multiple * (score / score_pivot)^score_elasticity, min, cap)`,
+/// rounded down to a multiple of `rounding`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitSpec {
+    /// Limit in months of income at the pivot score.
+    pub income_multiple: f64,
+    /// Score at which the multiple applies unchanged.
+    pub score_pivot: f64,
+    /// Elasticity of the limit to the score.
+    pub score_elasticity: f64,
+    /// Smallest limit granted.
+    pub min: f64,
+    /// Product maximum.
+    pub cap: f64,
+    /// Limits are multiples of this amount.
+    pub rounding: f64,
+}
+
+impl Default for LimitSpec {
+    fn default() -> Self {
+        Self {
+            income_multiple: 2.0,
+            score_pivot: 650.0,
+            score_elasticity: 3.0,
+            min: 500.0,
+            cap: 300_000.0,
+            rounding: 100.0,
+        }
+    }
+}
+
+/// `pd = { model = ..., ... }`: annual (or per `pd_period_months`) PD by score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "model", rename_all = "snake_case", deny_unknown_fields)]
+pub enum PdSpec {
+    /// Logistic scorecard: `PD = 1 / (1 + exp(-(intercept + slope_per_100 * (score - pivot) / 100)))`.
+    /// Scores are resolved to 5 points.
+    Logistic {
+        /// Log-odds of default at the pivot score.
+        intercept: f64,
+        /// Change in log-odds per 100 score points (negative: better score, lower PD).
+        slope_per_100: f64,
+        /// Pivot score.
+        #[serde(default = "default_pd_pivot")]
+        pivot: f64,
+    },
+    /// One PD per score band.
+    Table {
+        /// PD per band, in [0, 1).
+        by_band: Vec<f64>,
+    },
+    /// The same PD for every borrower.
+    Constant {
+        /// The PD, in [0, 1).
+        value: f64,
+    },
+}
+
+fn default_pd_pivot() -> f64 {
+    600.0
+}
+
+/// `lgd = { mean, std, macro_sensitivity }`: Beta LGD whose mean moves with the factor:
+/// `mean_t = Phi(Phi^-1(mean) - macro_sensitivity * Z_t)`, concentration fixed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LgdSpec {
+    /// Mean LGD in [0, 1].
+    pub mean: f64,
+    /// Standard deviation; 0 = fixed LGD.
+    #[serde(default)]
+    pub std: f64,
+    /// Sensitivity of the LGD mean to the systematic factor (>= 0).
+    #[serde(default)]
+    pub macro_sensitivity: f64,
+}
+
+/// `[macro]`: the systematic factors.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MacroSection {
+    /// Factor names (e.g. national, regional).
+    pub factors: Vec<String>,
+    /// Correlation matrix of the factors' noise (default: identity). Must be PSD.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub correlation: Vec<Vec<f64>>,
+    /// AR(1) noise.
+    pub noise: NoiseSpec,
+    /// Deterministic mean path per factor name, month by month from month 1;
+    /// the last value is carried forward.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub deterministic: BTreeMap<String, Vec<f64>>,
+    /// Optional Markov regime chain.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub regimes: Option<RegimeSpec>,
+    /// Shock events.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub shocks: Vec<ShockSpec>,
+}
+
+impl Default for MacroSection {
+    fn default() -> Self {
+        Self {
+            factors: vec!["national".to_string()],
+            correlation: Vec::new(),
+            noise: NoiseSpec::default(),
+            deterministic: BTreeMap::new(),
+            regimes: None,
+            shocks: Vec::new(),
+        }
+    }
+}
+
+/// `[macro.noise]`: `X_t = phi X_{t-1} + sqrt(1 - phi^2) eps_t`, factor = mean + sigma X_t.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NoiseSpec {
+    /// Month-to-month persistence, in (-1, 1).
+    pub phi: f64,
+    /// Stationary standard deviation (1 = standard normal factor; 0 = no noise).
+    pub sigma: f64,
+}
+
+impl Default for NoiseSpec {
+    fn default() -> Self {
+        Self { phi: 0.0, sigma: 1.0 }
+    }
+}
+
+/// `[macro.regimes]`: a Markov chain over states with per-state factor means.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegimeSpec {
+    /// The states.
+    pub states: Vec<RegimeState>,
+    /// Monthly transition matrix; row i gives P(next = j | now = i).
+    pub transition: Vec<Vec<f64>>,
+    /// Name of the state in month 1 (default: the first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initial: Option<String>,
+}
+
+/// One regime.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegimeState {
+    /// State name (e.g. expansion, recession).
+    pub name: String,
+    /// Mean added to every factor while in this state.
+    pub mean: f64,
+}
+
+/// Shape of a shock's recovery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecoveryShape {
+    /// Depth falls linearly to zero over `recovery_months`.
+    Linear,
+    /// Depth decays as `exp(-3 j / recovery_months)`.
+    Exponential,
+    /// Depth vanishes at once after the shock.
+    Step,
+}
+
+/// `[[macro.shocks]]`: a downward shift of the factor(s).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShockSpec {
+    /// Label for reports.
+    #[serde(default)]
+    pub name: String,
+    /// Fixed first month of the shock (1-based).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_month: Option<u32>,
+    /// Or: first month drawn uniformly from `[lo, hi]` on each path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_month_range: Option<[u32; 2]>,
+    /// Depth in standard deviations of the factor (subtracted).
+    pub depth: f64,
+    /// Months at full depth.
+    pub duration_months: u32,
+    /// Months to recover after full depth.
+    #[serde(default)]
+    pub recovery_months: u32,
+    /// Recovery shape.
+    #[serde(default = "default_recovery_shape")]
+    pub recovery_shape: RecoveryShape,
+    /// Probability that the shock happens on a path.
+    #[serde(default = "one")]
+    pub probability: f64,
+    /// Factors hit (default: all).
+    #[serde(default)]
+    pub factors: Vec<String>,
+}
+
+fn default_recovery_shape() -> RecoveryShape {
+    RecoveryShape::Linear
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// `[dynamics]`: monthly loan stepping.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DynamicsSection {
+    /// Period (months) over which the scorecard PD is quoted: 12 = annual PD.
+    pub pd_period_months: u32,
+    /// Model delinquency buckets (30, 60, 90+ days past due) before charge-off.
+    /// When false, a missed payment is an immediate default.
+    pub delinquency: bool,
+    /// Monthly roll rates 30->60, 60->90+, 90+->charge-off at factor 0.
+    pub roll_rates: [f64; 3],
+    /// Monthly cure rates back to current from 30, 60, 90+ at factor 0.
+    pub cure_rates: [f64; 3],
+    /// Sensitivity of roll rates to the factor (a Vasicek rho, in [0, 1)).
+    pub roll_sensitivity: f64,
+    /// Sensitivity of cure rates to the factor (a Vasicek rho, in [0, 1)).
+    pub cure_sensitivity: f64,
+    /// Months from charge-off to the recovery cash flow.
+    pub recovery_lag_months: u32,
+}
+
+impl Default for DynamicsSection {
+    fn default() -> Self {
+        Self {
+            pd_period_months: 12,
+            delinquency: true,
+            roll_rates: [0.5, 0.7, 0.9],
+            cure_rates: [0.35, 0.15, 0.05],
+            roll_sensitivity: 0.1,
+            cure_sensitivity: 0.1,
+            recovery_lag_months: 6,
+        }
+    }
+}
+
+/// `[outage]`: failed automatic debits in one month.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutageSection {
+    /// Month of the outage (1-based).
+    pub month: u32,
+    /// Probability that the outage happens on a path.
+    #[serde(default = "one")]
+    pub probability: f64,
+    /// Share of current loans whose debit fails (they become 30 days past due).
+    pub share: f64,
+    /// Probability that such a technical delinquency cures the next month.
+    pub cure_rate: f64,
+}

@@ -1,0 +1,77 @@
+//! Scenario: the first stage of the pipeline.
+//!
+//! A TOML file is parsed into the raw [`ScenarioFile`] (serde, unknown fields
+//! rejected, defaults filled) and then checked once into a [`Scenario`], whose
+//! fields can no longer hold a bad value. Nothing downstream re-checks.
+
+mod file;
+mod resolved;
+mod validate;
+
+pub use file::*;
+pub use resolved::*;
+
+use thiserror::Error;
+
+/// The version of the scenario format this program reads.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The lowest and highest credit score.
+pub const SCORE_MIN: f64 = 350.0;
+/// The highest credit score.
+pub const SCORE_MAX: f64 = 950.0;
+
+/// Why a scenario was refused. The CLI prefixes the file name.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum ScenarioError {
+    /// The text is not valid TOML or does not match the format (unknown field,
+    /// wrong type, missing field). The message carries line and column.
+    #[error("{0}")]
+    Parse(String),
+    /// A value is out of its allowed range or inconsistent with another.
+    #[error("{field}: {problem}")]
+    Invalid {
+        /// Dotted path of the offending field, e.g. `segments[1].lgd.mean`.
+        field: String,
+        /// What is wrong, with the value found.
+        problem: String,
+    },
+}
+
+impl ScenarioError {
+    pub(crate) fn invalid(field: impl Into<String>, problem: impl Into<String>) -> Self {
+        Self::Invalid {
+            field: field.into(),
+            problem: problem.into(),
+        }
+    }
+}
+
+/// Parses TOML text into the raw file structure (no range checks).
+pub fn parse_scenario_file(text: &str) -> Result<ScenarioFile, ScenarioError> {
+    toml::from_str(text).map_err(|e| ScenarioError::Parse(e.to_string().trim_end().to_string()))
+}
+
+/// Parses and validates TOML text into a [`Scenario`].
+///
+/// ```
+/// let text = r#"
+/// schema_version = 1
+/// name = "tiny"
+/// [run]
+/// horizon_months = 1
+/// [[segments]]
+/// name = "all"
+/// loans = 100
+/// score = { mean = 650, std = 50 }
+/// income = { median_monthly = 5000, sigma = 0.5 }
+/// pd = { model = "constant", value = 0.02 }
+/// rho = 0.1
+/// lgd = { mean = 0.6 }
+/// "#;
+/// let scenario = creditstress::scenario::parse_scenario(text).unwrap();
+/// assert_eq!(scenario.horizon_months, 1);
+/// ```
+pub fn parse_scenario(text: &str) -> Result<Scenario, ScenarioError> {
+    Scenario::from_file(parse_scenario_file(text)?)
+}

@@ -1,0 +1,309 @@
+//! Checked scenario types: what the engine consumes.
+
+use rand::Rng;
+use rand_distr::{Beta, Distribution};
+
+use super::file::{Amortisation, LimitSpec, PdSpec, RecoveryShape, ScenarioFile};
+
+/// A probability known to lie in [0, 1].
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+pub struct Probability(f64);
+
+impl Probability {
+    /// Returns `None` unless `0 <= p <= 1`.
+    pub fn new(p: f64) -> Option<Self> {
+        (0.0..=1.0).contains(&p).then_some(Self(p))
+    }
+    /// The value in [0, 1].
+    pub fn get(self) -> f64 {
+        self.0
+    }
+}
+
+/// A validated scenario, ready for the engine.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// The fully resolved file (defaults filled, overrides applied); recorded in the manifest.
+    pub file: ScenarioFile,
+    /// Scenario name.
+    pub name: String,
+    /// Months simulated.
+    pub horizon_months: usize,
+    /// Monte Carlo paths.
+    pub paths: u64,
+    /// Master seed.
+    pub seed: u64,
+    /// VaR / ES levels, increasing, each in (0, 1).
+    pub risk_levels: Vec<f64>,
+    /// Draw a new population on every path.
+    pub redraw_population: bool,
+    /// Score band edges.
+    pub bands: ScoreBands,
+    /// Segments in file order.
+    pub segments: Vec<Segment>,
+    /// Systematic factor model.
+    pub macro_model: MacroModel,
+    /// Loan dynamics.
+    pub dynamics: Dynamics,
+    /// Operational outage, if any.
+    pub outage: Option<Outage>,
+}
+
+impl Scenario {
+    /// Total loans over all segments.
+    pub fn total_loans(&self) -> u64 {
+        self.segments.iter().map(|s| s.loans).sum()
+    }
+
+    /// Replaces the number of paths and/or the seed (CLI overrides), keeping
+    /// the resolved file in step so the manifest reproduces the run.
+    pub fn with_overrides(mut self, paths: Option<u64>, seed: Option<u64>) -> Self {
+        if let Some(p) = paths {
+            self.paths = p;
+            self.file.run.paths = p;
+        }
+        if let Some(s) = seed {
+            self.seed = s;
+            self.file.run.seed = s;
+        }
+        self
+    }
+}
+
+/// Increasing score band edges from 350 to 950.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoreBands {
+    pub(crate) edges: Vec<f64>,
+}
+
+impl ScoreBands {
+    /// Number of bands.
+    pub fn len(&self) -> usize {
+        self.edges.len() - 1
+    }
+    /// Always false: a validated set has at least one band.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+    /// Band index of a score: band i covers `[edge_i, edge_{i+1})`, the last one includes 950.
+    pub fn band_of(&self, score: f64) -> usize {
+        let upper = &self.edges[1..self.edges.len() - 1];
+        upper.partition_point(|&e| e <= score)
+    }
+    /// Human label of band i, e.g. `600-650`.
+    pub fn label(&self, band: usize) -> String {
+        format!("{}-{}", self.edges[band], self.edges[band + 1])
+    }
+}
+
+/// A Beta distribution on [0, 1], or a fixed value when its std is 0.
+#[derive(Debug, Clone, Copy)]
+pub enum UnitDistribution {
+    /// Always this value.
+    Fixed(f64),
+    /// Beta(alpha, beta).
+    Beta(Beta<f64>),
+}
+
+impl UnitDistribution {
+    /// Draws one value in [0, 1].
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match self {
+            Self::Fixed(v) => *v,
+            Self::Beta(b) => b.sample(rng),
+        }
+    }
+}
+
+/// A segment, checked.
+#[derive(Debug, Clone)]
+pub struct Segment {
+    /// Name.
+    pub name: String,
+    /// Loans booked.
+    pub loans: u64,
+    /// Mean score.
+    pub score_mean: f64,
+    /// Score standard deviation (> 0).
+    pub score_std: f64,
+    /// Median monthly income.
+    pub income_median: f64,
+    /// Log-income standard deviation.
+    pub income_sigma: f64,
+    /// Share of revolving lines.
+    pub revolving_share: Probability,
+    /// Installment terms (months) with cumulative weights summing to 1.
+    pub terms: Vec<(u32, f64)>,
+    /// Amortisation of installment loans.
+    pub amortisation: Amortisation,
+    /// Installment amount as a share of the limit.
+    pub installment_draw: UnitDistribution,
+    /// Initial revolving utilisation.
+    pub utilisation: UnitDistribution,
+    /// Monthly repayment share of the drawn revolving balance.
+    pub revolving_repay_rate: Probability,
+    /// Monthly draw share of the undrawn revolving limit.
+    pub revolving_draw_rate: Probability,
+    /// Drawdown of the undrawn limit when a revolving borrower first misses a payment.
+    pub revolving_ccf: Probability,
+    /// Monthly interest rate per score band.
+    pub monthly_rate_by_band: Vec<f64>,
+    /// Limit policy (checked).
+    pub limit: LimitSpec,
+    /// Score to PD (checked), per `pd_period_months`.
+    pub pd: PdSpec,
+    /// Asset correlation in [0, 1).
+    pub rho: f64,
+    /// Factor weights, scaled so that the weighted noise has unit variance.
+    pub factor_weights: Vec<f64>,
+    /// LGD at factor 0.
+    pub lgd: Lgd,
+    /// Share of fraudulent loans.
+    pub fraud_share: Probability,
+    /// LGD of fraudulent loans.
+    pub fraud_lgd: f64,
+    /// Monthly prepayment probability.
+    pub prepayment_monthly: Probability,
+}
+
+/// Beta LGD with a macro-sensitive mean.
+#[derive(Debug, Clone, Copy)]
+pub struct Lgd {
+    /// Mean at factor 0.
+    pub mean: f64,
+    /// Beta concentration `alpha + beta`; `None` for a fixed LGD.
+    pub concentration: Option<f64>,
+    /// `mean_t = Phi(Phi^-1(mean) - sensitivity * Z_t)`.
+    pub macro_sensitivity: f64,
+}
+
+/// The checked factor model.
+#[derive(Debug, Clone)]
+pub struct MacroModel {
+    /// Factor names.
+    pub factor_names: Vec<String>,
+    /// Lower Cholesky factor of the correlation matrix.
+    pub cholesky: Vec<Vec<f64>>,
+    /// Correlation matrix.
+    pub correlation: Vec<Vec<f64>>,
+    /// AR(1) persistence.
+    pub phi: f64,
+    /// Noise scale.
+    pub sigma: f64,
+    /// Deterministic mean per factor per month (length = horizon).
+    pub deterministic: Vec<Vec<f64>>,
+    /// Regime chain.
+    pub regimes: Option<Regimes>,
+    /// Shocks.
+    pub shocks: Vec<Shock>,
+}
+
+/// A checked Markov regime chain.
+#[derive(Debug, Clone)]
+pub struct Regimes {
+    /// State names.
+    pub names: Vec<String>,
+    /// Factor mean per state.
+    pub means: Vec<f64>,
+    /// Transition rows (each sums to 1).
+    pub transition: Vec<Vec<f64>>,
+    /// State in month 1.
+    pub initial: usize,
+}
+
+/// When a shock starts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ShockStart {
+    /// This month (0-based).
+    Fixed(usize),
+    /// Uniform over these months (0-based, inclusive).
+    Uniform(usize, usize),
+}
+
+/// A checked shock.
+#[derive(Debug, Clone)]
+pub struct Shock {
+    /// Label.
+    pub name: String,
+    /// Start.
+    pub start: ShockStart,
+    /// Depth (>= 0), subtracted from the factor.
+    pub depth: f64,
+    /// Months at full depth.
+    pub duration_months: usize,
+    /// Months of recovery.
+    pub recovery_months: usize,
+    /// Recovery shape.
+    pub recovery_shape: RecoveryShape,
+    /// Probability of happening.
+    pub probability: Probability,
+    /// Which factors are hit.
+    pub hits_factor: Vec<bool>,
+}
+
+impl Shock {
+    /// Depth of the shock `months_since_start` months after it began (0 = first month).
+    pub fn depth_at(&self, months_since_start: usize) -> f64 {
+        if months_since_start < self.duration_months {
+            return self.depth;
+        }
+        let j = months_since_start - self.duration_months + 1;
+        if j > self.recovery_months {
+            return 0.0;
+        }
+        let r = self.recovery_months as f64;
+        match self.recovery_shape {
+            RecoveryShape::Step => 0.0,
+            RecoveryShape::Linear => self.depth * (1.0 - j as f64 / (r + 1.0)),
+            RecoveryShape::Exponential => self.depth * (-3.0 * j as f64 / r).exp(),
+        }
+    }
+}
+
+/// Checked loan dynamics.
+#[derive(Debug, Clone)]
+pub struct Dynamics {
+    /// Months over which the scorecard PD is quoted.
+    pub pd_period_months: u32,
+    /// Delinquency buckets on.
+    pub delinquency: bool,
+    /// Roll rates from 30, 60, 90+ at factor 0.
+    pub roll_rates: [Probability; 3],
+    /// Cure rates from 30, 60, 90+ at factor 0.
+    pub cure_rates: [Probability; 3],
+    /// Roll sensitivity (a Vasicek rho).
+    pub roll_sensitivity: f64,
+    /// Cure sensitivity.
+    pub cure_sensitivity: f64,
+    /// Recovery lag (months).
+    pub recovery_lag_months: usize,
+}
+
+impl Dynamics {
+    /// Probability that a loan entering 30 days past due is eventually charged
+    /// off, at factor 0: `prod_k roll_k / (roll_k + cure_k)` (staying in a
+    /// bucket only delays the outcome). 1 without delinquency buckets.
+    pub fn charge_off_given_entry(&self) -> f64 {
+        if !self.delinquency {
+            return 1.0;
+        }
+        self.roll_rates
+            .iter()
+            .zip(&self.cure_rates)
+            .map(|(r, c)| r.get() / (r.get() + c.get()))
+            .product()
+    }
+}
+
+/// A checked outage.
+#[derive(Debug, Clone, Copy)]
+pub struct Outage {
+    /// Month (0-based).
+    pub month: usize,
+    /// Probability of happening.
+    pub probability: Probability,
+    /// Share of current loans hit.
+    pub share: Probability,
+    /// Cure rate of technical delinquencies.
+    pub cure_rate: Probability,
+}
