@@ -7,4 +7,13 @@
 //! before `report` is pure and deterministic: the same scenario and seed give
 //! bitwise the same result on any number of threads.
 
+// Index loops over small matrices (Cholesky, months x factors) read closer to the formulas.
+#![allow(clippy::needless_range_loop)]
+
 pub mod scenario;
+pub mod population;
+pub mod macro_paths;
+pub mod loan;
+pub mod engine;
+pub mod stats;
+pub mod report;

@@ -1,0 +1,163 @@
+//! Terminal formatting: aligned tables and human-readable money.
+
+use std::fmt::Write;
+
+use creditstress::scenario::Scenario;
+use creditstress::stats::RunSummary;
+
+/// `1234567.891` -> `1,234,567.89`.
+pub fn money(x: f64) -> String {
+    let neg = x < 0.0;
+    let cents = (x.abs() * 100.0).round() as u128;
+    let units = (cents / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in units.chars().enumerate() {
+        if i > 0 && (units.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{}{grouped}.{:02}", if neg { "-" } else { "" }, cents % 100)
+}
+
+/// A fraction as a percentage with 3 decimals.
+pub fn percent(x: f64) -> String {
+    format!("{:.3}%", 100.0 * x)
+}
+
+/// Renders rows of cells as an aligned table (first column left, others right).
+pub fn table(rows: &[Vec<String>]) -> String {
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for row in rows {
+        for (c, cell) in row.iter().enumerate() {
+            if c == 0 {
+                let _ = write!(out, "{cell:<w$}", w = widths[c]);
+            } else {
+                let _ = write!(out, "  {cell:>w$}", w = widths[c]);
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The compact summary printed at the end of `run`.
+pub fn summary_table(s: &RunSummary, scenario: &Scenario) -> String {
+    let mut rows = vec![vec![
+        "".to_string(),
+        "loss".into(),
+        "loss rate".into(),
+        "95% CI (VaR)".into(),
+    ]];
+    rows.push(vec![
+        "EL (mean)".into(),
+        money(s.loss.mean),
+        percent(s.loss_rate.mean),
+        format!("+-{}", money(1.96 * s.loss.stderr)),
+    ]);
+    rows.push(vec![
+        "std".into(),
+        money(s.loss.std),
+        percent(s.loss_rate.std),
+        String::new(),
+    ]);
+    for &q in &scenario.risk_levels {
+        let k = creditstress::stats::risk::level_key(q);
+        let ci = s.loss.var_ci[&k];
+        rows.push(vec![
+            format!("VaR {}", percent_level(q)),
+            money(s.loss.var[&k]),
+            percent(s.loss_rate.var[&k]),
+            format!("[{}, {}]", money(ci[0]), money(ci[1])),
+        ]);
+        rows.push(vec![
+            format!("ES {}", percent_level(q)),
+            money(s.loss.es[&k]),
+            percent(s.loss_rate.es[&k]),
+            String::new(),
+        ]);
+    }
+    let mut out = format!(
+        "{}: {} loans, exposure {}, {} months, {} paths, seed {}\n\n",
+        s.scenario,
+        s.loans,
+        money(s.exposure),
+        s.horizon_months,
+        s.paths,
+        s.seed
+    );
+    out.push_str(&table(&rows));
+    out.push('\n');
+    let income = vec![
+        vec!["".to_string(), "mean".into(), "std".into()],
+        vec![
+            "default rate".into(),
+            percent(s.default_rate.mean),
+            percent(s.default_rate.std),
+        ],
+        vec![
+            "interest income".into(),
+            money(s.interest_income.mean),
+            money(s.interest_income.std),
+        ],
+        vec!["net income".into(), money(s.net_income.mean), money(s.net_income.std)],
+    ];
+    out.push_str(&table(&income));
+    out.push('\n');
+    let mut seg_rows = vec![vec![
+        "segment".to_string(),
+        "loans".into(),
+        "exposure".into(),
+        "EL".into(),
+        "EL rate".into(),
+        "default rate".into(),
+    ]];
+    for seg in &scenario.segments {
+        let x = &s.segments[&seg.name];
+        seg_rows.push(vec![
+            seg.name.clone(),
+            x.loans.to_string(),
+            money(x.exposure),
+            money(x.loss.mean),
+            percent(x.loss_rate.mean),
+            percent(x.default_rate.mean),
+        ]);
+    }
+    out.push_str(&table(&seg_rows));
+    let _ = write!(
+        out,
+        "\n{} loan-months in {:.2} s on {} threads ({:.1} M loan-months/s)",
+        s.loan_months,
+        s.elapsed_seconds,
+        s.threads,
+        s.loan_months_per_second / 1e6
+    );
+    out
+}
+
+fn percent_level(q: f64) -> String {
+    format!("{}%", (q * 1000.0).round() / 10.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_groups_thousands() {
+        assert_eq!(money(1234567.891), "1,234,567.89");
+        assert_eq!(money(0.5), "0.50");
+        assert_eq!(money(-1000.0), "-1,000.00");
+        assert_eq!(money(999.999), "1,000.00");
+    }
+}

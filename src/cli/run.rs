@@ -1,0 +1,113 @@
+//! `creditstress run`: simulate a scenario and write its outputs.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, anyhow};
+use clap::Args;
+
+use creditstress::engine::{self, RunControl};
+use creditstress::report::{Manifest, RunFiles, sha256_hex, write_outputs};
+use creditstress::stats::{RunSummary, Timeseries};
+
+use super::{Failure, format, load_scenario};
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario file (TOML).
+    scenario: PathBuf,
+    /// Monte Carlo paths (default: run.paths in the file).
+    #[arg(long)]
+    paths: Option<u64>,
+    /// Master seed (default: run.seed in the file).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Output folder (default: output/<scenario name>).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Print the summary as JSON on stdout instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+pub fn execute(args: RunArgs) -> Result<(), Failure> {
+    let loaded = load_scenario(&args.scenario)?;
+    if args.paths == Some(0) {
+        return Err(Failure::Input(anyhow!("--paths must be at least 1")));
+    }
+    let scenario = loaded.scenario.with_overrides(args.paths, args.seed);
+    let threads = match args.threads {
+        Some(0) => return Err(Failure::Input(anyhow!("--threads must be at least 1"))),
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("output").join(&scenario.name));
+
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .context("cannot start the worker threads")
+        .map_err(Failure::Runtime)?;
+    let started = Instant::now();
+    let (prepared, paths) = pool
+        .install(|| engine::run(&scenario, RunControl::default()))
+        .map_err(|e| Failure::Runtime(e.into()))?;
+    let elapsed = started.elapsed().as_secs_f64();
+
+    let mut summary = RunSummary::new(&scenario, &prepared.profile, &paths);
+    summary.elapsed_seconds = elapsed;
+    summary.threads = threads;
+    summary.loan_months_per_second = if elapsed > 0.0 {
+        summary.loan_months as f64 / elapsed
+    } else {
+        0.0
+    };
+    summary.peak_rss_bytes = peak_rss_bytes();
+    let series = Timeseries::new(&scenario, &prepared.profile, &paths);
+    let manifest = Manifest {
+        program: env!("CARGO_PKG_NAME"),
+        version: env!("CARGO_PKG_VERSION"),
+        scenario_file: loaded.path.display().to_string(),
+        scenario_sha256: sha256_hex(&loaded.bytes),
+        scenario: scenario.file.clone(),
+        seed: scenario.seed,
+        paths: scenario.paths,
+        threads,
+        wall_seconds: elapsed,
+        command: format!(
+            "creditstress run {} --paths {} --seed {}",
+            loaded.path.display(),
+            scenario.paths,
+            scenario.seed
+        ),
+    };
+    let files = RunFiles::render(&scenario, &summary, &series, &paths, &manifest);
+    write_outputs(&out, &files)
+        .with_context(|| format!("cannot write results to {}", out.display()))
+        .map_err(Failure::Runtime)?;
+
+    if args.json {
+        print!("{}", creditstress::report::to_json(&summary));
+    } else if !args.quiet {
+        println!("{}", format::summary_table(&summary, &scenario));
+        println!("Results written to {}", out.display());
+    }
+    Ok(())
+}
+
+/// Peak resident set size of this process (Linux `VmHWM`), if known.
+fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}

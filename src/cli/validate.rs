@@ -1,0 +1,154 @@
+//! `creditstress validate`: check a scenario and describe it.
+
+use std::fmt::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use creditstress::engine::Prepared;
+use creditstress::scenario::{PdSpec, Scenario, ShockStart};
+
+use super::{Failure, format, load_scenario};
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Scenario file (TOML).
+    scenario: PathBuf,
+}
+
+pub fn execute(args: ValidateArgs) -> Result<(), Failure> {
+    let loaded = load_scenario(&args.scenario)?;
+    print!("{}", describe(&loaded.scenario));
+    println!("{}: OK", args.scenario.display());
+    Ok(())
+}
+
+/// A human description of a scenario, including the book it draws.
+pub fn describe(s: &Scenario) -> String {
+    let prepared = Prepared::new(s);
+    let p = &prepared.profile;
+    let mut out = String::new();
+    let _ = writeln!(out, "Scenario {}: {}", s.name, s.file.description.trim());
+    let _ = writeln!(
+        out,
+        "Run: {} months, {} paths, seed {}, risk levels {:?}{}",
+        s.horizon_months,
+        s.paths,
+        s.seed,
+        s.risk_levels,
+        if s.redraw_population {
+            ", population redrawn on every path"
+        } else {
+            ""
+        }
+    );
+    let _ = writeln!(
+        out,
+        "Book: {} loans ({} revolving, {} flagged fraud), exposure {}\n",
+        p.loans,
+        p.revolving_loans,
+        p.fraud_loans,
+        format::money(p.exposure)
+    );
+    let mut rows = vec![vec![
+        "segment".to_string(),
+        "loans".into(),
+        "exposure".into(),
+        "score".into(),
+        "PD model".into(),
+        "rho".into(),
+        "LGD".into(),
+        "revolving".into(),
+        "fraud".into(),
+    ]];
+    for (i, seg) in s.segments.iter().enumerate() {
+        let pd = match &seg.pd {
+            PdSpec::Logistic {
+                intercept,
+                slope_per_100,
+                pivot,
+            } => {
+                format!("logistic({intercept}, {slope_per_100}/100 @ {pivot})")
+            }
+            PdSpec::Table { by_band } => format!("table {by_band:?}"),
+            PdSpec::Constant { value } => format!("constant {value}"),
+        };
+        rows.push(vec![
+            seg.name.clone(),
+            seg.loans.to_string(),
+            format::money(p.segment_exposure[i]),
+            format!("{}+-{}", seg.score_mean, seg.score_std),
+            pd,
+            seg.rho.to_string(),
+            format!("{:.2}", seg.lgd.mean),
+            format::percent(seg.revolving_share.get()),
+            format::percent(seg.fraud_share.get()),
+        ]);
+    }
+    out.push_str(&format::table(&rows));
+    let m = &s.macro_model;
+    let _ = writeln!(
+        out,
+        "\nMacro: factors {:?}, AR(1) phi {} sigma {}",
+        m.factor_names, m.phi, m.sigma
+    );
+    if m.deterministic.iter().any(|f| f.iter().any(|&v| v != 0.0)) {
+        for (name, path) in m.factor_names.iter().zip(&m.deterministic) {
+            let _ = writeln!(
+                out,
+                "  deterministic {name}: {:?}",
+                path.iter().map(|v| (v * 100.0).round() / 100.0).collect::<Vec<_>>()
+            );
+        }
+    }
+    if let Some(r) = &m.regimes {
+        let _ = writeln!(
+            out,
+            "  regimes {:?} with means {:?}, starting in {}",
+            r.names, r.means, r.names[r.initial]
+        );
+    }
+    for shock in &m.shocks {
+        let start = match shock.start {
+            ShockStart::Fixed(t) => format!("month {}", t + 1),
+            ShockStart::Uniform(a, b) => format!("a month in {}..={}", a + 1, b + 1),
+        };
+        let _ = writeln!(
+            out,
+            "  shock {:?}: depth {} from {start} for {} months, {:?} recovery over {} months, probability {}",
+            shock.name,
+            shock.depth,
+            shock.duration_months,
+            shock.recovery_shape,
+            shock.recovery_months,
+            shock.probability.get()
+        );
+    }
+    let d = &s.dynamics;
+    if d.delinquency {
+        let _ = writeln!(
+            out,
+            "Dynamics: buckets 30/60/90+, roll {:?}, cure {:?}, P(charge-off | missed payment) {:.3}, recovery lag {} months",
+            d.roll_rates.map(|p| p.get()),
+            d.cure_rates.map(|p| p.get()),
+            d.charge_off_given_entry(),
+            d.recovery_lag_months
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "Dynamics: a missed payment is an immediate default (no delinquency buckets)"
+        );
+    }
+    if let Some(o) = &s.outage {
+        let _ = writeln!(
+            out,
+            "Outage: month {}, probability {}, {} of current loans miss a debit, {} cure next month",
+            o.month + 1,
+            o.probability.get(),
+            format::percent(o.share.get()),
+            format::percent(o.cure_rate.get())
+        );
+    }
+    out
+}

@@ -1,0 +1,193 @@
+//! Engine: the fifth stage. Runs Monte Carlo paths in parallel with rayon.
+//!
+//! A path's result depends only on (scenario, seed, path index): its factor
+//! path, tables and every loan's draws come from streams keyed by those.
+//! Results are collected in path order, so any thread count gives bitwise
+//! the same output. The engine uses the rayon pool it is called in; the CLI
+//! decides how many threads that pool has.
+
+pub mod streams;
+pub mod tables;
+
+use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rayon::prelude::*;
+use thiserror::Error;
+
+use crate::loan::{PathTally, simulate_loan};
+use crate::macro_paths::draw_factor_path;
+use crate::population::{Book, PdGrades, cents_to_money, draw_book};
+use crate::scenario::Scenario;
+
+use streams::{Purpose, stream_key};
+
+/// Why a run stopped without a result.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum EngineError {
+    /// The cancel flag was raised (e.g. Ctrl-C).
+    #[error("the run was cancelled before all paths finished")]
+    Cancelled,
+}
+
+/// Hooks the caller gives the engine; the engine itself never prints.
+#[derive(Default, Clone, Copy)]
+pub struct RunControl<'a> {
+    /// Called once per finished path (from worker threads).
+    pub progress: Option<&'a (dyn Fn() + Sync)>,
+    /// Checked before each path; when true, the run stops with [`EngineError::Cancelled`].
+    pub cancel: Option<&'a AtomicBool>,
+}
+
+/// One Monte Carlo path's result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathOutcome {
+    /// Path index.
+    pub index: u64,
+    /// Initial exposure of the book on this path (varies only when the population is redrawn).
+    pub exposure: f64,
+    /// What the loans did.
+    pub tally: PathTally,
+    /// Factor values `[k][t]`.
+    pub factors: Vec<Vec<f64>>,
+}
+
+impl PathOutcome {
+    /// Loss as a fraction of initial exposure.
+    pub fn loss_rate(&self) -> f64 {
+        if self.exposure > 0.0 {
+            self.tally.loss / self.exposure
+        } else {
+            0.0
+        }
+    }
+}
+
+/// Loans and exposure of the book, overall and by segment and band.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BookProfile {
+    /// Loans booked.
+    pub loans: u64,
+    /// Initial exposure (currency units).
+    pub exposure: f64,
+    /// Loans per segment.
+    pub segment_loans: Vec<u64>,
+    /// Exposure per segment.
+    pub segment_exposure: Vec<f64>,
+    /// Loans per score band.
+    pub band_loans: Vec<u64>,
+    /// Revolving lines booked.
+    pub revolving_loans: u64,
+    /// Fraudulent loans booked.
+    pub fraud_loans: u64,
+}
+
+impl BookProfile {
+    /// Summarises a book.
+    pub fn of(book: &Book, segments: usize, bands: usize) -> Self {
+        let mut p = BookProfile {
+            loans: book.loans.len() as u64,
+            exposure: cents_to_money(book.exposure()),
+            segment_loans: vec![0; segments],
+            segment_exposure: vec![0.0; segments],
+            band_loans: vec![0; bands],
+            revolving_loans: 0,
+            fraud_loans: 0,
+        };
+        let mut seg_cents = vec![0i64; segments];
+        for l in &book.loans {
+            p.segment_loans[l.segment as usize] += 1;
+            seg_cents[l.segment as usize] += l.balance;
+            p.band_loans[l.band as usize] += 1;
+            p.revolving_loans += (l.kind == crate::population::ProductKind::Revolving) as u64;
+            p.fraud_loans += l.fraud as u64;
+        }
+        p.segment_exposure = seg_cents.into_iter().map(cents_to_money).collect();
+        p
+    }
+}
+
+/// The scenario with everything derived once per run: PD grades and (unless
+/// redrawn per path) the book.
+#[derive(Debug, Clone)]
+pub struct Prepared<'a> {
+    /// The scenario.
+    pub scenario: &'a Scenario,
+    /// PD grade tables.
+    pub grades: PdGrades,
+    /// The book drawn once, or `None` when each path draws its own.
+    pub book: Option<Book>,
+    /// Profile of the run-level book (of path 0's book when redrawn).
+    pub profile: BookProfile,
+}
+
+impl<'a> Prepared<'a> {
+    /// Draws the book and grade tables.
+    pub fn new(scenario: &'a Scenario) -> Self {
+        let grades = PdGrades::new(scenario);
+        let book = draw_book(scenario, &grades, scenario.redraw_population.then_some(0));
+        let profile = BookProfile::of(&book, scenario.segments.len(), scenario.bands.len());
+        let book = (!scenario.redraw_population).then_some(book);
+        Prepared {
+            scenario,
+            grades,
+            book,
+            profile,
+        }
+    }
+
+    /// Simulates path `index`.
+    pub fn simulate_path(&self, index: u64) -> PathOutcome {
+        let s = self.scenario;
+        let factors = draw_factor_path(&s.macro_model, s.horizon_months, s.seed, index);
+        let tables = tables::build_path_tables(s, &self.grades, &factors, index);
+        let redrawn;
+        let book = match &self.book {
+            Some(b) => b,
+            None => {
+                redrawn = draw_book(s, &self.grades, Some(index));
+                &redrawn
+            }
+        };
+        let mut tally = PathTally::new(s.segments.len(), s.bands.len(), s.horizon_months);
+        let key = stream_key(s.seed, index, Purpose::LoanEvents);
+        for loan in &book.loans {
+            simulate_loan(loan, &tables, key, &mut tally);
+        }
+        PathOutcome {
+            index,
+            exposure: cents_to_money(book.exposure()),
+            tally,
+            factors: factors.values,
+        }
+    }
+
+    /// Simulates the paths in `range` in parallel, returned in path order.
+    pub fn simulate_paths(&self, range: Range<u64>, control: RunControl) -> Result<Vec<PathOutcome>, EngineError> {
+        range
+            .into_par_iter()
+            .map(|index| {
+                if control.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                    return Err(EngineError::Cancelled);
+                }
+                let outcome = self.simulate_path(index);
+                if let Some(progress) = control.progress {
+                    progress();
+                }
+                Ok(outcome)
+            })
+            .collect()
+    }
+
+    /// Loan-months a full run steps at most (loans x horizon x paths).
+    pub fn loan_months(&self, paths: u64) -> u64 {
+        self.profile.loans * self.scenario.horizon_months as u64 * paths
+    }
+}
+
+/// Runs every path of the scenario.
+pub fn run<'a>(scenario: &'a Scenario, control: RunControl) -> Result<(Prepared<'a>, Vec<PathOutcome>), EngineError> {
+    let prepared = Prepared::new(scenario);
+    let paths = prepared.simulate_paths(0..scenario.paths, control)?;
+    Ok((prepared, paths))
+}

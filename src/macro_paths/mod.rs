@@ -1,0 +1,119 @@
+//! Macro paths: the third stage. Draws the systematic factor path of one
+//! Monte Carlo path: deterministic table + regime means + shocks + AR(1) noise.
+//!
+//! `F_{k,t} = det_k(t) + mu(regime_t) - sum(shock depths) + sigma X_{k,t}`,
+//! `X_1 = L eps_1`, `X_t = phi X_{t-1} + sqrt(1 - phi^2) L eps_t`,
+//! with `L` the Cholesky factor of the factor correlation matrix. A positive
+//! factor is a good economy.
+
+use rand::RngExt;
+use rand_distr::{Distribution, StandardNormal};
+
+use crate::engine::streams::{Purpose, item_rng, stream_key};
+use crate::scenario::{MacroModel, ShockStart};
+
+/// One path's factor values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FactorPath {
+    /// `values[k][t]`: factor k in month t (0-based).
+    pub values: Vec<Vec<f64>>,
+    /// Regime index per month (empty without a regime chain).
+    pub regimes: Vec<usize>,
+    /// Whether each shock happened on this path.
+    pub shocks_hit: Vec<bool>,
+}
+
+impl FactorPath {
+    /// A segment's systematic factor `Z_t = sum_k w_k F_{k,t}`.
+    pub fn combine(&self, weights: &[f64]) -> Vec<f64> {
+        let horizon = self.values[0].len();
+        (0..horizon)
+            .map(|t| weights.iter().zip(&self.values).map(|(w, f)| w * f[t]).sum())
+            .collect()
+    }
+}
+
+/// Draws the factor path of Monte Carlo path `path`.
+pub fn draw_factor_path(model: &MacroModel, horizon: usize, seed: u64, path: u64) -> FactorPath {
+    let k = model.factor_names.len();
+    let mut values = model.deterministic.clone();
+
+    let regimes = match &model.regimes {
+        None => Vec::new(),
+        Some(r) => {
+            let mut rng = item_rng(stream_key(seed, path, Purpose::Regime), 0);
+            let mut state = r.initial;
+            let mut seq = Vec::with_capacity(horizon);
+            for t in 0..horizon {
+                if t > 0 {
+                    let u: f64 = rng.random();
+                    let row = &r.transition[state];
+                    let mut cumulative = 0.0;
+                    // Falls back to the last reachable state if rounding leaves u above the row sum.
+                    let mut next = row.iter().rposition(|&p| p > 0.0).unwrap_or(state);
+                    for (j, &p) in row.iter().enumerate() {
+                        cumulative += p;
+                        if u < cumulative {
+                            next = j;
+                            break;
+                        }
+                    }
+                    state = next;
+                }
+                seq.push(state);
+                for f in values.iter_mut() {
+                    f[t] += r.means[state];
+                }
+            }
+            seq
+        }
+    };
+
+    let shock_key = stream_key(seed, path, Purpose::Shock);
+    let shocks_hit = model
+        .shocks
+        .iter()
+        .enumerate()
+        .map(|(i, shock)| {
+            let mut rng = item_rng(shock_key, i as u64);
+            let happens = rng.random::<f64>() < shock.probability.get();
+            let start = match shock.start {
+                ShockStart::Fixed(m) => m,
+                ShockStart::Uniform(lo, hi) => rng.random_range(lo..=hi),
+            };
+            if happens {
+                for t in start..horizon {
+                    let d = shock.depth_at(t - start);
+                    for (f, _) in values.iter_mut().zip(&shock.hits_factor).filter(|(_, hit)| **hit) {
+                        f[t] -= d;
+                    }
+                }
+            }
+            happens
+        })
+        .collect();
+
+    if model.sigma > 0.0 {
+        let mut rng = item_rng(stream_key(seed, path, Purpose::MacroNoise), 0);
+        let innovation_scale = (1.0 - model.phi * model.phi).sqrt();
+        let mut x = vec![0.0; k];
+        let mut eps = vec![0.0; k];
+        for t in 0..horizon {
+            eps.iter_mut().for_each(|e| *e = StandardNormal.sample(&mut rng));
+            for i in 0..k {
+                let correlated: f64 = (0..=i).map(|j| model.cholesky[i][j] * eps[j]).sum();
+                x[i] = if t == 0 {
+                    correlated
+                } else {
+                    model.phi * x[i] + innovation_scale * correlated
+                };
+                values[i][t] += model.sigma * x[i];
+            }
+        }
+    }
+    FactorPath {
+        values,
+        regimes,
+        shocks_hit,
+    }
+}

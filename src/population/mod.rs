@@ -1,0 +1,201 @@
+//! Population: the second stage. Draws the synthetic book of loans from the
+//! scenario's segments (scores, incomes, limits, products, pricing, PD grade).
+//!
+//! A loan's attributes come from its segment's own stream, in applicant
+//! order, so the same seed always books the same borrowers.
+
+mod pd;
+
+pub use pd::PdGrades;
+
+use rand::RngExt;
+use rand_distr::{Distribution, StandardNormal};
+
+use crate::engine::streams::{Purpose, item_rng, stream_key};
+use crate::scenario::{Amortisation, SCORE_MAX, SCORE_MIN, Scenario, Segment};
+
+/// Amounts of money are kept in integer cents so that repayments, balances
+/// and accounting identities are exact.
+pub type Cents = i64;
+
+/// Rounds a non-negative amount of currency units to cents (half up).
+#[inline(always)]
+pub fn to_cents(amount: f64) -> Cents {
+    (amount * 100.0 + 0.5) as Cents
+}
+
+/// Rounds a non-negative amount already in cents to whole cents (half up).
+#[inline(always)]
+pub fn round_cents(cents: f64) -> Cents {
+    (cents + 0.5) as Cents
+}
+
+/// Converts cents to currency units.
+#[inline(always)]
+pub fn cents_to_money(c: Cents) -> f64 {
+    c as f64 / 100.0
+}
+
+/// The product of a loan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum ProductKind {
+    /// Revolving credit line.
+    Revolving,
+    /// Annuity installment loan.
+    EqualInstallment,
+    /// Equal-principal installment loan.
+    EqualPrincipal,
+    /// Interest-only loan with bullet repayment.
+    Bullet,
+}
+
+impl From<Amortisation> for ProductKind {
+    fn from(a: Amortisation) -> Self {
+        match a {
+            Amortisation::EqualInstallment => Self::EqualInstallment,
+            Amortisation::EqualPrincipal => Self::EqualPrincipal,
+            Amortisation::Bullet => Self::Bullet,
+        }
+    }
+}
+
+/// One booked loan (compact: the hot loop reads a few of these fields).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Loan {
+    /// Outstanding (installment) or drawn (revolving) balance at the start.
+    pub balance: Cents,
+    /// Credit limit.
+    pub limit: Cents,
+    /// Scheduled installment (annuity payment, or the equal principal part); 0 otherwise.
+    pub installment: Cents,
+    /// Monthly interest rate.
+    pub rate_monthly: f64,
+    /// Stable identity of the applicant (keys the loan's random streams).
+    pub id: u32,
+    /// Row of the PD grade table.
+    pub grade: u32,
+    /// Term in months (0 for revolving lines).
+    pub term_months: u16,
+    /// Segment index.
+    pub segment: u16,
+    /// Product.
+    pub kind: ProductKind,
+    /// Score band index.
+    pub band: u8,
+    /// Fraudulent application (never pays).
+    pub fraud: bool,
+}
+
+/// The booked portfolio.
+#[derive(Debug, Clone)]
+pub struct Book {
+    /// Loans, segment by segment.
+    pub loans: Vec<Loan>,
+    /// Index range of each segment's loans.
+    pub segment_ranges: Vec<std::ops::Range<usize>>,
+}
+
+impl Book {
+    /// Total initial balance in cents.
+    pub fn exposure(&self) -> Cents {
+        self.loans.iter().map(|l| l.balance).sum()
+    }
+}
+
+/// Annuity payment `P r / (1 - (1 + r)^-n)` in cents, rounded half up
+/// (`P / n` when `r = 0`).
+pub fn annuity_payment(principal: Cents, rate_monthly: f64, term_months: u32) -> Cents {
+    let p = principal as f64;
+    let n = term_months as f64;
+    if rate_monthly == 0.0 {
+        return round_cents(p / n);
+    }
+    round_cents(p * rate_monthly / (1.0 - (1.0 + rate_monthly).powf(-n)))
+}
+
+/// Draws the whole book for the run (`path = None`) or for one path when the
+/// population is redrawn per path.
+pub fn draw_book(scenario: &Scenario, grades: &PdGrades, path: Option<u64>) -> Book {
+    let key = stream_key(
+        scenario.seed,
+        path.unwrap_or(crate::engine::streams::RUN_LEVEL),
+        Purpose::Population,
+    );
+    let total = scenario.total_loans() as usize;
+    let mut loans = Vec::with_capacity(total);
+    let mut segment_ranges = Vec::with_capacity(scenario.segments.len());
+    let mut next_id: u32 = 0;
+    for (s, seg) in scenario.segments.iter().enumerate() {
+        let start = loans.len();
+        let mut rng = item_rng(key, s as u64);
+        for _ in 0..seg.loans {
+            loans.push(draw_loan(scenario, seg, s, grades, next_id, &mut rng));
+            next_id = next_id.wrapping_add(1);
+        }
+        segment_ranges.push(start..loans.len());
+    }
+    Book { loans, segment_ranges }
+}
+
+fn draw_loan<R: rand::Rng>(
+    scenario: &Scenario,
+    seg: &Segment,
+    segment: usize,
+    grades: &PdGrades,
+    id: u32,
+    rng: &mut R,
+) -> Loan {
+    let score = loop {
+        let z: f64 = StandardNormal.sample(rng);
+        let s = seg.score_mean + seg.score_std * z;
+        if (SCORE_MIN..=SCORE_MAX).contains(&s) {
+            break s;
+        }
+    };
+    let z: f64 = StandardNormal.sample(rng);
+    let income = seg.income_median * (seg.income_sigma * z).exp();
+    let l = &seg.limit;
+    let raw_limit = income * l.income_multiple * (score / l.score_pivot).powf(l.score_elasticity);
+    let limit_units = ((raw_limit.clamp(l.min, l.cap) / l.rounding).floor() * l.rounding).max(l.rounding.min(l.cap));
+    let limit = to_cents(limit_units);
+    let band = scenario.bands.band_of(score);
+    let rate_monthly = seg.monthly_rate_by_band[band];
+    let fraud = rng.random::<f64>() < seg.fraud_share.get();
+    let revolving = rng.random::<f64>() < seg.revolving_share.get();
+    let (kind, balance, term_months, installment) = if revolving {
+        let drawn = round_cents(limit as f64 * seg.utilisation.sample(rng));
+        (ProductKind::Revolving, drawn.clamp(0, limit), 0u16, 0)
+    } else {
+        let u: f64 = rng.random();
+        let term = seg
+            .terms
+            .iter()
+            .find(|(_, cum)| u < *cum)
+            .unwrap_or(&seg.terms[seg.terms.len() - 1])
+            .0;
+        // At least one cent per month so that every installment repays something.
+        let principal =
+            round_cents(limit as f64 * seg.installment_draw.sample(rng)).clamp(term as Cents, limit.max(term as Cents));
+        let kind = ProductKind::from(seg.amortisation);
+        let installment = match kind {
+            ProductKind::EqualInstallment => annuity_payment(principal, rate_monthly, term),
+            ProductKind::EqualPrincipal => round_cents(principal as f64 / term as f64),
+            _ => 0,
+        };
+        (kind, principal, term as u16, installment)
+    };
+    Loan {
+        balance,
+        limit,
+        installment,
+        rate_monthly,
+        id,
+        grade: grades.grade_of(segment, score, band),
+        term_months,
+        segment: segment as u16,
+        kind,
+        band: band as u8,
+        fraud,
+    }
+}

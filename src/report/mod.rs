@@ -1,0 +1,155 @@
+//! Reports: the last stage. Exporters are pure functions from results to
+//! bytes; [`write_outputs`] is the one place that writes files, each one
+//! atomically (temporary name, then rename) so that a reader never sees half a file.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::engine::PathOutcome;
+use crate::population::cents_to_money;
+use crate::scenario::{Scenario, ScenarioFile};
+use crate::stats::{RunSummary, Timeseries};
+
+/// What `manifest.json` records: enough to reproduce the run exactly.
+#[derive(Debug, Clone, Serialize)]
+pub struct Manifest {
+    /// Program name.
+    pub program: &'static str,
+    /// Program version.
+    pub version: &'static str,
+    /// Path of the scenario file as given.
+    pub scenario_file: String,
+    /// SHA-256 of the scenario file's bytes.
+    pub scenario_sha256: String,
+    /// The scenario with every default filled in and CLI overrides applied.
+    pub scenario: ScenarioFile,
+    /// Master seed.
+    pub seed: u64,
+    /// Paths.
+    pub paths: u64,
+    /// Worker threads (results do not depend on it).
+    pub threads: usize,
+    /// Wall time in seconds.
+    pub wall_seconds: f64,
+    /// The command to rerun.
+    pub command: String,
+}
+
+/// Hex SHA-256 of some bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Pretty JSON with a trailing newline.
+pub fn to_json<T: Serialize>(value: &T) -> String {
+    let mut s = serde_json::to_string_pretty(value).expect("report structs serialise to JSON");
+    s.push('\n');
+    s
+}
+
+/// `paths.csv`: one row per path.
+pub fn paths_csv(scenario: &Scenario, paths: &[PathOutcome]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec![
+        "path".to_string(),
+        "loss".into(),
+        "loss_rate".into(),
+        "defaults".into(),
+        "interest_income".into(),
+        "net_income".into(),
+        "recoveries".into(),
+    ];
+    header.extend(scenario.segments.iter().map(|s| format!("loss_{}", s.name)));
+    w.write_record(&header).expect("writing CSV to memory cannot fail");
+    for p in paths {
+        let interest = cents_to_money(p.tally.interest);
+        let mut row = vec![
+            p.index.to_string(),
+            p.tally.loss.to_string(),
+            p.loss_rate().to_string(),
+            p.tally.defaults.to_string(),
+            interest.to_string(),
+            (interest - p.tally.loss).to_string(),
+            p.tally.recoveries.to_string(),
+        ];
+        row.extend(p.tally.segment_loss.iter().map(f64::to_string));
+        w.write_record(&row).expect("writing CSV to memory cannot fail");
+    }
+    w.into_inner().expect("flushing CSV to memory cannot fail")
+}
+
+/// `timeseries.csv`: per month, mean and 5/50/95th percentiles of each quantity.
+pub fn timeseries_csv(series: &Timeseries) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["month".to_string()];
+    for name in &series.names {
+        for stat in ["mean", "p05", "p50", "p95"] {
+            header.push(format!("{name}_{stat}"));
+        }
+    }
+    w.write_record(&header).expect("writing CSV to memory cannot fail");
+    for (t, row) in series.rows.iter().enumerate() {
+        let mut rec = vec![(t + 1).to_string()];
+        for b in row {
+            rec.extend([b.mean, b.p05, b.p50, b.p95].iter().map(f64::to_string));
+        }
+        w.write_record(&rec).expect("writing CSV to memory cannot fail");
+    }
+    w.into_inner().expect("flushing CSV to memory cannot fail")
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("output");
+    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    let result = fs::write(&tmp, bytes).and_then(|()| fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// The files of a finished run, rendered, before anything touches the disk.
+#[derive(Debug, Clone)]
+pub struct RunFiles {
+    /// `(file name, contents)` pairs.
+    pub files: Vec<(&'static str, Vec<u8>)>,
+}
+
+impl RunFiles {
+    /// Renders summary, paths, timeseries and manifest.
+    pub fn render(
+        scenario: &Scenario,
+        summary: &RunSummary,
+        series: &Timeseries,
+        paths: &[PathOutcome],
+        manifest: &Manifest,
+    ) -> Self {
+        RunFiles {
+            files: vec![
+                ("summary.json", to_json(summary).into_bytes()),
+                ("paths.csv", paths_csv(scenario, paths)),
+                ("timeseries.csv", timeseries_csv(series)),
+                ("manifest.json", to_json(manifest).into_bytes()),
+            ],
+        }
+    }
+}
+
+/// Creates `dir` and writes every file atomically; returns the paths written.
+pub fn write_outputs(dir: &Path, files: &RunFiles) -> io::Result<Vec<PathBuf>> {
+    fs::create_dir_all(dir)?;
+    files
+        .files
+        .iter()
+        .map(|(name, bytes)| {
+            let path = dir.join(name);
+            write_atomic(&path, bytes)?;
+            Ok(path)
+        })
+        .collect()
+}

@@ -1,0 +1,10 @@
+//! Statistics: the sixth stage. Risk measures with their Monte Carlo error,
+//! per-segment and per-band figures, and monthly percentile bands. Pure
+//! functions of the path outcomes, evaluated in path order.
+
+pub mod normal;
+pub mod risk;
+pub mod summary;
+
+pub use risk::{Moments, RiskMeasures, risk_measures};
+pub use summary::{Band, RunSummary, Timeseries};

@@ -1,0 +1,276 @@
+//! The run summary and the monthly series, computed from path outcomes.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::risk::{Moments, RiskMeasures, moments, quantile, risk_measures};
+use crate::engine::{BookProfile, PathOutcome};
+use crate::population::cents_to_money;
+use crate::scenario::Scenario;
+
+/// Loss figures of one segment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SegmentSummary {
+    /// Loans booked.
+    pub loans: u64,
+    /// Initial exposure.
+    pub exposure: f64,
+    /// Loss (currency units).
+    pub loss: RiskMeasures,
+    /// Loss / segment exposure.
+    pub loss_rate: RiskMeasures,
+    /// Charged-off loans / segment loans.
+    pub default_rate: RiskMeasures,
+    /// Share of the portfolio's expected loss.
+    pub el_share: f64,
+    /// Mean of the segment's loss on paths beyond the portfolio's VaR, per level:
+    /// the segment's contribution to portfolio ES.
+    pub es_contribution: BTreeMap<String, f64>,
+}
+
+/// Default rate of one score band.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BandSummary {
+    /// Band label, e.g. `600-650`.
+    pub band: String,
+    /// Loans booked in the band.
+    pub loans: u64,
+    /// Mean share of the band's loans charged off over the horizon.
+    pub default_rate: f64,
+}
+
+/// Everything `summary.json` reports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    /// Scenario name.
+    pub scenario: String,
+    /// Master seed.
+    pub seed: u64,
+    /// Paths simulated.
+    pub paths: u64,
+    /// Months simulated.
+    pub horizon_months: usize,
+    /// Loans booked.
+    pub loans: u64,
+    /// Initial exposure (currency units).
+    pub exposure: f64,
+    /// Portfolio loss (currency units).
+    pub loss: RiskMeasures,
+    /// Loss / exposure.
+    pub loss_rate: RiskMeasures,
+    /// Charged-off loans / loans.
+    pub default_rate: RiskMeasures,
+    /// Per segment.
+    pub segments: BTreeMap<String, SegmentSummary>,
+    /// Per score band.
+    pub score_bands: Vec<BandSummary>,
+    /// Interest paid.
+    pub interest_income: Moments,
+    /// Interest income minus loss.
+    pub net_income: Moments,
+    /// Recovery cash received within the horizon.
+    pub recoveries: Moments,
+    /// How loans were simulated.
+    pub engine: String,
+    /// Loan-months stepped at most (loans x months x paths).
+    pub loan_months: u64,
+    /// Wall time of the simulation (filled by the caller).
+    pub elapsed_seconds: f64,
+    /// Loan-months per second (filled by the caller).
+    pub loan_months_per_second: f64,
+    /// Worker threads (filled by the caller).
+    pub threads: usize,
+    /// Peak resident memory of the process in bytes, where the OS reports it (filled by the caller).
+    pub peak_rss_bytes: Option<u64>,
+}
+
+/// Description of the engine written into the summary.
+pub const ENGINE_FULL: &str = "loan-level monthly stepping with delinquency buckets";
+
+impl RunSummary {
+    /// Summarises path outcomes (timing fields zero until the caller sets them).
+    pub fn new(scenario: &Scenario, profile: &BookProfile, paths: &[PathOutcome]) -> Self {
+        let levels = &scenario.risk_levels;
+        let loans = profile.loans as f64;
+        let loss: Vec<f64> = paths.iter().map(|p| p.tally.loss).collect();
+        let loss_rate: Vec<f64> = paths.iter().map(PathOutcome::loss_rate).collect();
+        let default_rate: Vec<f64> = paths.iter().map(|p| p.tally.defaults as f64 / loans).collect();
+        let interest: Vec<f64> = paths.iter().map(|p| cents_to_money(p.tally.interest)).collect();
+        let net: Vec<f64> = interest.iter().zip(&loss).map(|(i, l)| i - l).collect();
+        let recoveries: Vec<f64> = paths.iter().map(|p| p.tally.recoveries).collect();
+        let portfolio_loss = risk_measures(&loss, levels);
+
+        let mut segments = BTreeMap::new();
+        for (s, seg) in scenario.segments.iter().enumerate() {
+            let seg_loss: Vec<f64> = paths.iter().map(|p| p.tally.segment_loss[s]).collect();
+            let exposure = profile.segment_exposure[s];
+            let seg_rate: Vec<f64> = seg_loss
+                .iter()
+                .map(|l| if exposure > 0.0 { l / exposure } else { 0.0 })
+                .collect();
+            let seg_loans = profile.segment_loans[s] as f64;
+            let seg_def: Vec<f64> = paths
+                .iter()
+                .map(|p| p.tally.segment_defaults[s] as f64 / seg_loans)
+                .collect();
+            let measures = risk_measures(&seg_loss, levels);
+            let el_share = if portfolio_loss.mean > 0.0 {
+                measures.mean / portfolio_loss.mean
+            } else {
+                0.0
+            };
+            let es_contribution = levels
+                .iter()
+                .map(|&q| {
+                    let key = super::risk::level_key(q);
+                    let var = portfolio_loss.var.get(&key).copied().unwrap_or(f64::INFINITY);
+                    let tail: Vec<f64> = paths
+                        .iter()
+                        .zip(&seg_loss)
+                        .filter(|(p, _)| p.tally.loss >= var)
+                        .map(|(_, l)| *l)
+                        .collect();
+                    (key, moments(&tail).mean)
+                })
+                .collect();
+            segments.insert(
+                seg.name.clone(),
+                SegmentSummary {
+                    loans: profile.segment_loans[s],
+                    exposure,
+                    loss: measures,
+                    loss_rate: risk_measures(&seg_rate, levels),
+                    default_rate: risk_measures(&seg_def, levels),
+                    el_share,
+                    es_contribution,
+                },
+            );
+        }
+
+        let score_bands = (0..scenario.bands.len())
+            .map(|b| {
+                let band_loans = profile.band_loans[b];
+                let mean_defaults = moments(
+                    &paths
+                        .iter()
+                        .map(|p| p.tally.band_defaults[b] as f64)
+                        .collect::<Vec<_>>(),
+                )
+                .mean;
+                BandSummary {
+                    band: scenario.bands.label(b),
+                    loans: band_loans,
+                    default_rate: if band_loans > 0 {
+                        mean_defaults / band_loans as f64
+                    } else {
+                        0.0
+                    },
+                }
+            })
+            .collect();
+
+        RunSummary {
+            scenario: scenario.name.clone(),
+            seed: scenario.seed,
+            paths: paths.len() as u64,
+            horizon_months: scenario.horizon_months,
+            loans: profile.loans,
+            exposure: profile.exposure,
+            loss: portfolio_loss,
+            loss_rate: risk_measures(&loss_rate, levels),
+            default_rate: risk_measures(&default_rate, levels),
+            segments,
+            score_bands,
+            interest_income: moments(&interest),
+            net_income: moments(&net),
+            recoveries: moments(&recoveries),
+            engine: ENGINE_FULL.to_string(),
+            loan_months: profile.loans * scenario.horizon_months as u64 * paths.len() as u64,
+            elapsed_seconds: 0.0,
+            loan_months_per_second: 0.0,
+            threads: 0,
+            peak_rss_bytes: None,
+        }
+    }
+}
+
+/// Mean and 5/50/95th percentiles across paths of one monthly quantity.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Band {
+    /// Mean.
+    pub mean: f64,
+    /// 5th percentile.
+    pub p05: f64,
+    /// Median.
+    pub p50: f64,
+    /// 95th percentile.
+    pub p95: f64,
+}
+
+fn band_of(values: &mut [f64]) -> Band {
+    let mean = moments(values).mean;
+    values.sort_by(f64::total_cmp);
+    Band {
+        mean,
+        p05: quantile(values, 0.05),
+        p50: quantile(values, 0.50),
+        p95: quantile(values, 0.95),
+    }
+}
+
+/// Monthly series across paths: one named column group per quantity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timeseries {
+    /// Quantity names, e.g. `default_rate`, `factor_national`.
+    pub names: Vec<String>,
+    /// `rows[t][i]`: band of quantity i in month t (month = t + 1).
+    pub rows: Vec<Vec<Band>>,
+}
+
+impl Timeseries {
+    /// Per month: charge-offs in the month / loans, loans 30+ days past due at
+    /// month end / loans, cumulative loss / exposure, and each macro factor.
+    pub fn new(scenario: &Scenario, profile: &BookProfile, paths: &[PathOutcome]) -> Self {
+        let loans = profile.loans as f64;
+        let mut names = vec![
+            "default_rate".to_string(),
+            "dpd30_rate".to_string(),
+            "cumulative_loss_rate".to_string(),
+        ];
+        names.extend(scenario.macro_model.factor_names.iter().map(|f| format!("factor_{f}")));
+        let horizon = scenario.horizon_months;
+        let mut cumulative: Vec<f64> = vec![0.0; paths.len()];
+        let mut rows = Vec::with_capacity(horizon);
+        for t in 0..horizon {
+            let mut row = Vec::with_capacity(names.len());
+            row.push(band_of(
+                &mut paths
+                    .iter()
+                    .map(|p| p.tally.monthly_defaults[t] as f64 / loans)
+                    .collect::<Vec<_>>(),
+            ));
+            row.push(band_of(
+                &mut paths
+                    .iter()
+                    .map(|p| p.tally.monthly_delinquent[t] as f64 / loans)
+                    .collect::<Vec<_>>(),
+            ));
+            for (c, p) in cumulative.iter_mut().zip(paths) {
+                *c += p.tally.monthly_loss[t];
+            }
+            row.push(band_of(
+                &mut cumulative
+                    .iter()
+                    .zip(paths)
+                    .map(|(c, p)| if p.exposure > 0.0 { c / p.exposure } else { 0.0 })
+                    .collect::<Vec<_>>(),
+            ));
+            for k in 0..scenario.macro_model.factor_names.len() {
+                row.push(band_of(&mut paths.iter().map(|p| p.factors[k][t]).collect::<Vec<_>>()));
+            }
+            rows.push(row);
+        }
+        Timeseries { names, rows }
+    }
+}
