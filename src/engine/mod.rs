@@ -119,6 +119,8 @@ pub struct Prepared<'a> {
     pub book: Option<Book>,
     /// Profile of the run-level book (of path 0's book when redrawn).
     pub profile: BookProfile,
+    /// Grade rows any loan can have (all rows when the book is redrawn per path).
+    pub used_grades: Vec<u32>,
 }
 
 impl<'a> Prepared<'a> {
@@ -127,12 +129,20 @@ impl<'a> Prepared<'a> {
         let grades = PdGrades::new(scenario);
         let book = draw_book(scenario, &grades, scenario.redraw_population.then_some(0));
         let profile = BookProfile::of(&book, scenario.segments.len(), scenario.bands.len());
+        let used_grades = if scenario.redraw_population {
+            (0..grades.len() as u32).collect()
+        } else {
+            let mut used = vec![false; grades.len()];
+            book.loans.iter().for_each(|l| used[l.grade as usize] = true);
+            (0..grades.len() as u32).filter(|&g| used[g as usize]).collect()
+        };
         let book = (!scenario.redraw_population).then_some(book);
         Prepared {
             scenario,
             grades,
             book,
             profile,
+            used_grades,
         }
     }
 
@@ -140,7 +150,7 @@ impl<'a> Prepared<'a> {
     pub fn simulate_path(&self, index: u64) -> PathOutcome {
         let s = self.scenario;
         let factors = draw_factor_path(&s.macro_model, s.horizon_months, s.seed, index);
-        let tables = tables::build_path_tables(s, &self.grades, &factors, index);
+        let tables = tables::build_path_tables(s, &self.grades, &self.used_grades, &factors, index);
         let redrawn;
         let book = match &self.book {
             Some(b) => b,
@@ -177,11 +187,6 @@ impl<'a> Prepared<'a> {
                 Ok(outcome)
             })
             .collect()
-    }
-
-    /// Loan-months a full run steps at most (loans x horizon x paths).
-    pub fn loan_months(&self, paths: u64) -> u64 {
-        self.profile.loans * self.scenario.horizon_months as u64 * paths
     }
 }
 

@@ -18,20 +18,36 @@ use super::streams::{Purpose, item_rng, stream_key, threshold};
 /// - roll: `Phi((Phi^-1(roll) - sqrt(s) Z_t) / sqrt(1 - s))` (worse when `Z_t < 0`);
 /// - cure: `Phi((Phi^-1(cure) + sqrt(s) Z_t) / sqrt(1 - s))` (worse when `Z_t < 0`);
 /// - LGD mean: `Phi(Phi^-1(mean) - k Z_t)`, Beta concentration fixed.
-pub fn build_path_tables(scenario: &Scenario, grades: &PdGrades, factors: &FactorPath, path: u64) -> PathTables {
+///
+/// Only the grade rows in `used_grades` are filled (the others stay 0: no loan reads them).
+pub fn build_path_tables(
+    scenario: &Scenario,
+    grades: &PdGrades,
+    used_grades: &[u32],
+    factors: &FactorPath,
+    path: u64,
+) -> PathTables {
     let horizon = scenario.horizon_months;
     let z: Vec<Vec<f64>> = scenario
         .segments
         .iter()
         .map(|s| factors.combine(&s.factor_weights))
         .collect();
+    let scale: Vec<(f64, f64)> = scenario
+        .segments
+        .iter()
+        .map(|s| (s.rho.sqrt(), 1.0 / (1.0 - s.rho).sqrt()))
+        .collect();
 
     let mut entry = vec![0u64; horizon * grades.len()];
-    for g in 0..grades.len() {
+    for &g in used_grades {
+        let g = g as usize;
         let s = grades.segment_of[g];
-        let rho = scenario.segments[s].rho;
+        let (sqrt_rho, inv_sqrt_idiosyncratic) = scale[s];
+        let probit = grades.entry_probit[g];
         for t in 0..horizon {
-            entry[t * grades.len() + g] = threshold(vasicek_conditional(grades.monthly_entry[g], rho, z[s][t]));
+            // The Vasicek conditional probability, with Phi^-1(h) hoisted out of the path loop.
+            entry[t * grades.len() + g] = threshold(norm_cdf((probit - sqrt_rho * z[s][t]) * inv_sqrt_idiosyncratic));
         }
     }
 

@@ -116,6 +116,8 @@ pub struct PathTally {
     pub monthly_delinquent: Vec<u32>,
     /// Loss booked per month.
     pub monthly_loss: Vec<f64>,
+    /// Loan-months actually stepped (a loan stops at maturity, prepayment or charge-off).
+    pub loan_months: u64,
     /// Accounting identity.
     pub ledger: Ledger,
 }
@@ -134,6 +136,7 @@ impl PathTally {
             monthly_defaults: vec![0; horizon],
             monthly_delinquent: vec![0; horizon],
             monthly_loss: vec![0.0; horizon],
+            loan_months: 0,
             ledger: Ledger::default(),
         }
     }
@@ -168,17 +171,22 @@ enum Status {
 /// Steps one loan through the horizon of one path and adds what happened to `tally`.
 #[inline]
 pub fn simulate_loan(loan: &Loan, tables: &PathTables, path_key: u64, tally: &mut PathTally) {
+    tally.ledger.originated += loan.balance;
+    let months = if loan.fraud {
+        simulate_fraud(loan, tables, tally)
+    } else {
+        step_months(loan, tables, path_key, tally)
+    };
+    tally.loan_months += months as u64;
+}
+
+/// The monthly state machine; returns the number of months stepped.
+#[inline(always)]
+fn step_months(loan: &Loan, tables: &PathTables, path_key: u64, tally: &mut PathTally) -> usize {
     let seg = loan.segment as usize;
     let rules = &tables.rules[seg];
     let horizon = tables.horizon;
     let mut balance = loan.balance;
-    tally.ledger.originated += balance;
-
-    if loan.fraud {
-        simulate_fraud(loan, tables, rules, tally);
-        return;
-    }
-
     let mut rng = LoanStream::new(path_key, loan.id as u64);
     let revolving = loan.kind == ProductKind::Revolving;
     let mut paid: u16 = 0;
@@ -197,7 +205,7 @@ pub fn simulate_loan(loan: &Loan, tables: &PathTables, path_key: u64, tally: &mu
                     }
                     if !tables.delinquency {
                         charge_off(loan, tables, t, balance, tally);
-                        return;
+                        return t + 1;
                     }
                     status = Status::Delinquent(0);
                     tally.monthly_delinquent[t] += 1;
@@ -206,7 +214,7 @@ pub fn simulate_loan(loan: &Loan, tables: &PathTables, path_key: u64, tally: &mu
                 let prepay = miss.saturating_add(rules.prepay);
                 if u < prepay {
                     tally.ledger.prepaid += balance;
-                    return;
+                    return t + 1;
                 }
                 if let Some(o) = &tables.outage
                     && o.month == t
@@ -241,7 +249,7 @@ pub fn simulate_loan(loan: &Loan, tables: &PathTables, path_key: u64, tally: &mu
                     balance -= p.principal;
                     paid += 1;
                     if paid == loan.term_months {
-                        return;
+                        return t + 1;
                     }
                 }
             }
@@ -251,7 +259,7 @@ pub fn simulate_loan(loan: &Loan, tables: &PathTables, path_key: u64, tally: &mu
                 if u < th.roll[b] {
                     if b + 1 == BUCKETS {
                         charge_off(loan, tables, t, balance, tally);
-                        return;
+                        return t + 1;
                     }
                     status = Status::Delinquent(b as u8 + 1);
                 } else if u < th.roll_or_cure[b] {
@@ -272,6 +280,7 @@ pub fn simulate_loan(loan: &Loan, tables: &PathTables, path_key: u64, tally: &mu
         }
     }
     tally.ledger.outstanding += balance;
+    horizon
 }
 
 /// Draws the LGD of a charge-off from the loan's own LGD stream.
@@ -286,7 +295,9 @@ fn charge_off(loan: &Loan, tables: &PathTables, t: usize, ead: Cents, tally: &mu
 
 /// A fraudulent loan never pays: it misses the first payment and rolls
 /// straight through the buckets to charge-off (month 1 without buckets).
-fn simulate_fraud(loan: &Loan, tables: &PathTables, rules: &SegmentRules, tally: &mut PathTally) {
+/// Returns the months stepped.
+fn simulate_fraud(loan: &Loan, tables: &PathTables, tally: &mut PathTally) -> usize {
+    let rules = &tables.rules[loan.segment as usize];
     let mut ead = loan.balance;
     if loan.kind == ProductKind::Revolving {
         let extra = round_cents((loan.limit - ead) as f64 * rules.ccf);
@@ -299,7 +310,9 @@ fn simulate_fraud(loan: &Loan, tables: &PathTables, rules: &SegmentRules, tally:
     }
     if charge_off_month < tables.horizon {
         tally.charge_off(loan, charge_off_month, ead, rules.fraud_lgd, tables.recovery_lag);
+        charge_off_month + 1
     } else {
         tally.ledger.outstanding += ead;
+        tables.horizon
     }
 }

@@ -2,6 +2,7 @@
 //! probabilities are computed once per (grade, month, path), not per loan.
 
 use crate::scenario::{PdSpec, SCORE_MIN, Scenario};
+use crate::stats::normal::norm_inv;
 
 /// Score resolution of a logistic scorecard (points per grade).
 pub const LOGISTIC_GRADE_POINTS: f64 = 5.0;
@@ -23,6 +24,8 @@ pub struct PdGrades {
     /// charge-off hazard at factor 0 equals `monthly_hazard` (see
     /// [`crate::scenario::Dynamics::charge_off_given_entry`]).
     pub monthly_entry: Vec<f64>,
+    /// `Phi^-1(monthly_entry)`, so that a path needs one `Phi` per (grade, month).
+    pub entry_probit: Vec<f64>,
 }
 
 impl PdGrades {
@@ -37,6 +40,7 @@ impl PdGrades {
             pd_period: Vec::new(),
             monthly_hazard: Vec::new(),
             monthly_entry: Vec::new(),
+            entry_probit: Vec::new(),
         };
         for (s, seg) in scenario.segments.iter().enumerate() {
             out.segment_offset.push(out.pd_period.len());
@@ -63,7 +67,9 @@ impl PdGrades {
                 out.segment_of.push(s);
                 out.pd_period.push(pd);
                 out.monthly_hazard.push(h);
-                out.monthly_entry.push((h / co_given_entry).min(1.0 - 1e-12));
+                let entry = (h / co_given_entry).min(1.0 - 1e-12);
+                out.monthly_entry.push(entry);
+                out.entry_probit.push(norm_inv(entry));
             }
         }
         out

@@ -73,8 +73,11 @@ pub struct RunSummary {
     pub recoveries: Moments,
     /// How loans were simulated.
     pub engine: String,
-    /// Loan-months stepped at most (loans x months x paths).
+    /// Loan-months actually stepped, over all paths (a loan stops at maturity,
+    /// prepayment or charge-off); the unit of the throughput figure.
     pub loan_months: u64,
+    /// Loans x months x paths: the loan-months of the book whether active or not.
+    pub book_months: u64,
     /// Wall time of the simulation (filled by the caller).
     pub elapsed_seconds: f64,
     /// Loan-months per second (filled by the caller).
@@ -186,7 +189,8 @@ impl RunSummary {
             net_income: moments(&net),
             recoveries: moments(&recoveries),
             engine: ENGINE_FULL.to_string(),
-            loan_months: profile.loans * scenario.horizon_months as u64 * paths.len() as u64,
+            loan_months: paths.iter().map(|p| p.tally.loan_months).sum(),
+            book_months: profile.loans * scenario.horizon_months as u64 * paths.len() as u64,
             elapsed_seconds: 0.0,
             loan_months_per_second: 0.0,
             threads: 0,
