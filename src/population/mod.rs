@@ -157,7 +157,8 @@ fn draw_loan<R: rand::Rng>(
     let income = seg.income_median * (seg.income_sigma * z).exp();
     let l = &seg.limit;
     let raw_limit = income * l.income_multiple * (score / l.score_pivot).powf(l.score_elasticity);
-    let limit_units = ((raw_limit.clamp(l.min, l.cap) / l.rounding).floor() * l.rounding).max(l.rounding.min(l.cap));
+    // Rounded down to a multiple of `rounding`, then kept inside [min, cap].
+    let limit_units = ((raw_limit / l.rounding).floor() * l.rounding).clamp(l.min, l.cap);
     let limit = to_cents(limit_units);
     let band = scenario.bands.band_of(score);
     let rate_monthly = seg.monthly_rate_by_band[band];

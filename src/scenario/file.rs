@@ -158,7 +158,8 @@ pub struct IncomeSpec {
 pub struct BetaSpec {
     /// Mean, in (0, 1) (or exactly 0 or 1 with `std = 0`).
     pub mean: f64,
-    /// Standard deviation; 0 means the value is fixed at `mean`.
+    /// Standard deviation; 0 (the default) means the value is fixed at `mean`.
+    #[serde(default)]
     pub std: f64,
 }
 
@@ -186,7 +187,7 @@ pub struct ProductMix {
     pub installment_term_weights: Vec<f64>,
     /// Amortisation of installment loans.
     pub amortisation: Amortisation,
-    /// Installment loan amount as a share of the borrower's limit.
+    /// Installment loan amount as a share of the borrower's limit (`std` defaults to 0).
     pub installment_draw: BetaSpec,
     /// Initial drawn share of a revolving line's limit.
     pub utilisation: BetaSpec,
@@ -215,8 +216,13 @@ impl Default for ProductMix {
     }
 }
 
+/// Daily rates per band used when a segment gives no `[segments.pricing]`
+/// (for the six default score bands).
+pub const DEFAULT_DAILY_RATES: [f64; 6] = [0.0005, 0.00045, 0.0004, 0.00035, 0.0003, 0.0002];
+
 /// `[segments.pricing]`: one rate per score band; give daily or annual rates.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// With neither, [`DEFAULT_DAILY_RATES`] apply (only with the default six bands).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PricingSpec {
     /// Daily rate per band (0.0003 = 0.03% a day); annual = daily x 365.
@@ -225,15 +231,6 @@ pub struct PricingSpec {
     /// Annual rate per band (0.12 = 12% a year); monthly = annual / 12.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub annual_rate_by_band: Option<Vec<f64>>,
-}
-
-impl Default for PricingSpec {
-    fn default() -> Self {
-        Self {
-            daily_rate_by_band: Some(vec![0.0005, 0.00045, 0.0004, 0.00035, 0.0003, 0.0002]),
-            annual_rate_by_band: None,
-        }
-    }
 }
 
 /// `[segments.limit]`:

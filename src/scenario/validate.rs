@@ -10,6 +10,20 @@ use super::{SCHEMA_VERSION, SCORE_MAX, SCORE_MIN, ScenarioError};
 
 type Result<T> = std::result::Result<T, ScenarioError>;
 
+/// Most segments a scenario may have (segment indices are stored in 16 bits).
+const MAX_SEGMENTS: usize = 1000;
+/// Most loans in a book (loan identities are 32-bit).
+const MAX_LOANS: u64 = u32::MAX as u64;
+/// Largest credit limit: keeps every cent total of a path far inside 64 bits.
+const MAX_LIMIT: f64 = 1e9;
+/// Largest score standard deviation (scores are truncated by redrawing).
+const MAX_SCORE_STD: f64 = 1000.0;
+/// Largest possible book in cents (2^61): path totals of balances, draws and
+/// interest stay inside 64-bit integers.
+const MAX_BOOK_CENTS: f64 = 2_305_843_009_213_693_952.0;
+/// Most score bands (band indices are stored in 8 bits).
+const MAX_BANDS: usize = 255;
+
 fn err<T>(field: impl Into<String>, problem: impl Into<String>) -> Result<T> {
     Err(ScenarioError::invalid(field, problem))
 }
@@ -77,7 +91,7 @@ fn beta_concentration(field: &str, m: f64, s: f64) -> Result<f64> {
 
 impl Scenario {
     /// Checks every field of a parsed file and builds the engine's view of it.
-    pub fn from_file(file: ScenarioFile) -> Result<Self> {
+    pub fn from_file(mut file: ScenarioFile) -> Result<Self> {
         if file.schema_version != SCHEMA_VERSION {
             return err(
                 "schema_version",
@@ -118,6 +132,21 @@ impl Scenario {
         if file.segments.is_empty() {
             return err("segments", "at least one [[segments]] table is required");
         }
+        if file.segments.len() > MAX_SEGMENTS {
+            return err(
+                "segments",
+                format!("at most {MAX_SEGMENTS} segments, got {}", file.segments.len()),
+            );
+        }
+        // Resolve default pricing into the file so the manifest shows the rates used.
+        for raw in &mut file.segments {
+            let p = &mut raw.pricing;
+            if p.daily_rate_by_band.is_none() && p.annual_rate_by_band.is_none() {
+                p.daily_rate_by_band = Some(DEFAULT_DAILY_RATES.to_vec());
+            }
+        }
+        let mut total_loans: u64 = 0;
+        let mut max_exposure_cents = 0.0;
         let mut names = BTreeSet::new();
         let mut segments = Vec::with_capacity(file.segments.len());
         for (i, raw) in file.segments.iter().enumerate() {
@@ -128,13 +157,37 @@ impl Scenario {
                     format!("duplicate segment name {:?}", raw.name),
                 );
             }
-            segments.push(segment(&field, raw, &bands, &macro_model)?);
+            let seg = segment(&field, raw, &bands, &macro_model)?;
+            total_loans += seg.loans;
+            max_exposure_cents += seg.loans as f64 * seg.limit.cap * 100.0;
+            if max_exposure_cents > MAX_BOOK_CENTS {
+                return err(
+                    format!("{field}.loans"),
+                    format!(
+                        "loans x limit.cap over all segments must stay below {:e} currency units, so that cent totals stay exact",
+                        MAX_BOOK_CENTS / 100.0
+                    ),
+                );
+            }
+            if total_loans > MAX_LOANS {
+                return err(
+                    format!("{field}.loans"),
+                    format!("the book may hold at most {MAX_LOANS} loans in all"),
+                );
+            }
+            segments.push(seg);
         }
         let outage = file
             .outage
             .as_ref()
             .map(|o| outage(o, run.horizon_months))
             .transpose()?;
+        if outage.is_some() && !dynamics.delinquency {
+            return err(
+                "outage",
+                "an outage makes loans 30 days past due, so it needs dynamics.delinquency = true",
+            );
+        }
         Ok(Scenario {
             name: file.name.clone(),
             horizon_months: run.horizon_months as usize,
@@ -175,6 +228,9 @@ fn score_bands(edges: &[f64]) -> Result<ScoreBands> {
     if edges[0] != SCORE_MIN || edges[edges.len() - 1] != SCORE_MAX {
         return err(field, format!("must start at {SCORE_MIN} and end at {SCORE_MAX}"));
     }
+    if edges.len() - 1 > MAX_BANDS {
+        return err(field, format!("at most {MAX_BANDS} bands"));
+    }
     if edges.windows(2).any(|w| w[1] <= w[0]) {
         return err(field, "edges must be strictly increasing");
     }
@@ -183,8 +239,14 @@ fn score_bands(edges: &[f64]) -> Result<ScoreBands> {
 
 fn segment(field: &str, raw: &SegmentSection, bands: &ScoreBands, macro_model: &MacroModel) -> Result<Segment> {
     let f = |name: &str| format!("{field}.{name}");
-    if raw.name.trim().is_empty() {
-        return err(f("name"), "must not be empty");
+    if raw.name.is_empty() || !raw.name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+        return err(
+            f("name"),
+            format!(
+                "must be non-empty and use only letters, digits, '-', '_' or '.', got {:?}",
+                raw.name
+            ),
+        );
     }
     if raw.loans == 0 {
         return err(f("loans"), "must be at least 1");
@@ -200,6 +262,13 @@ fn segment(field: &str, raw: &SegmentSection, bands: &ScoreBands, macro_model: &
         );
     }
     let score_std = positive(&f("score.std"), raw.score.std)?;
+    if score_std > MAX_SCORE_STD {
+        // Scores are truncated to 350-950 by redrawing; a huge spread would redraw forever.
+        return err(
+            f("score.std"),
+            format!("must be at most {MAX_SCORE_STD} points, got {score_std}"),
+        );
+    }
     let income_median = positive(&f("income.median_monthly"), raw.income.median_monthly)?;
     let income_sigma = non_negative(&f("income.sigma"), raw.income.sigma)?;
 
@@ -312,8 +381,8 @@ fn limit_spec(field: &str, l: &LimitSpec) -> Result<LimitSpec> {
     if l.min > l.cap {
         return err(format!("{field}.min"), format!("{} is above cap {}", l.min, l.cap));
     }
-    if l.cap > 1e12 {
-        return err(format!("{field}.cap"), "must be at most 1e12");
+    if l.cap > MAX_LIMIT {
+        return err(format!("{field}.cap"), format!("must be at most {MAX_LIMIT:e}"));
     }
     Ok(l.clone())
 }
@@ -324,6 +393,20 @@ fn pricing(field: &str, p: &PricingSpec, bands: &ScoreBands) -> Result<Vec<f64>>
         (None, Some(a)) => ("annual_rate_by_band", a, 1.0 / 12.0),
         _ => return err(field, "give exactly one of daily_rate_by_band or annual_rate_by_band"),
     };
+    if rates.len() != bands.len()
+        && rates.as_slice() == DEFAULT_DAILY_RATES.as_slice()
+        && p.annual_rate_by_band.is_none()
+    {
+        return err(
+            field,
+            format!(
+                "the default pricing has {} rates for the default score bands; give daily_rate_by_band or \
+                 annual_rate_by_band with {} rates for population.score_bands",
+                DEFAULT_DAILY_RATES.len(),
+                bands.len()
+            ),
+        );
+    }
     if rates.len() != bands.len() {
         return err(
             format!("{field}.{key}"),
@@ -452,7 +535,10 @@ fn macro_model(raw: &MacroSection, horizon: usize) -> Result<MacroModel> {
         }
         for (t, slot) in deterministic[idx].iter_mut().enumerate() {
             let v = path[t.min(path.len() - 1)];
-            *slot = finite(&format!("{field}[{}]", t.min(path.len() - 1)), v)?;
+            *slot = v;
+        }
+        for (t, &v) in path.iter().enumerate() {
+            finite(&format!("{field}[{t}]"), v)?;
         }
     }
     let regimes = raw.regimes.as_ref().map(regimes).transpose()?;
@@ -536,6 +622,15 @@ fn regimes(raw: &RegimeSpec) -> Result<Regimes> {
         return err("macro.regimes.states", "give at least two states");
     }
     let names: Vec<String> = raw.states.iter().map(|s| s.name.clone()).collect();
+    let mut seen = BTreeSet::new();
+    for (i, name) in names.iter().enumerate() {
+        if name.trim().is_empty() || !seen.insert(name.as_str()) {
+            return err(
+                format!("macro.regimes.states[{i}].name"),
+                format!("names must be non-empty and unique, got {name:?}"),
+            );
+        }
+    }
     for (i, s) in raw.states.iter().enumerate() {
         finite(&format!("macro.regimes.states[{i}].mean"), s.mean)?;
     }

@@ -1,0 +1,214 @@
+//! The bundled scenarios parse and validate; the bad-input corpus is refused
+//! with the expected message.
+//!
+//! - every `*.toml` under `scenarios/` (recursively) is a valid scenario whose
+//!   `name` equals its file stem;
+//! - every file in `tests/scenarios/bad/` starts with `# expect: <text>` and
+//!   fails with an error whose message contains `<text>`;
+//! - baseline, downturn and pandemic describe the same book.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use creditstress::scenario::{Scenario, parse_scenario};
+
+const MIN_BAD_FILES: usize = 14;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// All `*.toml` files under `dir`, recursively, sorted.
+fn toml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let entries = fs::read_dir(&d).unwrap_or_else(|e| panic!("cannot read {}: {e}", d.display()));
+        for entry in entries {
+            let path = entry.expect("directory entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|x| x == "toml") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn read(path: &Path) -> String {
+    fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+fn stem(path: &Path) -> &str {
+    path.file_stem().and_then(|s| s.to_str()).expect("UTF-8 file stem")
+}
+
+fn load(rel: &str) -> Scenario {
+    let path = root().join(rel);
+    parse_scenario(&read(&path)).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn bundled_scenarios_are_valid_and_named_after_their_file() {
+    let files = toml_files(&root().join("scenarios"));
+    assert!(
+        files.len() >= 5,
+        "expected at least 5 bundled scenarios, found {files:?}"
+    );
+    let mut failures = Vec::new();
+    for path in &files {
+        match parse_scenario(&read(path)) {
+            Ok(s) if s.name == stem(path) => {}
+            Ok(s) => failures.push(format!(
+                "{}: name is {:?}, expected the file stem {:?}",
+                path.display(),
+                s.name,
+                stem(path)
+            )),
+            Err(e) => failures.push(format!("{}: {e}", path.display())),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "invalid bundled scenarios:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn bundled_scenarios_start_with_schema_version_and_have_a_description() {
+    for path in toml_files(&root().join("scenarios")) {
+        let text = read(&path);
+        let first_key = text
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty() && !l.starts_with('#'))
+            .unwrap_or("");
+        assert_eq!(
+            first_key,
+            "schema_version = 1",
+            "{}: the first setting must be schema_version = 1",
+            path.display()
+        );
+        let s = parse_scenario(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(
+            !s.file.description.trim().is_empty(),
+            "{}: give a description",
+            path.display()
+        );
+    }
+}
+
+/// The `# expect:` text on the first line of a bad file.
+fn expected_message(path: &Path, text: &str) -> String {
+    let first = text.lines().next().unwrap_or("");
+    let Some(expect) = first.strip_prefix("# expect:") else {
+        panic!(
+            "{}: the first line must be `# expect: <part of the error message>`, got {first:?}",
+            path.display()
+        );
+    };
+    let expect = expect.trim();
+    assert!(!expect.is_empty(), "{}: empty `# expect:`", path.display());
+    expect.to_string()
+}
+
+#[test]
+fn bad_scenarios_fail_with_the_expected_message() {
+    let files = toml_files(&root().join("tests/scenarios/bad"));
+    let mut failures = Vec::new();
+    for path in &files {
+        let text = read(path);
+        let expect = expected_message(path, &text);
+        match parse_scenario(&text) {
+            Ok(_) => failures.push(format!(
+                "{}: was accepted, expected an error containing {expect:?}",
+                path.display()
+            )),
+            Err(e) => {
+                let message = e.to_string();
+                if !message.contains(&expect) {
+                    failures.push(format!(
+                        "{}: expected an error containing {expect:?}, got:\n{message}",
+                        path.display()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} bad scenarios misbehaved:\n\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n\n")
+    );
+}
+
+#[test]
+fn bad_corpus_is_large_enough() {
+    let files = toml_files(&root().join("tests/scenarios/bad"));
+    assert!(
+        files.len() >= MIN_BAD_FILES,
+        "expected at least {MIN_BAD_FILES} bad scenarios, found {}",
+        files.len()
+    );
+}
+
+#[test]
+fn stress_scenarios_share_the_baseline_book() {
+    let baseline = load("scenarios/baseline.toml");
+    for other in ["scenarios/downturn.toml", "scenarios/pandemic.toml"] {
+        let s = load(other);
+        assert_eq!(s.file.run, baseline.file.run, "{other}: [run] differs from baseline");
+        assert_eq!(
+            s.file.population, baseline.file.population,
+            "{other}: [population] differs from baseline"
+        );
+        assert_eq!(
+            s.file.segments, baseline.file.segments,
+            "{other}: [[segments]] differ from baseline"
+        );
+        assert_eq!(
+            s.file.dynamics, baseline.file.dynamics,
+            "{other}: [dynamics] differs from baseline"
+        );
+        assert_eq!(
+            s.file.macro_model.factors, baseline.file.macro_model.factors,
+            "{other}: macro factors differ from baseline"
+        );
+        assert_eq!(
+            s.file.macro_model.correlation, baseline.file.macro_model.correlation,
+            "{other}: macro correlation differs from baseline"
+        );
+        assert_eq!(
+            s.file.macro_model.noise, baseline.file.macro_model.noise,
+            "{other}: macro noise differs from baseline"
+        );
+    }
+}
+
+#[test]
+fn validation_scenarios_have_the_closed_form_setup() {
+    let v = load("scenarios/validation/vasicek.toml");
+    assert_eq!(v.horizon_months, 1);
+    assert_eq!(v.segments.len(), 1);
+    assert_eq!(v.macro_model.factor_names.len(), 1);
+    assert!(!v.dynamics.delinquency);
+    assert_eq!(v.dynamics.pd_period_months, 1);
+    let seg = &v.segments[0];
+    assert_eq!(seg.rho, 0.15);
+    assert_eq!(seg.lgd.concentration, None, "the LGD must be fixed");
+    assert_eq!(seg.revolving_share.get(), 1.0);
+    assert_eq!((seg.limit.min, seg.limit.cap), (10_000.0, 10_000.0));
+
+    let c = load("scenarios/validation/constant_hazard.toml");
+    assert_eq!(c.horizon_months, 12);
+    assert_eq!(c.macro_model.sigma, 0.0);
+    assert_eq!(c.segments[0].rho, 0.0);
+    assert!(!c.dynamics.delinquency);
+    assert_eq!(c.dynamics.pd_period_months, 1);
+    assert_eq!(c.segments[0].prepayment_monthly.get(), 0.0);
+}
