@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use rayon::prelude::*;
 use thiserror::Error;
 
-use crate::loan::{PathTally, simulate_loan};
+use crate::loan::{LoanModel, PathTally, simulate_loan};
 use crate::macro_paths::draw_factor_path;
 use crate::population::{Book, PdGrades, cents_to_money, draw_book};
 use crate::scenario::Scenario;
@@ -121,13 +121,21 @@ pub struct Prepared<'a> {
     pub profile: BookProfile,
     /// Grade rows any loan can have (all rows when the book is redrawn per path).
     pub used_grades: Vec<u32>,
+    /// Run-level constants of loan stepping (repayment curves, segment rules).
+    pub model: LoanModel,
 }
 
 impl<'a> Prepared<'a> {
     /// Draws the book and grade tables.
     pub fn new(scenario: &'a Scenario) -> Self {
         let grades = PdGrades::new(scenario);
-        let book = draw_book(scenario, &grades, scenario.redraw_population.then_some(0));
+        let model = LoanModel::new(scenario);
+        let book = draw_book(
+            scenario,
+            &grades,
+            &model.schedules,
+            scenario.redraw_population.then_some(0),
+        );
         let profile = BookProfile::of(&book, scenario.segments.len(), scenario.bands.len());
         let used_grades = if scenario.redraw_population {
             (0..grades.len() as u32).collect()
@@ -143,6 +151,7 @@ impl<'a> Prepared<'a> {
             book,
             profile,
             used_grades,
+            model,
         }
     }
 
@@ -150,19 +159,19 @@ impl<'a> Prepared<'a> {
     pub fn simulate_path(&self, index: u64) -> PathOutcome {
         let s = self.scenario;
         let factors = draw_factor_path(&s.macro_model, s.horizon_months, s.seed, index);
-        let tables = tables::build_path_tables(s, &self.grades, &self.used_grades, &factors, index);
+        let tables = tables::build_path_tables(s, &self.grades, &self.used_grades, &self.model, &factors, index);
         let redrawn;
         let book = match &self.book {
             Some(b) => b,
             None => {
-                redrawn = draw_book(s, &self.grades, Some(index));
+                redrawn = draw_book(s, &self.grades, &self.model.schedules, Some(index));
                 &redrawn
             }
         };
         let mut tally = PathTally::new(s.segments.len(), s.bands.len(), s.horizon_months);
         let key = stream_key(s.seed, index, Purpose::LoanEvents);
         for loan in &book.loans {
-            simulate_loan(loan, &tables, key, &mut tally);
+            simulate_loan(loan, &self.model, &tables, key, &mut tally);
         }
         PathOutcome {
             index,

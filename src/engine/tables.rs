@@ -4,7 +4,7 @@
 use rand::RngExt;
 use rand_distr::Beta;
 
-use crate::loan::{BUCKETS, BucketThresholds, OutageThresholds, PathTables, SegmentRules};
+use crate::loan::{BUCKETS, BucketThresholds, LoanModel, OutageThresholds, PathTables};
 use crate::macro_paths::FactorPath;
 use crate::population::PdGrades;
 use crate::scenario::{Scenario, UnitDistribution};
@@ -24,6 +24,7 @@ pub fn build_path_tables(
     scenario: &Scenario,
     grades: &PdGrades,
     used_grades: &[u32],
+    model: &LoanModel,
     factors: &FactorPath,
     path: u64,
 ) -> PathTables {
@@ -81,37 +82,33 @@ pub fn build_path_tables(
         }
     }
 
-    let rules = scenario
-        .segments
-        .iter()
-        .map(|seg| SegmentRules {
-            prepay: threshold(seg.prepayment_monthly.get()),
-            repay_rate: seg.revolving_repay_rate.get(),
-            draw_rate: seg.revolving_draw_rate.get(),
-            ccf: seg.revolving_ccf.get(),
-            fraud_lgd: seg.fraud_lgd,
-        })
-        .collect();
-
     let outage = scenario.outage.and_then(|o| {
         let mut rng = item_rng(stream_key(scenario.seed, path, Purpose::Outage), 0);
-        (rng.random::<f64>() < o.probability.get()).then(|| OutageThresholds {
-            month: o.month,
-            share: threshold(o.share.get()),
-            cure: threshold(o.cure_rate.get()),
-        })
+        (rng.random::<f64>() < o.probability.get()).then_some((
+            o.month,
+            threshold(o.share.get()),
+            threshold(o.cure_rate.get()),
+        ))
     });
 
+    // Any event of a current loan: missed payment, prepayment, failed debit (in that order of u).
+    let mut event = entry.clone();
+    for (t, row) in event.chunks_mut(grades.len()).enumerate() {
+        let outage_share = outage.filter(|o| o.0 == t).map_or(0, |o| o.1);
+        for &g in used_grades {
+            let prepay = model.rules[grades.segment_of[g as usize]].prepay;
+            let cell = &mut row[g as usize];
+            *cell = cell.saturating_add(prepay).saturating_add(outage_share);
+        }
+    }
+
     PathTables {
-        horizon,
         grades: grades.len(),
         entry,
+        event,
         buckets,
         lgd,
-        rules,
-        delinquency: d.delinquency,
-        outage,
-        recovery_lag: d.recovery_lag_months,
+        outage: outage.map(|(month, _, cure)| OutageThresholds { month, cure }),
         lgd_key: stream_key(scenario.seed, path, Purpose::Lgd),
     }
 }

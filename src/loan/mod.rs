@@ -2,16 +2,17 @@
 //! repayment, prepayment, delinquency buckets, charge-off and recovery.
 //!
 //! Every probability the loop needs has been turned into an integer
-//! threshold in [`PathTables`] once per path, so a month costs one 64-bit
-//! uniform, a few compares and integer arithmetic: no transcendental
-//! functions and no allocation per loan-month.
+//! threshold in [`PathTables`] once per path, and balances of current loans
+//! follow closed forms ([`schedule`]) settled only when something happens, so
+//! a current loan-month costs one 64-bit uniform and one compare: no
+//! transcendental functions, no float arithmetic and no allocation.
 
 pub mod schedule;
 
-use crate::engine::streams::{LoanStream, item_rng};
+use crate::engine::streams::{LoanStream, item_rng, threshold};
 use crate::population::{Cents, Loan, ProductKind, cents_to_money, round_cents};
-use crate::scenario::UnitDistribution;
-pub use schedule::{Payment, RevolvingMonth, installment_payment, revolving_month};
+use crate::scenario::{Scenario, UnitDistribution};
+pub use schedule::{RevolvingCurve, ScheduleTemplates};
 
 /// Number of delinquency buckets: 30, 60 and 90+ days past due.
 pub const BUCKETS: usize = 3;
@@ -31,10 +32,8 @@ pub struct BucketThresholds {
 pub struct SegmentRules {
     /// Prepayment threshold (added after the missed-payment threshold).
     pub prepay: u64,
-    /// Revolving repayment share.
-    pub repay_rate: f64,
-    /// Revolving draw share.
-    pub draw_rate: f64,
+    /// Closed-form path of a current revolving line.
+    pub revolving: RevolvingCurve,
     /// Drawdown share of the undrawn limit at the first missed payment.
     pub ccf: f64,
     /// LGD of fraudulent loans.
@@ -46,33 +45,68 @@ pub struct SegmentRules {
 pub struct OutageThresholds {
     /// Month (0-based).
     pub month: usize,
-    /// Failed-debit threshold (added after missed payment and prepayment).
-    pub share: u64,
     /// Cure threshold of a technical delinquency.
     pub cure: u64,
 }
 
-/// Everything the loop needs for one path, precomputed.
+/// What the loop needs that is the same on every path.
 #[derive(Debug, Clone)]
-pub struct PathTables {
+pub struct LoanModel {
     /// Months.
     pub horizon: usize,
-    /// Grade rows.
-    pub grades: usize,
-    /// Missed-payment threshold, `[t * grades + grade]`.
-    pub entry: Vec<u64>,
-    /// Bucket thresholds, `[segment * horizon + t]`.
-    pub buckets: Vec<BucketThresholds>,
-    /// LGD distribution, `[segment * horizon + t]`.
-    pub lgd: Vec<UnitDistribution>,
+    /// Installment repayment curves.
+    pub schedules: ScheduleTemplates,
     /// Per-segment constants.
     pub rules: Vec<SegmentRules>,
     /// Delinquency buckets on.
     pub delinquency: bool,
-    /// Outage on this path.
-    pub outage: Option<OutageThresholds>,
     /// Months from charge-off to recovery cash.
     pub recovery_lag: usize,
+}
+
+impl LoanModel {
+    /// The run-level constants of a scenario.
+    pub fn new(scenario: &Scenario) -> Self {
+        let horizon = scenario.horizon_months;
+        LoanModel {
+            horizon,
+            schedules: ScheduleTemplates::new(scenario),
+            rules: scenario
+                .segments
+                .iter()
+                .map(|seg| SegmentRules {
+                    prepay: threshold(seg.prepayment_monthly.get()),
+                    revolving: RevolvingCurve::new(
+                        seg.revolving_repay_rate.get(),
+                        seg.revolving_draw_rate.get(),
+                        horizon,
+                    ),
+                    ccf: seg.revolving_ccf.get(),
+                    fraud_lgd: seg.fraud_lgd,
+                })
+                .collect(),
+            delinquency: scenario.dynamics.delinquency,
+            recovery_lag: scenario.dynamics.recovery_lag_months,
+        }
+    }
+}
+
+/// Everything the loop needs for one path, precomputed from its factor path.
+#[derive(Debug, Clone)]
+pub struct PathTables {
+    /// Grade rows.
+    pub grades: usize,
+    /// Missed-payment threshold, `[t * grades + grade]`.
+    pub entry: Vec<u64>,
+    /// Threshold of any event of a current loan, `[t * grades + grade]`:
+    /// missed payment, then prepayment, then (in the outage month) a failed debit.
+    pub event: Vec<u64>,
+    /// Bucket thresholds, `[segment * horizon + t]`.
+    pub buckets: Vec<BucketThresholds>,
+    /// LGD distribution, `[segment * horizon + t]`.
+    pub lgd: Vec<UnitDistribution>,
+    /// Outage on this path.
+    pub outage: Option<OutageThresholds>,
     /// Key of this path's LGD stream.
     pub lgd_key: u64,
 }
@@ -141,7 +175,7 @@ impl PathTally {
         }
     }
 
-    fn charge_off(&mut self, loan: &Loan, t: usize, ead: Cents, lgd: f64, recovery_lag: usize) {
+    fn record_charge_off(&mut self, loan: &Loan, t: usize, ead: Cents, lgd: f64, recovery_lag: usize) {
         let ead_money = cents_to_money(ead);
         let loss = ead_money * lgd;
         self.loss += loss;
@@ -158,161 +192,198 @@ impl PathTally {
     }
 }
 
-/// Where a loan stands at the start of a month.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Status {
-    Current,
-    /// Days-past-due bucket 0 (30), 1 (60), 2 (90+).
-    Delinquent(u8),
-    /// Failed automatic debit during an outage.
-    Technical,
+/// How a spell of delinquency ended.
+enum DelinquencyEnd {
+    /// Cured in month `t - 1`; the loan pays again from month `t`.
+    Cured(usize),
+    /// Charged off in month `t`.
+    ChargedOff(usize),
+    /// Still delinquent at the horizon.
+    Horizon,
 }
 
 /// Steps one loan through the horizon of one path and adds what happened to `tally`.
 #[inline]
-pub fn simulate_loan(loan: &Loan, tables: &PathTables, path_key: u64, tally: &mut PathTally) {
+pub fn simulate_loan(loan: &Loan, model: &LoanModel, tables: &PathTables, path_key: u64, tally: &mut PathTally) {
     tally.ledger.originated += loan.balance;
     let months = if loan.fraud {
-        simulate_fraud(loan, tables, tally)
+        simulate_fraud(loan, model, tally)
     } else {
-        step_months(loan, tables, path_key, tally)
+        step_months(loan, model, tables, path_key, tally)
     };
     tally.loan_months += months as u64;
 }
 
+/// Balance and schedule position of a loan between events.
+struct Account {
+    balance: Cents,
+    paid: u16,
+}
+
+/// Pays `months` on-time months at once from the closed-form curves.
+#[inline(always)]
+fn settle(loan: &Loan, model: &LoanModel, account: &mut Account, months: usize, tally: &mut PathTally) {
+    if months == 0 {
+        return;
+    }
+    if loan.kind == ProductKind::Revolving {
+        let curve = &model.rules[loan.segment as usize].revolving;
+        let run = curve.run(account.balance, loan.limit, loan.rate_monthly, months);
+        tally.interest += run.interest;
+        tally.ledger.repaid += run.repaid;
+        tally.ledger.originated += run.drawn;
+        account.balance = run.balance;
+    } else {
+        let s = &model.schedules;
+        let paid = account.paid + months as u16;
+        let balance = s.balance_after(loan.schedule, loan.balance, paid);
+        tally.interest += s.interest_through(loan.schedule, loan.balance, paid)
+            - s.interest_through(loan.schedule, loan.balance, account.paid);
+        tally.ledger.repaid += account.balance - balance;
+        account.balance = balance;
+        account.paid = paid;
+    }
+}
+
 /// The monthly state machine; returns the number of months stepped.
 #[inline(always)]
-fn step_months(loan: &Loan, tables: &PathTables, path_key: u64, tally: &mut PathTally) -> usize {
-    let seg = loan.segment as usize;
-    let rules = &tables.rules[seg];
-    let horizon = tables.horizon;
-    let mut balance = loan.balance;
-    let mut rng = LoanStream::new(path_key, loan.id as u64);
-    let revolving = loan.kind == ProductKind::Revolving;
-    let mut paid: u16 = 0;
-    let mut status = Status::Current;
+fn step_months(loan: &Loan, model: &LoanModel, tables: &PathTables, path_key: u64, tally: &mut PathTally) -> usize {
+    let horizon = model.horizon;
+    let grades = tables.grades;
     let row = loan.grade as usize;
-    for t in 0..horizon {
-        let u = rng.next_u64();
-        match status {
-            Status::Current => {
-                let miss = tables.entry[t * tables.grades + row];
-                if u < miss {
-                    if revolving {
-                        let extra = round_cents((loan.limit - balance) as f64 * rules.ccf);
-                        balance += extra;
-                        tally.ledger.originated += extra;
-                    }
-                    if !tables.delinquency {
-                        charge_off(loan, tables, t, balance, tally);
-                        return t + 1;
-                    }
-                    status = Status::Delinquent(0);
-                    tally.monthly_delinquent[t] += 1;
-                    continue;
-                }
-                let prepay = miss.saturating_add(rules.prepay);
-                if u < prepay {
-                    tally.ledger.prepaid += balance;
-                    return t + 1;
-                }
-                if let Some(o) = &tables.outage
-                    && o.month == t
-                    && u < prepay.saturating_add(o.share)
-                {
-                    status = Status::Technical;
-                    tally.monthly_delinquent[t] += 1;
-                    continue;
-                }
-                if revolving {
-                    let m = revolving_month(
-                        balance,
-                        loan.limit,
-                        loan.rate_monthly,
-                        rules.repay_rate,
-                        rules.draw_rate,
-                    );
-                    tally.interest += m.interest;
-                    tally.ledger.repaid += m.repaid;
-                    tally.ledger.originated += m.drawn;
-                    balance += m.drawn - m.repaid;
-                } else {
-                    let p = installment_payment(
-                        loan.kind,
-                        balance,
-                        loan.rate_monthly,
-                        loan.installment,
-                        loan.term_months - paid,
-                    );
-                    tally.interest += p.interest;
-                    tally.ledger.repaid += p.principal;
-                    balance -= p.principal;
-                    paid += 1;
-                    if paid == loan.term_months {
-                        return t + 1;
-                    }
-                }
+    let revolving = loan.kind == ProductKind::Revolving;
+    let mut rng = LoanStream::new(path_key, loan.id as u64);
+    let mut account = Account {
+        balance: loan.balance,
+        paid: 0,
+    };
+    let mut t = 0;
+    while t < horizon {
+        // Current: one draw a month until something happens or the loan matures.
+        let run_start = t;
+        let run_end = if revolving {
+            horizon
+        } else {
+            horizon.min(t + (loan.term_months - account.paid) as usize)
+        };
+        let mut event = None;
+        while t < run_end {
+            let u = rng.next_u64();
+            if u < tables.event[t * grades + row] {
+                event = Some(u);
+                break;
             }
-            Status::Delinquent(b) => {
-                let th = &tables.buckets[seg * horizon + t];
-                let b = b as usize;
-                if u < th.roll[b] {
-                    if b + 1 == BUCKETS {
-                        charge_off(loan, tables, t, balance, tally);
-                        return t + 1;
-                    }
-                    status = Status::Delinquent(b as u8 + 1);
-                } else if u < th.roll_or_cure[b] {
-                    status = Status::Current;
-                    continue;
-                }
+            t += 1;
+        }
+        settle(loan, model, &mut account, t - run_start, tally);
+        let Some(u) = event else {
+            if !revolving && account.paid == loan.term_months {
+                return t;
+            }
+            break;
+        };
+        let miss = tables.entry[t * grades + row];
+        let end = if u < miss {
+            if revolving {
+                let extra = round_cents((loan.limit - account.balance) as f64 * model.rules[loan.segment as usize].ccf);
+                account.balance += extra;
+                tally.ledger.originated += extra;
+            }
+            if !model.delinquency {
+                charge_off(loan, model, tables, t, account.balance, tally);
+                return t + 1;
+            }
+            tally.monthly_delinquent[t] += 1;
+            delinquency(loan, tables, horizon, t + 1, &mut rng, tally)
+        } else if u < miss.saturating_add(model.rules[loan.segment as usize].prepay) {
+            tally.ledger.prepaid += account.balance;
+            return t + 1;
+        } else {
+            // A failed automatic debit in the outage month: most cure the next month.
+            tally.monthly_delinquent[t] += 1;
+            t += 1;
+            if t == horizon {
+                break;
+            }
+            let cure = tables.outage.map_or(0, |o| o.cure);
+            if rng.next_u64() < cure {
+                DelinquencyEnd::Cured(t + 1)
+            } else {
                 tally.monthly_delinquent[t] += 1;
+                delinquency(loan, tables, horizon, t + 1, &mut rng, tally)
             }
-            Status::Technical => {
-                let cure = tables.outage.map_or(0, |o| o.cure);
-                if u < cure {
-                    status = Status::Current;
-                } else {
-                    status = Status::Delinquent(0);
-                    tally.monthly_delinquent[t] += 1;
-                }
+        };
+        match end {
+            DelinquencyEnd::Cured(next) => t = next,
+            DelinquencyEnd::ChargedOff(month) => {
+                charge_off(loan, model, tables, month, account.balance, tally);
+                return month + 1;
             }
+            DelinquencyEnd::Horizon => break,
         }
     }
-    tally.ledger.outstanding += balance;
+    tally.ledger.outstanding += account.balance;
     horizon
 }
 
+/// A loan 30 days past due at the end of month `start - 1` rolls, cures or
+/// stays each month from `start`.
+#[inline(always)]
+fn delinquency(
+    loan: &Loan,
+    tables: &PathTables,
+    horizon: usize,
+    start: usize,
+    rng: &mut LoanStream,
+    tally: &mut PathTally,
+) -> DelinquencyEnd {
+    let mut bucket = 0;
+    for t in start..horizon {
+        let u = rng.next_u64();
+        let th = &tables.buckets[loan.segment as usize * horizon + t];
+        if u < th.roll[bucket] {
+            if bucket + 1 == BUCKETS {
+                return DelinquencyEnd::ChargedOff(t);
+            }
+            bucket += 1;
+        } else if u < th.roll_or_cure[bucket] {
+            return DelinquencyEnd::Cured(t + 1);
+        }
+        tally.monthly_delinquent[t] += 1;
+    }
+    DelinquencyEnd::Horizon
+}
+
 /// Draws the LGD of a charge-off from the loan's own LGD stream.
-fn charge_off(loan: &Loan, tables: &PathTables, t: usize, ead: Cents, tally: &mut PathTally) {
-    let dist = &tables.lgd[loan.segment as usize * tables.horizon + t];
+fn charge_off(loan: &Loan, model: &LoanModel, tables: &PathTables, t: usize, ead: Cents, tally: &mut PathTally) {
+    let dist = &tables.lgd[loan.segment as usize * model.horizon + t];
     let lgd = match dist {
         UnitDistribution::Fixed(v) => *v,
         beta => beta.sample(&mut item_rng(tables.lgd_key, loan.id as u64)),
     };
-    tally.charge_off(loan, t, ead, lgd, tables.recovery_lag);
+    tally.record_charge_off(loan, t, ead, lgd, model.recovery_lag);
 }
 
 /// A fraudulent loan never pays: it misses the first payment and rolls
 /// straight through the buckets to charge-off (month 1 without buckets).
 /// Returns the months stepped.
-fn simulate_fraud(loan: &Loan, tables: &PathTables, tally: &mut PathTally) -> usize {
-    let rules = &tables.rules[loan.segment as usize];
+fn simulate_fraud(loan: &Loan, model: &LoanModel, tally: &mut PathTally) -> usize {
+    let rules = &model.rules[loan.segment as usize];
     let mut ead = loan.balance;
     if loan.kind == ProductKind::Revolving {
         let extra = round_cents((loan.limit - ead) as f64 * rules.ccf);
         ead += extra;
         tally.ledger.originated += extra;
     }
-    let charge_off_month = if tables.delinquency { BUCKETS } else { 0 };
-    for t in 0..charge_off_month.min(tables.horizon) {
+    let charge_off_month = if model.delinquency { BUCKETS } else { 0 };
+    for t in 0..charge_off_month.min(model.horizon) {
         tally.monthly_delinquent[t] += 1;
     }
-    if charge_off_month < tables.horizon {
-        tally.charge_off(loan, charge_off_month, ead, rules.fraud_lgd, tables.recovery_lag);
+    if charge_off_month < model.horizon {
+        tally.record_charge_off(loan, charge_off_month, ead, rules.fraud_lgd, model.recovery_lag);
         charge_off_month + 1
     } else {
         tally.ledger.outstanding += ead;
-        tables.horizon
+        model.horizon
     }
 }

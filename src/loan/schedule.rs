@@ -1,129 +1,256 @@
-//! Repayment schedules: what a current borrower pays in one month.
+//! Repayment schedules in closed form.
+//!
+//! A current borrower's balance follows a deterministic curve, so the
+//! engine never steps balances month by month: it counts the months a loan
+//! stays current and, when something happens (a missed payment, a
+//! prepayment, maturity, the horizon), settles the whole run at once from
+//! the closed forms below, rounded to the cent. This keeps the monthly loop
+//! down to one uniform draw and one compare.
 
 use crate::population::{Cents, ProductKind, round_cents};
+use crate::scenario::{Amortisation, Scenario};
 
-/// One month's scheduled payment of a current installment loan.
+/// Fraction of the principal outstanding after `k` of `n` on-time payments.
+///
+/// # Formula
+/// - equal installment (annuity): `b_k = ((1+r)^n - (1+r)^k) / ((1+r)^n - 1)`, or `1 - k/n` when `r = 0`;
+/// - equal principal: `b_k = 1 - k/n`;
+/// - bullet: `b_k = 1` for `k < n`, `0` at `n`.
+pub fn balance_fraction(kind: ProductKind, rate_monthly: f64, n: u32, k: u32) -> f64 {
+    if k >= n {
+        return 0.0;
+    }
+    match kind {
+        ProductKind::EqualInstallment if rate_monthly > 0.0 => {
+            let g = 1.0 + rate_monthly;
+            let gn = g.powi(n as i32);
+            (gn - g.powi(k as i32)) / (gn - 1.0)
+        }
+        ProductKind::EqualInstallment | ProductKind::EqualPrincipal => 1.0 - k as f64 / n as f64,
+        ProductKind::Bullet | ProductKind::Revolving => 1.0,
+    }
+}
+
+/// Annuity payment `P r / (1 - (1 + r)^-n)` in cents, rounded (`P / n` when `r = 0`).
+pub fn annuity_payment(principal: Cents, rate_monthly: f64, term_months: u32) -> Cents {
+    let p = principal as f64;
+    let n = term_months as f64;
+    if rate_monthly == 0.0 {
+        return round_cents(p / n);
+    }
+    round_cents(p * rate_monthly / (1.0 - (1.0 + rate_monthly).powf(-n)))
+}
+
+/// Balance and cumulative-interest fractions of every (segment, band, term)
+/// installment product, stored flat. A loan keeps the offset of its curve.
+#[derive(Debug, Clone, Default)]
+pub struct ScheduleTemplates {
+    /// `balance[offset + k]`: fraction of principal outstanding after `k` payments.
+    pub balance: Vec<f64>,
+    /// `interest[offset + k]`: interest paid over the first `k` payments, as a
+    /// fraction of principal: `r * sum_{j<k} b_j`.
+    pub interest: Vec<f64>,
+    /// Offset of each (segment, band, term index) curve.
+    offsets: Vec<Vec<Vec<u32>>>,
+}
+
+impl ScheduleTemplates {
+    /// Builds every curve a scenario can book.
+    pub fn new(scenario: &Scenario) -> Self {
+        let mut t = ScheduleTemplates::default();
+        for seg in &scenario.segments {
+            let kind = ProductKind::from(seg.amortisation);
+            let mut by_band = Vec::with_capacity(seg.monthly_rate_by_band.len());
+            for &r in &seg.monthly_rate_by_band {
+                let mut by_term = Vec::with_capacity(seg.terms.len());
+                for &(n, _) in &seg.terms {
+                    by_term.push(t.balance.len() as u32);
+                    let mut cumulative = 0.0;
+                    for k in 0..=n {
+                        let b = balance_fraction(kind, r, n, k);
+                        t.balance.push(b);
+                        t.interest.push(cumulative);
+                        cumulative += r * b;
+                    }
+                }
+                by_band.push(by_term);
+            }
+            t.offsets.push(by_band);
+        }
+        t
+    }
+
+    /// Offset of the curve of a loan in `segment`, `band`, with the segment's term number `term_index`.
+    pub fn offset(&self, segment: usize, band: usize, term_index: usize) -> u32 {
+        self.offsets[segment][band][term_index]
+    }
+
+    /// Balance of principal `p` after `k` payments on the curve at `offset`, to the cent.
+    #[inline(always)]
+    pub fn balance_after(&self, offset: u32, p: Cents, k: u16) -> Cents {
+        round_cents(p as f64 * self.balance[offset as usize + k as usize])
+    }
+
+    /// Interest paid over the first `k` payments, to the cent.
+    #[inline(always)]
+    pub fn interest_through(&self, offset: u32, p: Cents, k: u16) -> Cents {
+        round_cents(p as f64 * self.interest[offset as usize + k as usize])
+    }
+}
+
+/// One month's payment of an installment loan paid on time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Payment {
-    /// Interest: `round(balance * r)`.
+    /// Interest paid.
     pub interest: Cents,
     /// Principal repaid.
     pub principal: Cents,
 }
 
-/// The payment due on an installment loan with `installments_left` payments
-/// to go (>= 1). The last payment clears the balance.
+/// The on-time schedule of a loan of principal `p` on the curve at `offset`:
+/// month `k`'s principal is `B_{k-1} - B_k` and its interest
+/// `I_k - I_{k-1}`, with `B` and `I` the rounded closed forms, so that the
+/// balances match the formula to the cent and the principal sums to `p`.
+pub fn full_schedule(templates: &ScheduleTemplates, offset: u32, p: Cents, term: u16) -> Vec<Payment> {
+    (1..=term)
+        .map(|k| Payment {
+            interest: templates.interest_through(offset, p, k) - templates.interest_through(offset, p, k - 1),
+            principal: templates.balance_after(offset, p, k - 1) - templates.balance_after(offset, p, k),
+        })
+        .collect()
+}
+
+/// Closed-form path of a current revolving line: each month the borrower
+/// repays a share `a` of the balance and draws a share `d` of the undrawn
+/// limit `L`, so `B_{j+1} = m B_j + d L` with `m = 1 - a - d`:
 ///
 /// # Formula
-/// - interest `I = round(B r)` for all types;
-/// - equal installment: principal `A - I` with `A = P r / (1 - (1 + r)^-n)`;
-/// - equal principal: principal `round(P / n)`;
-/// - bullet: principal 0 until the last month.
-#[inline(always)]
-pub fn installment_payment(
-    kind: ProductKind,
-    balance: Cents,
-    rate_monthly: f64,
-    installment: Cents,
-    installments_left: u16,
-) -> Payment {
-    let interest = round_cents(balance as f64 * rate_monthly);
-    let principal = if installments_left <= 1 {
-        balance
-    } else {
-        match kind {
-            ProductKind::EqualInstallment => (installment - interest).clamp(0, balance),
-            ProductKind::EqualPrincipal => installment.min(balance),
-            ProductKind::Bullet | ProductKind::Revolving => 0,
-        }
-    };
-    Payment { interest, principal }
+/// `B_j = B* + (B_0 - B*) m^j`, `B* = d L / (a + d)`,
+/// `sum_{i<j} B_i = j B* + (B_0 - B*) S_j`, `S_j = sum_{i<j} m^i`.
+#[derive(Debug, Clone)]
+pub struct RevolvingCurve {
+    /// Repayment share `a`.
+    pub repay_rate: f64,
+    /// Draw share `d`.
+    pub draw_rate: f64,
+    /// `m^j` for `j = 0..=horizon`.
+    pub decay: Vec<f64>,
+    /// `S_j` for `j = 0..=horizon`.
+    pub decay_sum: Vec<f64>,
 }
 
-/// One month of a current revolving line.
+/// What `j` current months of a revolving line paid and drew, in cents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RevolvingMonth {
-    /// Interest paid: `round(B r)`.
+pub struct RevolvingRun {
+    /// Interest paid: `round(r sum B_i)`.
     pub interest: Cents,
-    /// Balance repaid: `round(B repay_rate)`.
+    /// Balance repaid.
     pub repaid: Cents,
-    /// New draws: `round((limit - B) draw_rate)`.
+    /// New draws: `round(d (j L - sum B_i))`.
     pub drawn: Cents,
+    /// Balance at the end: `round(B_j)`, within `[0, L]`; equals start + drawn - repaid exactly.
+    pub balance: Cents,
 }
 
-/// What a current revolving borrower pays and draws this month.
-#[inline(always)]
-pub fn revolving_month(
-    balance: Cents,
-    limit: Cents,
-    rate_monthly: f64,
-    repay_rate: f64,
-    draw_rate: f64,
-) -> RevolvingMonth {
-    let interest = round_cents(balance as f64 * rate_monthly);
-    let repaid = round_cents(balance as f64 * repay_rate).min(balance);
-    let drawn = round_cents((limit - balance) as f64 * draw_rate).clamp(0, limit - balance);
-    RevolvingMonth {
-        interest,
-        repaid,
-        drawn,
+impl RevolvingCurve {
+    /// The curve for these shares over `horizon` months.
+    pub fn new(repay_rate: f64, draw_rate: f64, horizon: usize) -> Self {
+        let m = 1.0 - repay_rate - draw_rate;
+        let mut decay = Vec::with_capacity(horizon + 1);
+        let mut decay_sum = Vec::with_capacity(horizon + 1);
+        let (mut pow, mut sum) = (1.0, 0.0);
+        for _ in 0..=horizon {
+            decay.push(pow);
+            decay_sum.push(sum);
+            sum += pow;
+            pow *= m;
+        }
+        RevolvingCurve {
+            repay_rate,
+            draw_rate,
+            decay,
+            decay_sum,
+        }
+    }
+
+    /// Settles `j` current months from balance `b0` on a line with limit `limit`.
+    #[inline]
+    pub fn run(&self, b0: Cents, limit: Cents, rate_monthly: f64, j: usize) -> RevolvingRun {
+        let (a, d) = (self.repay_rate, self.draw_rate);
+        let start = b0 as f64;
+        let target = if a + d > 0.0 { d * limit as f64 / (a + d) } else { start };
+        let end = target + (start - target) * self.decay[j];
+        let sum = j as f64 * target + (start - target) * self.decay_sum[j];
+        let balance = round_cents(end.max(0.0)).clamp(0, limit.max(b0));
+        let mut drawn = round_cents((d * (j as f64 * limit as f64 - sum)).max(0.0));
+        let mut repaid = b0 + drawn - balance;
+        if repaid < 0 {
+            // Rounding left the balance a cent above start + draws: book it as a draw.
+            drawn -= repaid;
+            repaid = 0;
+        }
+        RevolvingRun {
+            interest: round_cents((rate_monthly * sum).max(0.0)),
+            repaid,
+            drawn,
+            balance,
+        }
     }
 }
 
-/// The full schedule of an installment loan paid on time, month by month.
-/// Used by reports and tests; the engine steps one month at a time.
-pub fn full_schedule(
-    kind: ProductKind,
-    principal: Cents,
-    rate_monthly: f64,
-    installment: Cents,
-    term: u16,
-) -> Vec<Payment> {
-    let mut balance = principal;
-    (0..term)
-        .map(|paid| {
-            let p = installment_payment(kind, balance, rate_monthly, installment, term - paid);
-            balance -= p.principal;
-            p
-        })
-        .collect()
+impl From<Amortisation> for ProductKind {
+    fn from(a: Amortisation) -> Self {
+        match a {
+            Amortisation::EqualInstallment => Self::EqualInstallment,
+            Amortisation::EqualPrincipal => Self::EqualPrincipal,
+            Amortisation::Bullet => Self::Bullet,
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::population::annuity_payment;
+
+    fn template(kind: ProductKind, r: f64, n: u32) -> (ScheduleTemplates, u32) {
+        let mut t = ScheduleTemplates::default();
+        let mut cumulative = 0.0;
+        for k in 0..=n {
+            let b = balance_fraction(kind, r, n, k);
+            t.balance.push(b);
+            t.interest.push(cumulative);
+            cumulative += r * b;
+        }
+        (t, 0)
+    }
 
     #[test]
     fn annuity_matches_the_closed_form_to_the_cent() {
-        // 10,000.00 over 12 months at 1% a month: A = 888.49 (standard tables).
+        // 10,000.00 over 12 months at 1% a month: A = 888.49 (standard annuity tables).
         let a = annuity_payment(1_000_000, 0.01, 12);
         assert_eq!(a, 88_849);
-        let s = full_schedule(ProductKind::EqualInstallment, 1_000_000, 0.01, a, 12);
+        let (t, o) = template(ProductKind::EqualInstallment, 0.01, 12);
+        let s = full_schedule(&t, o, 1_000_000, 12);
         assert_eq!(s[0].interest, 10_000);
-        assert_eq!(s[0].principal, 78_849);
-        // Closed form balance after k payments: B_k = P (1+r)^k - A ((1+r)^k - 1) / r.
+        // Balance after k payments: B_k = P (1+r)^k - A ((1+r)^k - 1) / r with the exact A.
+        let exact_a = 1_000_000.0 * 0.01 / (1.0 - 1.01f64.powi(-12));
         let mut b = 1_000_000;
-        for (k, p) in s.iter().enumerate().take(11) {
+        for (k, p) in s.iter().enumerate() {
             b -= p.principal;
             let g = 1.01f64.powi(k as i32 + 1);
-            let closed = 1_000_000.0 * g - a as f64 * (g - 1.0) / 0.01;
-            // Each month's interest is rounded to the cent: the drift is at most half a cent a month.
-            assert!(
-                (b as f64 - closed).abs() <= 0.5 * (k as f64 + 1.0) * 1.02,
-                "month {k}: {b} vs {closed}"
-            );
+            let closed = 1_000_000.0 * g - exact_a * (g - 1.0) / 0.01;
+            assert!((b as f64 - closed).abs() <= 0.5 + 1e-6, "month {k}: {b} vs {closed}");
+            // Each payment is the annuity to within the rounding of two differences.
+            assert!((p.interest + p.principal - a).abs() <= 2, "month {k}: {p:?}");
         }
-        let total: Cents = s.iter().map(|p| p.principal).sum();
-        assert_eq!(total, 1_000_000);
-        // Every payment but the last equals A to the cent; the last clears the rest.
-        assert!(s[..11].iter().all(|p| p.interest + p.principal == a));
-        assert!((s[11].interest + s[11].principal - a).abs() <= 12);
+        assert_eq!(b, 0);
+        assert_eq!(s.iter().map(|p| p.principal).sum::<Cents>(), 1_000_000);
     }
 
     #[test]
     fn equal_principal_repays_p_over_n_plus_interest() {
-        let s = full_schedule(ProductKind::EqualPrincipal, 600_000, 0.02, 100_000, 6);
+        let (t, o) = template(ProductKind::EqualPrincipal, 0.02, 6);
+        let s = full_schedule(&t, o, 600_000, 6);
         for (k, p) in s.iter().enumerate() {
             assert_eq!(p.principal, 100_000);
             assert_eq!(p.interest, (600_000 - 100_000 * k as i64) * 2 / 100);
@@ -132,31 +259,38 @@ mod tests {
 
     #[test]
     fn bullet_pays_interest_then_principal() {
-        let s = full_schedule(ProductKind::Bullet, 500_000, 0.015, 0, 3);
+        let (t, o) = template(ProductKind::Bullet, 0.015, 3);
+        let s = full_schedule(&t, o, 500_000, 3);
         assert_eq!(s.iter().map(|p| p.interest).collect::<Vec<_>>(), vec![7_500; 3]);
         assert_eq!(s.iter().map(|p| p.principal).collect::<Vec<_>>(), vec![0, 0, 500_000]);
     }
 
     #[test]
     fn zero_rate_annuity_is_equal_principal() {
-        let a = annuity_payment(1_000, 0.0, 3);
-        assert_eq!(a, 333);
-        let s = full_schedule(ProductKind::EqualInstallment, 1_000, 0.0, a, 3);
-        assert_eq!(s.iter().map(|p| p.principal).collect::<Vec<_>>(), vec![333, 333, 334]);
+        assert_eq!(annuity_payment(1_000, 0.0, 3), 333);
+        let (t, o) = template(ProductKind::EqualInstallment, 0.0, 3);
+        let s = full_schedule(&t, o, 1_000, 3);
+        assert_eq!(s.iter().map(|p| p.principal).collect::<Vec<_>>(), vec![333, 334, 333]);
+        assert!(s.iter().all(|p| p.interest == 0));
     }
 
     #[test]
-    fn revolving_month_keeps_balance_within_limit() {
-        let m = revolving_month(40_000, 100_000, 0.01, 0.3, 0.1);
-        assert_eq!(
-            m,
-            RevolvingMonth {
-                interest: 400,
-                repaid: 12_000,
-                drawn: 6_000
-            }
-        );
-        let m = revolving_month(100_000, 100_000, 0.01, 0.0, 1.0);
-        assert_eq!(m.drawn, 0);
+    fn revolving_curve_matches_month_by_month_recurrence() {
+        let curve = RevolvingCurve::new(0.3, 0.1, 24);
+        let (limit, b0, r) = (10_000_000i64, 4_000_000i64, 0.01);
+        let (mut b, mut interest, mut drawn) = (b0 as f64, 0.0, 0.0);
+        for j in 1..=24 {
+            interest += r * b;
+            drawn += 0.1 * (limit as f64 - b);
+            b = b - 0.3 * b + 0.1 * (limit as f64 - b);
+            let run = curve.run(b0, limit, r, j);
+            assert!((run.balance as f64 - b).abs() <= 0.5 + 1e-6, "month {j}");
+            assert!((run.interest as f64 - interest).abs() <= 0.5 + 1e-6, "month {j}");
+            assert!((run.drawn as f64 - drawn).abs() <= 1.0 + 1e-6, "month {j}");
+            assert_eq!(run.balance, b0 + run.drawn - run.repaid);
+            assert!(run.repaid >= 0 && run.drawn >= 0 && run.balance >= 0 && run.balance <= limit);
+        }
+        // The balance tends to d L / (a + d) = 25% of the limit.
+        assert!((curve.run(b0, limit, r, 24).balance as f64 / limit as f64 - 0.25).abs() < 1e-3);
     }
 }

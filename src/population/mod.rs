@@ -12,7 +12,8 @@ use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
 
 use crate::engine::streams::{Purpose, item_rng, stream_key};
-use crate::scenario::{Amortisation, SCORE_MAX, SCORE_MIN, Scenario, Segment};
+use crate::loan::schedule::ScheduleTemplates;
+use crate::scenario::{SCORE_MAX, SCORE_MIN, Scenario, Segment};
 
 /// Amounts of money are kept in integer cents so that repayments, balances
 /// and accounting identities are exact.
@@ -50,16 +51,6 @@ pub enum ProductKind {
     Bullet,
 }
 
-impl From<Amortisation> for ProductKind {
-    fn from(a: Amortisation) -> Self {
-        match a {
-            Amortisation::EqualInstallment => Self::EqualInstallment,
-            Amortisation::EqualPrincipal => Self::EqualPrincipal,
-            Amortisation::Bullet => Self::Bullet,
-        }
-    }
-}
-
 /// One booked loan (compact: the hot loop reads a few of these fields).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Loan {
@@ -67,8 +58,8 @@ pub struct Loan {
     pub balance: Cents,
     /// Credit limit.
     pub limit: Cents,
-    /// Scheduled installment (annuity payment, or the equal principal part); 0 otherwise.
-    pub installment: Cents,
+    /// Offset of the loan's repayment curve in [`ScheduleTemplates`] (0 for revolving lines).
+    pub schedule: u32,
     /// Monthly interest rate.
     pub rate_monthly: f64,
     /// Stable identity of the applicant (keys the loan's random streams).
@@ -103,20 +94,9 @@ impl Book {
     }
 }
 
-/// Annuity payment `P r / (1 - (1 + r)^-n)` in cents, rounded half up
-/// (`P / n` when `r = 0`).
-pub fn annuity_payment(principal: Cents, rate_monthly: f64, term_months: u32) -> Cents {
-    let p = principal as f64;
-    let n = term_months as f64;
-    if rate_monthly == 0.0 {
-        return round_cents(p / n);
-    }
-    round_cents(p * rate_monthly / (1.0 - (1.0 + rate_monthly).powf(-n)))
-}
-
 /// Draws the whole book for the run (`path = None`) or for one path when the
 /// population is redrawn per path.
-pub fn draw_book(scenario: &Scenario, grades: &PdGrades, path: Option<u64>) -> Book {
+pub fn draw_book(scenario: &Scenario, grades: &PdGrades, schedules: &ScheduleTemplates, path: Option<u64>) -> Book {
     let key = stream_key(
         scenario.seed,
         path.unwrap_or(crate::engine::streams::RUN_LEVEL),
@@ -130,7 +110,7 @@ pub fn draw_book(scenario: &Scenario, grades: &PdGrades, path: Option<u64>) -> B
         let start = loans.len();
         let mut rng = item_rng(key, s as u64);
         for _ in 0..seg.loans {
-            loans.push(draw_loan(scenario, seg, s, grades, next_id, &mut rng));
+            loans.push(draw_loan(scenario, seg, s, grades, schedules, next_id, &mut rng));
             next_id = next_id.wrapping_add(1);
         }
         segment_ranges.push(start..loans.len());
@@ -143,6 +123,7 @@ fn draw_loan<R: rand::Rng>(
     seg: &Segment,
     segment: usize,
     grades: &PdGrades,
+    schedules: &ScheduleTemplates,
     id: u32,
     rng: &mut R,
 ) -> Loan {
@@ -164,32 +145,32 @@ fn draw_loan<R: rand::Rng>(
     let rate_monthly = seg.monthly_rate_by_band[band];
     let fraud = rng.random::<f64>() < seg.fraud_share.get();
     let revolving = rng.random::<f64>() < seg.revolving_share.get();
-    let (kind, balance, term_months, installment) = if revolving {
+    let (kind, balance, term_months, schedule) = if revolving {
         let drawn = round_cents(limit as f64 * seg.utilisation.sample(rng));
         (ProductKind::Revolving, drawn.clamp(0, limit), 0u16, 0)
     } else {
         let u: f64 = rng.random();
-        let term = seg
+        let term_index = seg
             .terms
             .iter()
-            .find(|(_, cum)| u < *cum)
-            .unwrap_or(&seg.terms[seg.terms.len() - 1])
-            .0;
+            .position(|(_, cum)| u < *cum)
+            .unwrap_or(seg.terms.len() - 1);
+        let term = seg.terms[term_index].0;
         // At least one cent per month so that every installment repays something.
         let principal =
             round_cents(limit as f64 * seg.installment_draw.sample(rng)).clamp(term as Cents, limit.max(term as Cents));
         let kind = ProductKind::from(seg.amortisation);
-        let installment = match kind {
-            ProductKind::EqualInstallment => annuity_payment(principal, rate_monthly, term),
-            ProductKind::EqualPrincipal => round_cents(principal as f64 / term as f64),
-            _ => 0,
-        };
-        (kind, principal, term as u16, installment)
+        (
+            kind,
+            principal,
+            term as u16,
+            schedules.offset(segment, band, term_index),
+        )
     };
     Loan {
         balance,
         limit,
-        installment,
+        schedule,
         rate_monthly,
         id,
         grade: grades.grade_of(segment, score, band),
