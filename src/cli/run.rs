@@ -6,7 +6,7 @@ use std::time::Instant;
 use anyhow::{Context, anyhow};
 use clap::Args;
 
-use creditstress::engine::{self, RunControl};
+use creditstress::engine::{self, EngineError, RunControl};
 use creditstress::report::{Manifest, RunFiles, sha256_hex, write_outputs};
 use creditstress::stats::{RunSummary, Timeseries};
 
@@ -57,10 +57,16 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
         .build()
         .context("cannot start the worker threads")
         .map_err(Failure::Runtime)?;
+    let bar = progress_bar(scenario.paths, args.quiet || args.json);
+    let cancel = interrupt_flag();
+    let tick = || bar.inc(1);
+    let control = RunControl { progress: Some(&tick), cancel: Some(cancel) };
     let started = Instant::now();
-    let (prepared, paths) = pool
-        .install(|| engine::run(&scenario, RunControl::default()))
-        .map_err(|e| Failure::Runtime(e.into()))?;
+    let outcome = pool.install(|| engine::run(&scenario, control));
+    bar.finish_and_clear();
+    let (prepared, paths) = outcome.map_err(|e| match e {
+        EngineError::Cancelled => Failure::Runtime(anyhow!("interrupted: nothing was written to {}", out.display())),
+    })?;
     let elapsed = started.elapsed().as_secs_f64();
 
     let mut summary = RunSummary::new(&scenario, &prepared.profile, &paths);
@@ -102,6 +108,33 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
         println!("Results written to {}", out.display());
     }
     Ok(())
+}
+
+/// A progress bar on stderr (paths done, paths/s, ETA); hidden with `--quiet`
+/// and whenever stderr is not a terminal.
+pub fn progress_bar(paths: u64, hidden: bool) -> indicatif::ProgressBar {
+    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+    if hidden {
+        return ProgressBar::with_draw_target(Some(paths), ProgressDrawTarget::hidden());
+    }
+    let bar = ProgressBar::new(paths);
+    let style = ProgressStyle::with_template("{bar:40} {pos}/{len} paths  {per_sec}  ETA {eta}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar
+}
+
+/// A flag raised by Ctrl-C. The engine stops at the next path and nothing is written.
+pub fn interrupt_flag() -> &'static std::sync::atomic::AtomicBool {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static FLAG: AtomicBool = AtomicBool::new(false);
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        // Without a handler Ctrl-C still stops the program; only the tidy message is lost.
+        let _ = ctrlc::set_handler(|| FLAG.store(true, Ordering::SeqCst));
+    });
+    &FLAG
 }
 
 /// Peak resident set size of this process (Linux `VmHWM`), if known.
