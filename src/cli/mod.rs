@@ -4,6 +4,7 @@
 
 mod format;
 mod run;
+mod scaling;
 mod validate;
 
 use std::path::{Path, PathBuf};
@@ -32,6 +33,11 @@ enum Command {
         after_help = "Examples:\n  creditstress run scenarios/downturn.toml\n  creditstress run scenarios/downturn.toml --paths 20000 --seed 7 --threads 2 --out output/downturn"
     )]
     Run(run::RunArgs),
+    /// Run a scenario on 1, 2, 4, ... threads, check the results are identical, and print a scaling table.
+    #[command(
+        after_help = "Examples:\n  creditstress scaling scenarios/downturn.toml --paths 4000\n  creditstress scaling scenarios/downturn.toml --paths 4000 --max-threads 2 --out benches/scaling.md"
+    )]
+    Scaling(scaling::ScalingArgs),
 }
 
 /// A failure and the exit code it deserves.
@@ -57,6 +63,7 @@ pub fn main_with(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Validate(args) => validate::execute(args),
         Command::Run(args) => run::execute(args),
+        Command::Scaling(args) => scaling::execute(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -66,6 +73,13 @@ pub fn main_with(cli: Cli) -> ExitCode {
             ExitCode::from(failure.exit_code())
         }
     }
+}
+
+/// Writes text to stdout; a closed pipe (`| head`) is not an error.
+pub fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
 /// A scenario read from disk with the bytes it came from.
@@ -81,7 +95,7 @@ pub struct LoadedScenario {
 /// Reads and validates a scenario file; every error names the file.
 pub fn load_scenario(path: &Path) -> Result<LoadedScenario, Failure> {
     let bytes = std::fs::read(path)
-        .with_context(|| format!("cannot read scenario file {}", path.display()))
+        .with_context(|| format!("{}: cannot read the scenario file", path.display()))
         .map_err(Failure::Input)?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|e| anyhow::anyhow!("{}: not UTF-8 text: {e}", path.display()))

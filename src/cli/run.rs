@@ -1,16 +1,16 @@
 //! `creditstress run`: simulate a scenario and write its outputs.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, anyhow};
 use clap::Args;
 
-use creditstress::engine::{self, EngineError, RunControl};
+use creditstress::engine::{self, EngineChoice, EngineError, RunControl};
 use creditstress::report::{Manifest, RunFiles, sha256_hex, write_outputs};
 use creditstress::stats::{RunSummary, Timeseries};
 
-use super::{Failure, format, load_scenario};
+use super::{Failure, emit, format, load_scenario};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -34,6 +34,28 @@ pub struct RunArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
+    /// How loans are simulated: `auto` takes the fast path when it is exact
+    /// for the scenario (no delinquency buckets), `stepping` always steps
+    /// month by month, `fast` insists on the fast path.
+    #[arg(long, value_enum, default_value_t = EngineArg::Auto)]
+    engine: EngineArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum EngineArg {
+    Auto,
+    Stepping,
+    Fast,
+}
+
+impl From<EngineArg> for EngineChoice {
+    fn from(e: EngineArg) -> Self {
+        match e {
+            EngineArg::Auto => EngineChoice::Auto,
+            EngineArg::Stepping => EngineChoice::Stepping,
+            EngineArg::Fast => EngineChoice::FastPath,
+        }
+    }
 }
 
 pub fn execute(args: RunArgs) -> Result<(), Failure> {
@@ -51,6 +73,7 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(&scenario.name));
+    check_writable_destination(&out).map_err(Failure::Input)?;
 
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -62,10 +85,11 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
     let tick = || bar.inc(1);
     let control = RunControl { progress: Some(&tick), cancel: Some(cancel) };
     let started = Instant::now();
-    let outcome = pool.install(|| engine::run(&scenario, control));
+    let outcome = pool.install(|| engine::run_with(&scenario, args.engine.into(), control));
     bar.finish_and_clear();
     let (prepared, paths) = outcome.map_err(|e| match e {
         EngineError::Cancelled => Failure::Runtime(anyhow!("interrupted: nothing was written to {}", out.display())),
+        EngineError::FastPathUnavailable(_) => Failure::Input(anyhow!("--engine fast: {e}")),
     })?;
     let elapsed = started.elapsed().as_secs_f64();
 
@@ -78,6 +102,7 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
         0.0
     };
     summary.peak_rss_bytes = peak_rss_bytes();
+    summary.engine = prepared.engine_description().to_string();
     let series = Timeseries::new(&scenario, &prepared.profile, &paths);
     let manifest = Manifest {
         program: env!("CARGO_PKG_NAME"),
@@ -90,10 +115,11 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
         threads,
         wall_seconds: elapsed,
         command: format!(
-            "creditstress run {} --paths {} --seed {}",
-            loaded.path.display(),
+            "creditstress run {} --paths {} --seed {} --out {}",
+            shell_quote(&loaded.path.display().to_string()),
             scenario.paths,
-            scenario.seed
+            scenario.seed,
+            shell_quote(&out.display().to_string())
         ),
     };
     let files = RunFiles::render(&scenario, &summary, &series, &paths, &manifest);
@@ -102,12 +128,41 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
         .map_err(Failure::Runtime)?;
 
     if args.json {
-        print!("{}", creditstress::report::to_json(&summary));
+        emit(&creditstress::report::to_json(&summary));
     } else if !args.quiet {
-        println!("{}", format::summary_table(&summary, &scenario));
-        println!("Results written to {}", out.display());
+        emit(&format!(
+            "{}\nEngine: {}\nResults written to {}\n",
+            format::summary_table(&summary, &scenario),
+            summary.engine,
+            out.display()
+        ));
     }
     Ok(())
+}
+
+/// Fails early (before simulating) when the output folder can never be created:
+/// it, or its nearest existing ancestor, is not a folder.
+fn check_writable_destination(out: &Path) -> anyhow::Result<()> {
+    let mut probe = Some(out);
+    while let Some(p) = probe {
+        if p.exists() {
+            if p.is_dir() {
+                return Ok(());
+            }
+            return Err(anyhow!("--out {}: {} exists and is not a folder", out.display(), p.display()));
+        }
+        probe = p.parent().filter(|q| !q.as_os_str().is_empty());
+    }
+    Ok(())
+}
+
+/// Quotes a path for a POSIX shell when it needs it.
+fn shell_quote(s: &str) -> String {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:".contains(c)) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
 }
 
 /// A progress bar on stderr (paths done, paths/s, ETA); hidden with `--quiet`

@@ -8,7 +8,7 @@ use clap::Args;
 use creditstress::engine::Prepared;
 use creditstress::scenario::{PdSpec, Scenario, ShockStart};
 
-use super::{Failure, format, load_scenario};
+use super::{Failure, emit, format, load_scenario};
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
@@ -18,8 +18,7 @@ pub struct ValidateArgs {
 
 pub fn execute(args: ValidateArgs) -> Result<(), Failure> {
     let loaded = load_scenario(&args.scenario)?;
-    print!("{}", describe(&loaded.scenario));
-    println!("{}: OK", args.scenario.display());
+    emit(&format!("{}{}: OK\n", describe(&loaded.scenario), args.scenario.display()));
     Ok(())
 }
 

@@ -28,6 +28,37 @@ pub enum EngineError {
     /// The cancel flag was raised (e.g. Ctrl-C).
     #[error("the run was cancelled before all paths finished")]
     Cancelled,
+    /// The fast path was requested for a scenario it cannot simulate exactly.
+    #[error("the fast path cannot run this scenario: {0}")]
+    FastPathUnavailable(&'static str),
+}
+
+/// How loans are simulated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EngineChoice {
+    /// The fast path when the scenario allows it, else monthly stepping.
+    #[default]
+    Auto,
+    /// Always step every loan month by month.
+    Stepping,
+    /// Insist on the fast path (an error when the scenario needs stepping).
+    FastPath,
+}
+
+/// Description of the monthly stepping engine.
+pub const ENGINE_STEPPING: &str = "loan-level monthly stepping";
+/// Description of the fast path.
+pub const ENGINE_FAST: &str = "fast path: one uniform per loan inverts its first-event curve (no delinquency dynamics)";
+
+/// Why a scenario needs monthly stepping, or `None` when the fast path is exact for it.
+pub fn fast_path_blocker(scenario: &Scenario) -> Option<&'static str> {
+    if scenario.dynamics.delinquency {
+        return Some("delinquency buckets (dynamics.delinquency = true) need monthly stepping");
+    }
+    if scenario.outage.is_some() {
+        return Some("an outage needs monthly stepping");
+    }
+    None
 }
 
 /// Hooks the caller gives the engine; the engine itself never prints.
@@ -123,11 +154,33 @@ pub struct Prepared<'a> {
     pub used_grades: Vec<u32>,
     /// Run-level constants of loan stepping (repayment curves, segment rules).
     pub model: LoanModel,
+    /// Whether paths use the fast path.
+    pub fast_path: bool,
 }
 
 impl<'a> Prepared<'a> {
-    /// Draws the book and grade tables.
+    /// Draws the book and grade tables; uses the fast path when it is exact for the scenario.
     pub fn new(scenario: &'a Scenario) -> Self {
+        let fast_path = fast_path_blocker(scenario).is_none();
+        Self::build(scenario, fast_path)
+    }
+
+    /// Like [`Prepared::new`] with an explicit engine choice.
+    pub fn with_engine(scenario: &'a Scenario, choice: EngineChoice) -> Result<Self, EngineError> {
+        let fast_path = match (choice, fast_path_blocker(scenario)) {
+            (EngineChoice::Stepping, _) => false,
+            (EngineChoice::FastPath, Some(why)) => return Err(EngineError::FastPathUnavailable(why)),
+            (_, blocker) => blocker.is_none(),
+        };
+        Ok(Self::build(scenario, fast_path))
+    }
+
+    /// Which engine the paths use, in words.
+    pub fn engine_description(&self) -> &'static str {
+        if self.fast_path { ENGINE_FAST } else { ENGINE_STEPPING }
+    }
+
+    fn build(scenario: &'a Scenario, fast_path: bool) -> Self {
         let grades = PdGrades::new(scenario);
         let model = LoanModel::new(scenario);
         let book = draw_book(
@@ -152,6 +205,7 @@ impl<'a> Prepared<'a> {
             profile,
             used_grades,
             model,
+            fast_path,
         }
     }
 
@@ -159,7 +213,7 @@ impl<'a> Prepared<'a> {
     pub fn simulate_path(&self, index: u64) -> PathOutcome {
         let s = self.scenario;
         let factors = draw_factor_path(&s.macro_model, s.horizon_months, s.seed, index);
-        let tables = tables::build_path_tables(s, &self.grades, &self.used_grades, &self.model, &factors, index);
+        let tables = tables::build_path_tables(s, &self.grades, &self.used_grades, &self.model, &factors, index, self.fast_path);
         let redrawn;
         let book = match &self.book {
             Some(b) => b,
@@ -199,9 +253,18 @@ impl<'a> Prepared<'a> {
     }
 }
 
-/// Runs every path of the scenario.
+/// Runs every path of the scenario (engine chosen automatically).
 pub fn run<'a>(scenario: &'a Scenario, control: RunControl) -> Result<(Prepared<'a>, Vec<PathOutcome>), EngineError> {
-    let prepared = Prepared::new(scenario);
+    run_with(scenario, EngineChoice::Auto, control)
+}
+
+/// Runs every path of the scenario with the given engine choice.
+pub fn run_with<'a>(
+    scenario: &'a Scenario,
+    choice: EngineChoice,
+    control: RunControl,
+) -> Result<(Prepared<'a>, Vec<PathOutcome>), EngineError> {
+    let prepared = Prepared::with_engine(scenario, choice)?;
     let paths = prepared.simulate_paths(0..scenario.paths, control)?;
     Ok((prepared, paths))
 }

@@ -4,7 +4,7 @@
 use rand::RngExt;
 use rand_distr::Beta;
 
-use crate::loan::{BUCKETS, BucketThresholds, LoanModel, OutageThresholds, PathTables};
+use crate::loan::{BUCKETS, BucketThresholds, FastTables, LoanModel, OutageThresholds, PathTables};
 use crate::macro_paths::FactorPath;
 use crate::population::PdGrades;
 use crate::scenario::{Scenario, UnitDistribution};
@@ -27,6 +27,7 @@ pub fn build_path_tables(
     model: &LoanModel,
     factors: &FactorPath,
     path: u64,
+    fast_path: bool,
 ) -> PathTables {
     let horizon = scenario.horizon_months;
     let z: Vec<Vec<f64>> = scenario
@@ -41,6 +42,12 @@ pub fn build_path_tables(
         .collect();
 
     let mut entry = vec![0u64; horizon * grades.len()];
+    let mut fast = fast_path.then(|| FastTables {
+        horizon,
+        first_event: vec![u64::MAX; horizon * grades.len()],
+        default_split: vec![0; horizon * grades.len()],
+    });
+    let mut miss = vec![0.0; horizon];
     for &g in used_grades {
         let g = g as usize;
         let s = grades.segment_of[g];
@@ -48,7 +55,11 @@ pub fn build_path_tables(
         let probit = grades.entry_probit[g];
         for t in 0..horizon {
             // The Vasicek conditional probability, with Phi^-1(h) hoisted out of the path loop.
-            entry[t * grades.len() + g] = threshold(norm_cdf((probit - sqrt_rho * z[s][t]) * inv_sqrt_idiosyncratic));
+            miss[t] = norm_cdf((probit - sqrt_rho * z[s][t]) * inv_sqrt_idiosyncratic);
+            entry[t * grades.len() + g] = threshold(miss[t]);
+        }
+        if let Some(fast) = fast.as_mut() {
+            fast.fill_grade(g, &miss, scenario.segments[s].prepayment_monthly.get());
         }
     }
 
@@ -110,5 +121,6 @@ pub fn build_path_tables(
         lgd,
         outage: outage.map(|(month, _, cure)| OutageThresholds { month, cure }),
         lgd_key: stream_key(scenario.seed, path, Purpose::Lgd),
+        fast,
     }
 }

@@ -82,12 +82,12 @@ pub fn paths_csv(scenario: &Scenario, paths: &[PathOutcome]) -> Vec<u8> {
     w.into_inner().expect("flushing CSV to memory cannot fail")
 }
 
-/// `timeseries.csv`: per month, mean and 5/50/95th percentiles of each quantity.
+/// `timeseries.csv`: per month, mean and 5/25/50/75/95th percentiles of each quantity.
 pub fn timeseries_csv(series: &Timeseries) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header = vec!["month".to_string()];
     for name in &series.names {
-        for stat in ["mean", "p05", "p50", "p95"] {
+        for stat in ["mean", "p05", "p25", "p50", "p75", "p95"] {
             header.push(format!("{name}_{stat}"));
         }
     }
@@ -95,7 +95,7 @@ pub fn timeseries_csv(series: &Timeseries) -> Vec<u8> {
     for (t, row) in series.rows.iter().enumerate() {
         let mut rec = vec![(t + 1).to_string()];
         for b in row {
-            rec.extend([b.mean, b.p05, b.p50, b.p95].iter().map(f64::to_string));
+            rec.extend([b.mean, b.p05, b.p25, b.p50, b.p75, b.p95].iter().map(f64::to_string));
         }
         w.write_record(&rec).expect("writing CSV to memory cannot fail");
     }

@@ -47,9 +47,22 @@ impl ScenarioError {
     }
 }
 
-/// Parses TOML text into the raw file structure (no range checks).
+/// Parses TOML text into the raw file structure (no range checks). A format
+/// error names the dotted path of the field, e.g. `segments[0].rho: invalid type`,
+/// followed by the parser's line and column report.
 pub fn parse_scenario_file(text: &str) -> Result<ScenarioFile, ScenarioError> {
-    toml::from_str(text).map_err(|e| ScenarioError::Parse(e.to_string().trim_end().to_string()))
+    let syntax = |e: toml::de::Error| ScenarioError::Parse(e.to_string().trim_end().to_string());
+    let deserializer = toml::Deserializer::parse(text).map_err(syntax)?;
+    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        let inner = inner.trim_end();
+        if path == "." || path.is_empty() {
+            ScenarioError::Parse(inner.to_string())
+        } else {
+            ScenarioError::Parse(format!("{path}: {inner}"))
+        }
+    })
 }
 
 /// Parses and validates TOML text into a [`Scenario`].

@@ -101,19 +101,8 @@ impl Scenario {
                 ),
             );
         }
-        if file.name.trim().is_empty()
-            || !file
-                .name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-        {
-            return err(
-                "name",
-                format!(
-                    "must be non-empty and use only letters, digits, '-', '_' or '.', got {:?}",
-                    file.name
-                ),
-            );
+        if !is_safe_name(&file.name) {
+            return err("name", format!("{NAME_RULE}, got {:?}", file.name));
         }
         let run = &file.run;
         if run.horizon_months == 0 || run.horizon_months > 600 {
@@ -205,6 +194,14 @@ impl Scenario {
     }
 }
 
+const NAME_RULE: &str = "must be non-empty, use only letters, digits, '-', '_' or '.', and not start with '.'";
+
+/// Names become folder and column names: letters, digits, `-`, `_`, `.`,
+/// not starting with `.` (so never `.`, `..` or a hidden folder).
+fn is_safe_name(name: &str) -> bool {
+    !name.is_empty() && !name.starts_with('.') && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+}
+
 fn check_risk_levels(levels: &[f64]) -> Result<()> {
     if levels.is_empty() {
         return err("run.risk_levels", "give at least one level");
@@ -239,14 +236,8 @@ fn score_bands(edges: &[f64]) -> Result<ScoreBands> {
 
 fn segment(field: &str, raw: &SegmentSection, bands: &ScoreBands, macro_model: &MacroModel) -> Result<Segment> {
     let f = |name: &str| format!("{field}.{name}");
-    if raw.name.is_empty() || !raw.name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
-        return err(
-            f("name"),
-            format!(
-                "must be non-empty and use only letters, digits, '-', '_' or '.', got {:?}",
-                raw.name
-            ),
-        );
+    if !is_safe_name(&raw.name) {
+        return err(f("name"), format!("{NAME_RULE}, got {:?}", raw.name));
     }
     if raw.loans == 0 {
         return err(f("loans"), "must be at least 1");

@@ -199,15 +199,19 @@ impl RunSummary {
     }
 }
 
-/// Mean and 5/50/95th percentiles across paths of one monthly quantity.
+/// Mean and 5/25/50/75/95th percentiles across paths of one monthly quantity.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Band {
     /// Mean.
     pub mean: f64,
     /// 5th percentile.
     pub p05: f64,
+    /// 25th percentile.
+    pub p25: f64,
     /// Median.
     pub p50: f64,
+    /// 75th percentile.
+    pub p75: f64,
     /// 95th percentile.
     pub p95: f64,
 }
@@ -218,7 +222,9 @@ fn band_of(values: &mut [f64]) -> Band {
     Band {
         mean,
         p05: quantile(values, 0.05),
+        p25: quantile(values, 0.25),
         p50: quantile(values, 0.50),
+        p75: quantile(values, 0.75),
         p95: quantile(values, 0.95),
     }
 }

@@ -1,0 +1,153 @@
+//! The fast path (one uniform per loan) and monthly stepping must give the
+//! same distribution of results. Two independent samples (disjoint path
+//! ranges of one run: the same book, independent path streams) are compared with a two-sample Kolmogorov-Smirnov test and with z-tests on
+//! means; every tolerance comes from the samples themselves.
+
+use creditstress::engine::{EngineChoice, PathOutcome, Prepared, RunControl};
+use creditstress::scenario::parse_scenario;
+
+/// No delinquency buckets: a mixed book with prepayment, three amortisation
+/// types over segments, revolving lines with drawdown, a persistent factor.
+const BOOK: &str = r#"
+schema_version = 1
+name = "fast_vs_stepping"
+[run]
+horizon_months = 18
+[dynamics]
+delinquency = false
+pd_period_months = 12
+[macro.noise]
+phi = 0.8
+sigma = 1.0
+[[segments]]
+name = "annuity"
+loans = 1500
+score = { mean = 650, std = 60 }
+income = { median_monthly = 6000, sigma = 0.5 }
+pd = { model = "logistic", intercept = -2.5, slope_per_100 = -1.0 }
+rho = 0.1
+lgd = { mean = 0.6, std = 0.2, macro_sensitivity = 0.2 }
+prepayment_monthly = 0.02
+fraud_share = 0.01
+[segments.products]
+installment_terms = [3, 12, 24]
+amortisation = "equal_installment"
+[[segments]]
+name = "bullet_and_lines"
+loans = 1500
+score = { mean = 600, std = 60 }
+income = { median_monthly = 4000, sigma = 0.5 }
+pd = { model = "table", by_band = [0.2, 0.12, 0.08, 0.05, 0.03, 0.02] }
+rho = 0.15
+lgd = { mean = 0.7 }
+prepayment_monthly = 0.01
+[segments.products]
+revolving_share = 0.5
+installment_terms = [6, 12]
+amortisation = "bullet"
+"#;
+
+/// Paths `first..first + paths` of the book (the population depends on the seed only).
+fn run_text(text: &str, choice: EngineChoice, first: u64, paths: u64) -> Vec<PathOutcome> {
+    let scenario = parse_scenario(text).unwrap().with_overrides(None, Some(7));
+    let prepared = Prepared::with_engine(&scenario, choice).unwrap();
+    assert_eq!(prepared.fast_path, choice == EngineChoice::FastPath);
+    prepared.simulate_paths(first..first + paths, RunControl::default()).unwrap()
+}
+
+fn run(choice: EngineChoice, first: u64, paths: u64) -> Vec<PathOutcome> {
+    run_text(BOOK, choice, first, paths)
+}
+
+/// Largest gap between the two empirical CDFs.
+fn ks_statistic(a: &[f64], b: &[f64]) -> f64 {
+    let (mut a, mut b) = (a.to_vec(), b.to_vec());
+    a.sort_by(f64::total_cmp);
+    b.sort_by(f64::total_cmp);
+    let (mut i, mut j, mut d) = (0, 0, 0.0f64);
+    while i < a.len() && j < b.len() {
+        let x = a[i].min(b[j]);
+        while i < a.len() && a[i] <= x {
+            i += 1;
+        }
+        while j < b.len() && b[j] <= x {
+            j += 1;
+        }
+        d = d.max((i as f64 / a.len() as f64 - j as f64 / b.len() as f64).abs());
+    }
+    d
+}
+
+fn mean_and_var(x: &[f64]) -> (f64, f64) {
+    let n = x.len() as f64;
+    let m = x.iter().sum::<f64>() / n;
+    (m, x.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / (n - 1.0))
+}
+
+/// |mean_a - mean_b| within 4 standard errors of the difference (independent samples).
+fn assert_same_mean(name: &str, a: &[f64], b: &[f64]) {
+    let ((ma, va), (mb, vb)) = (mean_and_var(a), mean_and_var(b));
+    let se = (va / a.len() as f64 + vb / b.len() as f64).sqrt();
+    assert!((ma - mb).abs() <= 4.0 * se, "{name}: stepping {ma} vs fast {mb}, 4 se = {}", 4.0 * se);
+}
+
+#[test]
+fn fast_path_and_stepping_have_the_same_distribution() {
+    let paths = 3000;
+    let stepping = run(EngineChoice::Stepping, 0, paths);
+    let fast = run(EngineChoice::FastPath, paths, paths);
+    // Two-sample KS at alpha = 0.001: c(alpha) = sqrt(-ln(alpha / 2) / 2) = 1.949.
+    let critical = 1.949 * ((2 * paths) as f64 / (paths * paths) as f64).sqrt();
+    type Metric = fn(&PathOutcome) -> f64;
+    let metrics: [(&str, Metric); 6] = [
+        ("loss", |p| p.tally.loss),
+        ("defaults", |p| p.tally.defaults as f64),
+        ("interest", |p| p.tally.interest as f64),
+        ("prepaid", |p| p.tally.ledger.prepaid as f64),
+        ("outstanding", |p| p.tally.ledger.outstanding as f64),
+        ("loan_months", |p| p.tally.loan_months as f64),
+    ];
+    for (name, metric) in metrics {
+        let a: Vec<f64> = stepping.iter().map(metric).collect();
+        let b: Vec<f64> = fast.iter().map(metric).collect();
+        let d = ks_statistic(&a, &b);
+        assert!(d < critical, "{name}: KS distance {d} >= critical {critical}");
+        assert_same_mean(name, &a, &b);
+    }
+    for t in [0, 5, 17] {
+        let a: Vec<f64> = stepping.iter().map(|p| p.tally.monthly_defaults[t] as f64).collect();
+        let b: Vec<f64> = fast.iter().map(|p| p.tally.monthly_defaults[t] as f64).collect();
+        assert_same_mean(&format!("defaults in month {}", t + 1), &a, &b);
+    }
+}
+
+#[test]
+fn the_test_can_tell_different_distributions_apart() {
+    // Guard against a KS test that never rejects: raising one segment's
+    // log-odds of default by 0.3 (PD about 1.35 times) must be detected.
+    let paths = 3000;
+    let base = run(EngineChoice::FastPath, 0, paths);
+    let worse = run_text(&BOOK.replace("intercept = -2.5", "intercept = -2.2"), EngineChoice::FastPath, paths, paths);
+    let a: Vec<f64> = base.iter().map(|p| p.tally.defaults as f64).collect();
+    let b: Vec<f64> = worse.iter().map(|p| p.tally.defaults as f64).collect();
+    let critical = 1.949 * ((2 * paths) as f64 / (paths * paths) as f64).sqrt();
+    let d = ks_statistic(&a, &b);
+    assert!(d > critical, "KS distance {d} <= critical {critical}");
+}
+
+#[test]
+fn fast_path_is_chosen_only_when_exact() {
+    let scenario = parse_scenario(BOOK).unwrap();
+    assert!(Prepared::new(&scenario).fast_path);
+    let with_buckets = parse_scenario(&BOOK.replace("delinquency = false", "delinquency = true")).unwrap();
+    assert!(!Prepared::new(&with_buckets).fast_path);
+    assert!(Prepared::with_engine(&with_buckets, EngineChoice::FastPath).is_err());
+}
+
+#[test]
+fn ledger_balances_on_the_fast_path() {
+    for p in run(EngineChoice::FastPath, 0, 50) {
+        let l = p.tally.ledger;
+        assert_eq!(l.originated, l.repaid + l.prepaid + l.charged_off + l.outstanding, "path {}", p.index);
+    }
+}
