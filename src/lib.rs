@@ -17,3 +17,4 @@ pub mod loan;
 pub mod engine;
 pub mod stats;
 pub mod report;
+pub mod shard;

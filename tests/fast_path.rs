@@ -52,7 +52,9 @@ fn run_text(text: &str, choice: EngineChoice, first: u64, paths: u64) -> Vec<Pat
     let scenario = parse_scenario(text).unwrap().with_overrides(None, Some(7));
     let prepared = Prepared::with_engine(&scenario, choice).unwrap();
     assert_eq!(prepared.fast_path, choice == EngineChoice::FastPath);
-    prepared.simulate_paths(first..first + paths, RunControl::default()).unwrap()
+    prepared
+        .simulate_paths(first..first + paths, RunControl::default())
+        .unwrap()
 }
 
 fn run(choice: EngineChoice, first: u64, paths: u64) -> Vec<PathOutcome> {
@@ -88,7 +90,11 @@ fn mean_and_var(x: &[f64]) -> (f64, f64) {
 fn assert_same_mean(name: &str, a: &[f64], b: &[f64]) {
     let ((ma, va), (mb, vb)) = (mean_and_var(a), mean_and_var(b));
     let se = (va / a.len() as f64 + vb / b.len() as f64).sqrt();
-    assert!((ma - mb).abs() <= 4.0 * se, "{name}: stepping {ma} vs fast {mb}, 4 se = {}", 4.0 * se);
+    assert!(
+        (ma - mb).abs() <= 4.0 * se,
+        "{name}: stepping {ma} vs fast {mb}, 4 se = {}",
+        4.0 * se
+    );
 }
 
 #[test]
@@ -127,7 +133,12 @@ fn the_test_can_tell_different_distributions_apart() {
     // log-odds of default by 0.3 (PD about 1.35 times) must be detected.
     let paths = 3000;
     let base = run(EngineChoice::FastPath, 0, paths);
-    let worse = run_text(&BOOK.replace("intercept = -2.5", "intercept = -2.2"), EngineChoice::FastPath, paths, paths);
+    let worse = run_text(
+        &BOOK.replace("intercept = -2.5", "intercept = -2.2"),
+        EngineChoice::FastPath,
+        paths,
+        paths,
+    );
     let a: Vec<f64> = base.iter().map(|p| p.tally.defaults as f64).collect();
     let b: Vec<f64> = worse.iter().map(|p| p.tally.defaults as f64).collect();
     let critical = 1.949 * ((2 * paths) as f64 / (paths * paths) as f64).sqrt();
@@ -148,6 +159,11 @@ fn fast_path_is_chosen_only_when_exact() {
 fn ledger_balances_on_the_fast_path() {
     for p in run(EngineChoice::FastPath, 0, 50) {
         let l = p.tally.ledger;
-        assert_eq!(l.originated, l.repaid + l.prepaid + l.charged_off + l.outstanding, "path {}", p.index);
+        assert_eq!(
+            l.originated,
+            l.repaid + l.prepaid + l.charged_off + l.outstanding,
+            "path {}",
+            p.index
+        );
     }
 }

@@ -2,9 +2,15 @@
 //! the only layer that reads files given by the user, prints, and owns the
 //! thread pool; it maps every failure to an exit code.
 
+mod compare;
 mod format;
+mod init;
+mod merge;
+mod report_cmd;
 mod run;
 mod scaling;
+mod shard;
+mod sweep;
 mod validate;
 
 use std::path::{Path, PathBuf};
@@ -33,11 +39,36 @@ enum Command {
         after_help = "Examples:\n  creditstress run scenarios/downturn.toml\n  creditstress run scenarios/downturn.toml --paths 20000 --seed 7 --threads 2 --out output/downturn"
     )]
     Run(run::RunArgs),
+    /// Run several policies under the same stress on common random numbers and compare them with the first.
+    #[command(
+        after_help = "Example:\n  creditstress compare scenarios/downturn.toml \\\n      --policy scenarios/policies/current.toml --policy scenarios/policies/tight.toml \\\n      --paths 20000 --seed 7 --out output/compare-downturn"
+    )]
+    Compare(compare::CompareArgs),
+    /// Run one lever or stress parameter over a grid on common random numbers and plot EL and net income against it.
+    #[command(
+        after_help = "Examples:\n  creditstress sweep scenarios/downturn.toml --param policy.approval.min_score --from 500 --to 700 --step 25 --paths 2000\n  creditstress sweep scenarios/pandemic.toml --param 'macro.shocks[0].depth' --values 1,2,3,4"
+    )]
+    Sweep(sweep::SweepArgs),
     /// Run a scenario on 1, 2, 4, ... threads, check the results are identical, and print a scaling table.
     #[command(
         after_help = "Examples:\n  creditstress scaling scenarios/downturn.toml --paths 4000\n  creditstress scaling scenarios/downturn.toml --paths 4000 --max-threads 2 --out benches/scaling.md"
     )]
     Scaling(scaling::ScalingArgs),
+    /// Merge the shards of a study (`run --shard K/N`) into the files one run writes.
+    #[command(
+        after_help = "Examples:\n  creditstress run scenarios/downturn.toml --paths 100000 --seed 7 --shard 2/8 --out output/dt/shard-2\n  creditstress merge output/dt/shard-* --out output/dt"
+    )]
+    Merge(merge::MergeArgs),
+    /// Redraw the plots and report.html of a finished run from its files, without simulating.
+    #[command(
+        after_help = "Examples:\n  creditstress report output/downturn\n  creditstress run scenarios/downturn.toml --out output/dt && creditstress report output/dt"
+    )]
+    Report(report_cmd::ReportArgs),
+    /// Write a commented starter scenario NAME.toml to edit (never overwrites a file).
+    #[command(
+        after_help = "Examples:\n  creditstress init\n  creditstress init stress_2025\n  creditstress validate stress_2025.toml && creditstress run stress_2025.toml"
+    )]
+    Init(init::InitArgs),
 }
 
 /// A failure and the exit code it deserves.
@@ -63,7 +94,12 @@ pub fn main_with(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Validate(args) => validate::execute(args),
         Command::Run(args) => run::execute(args),
+        Command::Compare(args) => compare::execute(args),
+        Command::Sweep(args) => sweep::execute(args),
         Command::Scaling(args) => scaling::execute(args),
+        Command::Merge(args) => merge::execute(args),
+        Command::Report(args) => report_cmd::execute(args),
+        Command::Init(args) => init::execute(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

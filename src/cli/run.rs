@@ -6,10 +6,12 @@ use std::time::Instant;
 use anyhow::{Context, anyhow};
 use clap::Args;
 
-use creditstress::engine::{self, EngineChoice, EngineError, RunControl};
+use creditstress::engine::{BookProfile, EngineChoice, EngineError, PathOutcome, Prepared, RunControl};
 use creditstress::report::{Manifest, RunFiles, sha256_hex, write_outputs};
+use creditstress::scenario::Scenario;
 use creditstress::stats::{RunSummary, Timeseries};
 
+use super::shard::{ShardArg, ShardRun, finish_shard, parse_shard_arg, resolve_shard};
 use super::{Failure, emit, format, load_scenario};
 
 #[derive(Debug, Args)]
@@ -39,6 +41,17 @@ pub struct RunArgs {
     /// month by month, `fast` insists on the fast path.
     #[arg(long, value_enum, default_value_t = EngineArg::Auto)]
     engine: EngineArg,
+    /// Run only shard K of N (zero-based): paths [floor(K*P/N), floor((K+1)*P/N))
+    /// of the P paths, written as shard.json + shard.bin for `creditstress merge`
+    /// (default --out: output/<scenario name>/shard-K). Without it the shard is
+    /// taken from SLURM_ARRAY_TASK_ID/_COUNT, JOB_COMPLETION_INDEX or
+    /// AWS_BATCH_JOB_ARRAY_INDEX/_SIZE when set; `none` ignores them.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard_arg)]
+    shard: Option<ShardArg>,
+    /// Shard count N for Kubernetes indexed jobs (JOB_COMPLETION_INDEX gives K);
+    /// default: env CREDITSTRESS_SHARD_COUNT.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    shard_count: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -64,28 +77,44 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
         return Err(Failure::Input(anyhow!("--paths must be at least 1")));
     }
     let scenario = loaded.scenario.with_overrides(args.paths, args.seed);
-    let threads = match args.threads {
-        Some(0) => return Err(Failure::Input(anyhow!("--threads must be at least 1"))),
-        Some(n) => n,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("output").join(&scenario.name));
+    let threads = thread_count(args.threads)?;
+    let shard = resolve_shard(args.shard, args.shard_count, |name| std::env::var(name).ok()).map_err(Failure::Input)?;
+    let range = shard
+        .as_ref()
+        .map_or(0..scenario.paths, |s| s.spec.path_range(scenario.paths));
+    let out = args.out.clone().unwrap_or_else(|| {
+        let study = PathBuf::from("output").join(&scenario.name);
+        match &shard {
+            Some(s) => study.join(format!("shard-{}", s.spec.index())),
+            None => study,
+        }
+    });
     check_writable_destination(&out).map_err(Failure::Input)?;
+    if let Some(s) = shard.as_ref().filter(|_| !args.quiet) {
+        eprintln!(
+            "shard {} (from {}): paths {}..{} of {}",
+            s.spec, s.source, range.start, range.end, scenario.paths
+        );
+    }
 
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .context("cannot start the worker threads")
         .map_err(Failure::Runtime)?;
-    let bar = progress_bar(scenario.paths, args.quiet || args.json);
+    let bar = progress_bar(range.end - range.start, args.quiet || args.json);
     let cancel = interrupt_flag();
     let tick = || bar.inc(1);
-    let control = RunControl { progress: Some(&tick), cancel: Some(cancel) };
+    let control = RunControl {
+        progress: Some(&tick),
+        cancel: Some(cancel),
+    };
     let started = Instant::now();
-    let outcome = pool.install(|| engine::run_with(&scenario, args.engine.into(), control));
+    let outcome = pool.install(|| {
+        let prepared = Prepared::with_engine(&scenario, args.engine.into())?;
+        let paths = prepared.simulate_paths(range.clone(), control)?;
+        Ok((prepared, paths))
+    });
     bar.finish_and_clear();
     let (prepared, paths) = outcome.map_err(|e| match e {
         EngineError::Cancelled => Failure::Runtime(anyhow!("interrupted: nothing was written to {}", out.display())),
@@ -93,39 +122,43 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
     })?;
     let elapsed = started.elapsed().as_secs_f64();
 
-    let mut summary = RunSummary::new(&scenario, &prepared.profile, &paths);
-    summary.elapsed_seconds = elapsed;
-    summary.threads = threads;
-    summary.loan_months_per_second = if elapsed > 0.0 {
-        summary.loan_months as f64 / elapsed
-    } else {
-        0.0
-    };
-    summary.peak_rss_bytes = peak_rss_bytes();
-    summary.engine = prepared.engine_description().to_string();
-    let series = Timeseries::new(&scenario, &prepared.profile, &paths);
-    let manifest = Manifest {
-        program: env!("CARGO_PKG_NAME"),
-        version: env!("CARGO_PKG_VERSION"),
+    if let Some(s) = shard {
+        return finish_shard(
+            ShardRun {
+                scenario_path: &loaded.path,
+                scenario_bytes: &loaded.bytes,
+                scenario: &scenario,
+                spec: s.spec,
+                engine: prepared.engine_description(),
+                engine_flag: match args.engine {
+                    EngineArg::Auto => "",
+                    EngineArg::Stepping => " --engine stepping",
+                    EngineArg::Fast => " --engine fast",
+                },
+                profile: &prepared.profile,
+                paths,
+                threads,
+                wall_seconds: elapsed,
+                peak_rss_bytes: peak_rss_bytes(),
+                out: &out,
+            },
+            args.json,
+            args.quiet,
+        );
+    }
+
+    let finished = Finished {
+        scenario: &scenario,
         scenario_file: loaded.path.display().to_string(),
         scenario_sha256: sha256_hex(&loaded.bytes),
-        scenario: scenario.file.clone(),
-        seed: scenario.seed,
-        paths: scenario.paths,
+        engine: prepared.engine_description(),
+        profile: &prepared.profile,
+        paths: &paths,
+        elapsed_seconds: elapsed,
         threads,
-        wall_seconds: elapsed,
-        command: format!(
-            "creditstress run {} --paths {} --seed {} --out {}",
-            shell_quote(&loaded.path.display().to_string()),
-            scenario.paths,
-            scenario.seed,
-            shell_quote(&out.display().to_string())
-        ),
+        peak_rss_bytes: peak_rss_bytes(),
     };
-    let files = RunFiles::render(&scenario, &summary, &series, &paths, &manifest);
-    write_outputs(&out, &files)
-        .with_context(|| format!("cannot write results to {}", out.display()))
-        .map_err(Failure::Runtime)?;
+    let summary = write_run_outputs(&finished, &out)?;
 
     if args.json {
         emit(&creditstress::report::to_json(&summary));
@@ -140,24 +173,106 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// A finished simulation: one `run`, or the shards of a study put back
+/// together by `merge`.
+pub struct Finished<'a> {
+    /// The scenario with overrides applied.
+    pub scenario: &'a Scenario,
+    /// Path of the scenario file as given.
+    pub scenario_file: String,
+    /// SHA-256 of the scenario file's bytes.
+    pub scenario_sha256: String,
+    /// How loans were simulated.
+    pub engine: &'a str,
+    /// Profile of the run-level book.
+    pub profile: &'a BookProfile,
+    /// Every path's outcome, in path order.
+    pub paths: &'a [PathOutcome],
+    /// Simulation wall time, seconds (for a merge: the sum over shards).
+    pub elapsed_seconds: f64,
+    /// Worker threads (for a merge: the most any shard used).
+    pub threads: usize,
+    /// Peak resident memory (for a merge: the largest of any shard).
+    pub peak_rss_bytes: Option<u64>,
+}
+
+/// Renders and writes every output of a finished simulation into `out`. `run`
+/// and `merge` both go through here, so a merge writes exactly what one run
+/// writes, apart from the timing and thread fields.
+pub fn write_run_outputs(done: &Finished, out: &Path) -> Result<RunSummary, Failure> {
+    let scenario = done.scenario;
+    let mut summary = RunSummary::new(scenario, done.profile, done.paths);
+    summary.elapsed_seconds = done.elapsed_seconds;
+    summary.threads = done.threads;
+    summary.loan_months_per_second = if done.elapsed_seconds > 0.0 {
+        summary.loan_months as f64 / done.elapsed_seconds
+    } else {
+        0.0
+    };
+    summary.peak_rss_bytes = done.peak_rss_bytes;
+    summary.engine = done.engine.to_string();
+    let series = Timeseries::new(scenario, done.profile, done.paths);
+    let manifest = Manifest {
+        program: env!("CARGO_PKG_NAME"),
+        version: env!("CARGO_PKG_VERSION"),
+        scenario_file: done.scenario_file.clone(),
+        scenario_sha256: done.scenario_sha256.clone(),
+        scenario: scenario.file.clone(),
+        seed: scenario.seed,
+        paths: scenario.paths,
+        threads: done.threads,
+        wall_seconds: done.elapsed_seconds,
+        command: format!(
+            "creditstress run {} --paths {} --seed {} --out {}",
+            shell_quote(&done.scenario_file),
+            scenario.paths,
+            scenario.seed,
+            shell_quote(&out.display().to_string())
+        ),
+    };
+    let files = RunFiles::render(scenario, &summary, &series, done.paths, &manifest);
+    write_outputs(out, &files)
+        .with_context(|| format!("cannot write results to {}", out.display()))
+        .map_err(Failure::Runtime)?;
+    // Plots and report.html, drawn from the bytes just written, as `creditstress report` would.
+    let input = creditstress::report::ReportInput::from_run_files(&files)
+        .context("cannot read the results back for the report")
+        .map_err(Failure::Runtime)?;
+    super::report_cmd::write_report(out, &input)?;
+    Ok(summary)
+}
+
 /// Fails early (before simulating) when the output folder can never be created:
 /// it, or its nearest existing ancestor, is not a folder.
-fn check_writable_destination(out: &Path) -> anyhow::Result<()> {
+pub fn check_writable_destination(out: &Path) -> anyhow::Result<()> {
     let mut probe = Some(out);
     while let Some(p) = probe {
         if p.exists() {
             if p.is_dir() {
                 return Ok(());
             }
-            return Err(anyhow!("--out {}: {} exists and is not a folder", out.display(), p.display()));
+            return Err(anyhow!(
+                "--out {}: {} exists and is not a folder",
+                out.display(),
+                p.display()
+            ));
         }
         probe = p.parent().filter(|q| !q.as_os_str().is_empty());
     }
     Ok(())
 }
 
+/// `--threads`: at least 1; by default every core.
+pub fn thread_count(requested: Option<usize>) -> Result<usize, Failure> {
+    match requested {
+        Some(0) => Err(Failure::Input(anyhow!("--threads must be at least 1"))),
+        Some(n) => Ok(n),
+        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+    }
+}
+
 /// Quotes a path for a POSIX shell when it needs it.
-fn shell_quote(s: &str) -> String {
+pub fn shell_quote(s: &str) -> String {
     if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:".contains(c)) {
         s.to_string()
     } else {
@@ -193,7 +308,7 @@ pub fn interrupt_flag() -> &'static std::sync::atomic::AtomicBool {
 }
 
 /// Peak resident set size of this process (Linux `VmHWM`), if known.
-fn peak_rss_bytes() -> Option<u64> {
+pub fn peak_rss_bytes() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;

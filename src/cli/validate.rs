@@ -18,7 +18,11 @@ pub struct ValidateArgs {
 
 pub fn execute(args: ValidateArgs) -> Result<(), Failure> {
     let loaded = load_scenario(&args.scenario)?;
-    emit(&format!("{}{}: OK\n", describe(&loaded.scenario), args.scenario.display()));
+    emit(&format!(
+        "{}{}: OK\n",
+        describe(&loaded.scenario),
+        args.scenario.display()
+    ));
     Ok(())
 }
 

@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use thiserror::Error;
 
 use crate::loan::{LoanModel, PathTally, simulate_loan};
-use crate::macro_paths::draw_factor_path;
+use crate::macro_paths::{FactorPath, draw_factor_path};
 use crate::population::{Book, PdGrades, cents_to_money, draw_book};
 use crate::scenario::Scenario;
 
@@ -57,6 +57,11 @@ pub fn fast_path_blocker(scenario: &Scenario) -> Option<&'static str> {
     }
     if scenario.outage.is_some() {
         return Some("an outage needs monthly stepping");
+    }
+    if scenario.policy.acts_on_loans() {
+        return Some(
+            "policy levers that act on individual loans (early warning, forbearance, collections) need monthly stepping",
+        );
     }
     None
 }
@@ -213,7 +218,6 @@ impl<'a> Prepared<'a> {
     pub fn simulate_path(&self, index: u64) -> PathOutcome {
         let s = self.scenario;
         let factors = draw_factor_path(&s.macro_model, s.horizon_months, s.seed, index);
-        let tables = tables::build_path_tables(s, &self.grades, &self.used_grades, &self.model, &factors, index, self.fast_path);
         let redrawn;
         let book = match &self.book {
             Some(b) => b,
@@ -222,10 +226,21 @@ impl<'a> Prepared<'a> {
                 &redrawn
             }
         };
-        let mut tally = PathTally::new(s.segments.len(), s.bands.len(), s.horizon_months);
-        let key = stream_key(s.seed, index, Purpose::LoanEvents);
-        for loan in &book.loans {
-            simulate_loan(loan, &self.model, &tables, key, &mut tally);
+        let trigger = s.policy.early_warning.as_ref().and_then(|e| e.portfolio_dpd30_above);
+        let portfolio_cut_month = trigger.and_then(|limit| {
+            // A pre-pass finds when the portfolio's 30+ DPD rate crosses the
+            // trigger. Limit cuts change balances but never a delinquency
+            // event, so the pre-pass sees exactly the delinquency of the final pass.
+            let loans = book.loans.len().max(1) as f64;
+            let pre = self.step_book(book, &factors, index, None);
+            pre.monthly_delinquent
+                .iter()
+                .position(|&n| n as f64 / loans > limit)
+                .map(|t| t + 1)
+        });
+        let mut tally = self.step_book(book, &factors, index, portfolio_cut_month);
+        if let Some(c) = &s.policy.collections {
+            tally.collection_cost = c.cost_per_account_month * tally.delinquent_account_months() as f64;
         }
         PathOutcome {
             index,
@@ -233,6 +248,24 @@ impl<'a> Prepared<'a> {
             tally,
             factors: factors.values,
         }
+    }
+
+    /// Steps every loan of `book` through one path.
+    fn step_book(
+        &self,
+        book: &Book,
+        factors: &FactorPath,
+        index: u64,
+        portfolio_cut_month: Option<usize>,
+    ) -> PathTally {
+        let s = self.scenario;
+        let tables = tables::build_path_tables(self, factors, index, portfolio_cut_month);
+        let mut tally = PathTally::new(s.segments.len(), s.bands.len(), s.horizon_months);
+        let key = stream_key(s.seed, index, Purpose::LoanEvents);
+        for loan in &book.loans {
+            simulate_loan(loan, &self.model, &tables, key, &mut tally);
+        }
+        tally
     }
 
     /// Simulates the paths in `range` in parallel, returned in path order.

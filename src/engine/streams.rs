@@ -38,6 +38,8 @@ pub enum Purpose {
     LoanEvents = 6,
     /// LGD draws at charge-off.
     Lgd = 7,
+    /// Policy draws (forbearance take-up), apart from the loan events.
+    Policy = 8,
 }
 
 /// Key of the stream for `(seed, path, purpose)`; `path = u64::MAX` marks

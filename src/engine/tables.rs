@@ -4,10 +4,10 @@
 use rand::RngExt;
 use rand_distr::Beta;
 
-use crate::loan::{BUCKETS, BucketThresholds, FastTables, LoanModel, OutageThresholds, PathTables};
+use super::Prepared;
+use crate::loan::{BUCKETS, BucketThresholds, FastTables, OutageThresholds, PathTables};
 use crate::macro_paths::FactorPath;
-use crate::population::PdGrades;
-use crate::scenario::{Scenario, UnitDistribution};
+use crate::scenario::UnitDistribution;
 use crate::stats::normal::{norm_cdf, norm_inv, vasicek_conditional};
 
 use super::streams::{Purpose, item_rng, stream_key, threshold};
@@ -21,14 +21,20 @@ use super::streams::{Purpose, item_rng, stream_key, threshold};
 ///
 /// Only the grade rows in `used_grades` are filled (the others stay 0: no loan reads them).
 pub fn build_path_tables(
-    scenario: &Scenario,
-    grades: &PdGrades,
-    used_grades: &[u32],
-    model: &LoanModel,
+    prepared: &Prepared,
     factors: &FactorPath,
     path: u64,
-    fast_path: bool,
+    portfolio_cut_month: Option<usize>,
 ) -> PathTables {
+    let Prepared {
+        scenario,
+        grades,
+        used_grades,
+        model,
+        fast_path,
+        ..
+    } = prepared;
+    let (scenario, fast_path) = (*scenario, *fast_path);
     let horizon = scenario.horizon_months;
     let z: Vec<Vec<f64>> = scenario
         .segments
@@ -64,19 +70,38 @@ pub fn build_path_tables(
     }
 
     let d = &scenario.dynamics;
+    let policy = &scenario.policy;
+    let cure_multiplier = policy.collections.map_or(1.0, |c| c.cure_multiplier);
+    let plan_cure_multiplier = policy
+        .forbearance
+        .as_ref()
+        .map(|f| cure_multiplier * (1.0 + f.cure_boost));
     let mut buckets = Vec::with_capacity(scenario.segments.len() * horizon);
+    let mut plan_buckets = Vec::new();
     let mut lgd = Vec::with_capacity(scenario.segments.len() * horizon);
+    // Roll, then cure (scaled by collections and, for plan borrowers, the plan's boost; capped at 1 - roll).
+    let bucket_thresholds = |zt: f64, multiplier: f64| {
+        let mut th = BucketThresholds::default();
+        for b in 0..BUCKETS {
+            let roll = vasicek_conditional(d.roll_rates[b].get(), d.roll_sensitivity, zt);
+            let cure = vasicek_conditional(d.cure_rates[b].get(), d.cure_sensitivity, -zt);
+            let cure = if multiplier == 1.0 {
+                cure.min(1.0 - roll)
+            } else {
+                (cure * multiplier).min(1.0 - roll)
+            };
+            th.roll[b] = threshold(roll);
+            th.roll_or_cure[b] = threshold(roll + cure);
+        }
+        th
+    };
     for (s, seg) in scenario.segments.iter().enumerate() {
         for t in 0..horizon {
             let zt = z[s][t];
-            let mut th = BucketThresholds::default();
-            for b in 0..BUCKETS {
-                let roll = vasicek_conditional(d.roll_rates[b].get(), d.roll_sensitivity, zt);
-                let cure = vasicek_conditional(d.cure_rates[b].get(), d.cure_sensitivity, -zt).min(1.0 - roll);
-                th.roll[b] = threshold(roll);
-                th.roll_or_cure[b] = threshold(roll + cure);
+            buckets.push(bucket_thresholds(zt, cure_multiplier));
+            if let Some(m) = plan_cure_multiplier {
+                plan_buckets.push(bucket_thresholds(zt, m));
             }
-            buckets.push(th);
             let l = &seg.lgd;
             let mean = if l.macro_sensitivity > 0.0 {
                 norm_cdf(norm_inv(l.mean) - l.macro_sensitivity * zt)
@@ -113,8 +138,35 @@ pub fn build_path_tables(
         }
     }
 
+    // Early warning: the first month a segment's factor is below the trigger,
+    // or the month after the portfolio's 30+ DPD rate crossed its trigger.
+    let limit_cut_month = match &policy.early_warning {
+        None => Vec::new(),
+        Some(e) => z
+            .iter()
+            .map(|zs| {
+                let by_factor = e
+                    .factor_below
+                    .and_then(|x| zs.iter().position(|&v| v < x))
+                    .unwrap_or(horizon);
+                by_factor.min(portfolio_cut_month.unwrap_or(horizon))
+            })
+            .collect(),
+    };
+    let plan_offered = match &policy.forbearance {
+        None => Vec::new(),
+        Some(f) => z
+            .iter()
+            .flat_map(|zs| zs.iter().map(move |&v| f.downturn_factor_below.is_none_or(|x| v < x)))
+            .collect(),
+    };
+
     PathTables {
         grades: grades.len(),
+        limit_cut_month,
+        plan_offered,
+        plan_buckets,
+        policy_key: stream_key(scenario.seed, path, Purpose::Policy),
         entry,
         event,
         buckets,

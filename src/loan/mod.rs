@@ -7,12 +7,16 @@
 //! a current loan-month costs one 64-bit uniform and one compare: no
 //! transcendental functions, no float arithmetic and no allocation.
 
+mod fast;
 pub mod schedule;
+mod stepping;
 
-use crate::engine::streams::{LoanStream, item_rng, threshold};
-use crate::population::{Cents, Loan, ProductKind, cents_to_money, round_cents};
+use crate::engine::streams::threshold;
+use crate::population::{Cents, Loan, cents_to_money};
 use crate::scenario::{Scenario, UnitDistribution};
+pub use fast::FastTables;
 pub use schedule::{RevolvingCurve, ScheduleTemplates};
+pub use stepping::simulate_loan;
 
 /// Number of delinquency buckets: 30, 60 and 90+ days past due.
 pub const BUCKETS: usize = 3;
@@ -34,6 +38,8 @@ pub struct SegmentRules {
     pub prepay: u64,
     /// Closed-form path of a current revolving line.
     pub revolving: RevolvingCurve,
+    /// The same line frozen by early warning or a plan: repayments, no draws.
+    pub frozen: RevolvingCurve,
     /// Drawdown share of the undrawn limit at the first missed payment.
     pub ccf: f64,
     /// LGD of fraudulent loans.
@@ -62,6 +68,37 @@ pub struct LoanModel {
     pub delinquency: bool,
     /// Months from charge-off to recovery cash.
     pub recovery_lag: usize,
+    /// Policy levers that act on individual loans.
+    pub policy: LoanPolicy,
+}
+
+/// The loan-level part of a policy, as the loop uses it.
+#[derive(Debug, Clone, Default)]
+pub struct LoanPolicy {
+    /// Share of the undrawn limit early warning removes (`None`: no early
+    /// warning; 1 for a freeze, which also stops all later draws).
+    pub cut_share: Option<f64>,
+    /// Early warning acts on a borrower's own line at a missed payment.
+    pub borrower_trigger: bool,
+    /// Forbearance plans.
+    pub forbearance: Option<PlanRules>,
+    /// Multiplier of drawn LGDs from the collection strategy (capped at 1).
+    pub lgd_multiplier: f64,
+    /// Penalty interest per delinquent month.
+    pub penalty_rate: f64,
+}
+
+/// Forbearance as thresholds.
+#[derive(Debug, Clone, Copy)]
+pub struct PlanRules {
+    /// Take-up threshold.
+    pub take_up: u64,
+    /// Months added to the remaining term.
+    pub term_extension: u32,
+    /// Share of penalty interest still charged (1 - waiver).
+    pub penalty_factor: f64,
+    /// Monthly re-default threshold of a plan borrower.
+    pub redefault: u64,
 }
 
 impl LoanModel {
@@ -81,12 +118,33 @@ impl LoanModel {
                         seg.revolving_draw_rate.get(),
                         horizon,
                     ),
+                    frozen: RevolvingCurve::new(seg.revolving_repay_rate.get(), 0.0, horizon),
                     ccf: seg.revolving_ccf.get(),
                     fraud_lgd: seg.fraud_lgd,
                 })
                 .collect(),
             delinquency: scenario.dynamics.delinquency,
             recovery_lag: scenario.dynamics.recovery_lag_months,
+            policy: LoanPolicy::new(scenario),
+        }
+    }
+}
+
+impl LoanPolicy {
+    /// The loan-level levers of a scenario's policy.
+    pub fn new(scenario: &Scenario) -> Self {
+        let p = &scenario.policy;
+        LoanPolicy {
+            cut_share: p.early_warning.as_ref().map(|e| e.cut_share),
+            borrower_trigger: p.early_warning.as_ref().is_some_and(|e| e.borrower_delinquent),
+            forbearance: p.forbearance.as_ref().map(|f| PlanRules {
+                take_up: threshold(f.take_up.get()),
+                term_extension: f.term_extension_months,
+                penalty_factor: 1.0 - f.penalty_waiver.get(),
+                redefault: threshold(f.redefault_monthly.get()),
+            }),
+            lgd_multiplier: p.collections.map_or(1.0, |c| c.lgd_multiplier),
+            penalty_rate: scenario.dynamics.penalty_rate_monthly,
         }
     }
 }
@@ -111,42 +169,14 @@ pub struct PathTables {
     pub lgd_key: u64,
     /// First-event curves, when the path uses the fast path.
     pub fast: Option<FastTables>,
-}
-
-/// Fast-path tables: without delinquency buckets a current loan's only
-/// events are default and prepayment, so its first event month can be drawn
-/// by inverting the cumulative first-event curve with a single uniform.
-///
-/// # Formula
-/// With `p_t` the month's default probability and `pi` the prepayment rate,
-/// `e_t = min(p_t + pi, 1)`, `S_t = prod_{s<=t} (1 - e_s)`, the first event
-/// is in month `t` when `F_{t-1} <= u < F_t` with `F_t = 1 - S_t`, and it is a
-/// default when `u < F_{t-1} + S_{t-1} p_t`. This is exactly the law of the
-/// month-by-month stepping (a default, then a prepayment, carved from each
-/// month's uniform).
-#[derive(Debug, Clone)]
-pub struct FastTables {
-    /// Months.
-    pub horizon: usize,
-    /// `F_t` as thresholds, `[grade * horizon + t]`.
-    pub first_event: Vec<u64>,
-    /// `F_{t-1} + S_{t-1} p_t` as thresholds, `[grade * horizon + t]`.
-    pub default_split: Vec<u64>,
-}
-
-impl FastTables {
-    /// Fills the curves of one grade from its monthly default probabilities.
-    pub fn fill_grade(&mut self, grade: usize, default_probability: &[f64], prepayment: f64) {
-        let row = grade * self.horizon;
-        let mut survival = 1.0;
-        for (t, &p) in default_probability.iter().enumerate() {
-            let event = (p + prepayment).min(1.0);
-            let before = 1.0 - survival;
-            self.default_split[row + t] = threshold(before + survival * p);
-            survival *= 1.0 - event;
-            self.first_event[row + t] = threshold(1.0 - survival);
-        }
-    }
+    /// First month early warning cuts each segment's lines (`horizon`: never).
+    pub limit_cut_month: Vec<usize>,
+    /// Whether forbearance is offered, `[segment * horizon + t]` (empty without forbearance).
+    pub plan_offered: Vec<bool>,
+    /// Bucket thresholds of plan borrowers (boosted cures), `[segment * horizon + t]`.
+    pub plan_buckets: Vec<BucketThresholds>,
+    /// Key of this path's policy stream (forbearance take-up draws).
+    pub policy_key: u64,
 }
 
 /// Cash-flow accounting of a path, in cents. Conservation:
@@ -190,6 +220,14 @@ pub struct PathTally {
     pub monthly_loss: Vec<f64>,
     /// Loan-months actually stepped (a loan stops at maturity, prepayment or charge-off).
     pub loan_months: u64,
+    /// Undrawn limit removed by early warning.
+    pub limit_cut: Cents,
+    /// Forbearance plans taken up.
+    pub plans: u64,
+    /// Penalty interest collected (part of `interest`).
+    pub penalty_interest: Cents,
+    /// Collection cost, currency units.
+    pub collection_cost: f64,
     /// Accounting identity.
     pub ledger: Ledger,
 }
@@ -209,11 +247,25 @@ impl PathTally {
             monthly_delinquent: vec![0; horizon],
             monthly_loss: vec![0.0; horizon],
             loan_months: 0,
+            limit_cut: 0,
+            plans: 0,
+            penalty_interest: 0,
+            collection_cost: 0.0,
             ledger: Ledger::default(),
         }
     }
 
-    fn record_charge_off(&mut self, loan: &Loan, t: usize, ead: Cents, lgd: f64, recovery_lag: usize) {
+    /// Net income: interest minus credit loss minus collection cost.
+    pub fn net_income(&self) -> f64 {
+        cents_to_money(self.interest) - self.loss - self.collection_cost
+    }
+
+    /// Delinquent account-months (the base of collection cost).
+    pub fn delinquent_account_months(&self) -> u64 {
+        self.monthly_delinquent.iter().map(|&n| n as u64).sum()
+    }
+
+    pub(crate) fn record_charge_off(&mut self, loan: &Loan, t: usize, ead: Cents, lgd: f64, recovery_lag: usize) {
         let ead_money = cents_to_money(ead);
         let loss = ead_money * lgd;
         self.loss += loss;
@@ -227,242 +279,5 @@ impl PathTally {
         if t + recovery_lag < self.monthly_loss.len() {
             self.recoveries += ead_money - loss;
         }
-    }
-}
-
-/// How a spell of delinquency ended.
-enum DelinquencyEnd {
-    /// Cured in month `t - 1`; the loan pays again from month `t`.
-    Cured(usize),
-    /// Charged off in month `t`.
-    ChargedOff(usize),
-    /// Still delinquent at the horizon.
-    Horizon,
-}
-
-/// Steps one loan through the horizon of one path and adds what happened to `tally`.
-#[inline]
-pub fn simulate_loan(loan: &Loan, model: &LoanModel, tables: &PathTables, path_key: u64, tally: &mut PathTally) {
-    tally.ledger.originated += loan.balance;
-    let months = if loan.fraud {
-        simulate_fraud(loan, model, tally)
-    } else if let Some(fast) = &tables.fast {
-        first_event(loan, model, tables, fast, path_key, tally)
-    } else {
-        step_months(loan, model, tables, path_key, tally)
-    };
-    tally.loan_months += months as u64;
-}
-
-/// Balance and schedule position of a loan between events.
-struct Account {
-    balance: Cents,
-    paid: u16,
-}
-
-/// Pays `months` on-time months at once from the closed-form curves.
-#[inline(always)]
-fn settle(loan: &Loan, model: &LoanModel, account: &mut Account, months: usize, tally: &mut PathTally) {
-    if months == 0 {
-        return;
-    }
-    if loan.kind == ProductKind::Revolving {
-        let curve = &model.rules[loan.segment as usize].revolving;
-        let run = curve.run(account.balance, loan.limit, loan.rate_monthly, months);
-        tally.interest += run.interest;
-        tally.ledger.repaid += run.repaid;
-        tally.ledger.originated += run.drawn;
-        account.balance = run.balance;
-    } else {
-        let s = &model.schedules;
-        let paid = account.paid + months as u16;
-        let balance = s.balance_after(loan.schedule, loan.balance, paid);
-        tally.interest += s.interest_through(loan.schedule, loan.balance, paid)
-            - s.interest_through(loan.schedule, loan.balance, account.paid);
-        tally.ledger.repaid += account.balance - balance;
-        account.balance = balance;
-        account.paid = paid;
-    }
-}
-
-/// The monthly state machine; returns the number of months stepped.
-#[inline(always)]
-fn step_months(loan: &Loan, model: &LoanModel, tables: &PathTables, path_key: u64, tally: &mut PathTally) -> usize {
-    let horizon = model.horizon;
-    let grades = tables.grades;
-    let row = loan.grade as usize;
-    let revolving = loan.kind == ProductKind::Revolving;
-    let mut rng = LoanStream::new(path_key, loan.id as u64);
-    let mut account = Account {
-        balance: loan.balance,
-        paid: 0,
-    };
-    let mut t = 0;
-    while t < horizon {
-        // Current: one draw a month until something happens or the loan matures.
-        let run_start = t;
-        let run_end = if revolving {
-            horizon
-        } else {
-            horizon.min(t + (loan.term_months - account.paid) as usize)
-        };
-        let mut event = None;
-        while t < run_end {
-            let u = rng.next_u64();
-            if u < tables.event[t * grades + row] {
-                event = Some(u);
-                break;
-            }
-            t += 1;
-        }
-        settle(loan, model, &mut account, t - run_start, tally);
-        let Some(u) = event else {
-            if !revolving && account.paid == loan.term_months {
-                return t;
-            }
-            break;
-        };
-        let miss = tables.entry[t * grades + row];
-        let end = if u < miss {
-            if revolving {
-                let extra = round_cents((loan.limit - account.balance) as f64 * model.rules[loan.segment as usize].ccf);
-                account.balance += extra;
-                tally.ledger.originated += extra;
-            }
-            if !model.delinquency {
-                charge_off(loan, model, tables, t, account.balance, tally);
-                return t + 1;
-            }
-            tally.monthly_delinquent[t] += 1;
-            delinquency(loan, tables, horizon, t + 1, &mut rng, tally)
-        } else if u < miss.saturating_add(model.rules[loan.segment as usize].prepay) {
-            tally.ledger.prepaid += account.balance;
-            return t + 1;
-        } else {
-            // A failed automatic debit in the outage month: most cure the next month.
-            tally.monthly_delinquent[t] += 1;
-            t += 1;
-            if t == horizon {
-                break;
-            }
-            let cure = tables.outage.map_or(0, |o| o.cure);
-            if rng.next_u64() < cure {
-                DelinquencyEnd::Cured(t + 1)
-            } else {
-                tally.monthly_delinquent[t] += 1;
-                delinquency(loan, tables, horizon, t + 1, &mut rng, tally)
-            }
-        };
-        match end {
-            DelinquencyEnd::Cured(next) => t = next,
-            DelinquencyEnd::ChargedOff(month) => {
-                charge_off(loan, model, tables, month, account.balance, tally);
-                return month + 1;
-            }
-            DelinquencyEnd::Horizon => break,
-        }
-    }
-    tally.ledger.outstanding += account.balance;
-    horizon
-}
-
-/// The fast path: one uniform decides the month and kind of the loan's first
-/// event (see [`FastTables`]); returns the months stepped.
-#[inline(always)]
-fn first_event(
-    loan: &Loan,
-    model: &LoanModel,
-    tables: &PathTables,
-    fast: &FastTables,
-    path_key: u64,
-    tally: &mut PathTally,
-) -> usize {
-    let horizon = model.horizon;
-    let revolving = loan.kind == ProductKind::Revolving;
-    let last = if revolving { horizon } else { horizon.min(loan.term_months as usize) };
-    let row = loan.grade as usize * fast.horizon;
-    let u = LoanStream::new(path_key, loan.id as u64).next_u64();
-    let t = fast.first_event[row..row + last].partition_point(|&f| f <= u);
-    let mut account = Account { balance: loan.balance, paid: 0 };
-    settle(loan, model, &mut account, t, tally);
-    if t == last {
-        if !revolving && account.paid == loan.term_months {
-            return t;
-        }
-        tally.ledger.outstanding += account.balance;
-        return horizon;
-    }
-    if u < fast.default_split[row + t] {
-        if revolving {
-            let extra = round_cents((loan.limit - account.balance) as f64 * model.rules[loan.segment as usize].ccf);
-            account.balance += extra;
-            tally.ledger.originated += extra;
-        }
-        charge_off(loan, model, tables, t, account.balance, tally);
-    } else {
-        tally.ledger.prepaid += account.balance;
-    }
-    t + 1
-}
-
-/// A loan 30 days past due at the end of month `start - 1` rolls, cures or
-/// stays each month from `start`.
-#[inline(always)]
-fn delinquency(
-    loan: &Loan,
-    tables: &PathTables,
-    horizon: usize,
-    start: usize,
-    rng: &mut LoanStream,
-    tally: &mut PathTally,
-) -> DelinquencyEnd {
-    let mut bucket = 0;
-    for t in start..horizon {
-        let u = rng.next_u64();
-        let th = &tables.buckets[loan.segment as usize * horizon + t];
-        if u < th.roll[bucket] {
-            if bucket + 1 == BUCKETS {
-                return DelinquencyEnd::ChargedOff(t);
-            }
-            bucket += 1;
-        } else if u < th.roll_or_cure[bucket] {
-            return DelinquencyEnd::Cured(t + 1);
-        }
-        tally.monthly_delinquent[t] += 1;
-    }
-    DelinquencyEnd::Horizon
-}
-
-/// Draws the LGD of a charge-off from the loan's own LGD stream.
-fn charge_off(loan: &Loan, model: &LoanModel, tables: &PathTables, t: usize, ead: Cents, tally: &mut PathTally) {
-    let dist = &tables.lgd[loan.segment as usize * model.horizon + t];
-    let lgd = match dist {
-        UnitDistribution::Fixed(v) => *v,
-        beta => beta.sample(&mut item_rng(tables.lgd_key, loan.id as u64)),
-    };
-    tally.record_charge_off(loan, t, ead, lgd, model.recovery_lag);
-}
-
-/// A fraudulent loan never pays: it misses the first payment and rolls
-/// straight through the buckets to charge-off (month 1 without buckets).
-/// Returns the months stepped.
-fn simulate_fraud(loan: &Loan, model: &LoanModel, tally: &mut PathTally) -> usize {
-    let rules = &model.rules[loan.segment as usize];
-    let mut ead = loan.balance;
-    if loan.kind == ProductKind::Revolving {
-        let extra = round_cents((loan.limit - ead) as f64 * rules.ccf);
-        ead += extra;
-        tally.ledger.originated += extra;
-    }
-    let charge_off_month = if model.delinquency { BUCKETS } else { 0 };
-    for t in 0..charge_off_month.min(model.horizon) {
-        tally.monthly_delinquent[t] += 1;
-    }
-    if charge_off_month < model.horizon {
-        tally.record_charge_off(loan, charge_off_month, ead, rules.fraud_lgd, model.recovery_lag);
-        charge_off_month + 1
-    } else {
-        tally.ledger.outstanding += ead;
-        model.horizon
     }
 }

@@ -43,6 +43,8 @@ pub fn annuity_payment(principal: Cents, rate_monthly: f64, term_months: u32) ->
 
 /// Balance and cumulative-interest fractions of every (segment, band, term)
 /// installment product, stored flat. A loan keeps the offset of its curve.
+/// Terms run from 1 to the segment's longest term plus any forbearance
+/// extension, so that a restructured loan finds its new curve too.
 #[derive(Debug, Clone, Default)]
 pub struct ScheduleTemplates {
     /// `balance[offset + k]`: fraction of principal outstanding after `k` payments.
@@ -50,20 +52,26 @@ pub struct ScheduleTemplates {
     /// `interest[offset + k]`: interest paid over the first `k` payments, as a
     /// fraction of principal: `r * sum_{j<k} b_j`.
     pub interest: Vec<f64>,
-    /// Offset of each (segment, band, term index) curve.
+    /// Offset of each (segment, band, term - 1) curve.
     offsets: Vec<Vec<Vec<u32>>>,
 }
 
 impl ScheduleTemplates {
-    /// Builds every curve a scenario can book.
+    /// Builds every curve a scenario can book or restructure.
     pub fn new(scenario: &Scenario) -> Self {
+        let extension = scenario
+            .policy
+            .forbearance
+            .as_ref()
+            .map_or(0, |f| f.term_extension_months);
         let mut t = ScheduleTemplates::default();
         for seg in &scenario.segments {
             let kind = ProductKind::from(seg.amortisation);
+            let longest = seg.terms.iter().map(|&(n, _)| n).max().unwrap_or(0) + extension;
             let mut by_band = Vec::with_capacity(seg.monthly_rate_by_band.len());
             for &r in &seg.monthly_rate_by_band {
-                let mut by_term = Vec::with_capacity(seg.terms.len());
-                for &(n, _) in &seg.terms {
+                let mut by_term = Vec::with_capacity(longest as usize);
+                for n in 1..=longest {
                     by_term.push(t.balance.len() as u32);
                     let mut cumulative = 0.0;
                     for k in 0..=n {
@@ -80,9 +88,9 @@ impl ScheduleTemplates {
         t
     }
 
-    /// Offset of the curve of a loan in `segment`, `band`, with the segment's term number `term_index`.
-    pub fn offset(&self, segment: usize, band: usize, term_index: usize) -> u32 {
-        self.offsets[segment][band][term_index]
+    /// Offset of the curve of a loan in `segment` and `band` with `term` months (>= 1).
+    pub fn offset(&self, segment: usize, band: usize, term: u32) -> u32 {
+        self.offsets[segment][band][term as usize - 1]
     }
 
     /// Balance of principal `p` after `k` payments on the curve at `offset`, to the cent.

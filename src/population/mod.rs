@@ -110,7 +110,12 @@ pub fn draw_book(scenario: &Scenario, grades: &PdGrades, schedules: &ScheduleTem
         let start = loans.len();
         let mut rng = item_rng(key, s as u64);
         for _ in 0..seg.loans {
-            loans.push(draw_loan(scenario, seg, s, grades, schedules, next_id, &mut rng));
+            // Every applicant is drawn, booked or not, so that a cutoff never
+            // shifts another applicant's draws (common random numbers).
+            let (loan, score) = draw_loan(scenario, seg, s, grades, schedules, next_id, &mut rng);
+            if scenario.policy.min_score.is_none_or(|cutoff| score >= cutoff) {
+                loans.push(loan);
+            }
             next_id = next_id.wrapping_add(1);
         }
         segment_ranges.push(start..loans.len());
@@ -126,7 +131,7 @@ fn draw_loan<R: rand::Rng>(
     schedules: &ScheduleTemplates,
     id: u32,
     rng: &mut R,
-) -> Loan {
+) -> (Loan, f64) {
     let score = loop {
         let z: f64 = StandardNormal.sample(rng);
         let s = seg.score_mean + seg.score_std * z;
@@ -139,9 +144,12 @@ fn draw_loan<R: rand::Rng>(
     let l = &seg.limit;
     let raw_limit = income * l.income_multiple * (score / l.score_pivot).powf(l.score_elasticity);
     // Rounded down to a multiple of `rounding`, then kept inside [min, cap].
-    let limit_units = ((raw_limit / l.rounding).floor() * l.rounding).clamp(l.min, l.cap);
-    let limit = to_cents(limit_units);
     let band = scenario.bands.band_of(score);
+    let policy = &scenario.policy;
+    let multiplier = policy.limit_multiplier_by_band.get(band).copied().unwrap_or(1.0);
+    let cap = policy.limit_cap.map_or(l.cap, |c| c.min(l.cap));
+    let limit_units = ((raw_limit * multiplier / l.rounding).floor() * l.rounding).clamp(l.min.min(cap), cap);
+    let limit = to_cents(limit_units);
     let rate_monthly = seg.monthly_rate_by_band[band];
     let fraud = rng.random::<f64>() < seg.fraud_share.get();
     let revolving = rng.random::<f64>() < seg.revolving_share.get();
@@ -160,14 +168,9 @@ fn draw_loan<R: rand::Rng>(
         let principal =
             round_cents(limit as f64 * seg.installment_draw.sample(rng)).clamp(term as Cents, limit.max(term as Cents));
         let kind = ProductKind::from(seg.amortisation);
-        (
-            kind,
-            principal,
-            term as u16,
-            schedules.offset(segment, band, term_index),
-        )
+        (kind, principal, term as u16, schedules.offset(segment, band, term))
     };
-    Loan {
+    let loan = Loan {
         balance,
         limit,
         schedule,
@@ -179,5 +182,6 @@ fn draw_loan<R: rand::Rng>(
         kind,
         band: band as u8,
         fraud,
-    }
+    };
+    (loan, score)
 }

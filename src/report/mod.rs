@@ -2,6 +2,15 @@
 //! bytes; [`write_outputs`] is the one place that writes files, each one
 //! atomically (temporary name, then rename) so that a reader never sees half a file.
 
+pub mod compare;
+pub mod html;
+pub mod input;
+pub mod plots;
+pub mod sweep;
+
+pub use html::ReportFiles;
+pub use input::{InputError, ReportInput};
+
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -73,7 +82,7 @@ pub fn paths_csv(scenario: &Scenario, paths: &[PathOutcome]) -> Vec<u8> {
             p.loss_rate().to_string(),
             p.tally.defaults.to_string(),
             interest.to_string(),
-            (interest - p.tally.loss).to_string(),
+            p.tally.net_income().to_string(),
             p.tally.recoveries.to_string(),
         ];
         row.extend(p.tally.segment_loss.iter().map(f64::to_string));

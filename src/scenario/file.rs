@@ -38,6 +38,9 @@ pub struct ScenarioFile {
     /// Optional operational outage (failed automatic debits).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outage: Option<OutageSection>,
+    /// Optional risk policy levers (see [`super::PolicySection`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<super::PolicySection>,
 }
 
 /// `[run]`: simulation settings.
@@ -457,6 +460,9 @@ pub struct DynamicsSection {
     pub cure_sensitivity: f64,
     /// Months from charge-off to the recovery cash flow.
     pub recovery_lag_months: u32,
+    /// Penalty interest per month on the balance of a delinquent loan,
+    /// collected if it cures, lost if it charges off.
+    pub penalty_rate_monthly: f64,
 }
 
 impl Default for DynamicsSection {
@@ -469,6 +475,7 @@ impl Default for DynamicsSection {
             roll_sensitivity: 0.1,
             cure_sensitivity: 0.1,
             recovery_lag_months: 6,
+            penalty_rate_monthly: 0.0,
         }
     }
 }

@@ -5,11 +5,15 @@
 //! fields can no longer hold a bad value. Nothing downstream re-checks.
 
 mod file;
+mod policy;
 mod resolved;
+mod sweep;
 mod validate;
 
 pub use file::*;
+pub use policy::*;
 pub use resolved::*;
+pub use sweep::with_field;
 
 use thiserror::Error;
 
@@ -62,6 +66,17 @@ pub fn parse_scenario_file(text: &str) -> Result<ScenarioFile, ScenarioError> {
         } else {
             ScenarioError::Parse(format!("{path}: {inner}"))
         }
+    })
+}
+
+/// Parses a policy file (the content of a `[policy]` table at top level).
+pub fn parse_policy_file(text: &str) -> Result<PolicySection, ScenarioError> {
+    let syntax = |e: toml::de::Error| ScenarioError::Parse(e.to_string().trim_end().to_string());
+    let deserializer = toml::Deserializer::parse(text).map_err(syntax)?;
+    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        ScenarioError::Parse(format!("{path}: {}", inner.trim_end()))
     })
 }
 

@@ -47,12 +47,21 @@ pub struct Scenario {
     pub dynamics: Dynamics,
     /// Operational outage, if any.
     pub outage: Option<Outage>,
+    /// Risk policy (the default changes nothing).
+    pub policy: super::Policy,
 }
 
 impl Scenario {
     /// Total loans over all segments.
     pub fn total_loans(&self) -> u64 {
         self.segments.iter().map(|s| s.loans).sum()
+    }
+
+    /// The same scenario under another policy (replacing any `[policy]` of the file).
+    pub fn with_policy(&self, policy: super::PolicySection) -> Result<Self, super::ScenarioError> {
+        let mut file = self.file.clone();
+        file.policy = Some(policy);
+        Scenario::from_file(file)
     }
 
     /// Replaces the number of paths and/or the seed (CLI overrides), keeping
@@ -277,6 +286,8 @@ pub struct Dynamics {
     pub cure_sensitivity: f64,
     /// Recovery lag (months).
     pub recovery_lag_months: usize,
+    /// Penalty interest per delinquent month.
+    pub penalty_rate_monthly: f64,
 }
 
 impl Dynamics {

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use rand_distr::Beta;
 
 use super::file::*;
+use super::policy::{Policy, check_policy};
 use super::resolved::*;
 use super::{SCHEMA_VERSION, SCORE_MAX, SCORE_MIN, ScenarioError};
 
@@ -127,6 +128,24 @@ impl Scenario {
                 format!("at most {MAX_SEGMENTS} segments, got {}", file.segments.len()),
             );
         }
+        let policy = match &file.policy {
+            Some(raw) => check_policy(raw, "policy", bands.len())?,
+            None => Policy::default(),
+        };
+        if policy.min_score.is_some() && run.redraw_population {
+            return err(
+                "policy.approval",
+                "an approval cutoff with run.redraw_population = true would book a different number of loans on each path; \
+                 this combination is not supported",
+            );
+        }
+        // A policy's pricing replaces every segment's.
+        if let Some(pricing) = file.policy.as_ref().and_then(|p| p.pricing.clone()) {
+            pricing_rates("policy.pricing", &pricing, &bands)?;
+            for raw in &mut file.segments {
+                raw.pricing = pricing.clone();
+            }
+        }
         // Resolve default pricing into the file so the manifest shows the rates used.
         for raw in &mut file.segments {
             let p = &mut raw.pricing;
@@ -189,6 +208,7 @@ impl Scenario {
             macro_model,
             dynamics,
             outage,
+            policy,
             file,
         })
     }
@@ -267,7 +287,7 @@ fn segment(field: &str, raw: &SegmentSection, bands: &ScoreBands, macro_model: &
     let revolving_share = probability(&f("products.revolving_share"), p.revolving_share)?;
     let terms = installment_terms(&f("products"), p, revolving_share)?;
     let limit = limit_spec(&f("limit"), &raw.limit)?;
-    let monthly_rate_by_band = pricing(&f("pricing"), &raw.pricing, bands)?;
+    let monthly_rate_by_band = pricing_rates(&f("pricing"), &raw.pricing, bands)?;
     let pd = pd_spec(&f("pd"), &raw.pd, bands)?;
     let rho = correlation_like(&f("rho"), raw.rho)?;
     let factor_weights = factor_weights(&f("factor_weights"), &raw.factor_weights, macro_model)?;
@@ -378,7 +398,7 @@ fn limit_spec(field: &str, l: &LimitSpec) -> Result<LimitSpec> {
     Ok(l.clone())
 }
 
-fn pricing(field: &str, p: &PricingSpec, bands: &ScoreBands) -> Result<Vec<f64>> {
+fn pricing_rates(field: &str, p: &PricingSpec, bands: &ScoreBands) -> Result<Vec<f64>> {
     let (key, rates, to_monthly) = match (&p.daily_rate_by_band, &p.annual_rate_by_band) {
         (Some(d), None) => ("daily_rate_by_band", d, 365.0 / 12.0),
         (None, Some(a)) => ("annual_rate_by_band", a, 1.0 / 12.0),
@@ -745,6 +765,13 @@ fn dynamics(raw: &DynamicsSection) -> Result<Dynamics> {
         roll_sensitivity: correlation_like("dynamics.roll_sensitivity", raw.roll_sensitivity)?,
         cure_sensitivity: correlation_like("dynamics.cure_sensitivity", raw.cure_sensitivity)?,
         recovery_lag_months: raw.recovery_lag_months as usize,
+        penalty_rate_monthly: {
+            let r = raw.penalty_rate_monthly;
+            if !(0.0..=1.0).contains(&r) {
+                return err("dynamics.penalty_rate_monthly", format!("must be in [0, 1], got {r}"));
+            }
+            r
+        },
     })
 }
 

@@ -5,6 +5,7 @@
 pub mod normal;
 pub mod risk;
 pub mod summary;
+pub mod compare;
 
 pub use risk::{Moments, RiskMeasures, risk_measures};
 pub use summary::{Band, RunSummary, Timeseries};

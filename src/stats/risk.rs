@@ -10,7 +10,7 @@ use super::normal::norm_inv;
 pub const VAR_CI_LEVEL: f64 = 0.95;
 
 /// Mean, standard deviation and standard error of the mean.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Moments {
     /// Sample mean (summed in path order).
     pub mean: f64,

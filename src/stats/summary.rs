@@ -40,6 +40,21 @@ pub struct BandSummary {
     pub default_rate: f64,
 }
 
+/// Means over paths of what the policy levers did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct PolicyEffects {
+    /// Policy name (empty without a policy).
+    pub name: String,
+    /// Collection cost (subtracted in net income).
+    pub collection_cost: Moments,
+    /// Mean forbearance plans taken up.
+    pub forbearance_plans: f64,
+    /// Mean undrawn limit removed by early warning and plans.
+    pub limit_cut: f64,
+    /// Mean penalty interest collected (part of interest income).
+    pub penalty_interest: f64,
+}
+
 /// Everything `summary.json` reports.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunSummary {
@@ -71,6 +86,8 @@ pub struct RunSummary {
     pub net_income: Moments,
     /// Recovery cash received within the horizon.
     pub recoveries: Moments,
+    /// What the policy's loan-level levers did (zeros without a policy).
+    pub policy: PolicyEffects,
     /// How loans were simulated.
     pub engine: String,
     /// Loan-months actually stepped, over all paths (a loan stops at maturity,
@@ -95,12 +112,12 @@ impl RunSummary {
     /// Summarises path outcomes (timing fields zero until the caller sets them).
     pub fn new(scenario: &Scenario, profile: &BookProfile, paths: &[PathOutcome]) -> Self {
         let levels = &scenario.risk_levels;
-        let loans = profile.loans as f64;
+        let loans = profile.loans.max(1) as f64;
         let loss: Vec<f64> = paths.iter().map(|p| p.tally.loss).collect();
         let loss_rate: Vec<f64> = paths.iter().map(PathOutcome::loss_rate).collect();
         let default_rate: Vec<f64> = paths.iter().map(|p| p.tally.defaults as f64 / loans).collect();
         let interest: Vec<f64> = paths.iter().map(|p| cents_to_money(p.tally.interest)).collect();
-        let net: Vec<f64> = interest.iter().zip(&loss).map(|(i, l)| i - l).collect();
+        let net: Vec<f64> = paths.iter().map(|p| p.tally.net_income()).collect();
         let recoveries: Vec<f64> = paths.iter().map(|p| p.tally.recoveries).collect();
         let portfolio_loss = risk_measures(&loss, levels);
 
@@ -112,7 +129,7 @@ impl RunSummary {
                 .iter()
                 .map(|l| if exposure > 0.0 { l / exposure } else { 0.0 })
                 .collect();
-            let seg_loans = profile.segment_loans[s] as f64;
+            let seg_loans = profile.segment_loans[s].max(1) as f64;
             let seg_def: Vec<f64> = paths
                 .iter()
                 .map(|p| p.tally.segment_defaults[s] as f64 / seg_loans)
@@ -188,6 +205,25 @@ impl RunSummary {
             interest_income: moments(&interest),
             net_income: moments(&net),
             recoveries: moments(&recoveries),
+            policy: PolicyEffects {
+                name: scenario.policy.name.clone(),
+                collection_cost: moments(&paths.iter().map(|p| p.tally.collection_cost).collect::<Vec<_>>()),
+                forbearance_plans: moments(&paths.iter().map(|p| p.tally.plans as f64).collect::<Vec<_>>()).mean,
+                limit_cut: moments(
+                    &paths
+                        .iter()
+                        .map(|p| cents_to_money(p.tally.limit_cut))
+                        .collect::<Vec<_>>(),
+                )
+                .mean,
+                penalty_interest: moments(
+                    &paths
+                        .iter()
+                        .map(|p| cents_to_money(p.tally.penalty_interest))
+                        .collect::<Vec<_>>(),
+                )
+                .mean,
+            },
             engine: ENGINE_FULL.to_string(),
             loan_months: paths.iter().map(|p| p.tally.loan_months).sum(),
             book_months: profile.loans * scenario.horizon_months as u64 * paths.len() as u64,
@@ -242,7 +278,7 @@ impl Timeseries {
     /// Per month: charge-offs in the month / loans, loans 30+ days past due at
     /// month end / loans, cumulative loss / exposure, and each macro factor.
     pub fn new(scenario: &Scenario, profile: &BookProfile, paths: &[PathOutcome]) -> Self {
-        let loans = profile.loans as f64;
+        let loans = profile.loans.max(1) as f64;
         let mut names = vec![
             "default_rate".to_string(),
             "dpd30_rate".to_string(),

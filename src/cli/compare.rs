@@ -1,0 +1,235 @@
+//! `creditstress compare`: several policies under the same stress, on common
+//! random numbers, with paired differences against the first policy.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, anyhow};
+use clap::Args;
+
+use creditstress::engine::{self, EngineError, RunControl};
+use creditstress::population::cents_to_money;
+use creditstress::report::{to_json, write_atomic};
+use creditstress::scenario::{PolicySection, Scenario, parse_policy_file};
+use creditstress::stats::compare::{Comparison, PolicySample, compare_policies};
+
+use super::run::{check_writable_destination, interrupt_flag, progress_bar};
+use super::{Failure, emit, format, load_scenario};
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Scenario file (TOML): the stress all policies face.
+    scenario: PathBuf,
+    /// Policy file; give two or more. The first is the baseline.
+    #[arg(long = "policy", required = true, num_args = 1)]
+    policies: Vec<PathBuf>,
+    /// Monte Carlo paths (default: run.paths in the scenario).
+    #[arg(long)]
+    paths: Option<u64>,
+    /// Master seed (default: run.seed in the scenario).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Output folder (default: output/<scenario name>-compare).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Print comparison.json on stdout instead of tables.
+    #[arg(long)]
+    json: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// Reads a policy file; errors name the file.
+pub fn load_policy(path: &Path) -> Result<PolicySection, Failure> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read the policy file", path.display()))
+        .map_err(Failure::Input)?;
+    let mut policy = parse_policy_file(&text).map_err(|e| Failure::Input(anyhow!("{}: {e}", path.display())))?;
+    if policy.name.is_empty() {
+        policy.name = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("policy")
+            .to_string();
+    }
+    Ok(policy)
+}
+
+/// The scenario under each policy, checked before anything runs.
+pub fn scenarios_under(base: &Scenario, files: &[PathBuf]) -> Result<Vec<Scenario>, Failure> {
+    let mut out: Vec<Scenario> = Vec::with_capacity(files.len());
+    for path in files {
+        let policy = load_policy(path)?;
+        let scenario = base
+            .with_policy(policy)
+            .map_err(|e| Failure::Input(anyhow!("{}: {e}", path.display())))?;
+        if out.iter().any(|s| s.policy.name == scenario.policy.name) {
+            return Err(Failure::Input(anyhow!(
+                "{}: policy name {:?} is used twice; give each policy its own name",
+                path.display(),
+                scenario.policy.name
+            )));
+        }
+        out.push(scenario);
+    }
+    Ok(out)
+}
+
+/// Runs each scenario (same seed, same paths) and keeps the per-path figures.
+pub fn run_policies(scenarios: &[Scenario], threads: usize, quiet: bool) -> Result<Vec<PolicySample>, Failure> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .context("cannot start the worker threads")
+        .map_err(Failure::Runtime)?;
+    let total: u64 = scenarios.iter().map(|s| s.paths).sum();
+    let bar = progress_bar(total, quiet);
+    let tick = || bar.inc(1);
+    let control = RunControl {
+        progress: Some(&tick),
+        cancel: Some(interrupt_flag()),
+    };
+    let mut samples = Vec::with_capacity(scenarios.len());
+    for scenario in scenarios {
+        let (prepared, paths) = pool.install(|| engine::run(scenario, control)).map_err(|e| match e {
+            EngineError::Cancelled => Failure::Runtime(anyhow!("interrupted: nothing was written")),
+            other => Failure::Runtime(other.into()),
+        })?;
+        let loans = prepared.profile.loans;
+        samples.push(PolicySample {
+            name: scenario.policy.name.clone(),
+            loans,
+            loss: paths.iter().map(|p| p.tally.loss).collect(),
+            default_rate: paths
+                .iter()
+                .map(|p| p.tally.defaults as f64 / loans.max(1) as f64)
+                .collect(),
+            interest: paths.iter().map(|p| cents_to_money(p.tally.interest)).collect(),
+            net_income: paths.iter().map(|p| p.tally.net_income()).collect(),
+        });
+    }
+    bar.finish_and_clear();
+    Ok(samples)
+}
+
+pub fn execute(args: CompareArgs) -> Result<(), Failure> {
+    if args.policies.len() < 2 {
+        return Err(Failure::Input(anyhow!(
+            "give at least two --policy files (the first is the baseline)"
+        )));
+    }
+    if args.paths == Some(0) {
+        return Err(Failure::Input(anyhow!("--paths must be at least 1")));
+    }
+    let loaded = load_scenario(&args.scenario)?;
+    let base = loaded.scenario.with_overrides(args.paths, args.seed);
+    let scenarios = scenarios_under(&base, &args.policies)?;
+    let threads = super::run::thread_count(args.threads)?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("output").join(format!("{}-compare", base.name)));
+    check_writable_destination(&out).map_err(Failure::Input)?;
+
+    let samples = run_policies(&scenarios, threads, args.quiet || args.json)?;
+    let comparison = compare_policies(&base.name, base.seed, &samples, &base.risk_levels);
+    let files = comparison_files(&comparison, &samples);
+    write_files(&out, &files)?;
+    if args.json {
+        emit(&to_json(&comparison));
+    } else if !args.quiet {
+        emit(&format!(
+            "{}\nResults written to {}\n",
+            comparison_table(&comparison),
+            out.display()
+        ));
+    }
+    Ok(())
+}
+
+/// `comparison.json`, `comparison.csv`, the plots and `comparison.html`.
+pub fn comparison_files(c: &Comparison, samples: &[PolicySample]) -> Vec<(String, Vec<u8>)> {
+    let mut files = vec![("comparison.json".to_string(), to_json(c).into_bytes())];
+    files.extend(creditstress::report::compare::render(c, samples));
+    files
+}
+
+/// Writes `(relative path, bytes)` pairs under `out`, each atomically.
+pub fn write_files(out: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Failure> {
+    files
+        .iter()
+        .try_for_each(|(name, bytes)| {
+            let path = out.join(name);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            write_atomic(&path, bytes)
+        })
+        .with_context(|| format!("cannot write results to {}", out.display()))
+        .map_err(Failure::Runtime)
+}
+
+/// Terminal tables: key figures per policy, then differences against the baseline.
+pub fn comparison_table(c: &Comparison) -> String {
+    let mut rows = vec![vec![
+        "policy".to_string(),
+        "loans".into(),
+        "EL".into(),
+        "interest".into(),
+        "net income".into(),
+        "default rate".into(),
+        "net / ES".into(),
+    ]];
+    for p in &c.policies {
+        rows.push(vec![
+            p.name.clone(),
+            p.loans.to_string(),
+            format::money(p.el.value),
+            format::money(p.interest_income.value),
+            format::money(p.net_income.value),
+            format::percent(p.default_rate),
+            format!("{:.3}", p.risk_adjusted_return),
+        ]);
+    }
+    let mut out = format!(
+        "{}: {} paths, seed {}, common random numbers\n\n",
+        c.scenario, c.paths, c.seed
+    );
+    out.push_str(&format::table(&rows));
+    for v in &c.versus_baseline {
+        out.push_str(&format!(
+            "\n{} - {} (95% CI; paired vs unpaired width)\n",
+            v.policy, v.baseline
+        ));
+        let mut rows = vec![vec![
+            "metric".to_string(),
+            "difference".into(),
+            "paired CI".into(),
+            "unpaired CI".into(),
+            "width ratio".into(),
+        ]];
+        for d in &v.differences {
+            let f = |x: f64| {
+                if d.metric == "default_rate" {
+                    format::percent(x)
+                } else if d.metric.starts_with("risk") {
+                    format!("{x:.4}")
+                } else {
+                    format::money(x)
+                }
+            };
+            rows.push(vec![
+                d.metric.clone(),
+                f(d.paired.value),
+                format!("[{}, {}]", f(d.paired.ci[0]), f(d.paired.ci[1])),
+                format!("[{}, {}]", f(d.unpaired_ci[0]), f(d.unpaired_ci[1])),
+                format!("{:.2}", d.width_ratio),
+            ]);
+        }
+        out.push_str(&format::table(&rows));
+    }
+    out
+}

@@ -1,0 +1,164 @@
+//! `creditstress merge`: put the shards of a study back together.
+//!
+//! Every check runs before anything is written: the shards must belong to one
+//! study (same program version, scenario hash, seed, paths, shard count and
+//! engine), every shard `0..N` must be there exactly once, and each binary
+//! file must match its manifest. Then the outcomes, concatenated in path
+//! order, go through the same [`write_run_outputs`] as `run`, so the files are
+//! those of one run with the same seed and paths.
+//!
+//! Only these fields can differ from a single run: in `summary.json`
+//! `elapsed_seconds` (here the sum of the shards' simulation wall times),
+//! `loan_months_per_second` (loan-months over that sum), `threads` (the most
+//! any shard used) and `peak_rss_bytes` (the largest of any shard); in
+//! `manifest.json` `wall_seconds` (the same sum), `threads` and `command`.
+//! Merging twice gives the same files.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::anyhow;
+use clap::Args;
+
+use creditstress::report::sha256_hex;
+use creditstress::scenario::parse_scenario;
+use creditstress::shard::{Dims, SHARD_BIN, SHARD_JSON, ShardManifest, assemble, check_shards, decode_paths};
+
+use super::run::{Finished, check_writable_destination, write_run_outputs};
+use super::{Failure, emit, format};
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Shard folders written by `run --shard K/N` (each holds shard.json and shard.bin).
+    #[arg(required = true, value_name = "SHARD")]
+    shards: Vec<PathBuf>,
+    /// Output folder (default: output/<scenario name>).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Print the summary as JSON on stdout instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// A shard folder given on the command line (a `shard.json` path also names its folder).
+fn shard_folder(arg: &Path) -> PathBuf {
+    if arg.file_name().is_some_and(|n| n == SHARD_JSON) && arg.is_file() {
+        arg.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    } else {
+        arg.to_path_buf()
+    }
+}
+
+fn input(message: String) -> Failure {
+    Failure::Input(anyhow!(message))
+}
+
+pub fn execute(args: MergeArgs) -> Result<(), Failure> {
+    let mut found = Vec::with_capacity(args.shards.len());
+    let mut folders = Vec::with_capacity(args.shards.len());
+    for arg in &args.shards {
+        let folder = shard_folder(arg);
+        let file = folder.join(SHARD_JSON);
+        let label = arg.display().to_string();
+        let bytes = std::fs::read(&file).map_err(|e| {
+            input(format!(
+                "{label}: not a finished shard ({} cannot be read: {e}); a shard folder is written by \
+                 `creditstress run --shard K/N`, and one that failed can be rerun alone",
+                file.display()
+            ))
+        })?;
+        let manifest = ShardManifest::from_json(&bytes).map_err(|e| input(format!("{}: {e}", file.display())))?;
+        found.push((label, manifest));
+        folders.push(folder);
+    }
+    let order = check_shards(&found, env!("CARGO_PKG_VERSION")).map_err(|e| Failure::Input(e.into()))?;
+
+    let (label, study) = &found[order[0]];
+    if sha256_hex(study.scenario_text.as_bytes()) != study.scenario_sha256 {
+        return Err(input(format!(
+            "{label}: the scenario text does not match its sha256 (edited manifest?)"
+        )));
+    }
+    let scenario = parse_scenario(&study.scenario_text)
+        .map_err(|e| {
+            input(format!(
+                "{label}: the recorded scenario {} is refused: {e}",
+                study.scenario_file
+            ))
+        })?
+        .with_overrides(Some(study.total_paths), Some(study.seed));
+    let resolved = serde_json::to_value(&scenario.file).map_err(|e| Failure::Runtime(e.into()))?;
+    if resolved != study.scenario {
+        return Err(input(format!(
+            "{label}: the resolved scenario in the manifest differs from the one this program derives from its text"
+        )));
+    }
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("output").join(&scenario.name));
+    check_writable_destination(&out).map_err(Failure::Input)?;
+
+    let dims = Dims::of(&scenario);
+    let mut parts = Vec::with_capacity(order.len());
+    for &i in &order {
+        let (label, manifest) = &found[i];
+        let file = folders[i].join(SHARD_BIN);
+        let rerun = || format!("rerun the shard alone with: {}", manifest.command);
+        if manifest.paths_file != SHARD_BIN {
+            return Err(input(format!(
+                "{label}: unexpected paths file {:?}",
+                manifest.paths_file
+            )));
+        }
+        let bytes =
+            std::fs::read(&file).map_err(|e| input(format!("{}: cannot read: {e}; {}", file.display(), rerun())))?;
+        if bytes.len() as u64 != manifest.paths_bytes || sha256_hex(&bytes) != manifest.paths_sha256 {
+            return Err(input(format!(
+                "{}: does not match the size and sha256 in {SHARD_JSON} (incomplete or damaged); {}",
+                file.display(),
+                rerun()
+            )));
+        }
+        let data = decode_paths(&bytes).map_err(|e| input(format!("{}: {e}; {}", file.display(), rerun())))?;
+        if data.dims != dims {
+            return Err(input(format!(
+                "{}: outcomes of shape {:?}, the scenario gives {dims:?}",
+                file.display(),
+                data.dims
+            )));
+        }
+        parts.push((label.clone(), manifest.clone(), data));
+    }
+    let (profile, paths) = assemble(parts).map_err(|e| Failure::Input(e.into()))?;
+
+    let shards: Vec<&ShardManifest> = order.iter().map(|&i| &found[i].1).collect();
+    let finished = Finished {
+        scenario: &scenario,
+        scenario_file: study.scenario_file.clone(),
+        scenario_sha256: study.scenario_sha256.clone(),
+        engine: &study.engine,
+        profile: &profile,
+        paths: &paths,
+        elapsed_seconds: shards.iter().map(|m| m.wall_seconds).sum(),
+        threads: shards.iter().map(|m| m.threads).max().unwrap_or(1),
+        peak_rss_bytes: shards.iter().filter_map(|m| m.peak_rss_bytes).max(),
+    };
+    let summary = write_run_outputs(&finished, &out)?;
+
+    if args.json {
+        emit(&creditstress::report::to_json(&summary));
+    } else if !args.quiet {
+        emit(&format!(
+            "{}\nEngine: {}\nMerged {} shards ({} paths) into {}\n",
+            format::summary_table(&summary, &scenario),
+            summary.engine,
+            shards.len(),
+            paths.len(),
+            out.display()
+        ));
+    }
+    Ok(())
+}

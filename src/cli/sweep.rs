@@ -1,0 +1,167 @@
+//! `creditstress sweep`: one lever or stress parameter over a grid, on common
+//! random numbers, with the trade-off curve of EL and net income.
+
+use std::path::PathBuf;
+
+use anyhow::anyhow;
+use clap::Args;
+
+use creditstress::report::to_json;
+use creditstress::scenario::{Scenario, with_field};
+use creditstress::stats::compare::{SweepPoint, sweep_points};
+
+use super::compare::{load_policy, run_policies, write_files};
+use super::run::{check_writable_destination, thread_count};
+use super::{Failure, emit, format, load_scenario};
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Scenario file (TOML).
+    scenario: PathBuf,
+    /// Field to vary, as a dotted path: e.g. `policy.approval.min_score`,
+    /// `macro.shocks[0].depth`, `segments[1].rho`.
+    #[arg(long)]
+    param: String,
+    /// Grid values, comma-separated (or use --from/--to/--step).
+    #[arg(long, value_delimiter = ',', conflicts_with_all = ["from", "to", "step"])]
+    values: Vec<f64>,
+    /// First grid value.
+    #[arg(long, requires_all = ["to", "step"])]
+    from: Option<f64>,
+    /// Last grid value (included when the steps land on it).
+    #[arg(long)]
+    to: Option<f64>,
+    /// Grid step (> 0).
+    #[arg(long)]
+    step: Option<f64>,
+    /// A policy file applied at every grid point (before the swept value is set).
+    #[arg(long)]
+    policy: Option<PathBuf>,
+    /// Monte Carlo paths per grid point (default: run.paths in the scenario).
+    #[arg(long)]
+    paths: Option<u64>,
+    /// Master seed (default: run.seed in the scenario).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Output folder (default: output/<scenario name>-sweep).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Print sweep.json on stdout instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// The grid from `--values` or `--from/--to/--step`.
+fn grid(args: &SweepArgs) -> Result<Vec<f64>, Failure> {
+    let values = match (args.from, args.to, args.step) {
+        (Some(from), Some(to), Some(step)) => {
+            if !(step > 0.0 && step.is_finite() && from.is_finite() && to.is_finite() && from <= to) {
+                return Err(Failure::Input(anyhow!(
+                    "--from/--to/--step need from <= to and step > 0"
+                )));
+            }
+            let n = ((to - from) / step + 1e-9).floor() as usize + 1;
+            if n > 1000 {
+                return Err(Failure::Input(anyhow!("the grid has {n} points; at most 1000")));
+            }
+            (0..n).map(|i| from + i as f64 * step).collect()
+        }
+        _ => args.values.clone(),
+    };
+    if values.is_empty() {
+        return Err(Failure::Input(anyhow!("give --values a,b,c or --from/--to/--step")));
+    }
+    Ok(values)
+}
+
+pub fn execute(args: SweepArgs) -> Result<(), Failure> {
+    let values = grid(&args)?;
+    if args.paths == Some(0) {
+        return Err(Failure::Input(anyhow!("--paths must be at least 1")));
+    }
+    let loaded = load_scenario(&args.scenario)?;
+    let mut base = loaded.scenario.with_overrides(args.paths, args.seed);
+    if let Some(path) = &args.policy {
+        let policy = load_policy(path)?;
+        base = base
+            .with_policy(policy)
+            .map_err(|e| Failure::Input(anyhow!("{}: {e}", path.display())))?;
+    }
+    let scenarios = values
+        .iter()
+        .map(|&v| {
+            with_field(&base.file, &args.param, v)
+                .and_then(Scenario::from_file)
+                .map(|mut s| {
+                    s.policy.name = format!("{}={v}", args.param);
+                    s
+                })
+                .map_err(|e| Failure::Input(anyhow!("--param {} = {v}: {e}", args.param)))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let threads = thread_count(args.threads)?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("output").join(format!("{}-sweep", base.name)));
+    check_writable_destination(&out).map_err(Failure::Input)?;
+
+    let samples = run_policies(&scenarios, threads, args.quiet || args.json)?;
+    let points = sweep_points(&values, &samples, &base.risk_levels);
+    let sweep = creditstress::report::sweep::Sweep {
+        scenario: base.name.clone(),
+        param: args.param.clone(),
+        seed: base.seed,
+        paths: base.paths,
+        points,
+    };
+    write_files(&out, &creditstress::report::sweep::render(&sweep))?;
+    if args.json {
+        emit(&to_json(&sweep));
+    } else if !args.quiet {
+        emit(&format!(
+            "{}\nResults written to {}\n",
+            sweep_table(&sweep.param, &sweep.points),
+            out.display()
+        ));
+    }
+    Ok(())
+}
+
+fn sweep_table(param: &str, points: &[SweepPoint]) -> String {
+    let mut rows = vec![vec![
+        param.to_string(),
+        "loans".into(),
+        "EL".into(),
+        "EL - first (paired 95% CI)".into(),
+        "net income".into(),
+        "net - first (paired 95% CI)".into(),
+        "default rate".into(),
+    ]];
+    for p in points {
+        rows.push(vec![
+            p.value.to_string(),
+            p.figures.loans.to_string(),
+            format::money(p.figures.el.value),
+            format!(
+                "[{}, {}]",
+                format::money(p.el_vs_first.paired.ci[0]),
+                format::money(p.el_vs_first.paired.ci[1])
+            ),
+            format::money(p.figures.net_income.value),
+            format!(
+                "[{}, {}]",
+                format::money(p.net_income_vs_first.paired.ci[0]),
+                format::money(p.net_income_vs_first.paired.ci[1])
+            ),
+            format::percent(p.figures.default_rate),
+        ]);
+    }
+    format::table(&rows)
+}

@@ -1,0 +1,378 @@
+//! Monthly stepping of one loan: current spells settled in closed form,
+//! delinquency bucket by bucket, and the policy levers that act on a loan
+//! (early-warning limit cuts, forbearance plans, collections, penalty interest).
+
+use super::fast::first_event;
+use super::{BUCKETS, BucketThresholds, LoanModel, PathTables, PathTally};
+use crate::engine::streams::{LoanStream, item_rng};
+use crate::population::{Cents, Loan, ProductKind, round_cents};
+use crate::scenario::UnitDistribution;
+
+/// How a spell of delinquency ended.
+enum DelinquencyEnd {
+    /// Cured in month `t - 1`; the loan pays again from month `t`.
+    Cured(usize),
+    /// Charged off in month `t`.
+    ChargedOff(usize),
+    /// Still delinquent at the horizon.
+    Horizon,
+}
+
+/// Steps one loan through the horizon of one path and adds what happened to `tally`.
+#[inline]
+pub fn simulate_loan(loan: &Loan, model: &LoanModel, tables: &PathTables, path_key: u64, tally: &mut PathTally) {
+    tally.ledger.originated += loan.balance;
+    let months = if loan.fraud {
+        simulate_fraud(loan, model, tally)
+    } else if let Some(fast) = &tables.fast {
+        first_event(loan, model, tables, fast, path_key, tally)
+    } else {
+        step_months(loan, model, tables, path_key, tally)
+    };
+    tally.loan_months += months as u64;
+}
+
+/// A loan's balance, repayment curve and line between events. A forbearance
+/// plan replaces the curve (new principal, term and schedule).
+pub(super) struct Account {
+    pub(super) balance: Cents,
+    /// Payments made on the current curve.
+    pub(super) paid: u16,
+    /// Principal of the current curve.
+    principal: Cents,
+    /// Offset of the current curve.
+    schedule: u32,
+    /// Term of the current curve.
+    pub(super) term: u16,
+    /// Credit limit (revolving lines; early warning may cut it).
+    pub(super) limit: Cents,
+    /// Early warning has acted on this line.
+    cut_done: bool,
+    /// The line is frozen: no draws at all, not even of repaid room.
+    frozen: bool,
+    /// The borrower is in a forbearance plan.
+    in_plan: bool,
+}
+
+impl Account {
+    pub(super) fn open(loan: &Loan) -> Self {
+        Account {
+            balance: loan.balance,
+            paid: 0,
+            principal: loan.balance,
+            schedule: loan.schedule,
+            term: loan.term_months,
+            limit: loan.limit,
+            cut_done: false,
+            frozen: false,
+            in_plan: false,
+        }
+    }
+
+    /// Removes `share` of the undrawn limit (once per line); a share of 1
+    /// freezes the line.
+    fn cut_limit(&mut self, share: f64, tally: &mut PathTally) {
+        let undrawn = self.limit - self.balance;
+        let removed = round_cents(undrawn.max(0) as f64 * share).min(undrawn.max(0));
+        self.limit -= removed;
+        tally.limit_cut += removed;
+        self.cut_done = true;
+        self.frozen |= share >= 1.0;
+    }
+}
+
+/// Pays `months` on-time months at once from the closed-form curves.
+#[inline(always)]
+pub(super) fn settle(loan: &Loan, model: &LoanModel, account: &mut Account, months: usize, tally: &mut PathTally) {
+    if months == 0 {
+        return;
+    }
+    if loan.kind == ProductKind::Revolving {
+        let rules = &model.rules[loan.segment as usize];
+        let curve = if account.frozen {
+            &rules.frozen
+        } else {
+            &rules.revolving
+        };
+        let run = curve.run(account.balance, account.limit, loan.rate_monthly, months);
+        tally.interest += run.interest;
+        tally.ledger.repaid += run.repaid;
+        tally.ledger.originated += run.drawn;
+        account.balance = run.balance;
+    } else {
+        let s = &model.schedules;
+        let paid = account.paid + months as u16;
+        let balance = s.balance_after(account.schedule, account.principal, paid);
+        tally.interest += s.interest_through(account.schedule, account.principal, paid)
+            - s.interest_through(account.schedule, account.principal, account.paid);
+        tally.ledger.repaid += account.balance - balance;
+        account.balance = balance;
+        account.paid = paid;
+    }
+}
+
+/// Draws months until `u < threshold(t)` (returns that `u`, with `t` at the
+/// event month) or `t` reaches `end` (returns `None`).
+#[inline(always)]
+fn current_spell(rng: &mut LoanStream, t: &mut usize, end: usize, threshold: impl Fn(usize) -> u64) -> Option<u64> {
+    while *t < end {
+        let u = rng.next_u64();
+        if u < threshold(*t) {
+            return Some(u);
+        }
+        *t += 1;
+    }
+    None
+}
+
+/// The monthly state machine; returns the number of months stepped.
+#[inline(always)]
+fn step_months(loan: &Loan, model: &LoanModel, tables: &PathTables, path_key: u64, tally: &mut PathTally) -> usize {
+    let horizon = model.horizon;
+    let grades = tables.grades;
+    let row = loan.grade as usize;
+    let seg = loan.segment as usize;
+    let rules = &model.rules[seg];
+    let policy = &model.policy;
+    let revolving = loan.kind == ProductKind::Revolving;
+    let cut_month = if revolving {
+        tables.limit_cut_month.get(seg).copied().unwrap_or(horizon)
+    } else {
+        horizon
+    };
+    let mut rng = LoanStream::new(path_key, loan.id as u64);
+    let mut policy_rng: Option<LoanStream> = None;
+    let mut account = Account::open(loan);
+    let mut t = 0;
+    while t < horizon {
+        if !account.cut_done && t >= cut_month {
+            account.cut_limit(policy.cut_share.unwrap_or(0.0), tally);
+        }
+        // Current: one draw a month until something happens, the loan
+        // matures, or early warning is due to cut the line.
+        let run_start = t;
+        let mut run_end = if revolving {
+            horizon
+        } else {
+            horizon.min(t + (account.term - account.paid) as usize)
+        };
+        if !account.cut_done {
+            run_end = run_end.min(cut_month.max(t));
+        }
+        let plan = policy.forbearance.filter(|_| account.in_plan);
+        let event = match plan {
+            Some(p) => {
+                let any = p.redefault.saturating_add(rules.prepay);
+                current_spell(&mut rng, &mut t, run_end, |_| any)
+            }
+            None => current_spell(&mut rng, &mut t, run_end, |t| tables.event[t * grades + row]),
+        };
+        settle(loan, model, &mut account, t - run_start, tally);
+        let Some(u) = event else {
+            if !revolving && account.paid == account.term {
+                return t;
+            }
+            if t < horizon {
+                continue; // stopped for the limit cut
+            }
+            break;
+        };
+        let miss = plan.map_or(tables.entry[t * grades + row], |p| p.redefault);
+        let end = if u < miss {
+            if revolving {
+                if policy.borrower_trigger && !account.cut_done {
+                    account.cut_limit(policy.cut_share.unwrap_or(0.0), tally);
+                }
+                if !account.frozen {
+                    let extra = round_cents((account.limit - account.balance) as f64 * rules.ccf);
+                    account.balance += extra;
+                    tally.ledger.originated += extra;
+                }
+            }
+            if !model.delinquency {
+                charge_off(loan, model, tables, t, account.balance, tally);
+                return t + 1;
+            }
+            if offer_plan(loan, model, tables, t, &account, &mut policy_rng) {
+                restructure(loan, model, &mut account, tally);
+                t += 1;
+                continue;
+            }
+            tally.monthly_delinquent[t] += 1;
+            let buckets = if account.in_plan {
+                &tables.plan_buckets
+            } else {
+                &tables.buckets
+            };
+            let end = delinquency(loan, buckets, horizon, t + 1, &mut rng, tally);
+            if let DelinquencyEnd::Cured(next) = end {
+                collect_penalty(model, &account, next - 1 - t, tally);
+            }
+            end
+        } else if u < miss.saturating_add(rules.prepay) {
+            tally.ledger.prepaid += account.balance;
+            return t + 1;
+        } else {
+            // A failed automatic debit in the outage month (no penalty): most cure the next month.
+            tally.monthly_delinquent[t] += 1;
+            t += 1;
+            if t == horizon {
+                break;
+            }
+            let cure = tables.outage.map_or(0, |o| o.cure);
+            if rng.next_u64() < cure {
+                DelinquencyEnd::Cured(t + 1)
+            } else {
+                tally.monthly_delinquent[t] += 1;
+                delinquency(loan, &tables.buckets, horizon, t + 1, &mut rng, tally)
+            }
+        };
+        match end {
+            DelinquencyEnd::Cured(next) => t = next,
+            DelinquencyEnd::ChargedOff(month) => {
+                charge_off(loan, model, tables, month, account.balance, tally);
+                return month + 1;
+            }
+            DelinquencyEnd::Horizon => break,
+        }
+    }
+    tally.ledger.outstanding += account.balance;
+    horizon
+}
+
+/// Whether a borrower who just missed a payment in month `t` takes a
+/// forbearance plan. Take-up draws come from the loan's own policy stream, so
+/// a plan with take-up 0 leaves every other draw unchanged.
+fn offer_plan(
+    loan: &Loan,
+    model: &LoanModel,
+    tables: &PathTables,
+    t: usize,
+    account: &Account,
+    policy_rng: &mut Option<LoanStream>,
+) -> bool {
+    let Some(plan) = model.policy.forbearance else {
+        return false;
+    };
+    if account.in_plan || !tables.plan_offered[loan.segment as usize * model.horizon + t] {
+        return false;
+    }
+    let rng = policy_rng.get_or_insert_with(|| LoanStream::new(tables.policy_key, loan.id as u64));
+    rng.next_u64() < plan.take_up
+}
+
+/// Puts the loan into a plan: the missed month's penalty (less the waiver) is
+/// collected, an installment loan's remaining balance is re-amortised over
+/// its remaining term plus the extension (a lower installment), and a
+/// revolving line is frozen. The loan is current again from the next month.
+fn restructure(loan: &Loan, model: &LoanModel, account: &mut Account, tally: &mut PathTally) {
+    let plan = model
+        .policy
+        .forbearance
+        .expect("restructure is only called with a plan");
+    account.in_plan = true;
+    tally.plans += 1;
+    let penalty = round_cents(account.balance as f64 * model.policy.penalty_rate * plan.penalty_factor);
+    tally.interest += penalty;
+    tally.penalty_interest += penalty;
+    if loan.kind == ProductKind::Revolving {
+        account.cut_limit(1.0, tally);
+    } else {
+        let remaining = (account.term - account.paid) as u32;
+        let term = (remaining + plan.term_extension).max(1);
+        account.principal = account.balance;
+        account.paid = 0;
+        account.term = term as u16;
+        account.schedule = model.schedules.offset(loan.segment as usize, loan.band as usize, term);
+    }
+}
+
+/// Penalty interest of a delinquency spell of `months` months, collected at the cure.
+fn collect_penalty(model: &LoanModel, account: &Account, months: usize, tally: &mut PathTally) {
+    let rate = model.policy.penalty_rate;
+    if rate == 0.0 || months == 0 {
+        return;
+    }
+    let factor = model
+        .policy
+        .forbearance
+        .filter(|_| account.in_plan)
+        .map_or(1.0, |p| p.penalty_factor);
+    let penalty = months as Cents * round_cents(account.balance as f64 * rate * factor);
+    tally.interest += penalty;
+    tally.penalty_interest += penalty;
+}
+
+/// A loan 30 days past due at the end of month `start - 1` rolls, cures or
+/// stays each month from `start`.
+#[inline(always)]
+fn delinquency(
+    loan: &Loan,
+    buckets: &[BucketThresholds],
+    horizon: usize,
+    start: usize,
+    rng: &mut LoanStream,
+    tally: &mut PathTally,
+) -> DelinquencyEnd {
+    let mut bucket = 0;
+    for t in start..horizon {
+        let u = rng.next_u64();
+        let th = &buckets[loan.segment as usize * horizon + t];
+        if u < th.roll[bucket] {
+            if bucket + 1 == BUCKETS {
+                return DelinquencyEnd::ChargedOff(t);
+            }
+            bucket += 1;
+        } else if u < th.roll_or_cure[bucket] {
+            return DelinquencyEnd::Cured(t + 1);
+        }
+        tally.monthly_delinquent[t] += 1;
+    }
+    DelinquencyEnd::Horizon
+}
+
+/// Draws the LGD of a charge-off from the loan's own LGD stream.
+pub(super) fn charge_off(
+    loan: &Loan,
+    model: &LoanModel,
+    tables: &PathTables,
+    t: usize,
+    ead: Cents,
+    tally: &mut PathTally,
+) {
+    let dist = &tables.lgd[loan.segment as usize * model.horizon + t];
+    let lgd = match dist {
+        UnitDistribution::Fixed(v) => *v,
+        beta => beta.sample(&mut item_rng(tables.lgd_key, loan.id as u64)),
+    };
+    let lgd = if model.policy.lgd_multiplier == 1.0 {
+        lgd
+    } else {
+        (lgd * model.policy.lgd_multiplier).min(1.0)
+    };
+    tally.record_charge_off(loan, t, ead, lgd, model.recovery_lag);
+}
+
+/// A fraudulent loan never pays: it misses the first payment and rolls
+/// straight through the buckets to charge-off (month 1 without buckets).
+/// Returns the months stepped.
+fn simulate_fraud(loan: &Loan, model: &LoanModel, tally: &mut PathTally) -> usize {
+    let rules = &model.rules[loan.segment as usize];
+    let mut ead = loan.balance;
+    if loan.kind == ProductKind::Revolving {
+        let extra = round_cents((loan.limit - ead) as f64 * rules.ccf);
+        ead += extra;
+        tally.ledger.originated += extra;
+    }
+    let charge_off_month = if model.delinquency { BUCKETS } else { 0 };
+    for t in 0..charge_off_month.min(model.horizon) {
+        tally.monthly_delinquent[t] += 1;
+    }
+    if charge_off_month < model.horizon {
+        tally.record_charge_off(loan, charge_off_month, ead, rules.fraud_lgd, model.recovery_lag);
+        charge_off_month + 1
+    } else {
+        tally.ledger.outstanding += ead;
+        model.horizon
+    }
+}

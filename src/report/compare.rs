@@ -1,0 +1,444 @@
+//! Files of a policy comparison: `comparison.csv`, three plots (overlaid
+//! exceedance curves, EL against income with error bars, paired-difference
+//! histograms) and a self-contained `comparison.html`. Pure functions to bytes.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::plots::canvas::{self, DrawResult, Figure, font, size};
+use super::plots::format::{money, percent, probability};
+use crate::stats::compare::{Comparison, PolicySample};
+use crate::stats::risk::moments;
+
+const SIZE: (u32, u32) = (1280, 720);
+
+/// A rendered figure: PNG bytes and SVG text.
+type Rendered = (Vec<u8>, String);
+
+/// `comparison.csv`: one row per (policy, metric) against the baseline.
+pub fn comparison_csv(c: &Comparison) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header = [
+        "policy",
+        "baseline",
+        "metric",
+        "baseline_value",
+        "policy_value",
+        "difference",
+        "paired_ci_low",
+        "paired_ci_high",
+        "unpaired_ci_low",
+        "unpaired_ci_high",
+        "width_ratio",
+    ];
+    w.write_record(header).expect("writing CSV to memory cannot fail");
+    for v in &c.versus_baseline {
+        for d in &v.differences {
+            let row = [
+                v.policy.clone(),
+                v.baseline.clone(),
+                d.metric.clone(),
+                d.baseline.to_string(),
+                d.policy.to_string(),
+                d.paired.value.to_string(),
+                d.paired.ci[0].to_string(),
+                d.paired.ci[1].to_string(),
+                d.unpaired_ci[0].to_string(),
+                d.unpaired_ci[1].to_string(),
+                d.width_ratio.to_string(),
+            ];
+            w.write_record(&row).expect("writing CSV to memory cannot fail");
+        }
+    }
+    w.into_inner().expect("flushing CSV to memory cannot fail")
+}
+
+/// Every comparison file but the JSON: CSV, plots (PNG and SVG) and `comparison.html`.
+pub fn render(c: &Comparison, samples: &[PolicySample]) -> Vec<(String, Vec<u8>)> {
+    let figures: Vec<(&str, String, Rendered)> = vec![
+        {
+            let title = format!("Loss exceedance by policy — {}", c.scenario);
+            (
+                "exceedance",
+                title.clone(),
+                canvas::render(&Exceedance::new(c, samples, &title), &title),
+            )
+        },
+        {
+            let title = format!("Expected loss against income — {}", c.scenario);
+            (
+                "el_vs_income",
+                title.clone(),
+                canvas::render(
+                    &Tradeoff {
+                        title: title.clone(),
+                        c: c.clone(),
+                    },
+                    &title,
+                ),
+            )
+        },
+        {
+            let title = format!(
+                "Paired loss differences against {} — {}",
+                c.policies[0].name, c.scenario
+            );
+            (
+                "paired_differences",
+                title.clone(),
+                canvas::render(&PairedHistograms::new(samples, &title), &title),
+            )
+        },
+    ];
+    let mut files = vec![("comparison.csv".to_string(), comparison_csv(c))];
+    let mut html_figures = String::new();
+    for (name, title, (png, svg)) in figures {
+        files.push((format!("plots/{name}.png"), png));
+        html_figures.push_str(&format!(
+            "<section><h2>{}</h2>{}</section>\n",
+            escape(&title),
+            strip_xml_header(&svg)
+        ));
+        files.push((format!("plots/{name}.svg"), svg.into_bytes()));
+    }
+    files.push(("comparison.html".to_string(), html(c, &html_figures).into_bytes()));
+    files
+}
+
+fn strip_xml_header(svg: &str) -> &str {
+    svg.find("<svg").map_or(svg, |i| &svg[i..])
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+fn html(c: &Comparison, figures: &str) -> String {
+    let mut key = String::from(
+        "<table><tr><th>policy</th><th>loans</th><th>EL (95% CI)</th><th>interest income</th>\
+         <th>net income</th><th>default rate</th><th>net income / ES</th></tr>",
+    );
+    for p in &c.policies {
+        key.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{} [{}, {}]</td><td>{}</td><td>{}</td><td>{}</td><td>{:.4}</td></tr>",
+            escape(&p.name),
+            p.loans,
+            money(p.el.value),
+            money(p.el.ci[0]),
+            money(p.el.ci[1]),
+            money(p.interest_income.value),
+            money(p.net_income.value),
+            percent(p.default_rate, 3),
+            p.risk_adjusted_return
+        ));
+    }
+    key.push_str("</table>");
+    let mut diffs = String::new();
+    for v in &c.versus_baseline {
+        diffs.push_str(&format!(
+            "<h3>{} − {}</h3><table><tr><th>metric</th><th>baseline</th><th>policy</th><th>difference</th>\
+             <th>paired 95% CI</th><th>unpaired 95% CI</th><th>width ratio</th></tr>",
+            escape(&v.policy),
+            escape(&v.baseline)
+        ));
+        for d in &v.differences {
+            let f = |x: f64| {
+                if d.metric == "default_rate" {
+                    percent(x, 3)
+                } else if d.metric.starts_with("risk") {
+                    format!("{x:.4}")
+                } else {
+                    money(x)
+                }
+            };
+            let excludes_zero = d.paired.ci[0] > 0.0 || d.paired.ci[1] < 0.0;
+            diffs.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td{}>{}</td><td>[{}, {}]</td><td>[{}, {}]</td><td>{:.2}</td></tr>",
+                escape(&d.metric),
+                f(d.baseline),
+                f(d.policy),
+                if excludes_zero { " class=\"sig\"" } else { "" },
+                f(d.paired.value),
+                f(d.paired.ci[0]),
+                f(d.paired.ci[1]),
+                f(d.unpaired_ci[0]),
+                f(d.unpaired_ci[1]),
+                d.width_ratio
+            ));
+        }
+        diffs.push_str("</table>");
+    }
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Policy comparison — {scenario}</title>\
+<style>body{{font-family:-apple-system,Segoe UI,DejaVu Sans,sans-serif;max-width:1320px;margin:2em auto;color:#212529;padding:0 1em}}\
+table{{border-collapse:collapse;margin:1em 0}}td,th{{padding:.35em .8em;border-bottom:1px solid #dee2e6;text-align:right}}\
+td:first-child,th:first-child{{text-align:left}}th{{background:#f1f3f5}}.sig{{font-weight:bold}}svg{{max-width:100%;height:auto}}\
+p.note{{color:#6c757d}}</style></head><body>\
+<h1>Policy comparison — {scenario}</h1><p>{paths} paths, seed {seed}, common random numbers: every policy sees the same \
+macro paths and the same draws for the same borrower. Differences are policy − baseline; the paired interval uses the \
+per-path differences, the unpaired one ignores the pairing (width ratio = paired / unpaired). Tail measures use a \
+{b}-resample bootstrap. Bold: the paired interval excludes zero.</p>\
+<h2>Key figures</h2>{key}<h2>Against the baseline</h2>{diffs}{figures}</body></html>\n",
+        scenario = escape(&c.scenario),
+        paths = c.paths,
+        seed = c.seed,
+        b = c.bootstrap_resamples,
+    )
+}
+
+/// Overlaid empirical exceedance curves `P(loss > x)`.
+struct Exceedance {
+    title: String,
+    subtitle: String,
+    curves: Vec<(String, Vec<(f64, f64)>)>,
+    x_range: (f64, f64),
+    floor: f64,
+}
+
+impl Exceedance {
+    fn new(c: &Comparison, samples: &[PolicySample], title: &str) -> Self {
+        let mut lo = f64::INFINITY;
+        let mut hi = f64::NEG_INFINITY;
+        let curves = samples
+            .iter()
+            .map(|s| {
+                let mut sorted = s.loss.clone();
+                sorted.sort_by(f64::total_cmp);
+                let n = sorted.len();
+                lo = lo.min(sorted[0]);
+                hi = hi.max(sorted[n - 1]);
+                // Vertices every ~1/500 of the paths and every path of the last 1,000.
+                let step = (n / 500).max(1);
+                let pts = (0..n)
+                    .filter(|&i| i % step == 0 || n - i <= 1000)
+                    .filter(|&i| i + 1 < n)
+                    .map(|i| (sorted[i] / 1e6, (n - 1 - i) as f64 / n as f64))
+                    .collect();
+                (s.name.clone(), pts)
+            })
+            .collect();
+        Exceedance {
+            title: title.to_string(),
+            subtitle: format!("{} paths · seed {} · same draws for every policy", c.paths, c.seed),
+            curves,
+            x_range: canvas::padded(lo / 1e6, hi / 1e6, 0.03, 1e-9),
+            floor: 1.0 / c.paths.max(1) as f64,
+        }
+    }
+}
+
+impl Figure for Exceedance {
+    fn size(&self) -> (u32, u32) {
+        SIZE
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult {
+        let body = canvas::titled(root, &self.title, &self.subtitle)?;
+        let y_min = 0.5 * self.floor;
+        let (x0, x1) = self.x_range;
+        let mut chart = ChartBuilder::on(&body)
+            .margin(10)
+            .margin_right(30)
+            .x_label_area_size(58)
+            .y_label_area_size(90)
+            .build_cartesian_2d(x0..x1, (y_min..1.3).log_scale())?;
+        chart
+            .configure_mesh()
+            .x_desc("Portfolio loss over the horizon, x (millions)")
+            .y_desc("P(loss > x), log scale")
+            .axis_desc_style(font(size::AXIS))
+            .label_style(font(size::LABEL))
+            .light_line_style(canvas::GRID.mix(0.6))
+            .bold_line_style(canvas::GRID)
+            .y_label_formatter(&|p| probability(*p))
+            .draw()?;
+        for (i, (name, pts)) in self.curves.iter().enumerate() {
+            let c = canvas::colour(i);
+            chart
+                .draw_series(LineSeries::new(
+                    pts.iter().copied().filter(|p| p.1 > 0.0),
+                    c.stroke_width(2),
+                ))?
+                .label(name.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(2)));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .margin(12)
+            .label_font(font(size::LABEL))
+            .background_style(WHITE.mix(0.9))
+            .border_style(canvas::GRID.stroke_width(1))
+            .draw()?;
+        Ok(())
+    }
+}
+
+/// One point per policy: EL (x) against interest and net income (y), with 95% error bars.
+struct Tradeoff {
+    title: String,
+    c: Comparison,
+}
+
+impl Figure for Tradeoff {
+    fn size(&self) -> (u32, u32) {
+        SIZE
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult {
+        let body = canvas::titled(
+            root,
+            &self.title,
+            "filled: interest income · hollow: net income (after losses and collection cost) · bars: 95% CIs",
+        )?;
+        let ps = &self.c.policies;
+        let xs = ps.iter().flat_map(|p| p.el.ci);
+        let ys = ps
+            .iter()
+            .flat_map(|p| p.interest_income.ci.into_iter().chain(p.net_income.ci));
+        let (x0, x1) = bounds(xs.map(|v| v / 1e6));
+        let (y0, y1) = bounds(ys.map(|v| v / 1e6));
+        let mut chart = ChartBuilder::on(&body)
+            .margin(10)
+            .margin_right(30)
+            .x_label_area_size(58)
+            .y_label_area_size(90)
+            .build_cartesian_2d(x0..x1, y0..y1)?;
+        chart
+            .configure_mesh()
+            .x_desc("Expected loss (millions)")
+            .y_desc("Income (millions)")
+            .axis_desc_style(font(size::AXIS))
+            .label_style(font(size::LABEL))
+            .light_line_style(canvas::GRID.mix(0.6))
+            .bold_line_style(canvas::GRID)
+            .draw()?;
+        for (series, (label, filled)) in [("interest income", true), ("net income", false)].iter().enumerate() {
+            for (i, p) in ps.iter().enumerate() {
+                let c = canvas::colour(i);
+                let est = if series == 0 { p.interest_income } else { p.net_income };
+                let (x, y) = (p.el.value / 1e6, est.value / 1e6);
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(p.el.ci[0] / 1e6, y), (p.el.ci[1] / 1e6, y)],
+                    c.stroke_width(2),
+                )))?;
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(x, est.ci[0] / 1e6), (x, est.ci[1] / 1e6)],
+                    c.stroke_width(2),
+                )))?;
+                let style = if *filled { c.filled() } else { c.stroke_width(2) };
+                let point = chart.draw_series(std::iter::once(Circle::new((x, y), 7, style)))?;
+                if series == 0 {
+                    point
+                        .label(p.name.clone())
+                        .legend(move |(x, y)| Circle::new((x + 12, y), 7, c.filled()));
+                }
+                chart.draw_series(std::iter::once(
+                    EmptyElement::at((x, y))
+                        + Text::new(
+                            format!("{} ({label})", p.name),
+                            (12, -24),
+                            font(size::LABEL).color(&canvas::INK),
+                        ),
+                ))?;
+            }
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .margin(12)
+            .label_font(font(size::LABEL))
+            .background_style(WHITE.mix(0.9))
+            .border_style(canvas::GRID.stroke_width(1))
+            .draw()?;
+        Ok(())
+    }
+}
+
+fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    canvas::padded(lo, hi, 0.1, 1e-9)
+}
+
+/// Histogram of `loss(policy) - loss(baseline)` per path, one panel per policy.
+struct PairedHistograms {
+    title: String,
+    panels: Vec<(String, Vec<f64>, f64)>,
+}
+
+impl PairedHistograms {
+    fn new(samples: &[PolicySample], title: &str) -> Self {
+        let base = &samples[0];
+        let panels = samples[1..]
+            .iter()
+            .map(|s| {
+                let d: Vec<f64> = s.loss.iter().zip(&base.loss).map(|(a, b)| (a - b) / 1e6).collect();
+                let mean = moments(&d).mean;
+                (format!("{} − {}", s.name, base.name), d, mean)
+            })
+            .collect();
+        PairedHistograms {
+            title: title.to_string(),
+            panels,
+        }
+    }
+}
+
+impl Figure for PairedHistograms {
+    fn size(&self) -> (u32, u32) {
+        (SIZE.0, 360 * self.panels.len().max(1) as u32 + 80)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult {
+        let body = canvas::titled(
+            root,
+            &self.title,
+            "per path, on common random numbers; dashed line: mean",
+        )?;
+        let areas = body.split_evenly((self.panels.len().max(1), 1));
+        for ((name, d, mean), area) in self.panels.iter().zip(areas.iter()) {
+            let (lo, hi) = bounds(d.iter().copied());
+            let bins = 60usize;
+            let width = (hi - lo) / bins as f64;
+            let mut counts = vec![0u32; bins];
+            for &v in d {
+                let b = (((v - lo) / width) as usize).min(bins - 1);
+                counts[b] += 1;
+            }
+            let top = counts.iter().copied().max().unwrap_or(1).max(1) as f64 * 1.1;
+            let mut chart = ChartBuilder::on(area)
+                .margin(10)
+                .margin_right(30)
+                .caption(name, font(size::SUBTITLE))
+                .x_label_area_size(50)
+                .y_label_area_size(80)
+                .build_cartesian_2d(lo..hi, 0.0..top)?;
+            chart
+                .configure_mesh()
+                .x_desc("Loss difference per path (millions)")
+                .y_desc("Paths")
+                .y_label_formatter(&|v| format!("{v:.0}"))
+                .axis_desc_style(font(size::AXIS))
+                .label_style(font(size::LABEL))
+                .light_line_style(canvas::GRID.mix(0.6))
+                .bold_line_style(canvas::GRID)
+                .draw()?;
+            chart.draw_series(counts.iter().enumerate().map(|(b, &n)| {
+                let x = lo + b as f64 * width;
+                Rectangle::new([(x, 0.0), (x + width, n as f64)], canvas::BLUE.mix(0.7).filled())
+            }))?;
+            chart.draw_series(DashedLineSeries::new(
+                vec![(*mean, 0.0), (*mean, top)],
+                6,
+                4,
+                canvas::INK.stroke_width(2),
+            ))?;
+            chart.draw_series(std::iter::once(Text::new(
+                format!("mean {}", money(mean * 1e6)),
+                (*mean, top * 0.92),
+                font(size::LABEL).color(&canvas::INK),
+            )))?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,351 @@
+//! What the plots and the HTML report are drawn from: a finished run's four
+//! files, parsed. `run` builds a [`ReportInput`] from the bytes it has just
+//! written and `report` from the same files on disk, through the same parser,
+//! so both draw byte-identical plots and pages.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use thiserror::Error;
+
+use super::RunFiles;
+use crate::scenario::ScenarioFile;
+use crate::stats::risk::level_key;
+use crate::stats::{Band, RunSummary, Timeseries};
+
+/// The files of a run that a report is drawn from.
+pub const INPUT_FILES: [&str; 4] = ["summary.json", "paths.csv", "timeseries.csv", "manifest.json"];
+
+/// Why a run's files could not be loaded. Every message names the file.
+#[derive(Debug, Error)]
+pub enum InputError {
+    /// The output folder does not exist or is not a folder.
+    #[error("{}: no such folder (give the output folder of a finished `creditstress run`)", .0.display())]
+    NoFolder(PathBuf),
+    /// A file the report needs is not there.
+    #[error("{}: not found; is this the output folder of a finished run?", .0.display())]
+    Missing(PathBuf),
+    /// A file exists but cannot be read.
+    #[error("{}: cannot read: {source}", path.display())]
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: io::Error,
+    },
+    /// A file is not what `run` writes.
+    #[error("{}: {problem}", path.display())]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
+    },
+}
+
+fn corrupt(file: &str, problem: impl Into<String>) -> InputError {
+    InputError::Corrupt {
+        path: PathBuf::from(file),
+        problem: problem.into(),
+    }
+}
+
+/// The parts of `manifest.json` a report shows.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct RunManifest {
+    /// Program name.
+    pub program: String,
+    /// Program version.
+    pub version: String,
+    /// Path of the scenario file as given to `run`.
+    pub scenario_file: String,
+    /// SHA-256 of the scenario file's bytes.
+    pub scenario_sha256: String,
+    /// The resolved scenario (defaults filled, overrides applied).
+    pub scenario: ScenarioFile,
+    /// Master seed.
+    pub seed: u64,
+    /// Paths.
+    pub paths: u64,
+    /// Worker threads.
+    pub threads: usize,
+    /// Wall time in seconds.
+    pub wall_seconds: f64,
+    /// The command that reproduces the run.
+    pub command: String,
+}
+
+/// Per-path columns of `paths.csv`, in path order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PathColumns {
+    /// Portfolio loss (currency units).
+    pub loss: Vec<f64>,
+    /// Loss / initial exposure.
+    pub loss_rate: Vec<f64>,
+}
+
+/// Everything the report draws, loaded from a run's files.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportInput {
+    /// `summary.json`.
+    pub summary: RunSummary,
+    /// `manifest.json`.
+    pub manifest: RunManifest,
+    /// `paths.csv`.
+    pub paths: PathColumns,
+    /// `timeseries.csv`.
+    pub timeseries: Timeseries,
+}
+
+impl ReportInput {
+    /// Loads the four files of a finished run from `dir`.
+    pub fn load(dir: &Path) -> Result<Self, InputError> {
+        if !dir.is_dir() {
+            return Err(InputError::NoFolder(dir.to_path_buf()));
+        }
+        let read = |name: &str| -> Result<Vec<u8>, InputError> {
+            let path = dir.join(name);
+            fs::read(&path).map_err(|source| match source.kind() {
+                io::ErrorKind::NotFound => InputError::Missing(path),
+                _ => InputError::Unreadable { path, source },
+            })
+        };
+        let files = [
+            read(INPUT_FILES[0])?,
+            read(INPUT_FILES[1])?,
+            read(INPUT_FILES[2])?,
+            read(INPUT_FILES[3])?,
+        ];
+        Self::parse(&files[0], &files[1], &files[2], &files[3]).map_err(|e| match e {
+            InputError::Corrupt { path, problem } => InputError::Corrupt {
+                path: dir.join(path),
+                problem,
+            },
+            other => other,
+        })
+    }
+
+    /// Parses the files a run has rendered but not necessarily written yet.
+    pub fn from_run_files(files: &RunFiles) -> Result<Self, InputError> {
+        let get = |name: &str| {
+            files
+                .files
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, b)| b.as_slice())
+                .ok_or_else(|| InputError::Missing(PathBuf::from(name)))
+        };
+        Self::parse(
+            get(INPUT_FILES[0])?,
+            get(INPUT_FILES[1])?,
+            get(INPUT_FILES[2])?,
+            get(INPUT_FILES[3])?,
+        )
+    }
+
+    /// Parses the contents of `summary.json`, `paths.csv`, `timeseries.csv` and
+    /// `manifest.json` and checks that they describe the same run.
+    pub fn parse(summary: &[u8], paths: &[u8], timeseries: &[u8], manifest: &[u8]) -> Result<Self, InputError> {
+        let summary: RunSummary =
+            serde_json::from_slice(summary).map_err(|e| corrupt("summary.json", format!("not a run summary: {e}")))?;
+        let manifest: RunManifest = serde_json::from_slice(manifest)
+            .map_err(|e| corrupt("manifest.json", format!("not a run manifest: {e}")))?;
+        let paths = parse_paths(paths)?;
+        let timeseries = parse_timeseries(timeseries)?;
+        let input = ReportInput {
+            summary,
+            manifest,
+            paths,
+            timeseries,
+        };
+        input.check()?;
+        Ok(input)
+    }
+
+    /// Risk levels of the run, in increasing order.
+    pub fn risk_levels(&self) -> &[f64] {
+        &self.manifest.scenario.run.risk_levels
+    }
+
+    /// Scenario name.
+    pub fn name(&self) -> &str {
+        &self.summary.scenario
+    }
+
+    fn check(&self) -> Result<(), InputError> {
+        let s = &self.summary;
+        if self.paths.loss.len() as u64 != s.paths {
+            return Err(corrupt(
+                "paths.csv",
+                format!(
+                    "{} rows but summary.json reports {} paths",
+                    self.paths.loss.len(),
+                    s.paths
+                ),
+            ));
+        }
+        if self.timeseries.rows.len() != s.horizon_months {
+            return Err(corrupt(
+                "timeseries.csv",
+                format!(
+                    "{} months but summary.json reports a horizon of {} months",
+                    self.timeseries.rows.len(),
+                    s.horizon_months
+                ),
+            ));
+        }
+        if self.manifest.scenario.name != s.scenario || self.manifest.paths != s.paths || self.manifest.seed != s.seed {
+            return Err(corrupt(
+                "manifest.json",
+                format!(
+                    "describes scenario {} ({} paths, seed {}) but summary.json describes {} ({} paths, seed {})",
+                    self.manifest.scenario.name, self.manifest.paths, self.manifest.seed, s.scenario, s.paths, s.seed
+                ),
+            ));
+        }
+        let levels = self.risk_levels();
+        if levels.is_empty() || levels.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(corrupt(
+                "manifest.json",
+                "run.risk_levels must be a non-empty increasing list",
+            ));
+        }
+        for &q in levels {
+            let key = level_key(q);
+            let missing = |m: &BTreeMap<String, f64>| !m.contains_key(&key);
+            if s.paths > 0
+                && (missing(&s.loss.var)
+                    || missing(&s.loss.es)
+                    || missing(&s.loss_rate.var)
+                    || missing(&s.loss_rate.es))
+            {
+                return Err(corrupt("summary.json", format!("no VaR or ES at level {key}")));
+            }
+        }
+        for name in ["default_rate", "dpd30_rate", "cumulative_loss_rate"] {
+            if !self.timeseries.names.iter().any(|n| n == name) {
+                return Err(corrupt("timeseries.csv", format!("no {name}_* columns")));
+            }
+        }
+        Ok(())
+    }
+
+    /// The monthly bands of the quantity `name` (`default_rate`, `factor_national`, ...).
+    pub fn series(&self, name: &str) -> Option<Vec<Band>> {
+        let i = self.timeseries.names.iter().position(|n| n == name)?;
+        Some(self.timeseries.rows.iter().map(|row| row[i]).collect())
+    }
+
+    /// Names of the macro factors, in the order of the scenario.
+    pub fn factor_names(&self) -> Vec<String> {
+        self.timeseries
+            .names
+            .iter()
+            .filter_map(|n| n.strip_prefix("factor_").map(str::to_string))
+            .collect()
+    }
+}
+
+fn parse_number(file: &str, row: usize, column: &str, text: &str) -> Result<f64, InputError> {
+    text.parse::<f64>()
+        .map_err(|_| corrupt(file, format!("row {row}, column {column}: `{text}` is not a number")))
+}
+
+fn parse_paths(bytes: &[u8]) -> Result<PathColumns, InputError> {
+    const FILE: &str = "paths.csv";
+    let mut reader = csv::Reader::from_reader(bytes);
+    let header = reader
+        .headers()
+        .map_err(|e| corrupt(FILE, format!("bad header: {e}")))?
+        .clone();
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| corrupt(FILE, format!("no `{name}` column")))
+    };
+    let (loss_col, rate_col) = (column("loss")?, column("loss_rate")?);
+    let mut out = PathColumns::default();
+    for (i, record) in reader.records().enumerate() {
+        let row = i + 2;
+        let record = record.map_err(|e| corrupt(FILE, format!("row {row}: {e}")))?;
+        let field = |c: usize| record.get(c).unwrap_or("");
+        out.loss.push(parse_number(FILE, row, "loss", field(loss_col))?);
+        out.loss_rate
+            .push(parse_number(FILE, row, "loss_rate", field(rate_col))?);
+    }
+    Ok(out)
+}
+
+/// The statistics of each quantity in `timeseries.csv`, in column order.
+const BAND_STATS: [&str; 6] = ["mean", "p05", "p25", "p50", "p75", "p95"];
+
+fn parse_timeseries(bytes: &[u8]) -> Result<Timeseries, InputError> {
+    const FILE: &str = "timeseries.csv";
+    let mut reader = csv::Reader::from_reader(bytes);
+    let header = reader
+        .headers()
+        .map_err(|e| corrupt(FILE, format!("bad header: {e}")))?
+        .clone();
+    let k = BAND_STATS.len();
+    if header.get(0) != Some("month") || (header.len() - 1) % k != 0 {
+        return Err(corrupt(
+            FILE,
+            "expected a `month` column and then mean,p05,p25,p50,p75,p95 per quantity \
+             (a file from an older version? re-run the scenario)",
+        ));
+    }
+    let mut names = Vec::new();
+    for g in 0..(header.len() - 1) / k {
+        let first = &header[1 + g * k];
+        let name = first.strip_suffix("_mean").ok_or_else(|| {
+            corrupt(
+                FILE,
+                format!("column {} is `{first}`, expected `<quantity>_mean`", 2 + g * k),
+            )
+        })?;
+        for (s, stat) in BAND_STATS.iter().enumerate() {
+            let got = &header[1 + g * k + s];
+            if got != format!("{name}_{stat}") {
+                return Err(corrupt(
+                    FILE,
+                    format!(
+                        "column {} is `{got}`, expected `{name}_{stat}` (a file from an older version? re-run the scenario)",
+                        2 + g * k + s
+                    ),
+                ));
+            }
+        }
+        names.push(name.to_string());
+    }
+    let mut rows = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let row = i + 2;
+        let record = record.map_err(|e| corrupt(FILE, format!("row {row}: {e}")))?;
+        let month = parse_number(FILE, row, "month", record.get(0).unwrap_or(""))?;
+        if month != (i + 1) as f64 {
+            return Err(corrupt(FILE, format!("row {row}: month {month}, expected {}", i + 1)));
+        }
+        let mut bands = Vec::with_capacity(names.len());
+        for (g, name) in names.iter().enumerate() {
+            let mut v = [0.0; 6];
+            for (s, stat) in BAND_STATS.iter().enumerate() {
+                let c = 1 + g * k + s;
+                v[s] = parse_number(FILE, row, &format!("{name}_{stat}"), record.get(c).unwrap_or(""))?;
+            }
+            bands.push(Band {
+                mean: v[0],
+                p05: v[1],
+                p25: v[2],
+                p50: v[3],
+                p75: v[4],
+                p95: v[5],
+            });
+        }
+        rows.push(bands);
+    }
+    Ok(Timeseries { names, rows })
+}

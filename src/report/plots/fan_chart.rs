@@ -1,0 +1,325 @@
+//! Monthly fan charts: default rate, 30+ days-past-due rate and cumulative
+//! loss rate (median with 50% and 90% bands across paths), and the macro
+//! factor paths in a panel below.
+
+use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
+use plotters::prelude::*;
+
+use super::canvas::{self, DrawResult, Figure, Mark, font, size};
+use super::format::tick;
+use super::{Plot, ReportInput, finish, subtitle};
+use crate::stats::Band;
+
+const SIZE: (u32, u32) = (1500, 1040);
+/// Opacity of the 90% and 50% bands.
+const ALPHA_90: f64 = 0.16;
+const ALPHA_50: f64 = 0.34;
+
+/// One panel of monthly bands.
+struct Panel {
+    caption: String,
+    y_desc: String,
+    /// Per month, values in percent.
+    bands: Vec<Band>,
+    /// Shown in the panel when every value is zero.
+    empty_note: &'static str,
+}
+
+struct FanChart {
+    title: String,
+    subtitle: String,
+    months: usize,
+    panels: Vec<Panel>,
+    /// `(factor name, per month)` in factor units.
+    factors: Vec<(String, Vec<Band>)>,
+}
+
+pub fn plot(input: &ReportInput) -> Plot {
+    let title = format!("Monthly defaults, delinquency and losses — {}", input.name());
+    let figure = build(input, &title);
+    finish("fan_chart", title, Ok::<_, canvas::Message>(figure))
+}
+
+fn scaled(bands: Vec<Band>, k: f64) -> Vec<Band> {
+    bands
+        .into_iter()
+        .map(|b| Band {
+            mean: k * b.mean,
+            p05: k * b.p05,
+            p25: k * b.p25,
+            p50: k * b.p50,
+            p75: k * b.p75,
+            p95: k * b.p95,
+        })
+        .collect()
+}
+
+fn build(input: &ReportInput, title: &str) -> FanChart {
+    let series = |name: &str| scaled(input.series(name).unwrap_or_default(), 100.0);
+    let panels = vec![
+        Panel {
+            caption: "Defaults in the month".to_string(),
+            y_desc: "Charge-offs (% of loans)".to_string(),
+            bands: series("default_rate"),
+            empty_note: "No defaults on any path",
+        },
+        Panel {
+            caption: "30+ days past due at month end".to_string(),
+            y_desc: "Delinquent loans (% of loans)".to_string(),
+            bands: series("dpd30_rate"),
+            empty_note: "No delinquency on any path",
+        },
+        Panel {
+            caption: "Cumulative loss".to_string(),
+            y_desc: "Loss (% of initial exposure)".to_string(),
+            bands: series("cumulative_loss_rate"),
+            empty_note: "No losses on any path",
+        },
+    ];
+    let factors = input
+        .factor_names()
+        .into_iter()
+        .map(|f| {
+            let bands = input.series(&format!("factor_{f}")).unwrap_or_default();
+            (f, bands)
+        })
+        .collect();
+    FanChart {
+        title: title.to_string(),
+        subtitle: subtitle(input),
+        months: input.summary.horizon_months,
+        panels,
+        factors,
+    }
+}
+
+/// How many x labels to ask plotters for: one per month up to 12 (its "nice"
+/// steps then fall on whole months; labels between months are left blank).
+fn month_labels(months: usize) -> usize {
+    months.clamp(2, 12)
+}
+
+/// A month tick label, blank between whole months.
+fn month_label(m: f64) -> String {
+    if (m - m.round()).abs() < 1e-9 {
+        format!("{m:.0}")
+    } else {
+        String::new()
+    }
+}
+
+/// The x range: months 1..=n, widened to half a month around a single month.
+fn x_range(months: usize) -> (f64, f64) {
+    if months <= 1 { (0.5, 1.5) } else { (1.0, months as f64) }
+}
+
+/// A band polygon: lower edge forward, upper edge back. A single month becomes a short block.
+fn band_polygon(bands: &[Band], lower: fn(&Band) -> f64, upper: fn(&Band) -> f64) -> Vec<(f64, f64)> {
+    let xs: Vec<f64> = if bands.len() == 1 {
+        vec![0.8, 1.2]
+    } else {
+        (1..=bands.len()).map(|m| m as f64).collect()
+    };
+    let at = |i: usize| if bands.len() == 1 { &bands[0] } else { &bands[i] };
+    let mut points: Vec<(f64, f64)> = xs.iter().enumerate().map(|(i, &x)| (x, lower(at(i)))).collect();
+    points.extend(xs.iter().enumerate().rev().map(|(i, &x)| (x, upper(at(i)))));
+    points
+}
+
+fn median_line(bands: &[Band]) -> Vec<(f64, f64)> {
+    if bands.len() == 1 {
+        vec![(0.8, bands[0].p50), (1.2, bands[0].p50)]
+    } else {
+        bands.iter().enumerate().map(|(i, b)| ((i + 1) as f64, b.p50)).collect()
+    }
+}
+
+/// Draws the 90% and 50% bands of one quantity in `colour`.
+fn draw_bands<DB: DrawingBackend>(
+    chart: &mut ChartContext<DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    bands: &[Band],
+    colour: RGBColor,
+    opacity: f64,
+) -> DrawResult {
+    if bands.is_empty() {
+        return Ok(());
+    }
+    chart.draw_series(std::iter::once(Polygon::new(
+        band_polygon(bands, |b| b.p05, |b| b.p95),
+        colour.mix(ALPHA_90 * opacity).filled(),
+    )))?;
+    chart.draw_series(std::iter::once(Polygon::new(
+        band_polygon(bands, |b| b.p25, |b| b.p75),
+        colour.mix(ALPHA_50 * opacity).filled(),
+    )))?;
+    Ok(())
+}
+
+/// Draws the median line of one quantity (a dot too when there is a single month).
+fn draw_median<DB: DrawingBackend>(
+    chart: &mut ChartContext<DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    bands: &[Band],
+    colour: RGBColor,
+) -> DrawResult {
+    if bands.is_empty() {
+        return Ok(());
+    }
+    chart.draw_series(LineSeries::new(median_line(bands), colour.stroke_width(2)))?;
+    if bands.len() == 1 {
+        chart.draw_series(std::iter::once(Circle::new((1.0, bands[0].p50), 4, colour.filled())))?;
+    }
+    Ok(())
+}
+
+impl FanChart {
+    fn draw_panel<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, panel: &Panel) -> DrawResult {
+        let hi = panel.bands.iter().map(|b| b.p95).fold(0.0, f64::max);
+        let lo = panel.bands.iter().map(|b| b.p05).fold(f64::INFINITY, f64::min).min(0.0);
+        let y_top = if hi > lo { hi * 1.08 } else { 1.0 };
+        let (x0, x1) = x_range(self.months);
+        let mut chart = ChartBuilder::on(area)
+            .caption(&panel.caption, font(size::SUBTITLE + 1))
+            .margin(8)
+            .margin_right(18)
+            .x_label_area_size(50)
+            .y_label_area_size(68)
+            .build_cartesian_2d(x0..x1, lo..y_top)?;
+        let y_step = (y_top - lo) / 8.0;
+        chart
+            .configure_mesh()
+            .x_desc("Month")
+            .y_desc(panel.y_desc.as_str())
+            .axis_desc_style(font(size::AXIS - 1))
+            .label_style(font(size::LABEL - 1))
+            .max_light_lines(1)
+            .light_line_style(canvas::GRID.mix(0.6))
+            .bold_line_style(canvas::GRID)
+            .x_labels(month_labels(self.months))
+            .x_label_formatter(&|m| month_label(*m))
+            .y_label_formatter(&|y| tick(*y, y_step))
+            .draw()?;
+        draw_bands(&mut chart, &panel.bands, canvas::BLUE, 1.0)?;
+        draw_median(&mut chart, &panel.bands, canvas::BLUE)?;
+        if hi <= 0.0 {
+            canvas::note_in_plot(&chart.plotting_area().strip_coord_spec(), panel.empty_note)?;
+        }
+        Ok(())
+    }
+
+    fn draw_factors<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult {
+        let (_, h) = area.dim_in_pixel();
+        let (chart_area, legend_area) = area.split_vertically(h - canvas::legend_height(1) - 4);
+        let lo = self
+            .factors
+            .iter()
+            .flat_map(|(_, b)| b.iter().map(|x| x.p05))
+            .fold(0.0, f64::min);
+        let hi = self
+            .factors
+            .iter()
+            .flat_map(|(_, b)| b.iter().map(|x| x.p95))
+            .fold(0.0, f64::max);
+        let (lo, hi) = canvas::padded(lo, hi, 0.06, 0.5);
+        let (x0, x1) = x_range(self.months);
+        let mut chart = ChartBuilder::on(&chart_area)
+            .caption(
+                "Macro factors (median with 50% and 90% bands; below 0 = worse than normal)",
+                font(size::SUBTITLE + 1),
+            )
+            .margin(8)
+            .margin_right(18)
+            .x_label_area_size(50)
+            .y_label_area_size(68)
+            .build_cartesian_2d(x0..x1, lo..hi)?;
+        let y_step = (hi - lo) / 8.0;
+        chart
+            .configure_mesh()
+            .x_desc("Month")
+            .y_desc("Factor (standard deviations)")
+            .axis_desc_style(font(size::AXIS - 1))
+            .label_style(font(size::LABEL - 1))
+            .max_light_lines(1)
+            .light_line_style(canvas::GRID.mix(0.6))
+            .bold_line_style(canvas::GRID)
+            .x_labels(month_labels(self.months))
+            .x_label_formatter(&|m| month_label(*m))
+            .y_label_formatter(&|y| tick(*y, y_step))
+            .draw()?;
+        chart.draw_series(LineSeries::new(
+            vec![(x0, 0.0), (x1, 0.0)],
+            canvas::MUTED.stroke_width(1),
+        ))?;
+        // Several factors' bands overlap: lighter fills, and every median drawn on top.
+        let opacity = if self.factors.len() > 1 { 0.75 } else { 1.0 };
+        for (i, (_, bands)) in self.factors.iter().enumerate() {
+            draw_bands(&mut chart, bands, canvas::colour(i + 1), opacity)?;
+        }
+        let mut items = Vec::new();
+        for (i, (name, bands)) in self.factors.iter().enumerate() {
+            let c = canvas::colour(i + 1);
+            draw_median(&mut chart, bands, c)?;
+            items.push((Mark::Line(c, 3), name.clone()));
+        }
+        canvas::legend_strip(&legend_area, &items)
+    }
+}
+
+impl Figure for FanChart {
+    fn size(&self) -> (u32, u32) {
+        SIZE
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult {
+        let body = canvas::titled(root, &self.title, &self.subtitle)?;
+        let (legend, rest) = body.split_vertically(canvas::legend_height(1));
+        canvas::legend_strip(
+            &legend,
+            &[
+                (Mark::Line(canvas::BLUE, 3), "median across paths".to_string()),
+                (
+                    Mark::Fill(canvas::BLUE, ALPHA_50),
+                    "50% of paths (25th-75th percentile)".to_string(),
+                ),
+                (
+                    Mark::Fill(canvas::BLUE, ALPHA_90),
+                    "90% of paths (5th-95th percentile)".to_string(),
+                ),
+            ],
+        )?;
+        let (_, h) = rest.dim_in_pixel();
+        let (top, bottom) = rest.split_vertically(h * 56 / 100);
+        for (area, panel) in top.split_evenly((1, 3)).iter().zip(&self.panels) {
+            self.draw_panel(area, panel)?;
+        }
+        self.draw_factors(&bottom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn month_labels_are_whole_months() {
+        assert_eq!(month_label(3.0), "3");
+        assert_eq!(month_label(2.5), "");
+        assert_eq!(month_labels(1), 2);
+        assert_eq!(month_labels(600), 12);
+    }
+
+    #[test]
+    fn a_band_polygon_goes_out_along_the_lower_edge_and_back_along_the_upper() {
+        let b = |x: f64| Band {
+            mean: x,
+            p05: x - 2.0,
+            p25: x - 1.0,
+            p50: x,
+            p75: x + 1.0,
+            p95: x + 2.0,
+        };
+        let poly = band_polygon(&[b(1.0), b(2.0)], |b| b.p05, |b| b.p95);
+        assert_eq!(poly, vec![(1.0, -1.0), (2.0, 0.0), (2.0, 4.0), (1.0, 3.0)]);
+        assert_eq!(band_polygon(&[b(1.0)], |b| b.p25, |b| b.p75).len(), 4);
+    }
+}

@@ -1,0 +1,113 @@
+//! Plots of a finished run, each rendered to PNG bytes and an SVG string by a
+//! pure function of the run's files ([`ReportInput`]): the loss distribution,
+//! its tail (exceedance), the monthly fan chart with the macro factors, the
+//! segment and score-band breakdown, and the Monte Carlo convergence.
+//!
+//! Text is drawn with DejaVu Sans embedded in the binary, so the PNGs look the
+//! same on any machine. A plot whose data cannot be drawn (no losses, a single
+//! path) is an image that says why, never an error.
+
+pub mod canvas;
+pub mod format;
+pub mod png;
+
+mod convergence;
+mod exceedance;
+mod fan_chart;
+mod loss_distribution;
+mod segments;
+
+use rayon::prelude::*;
+
+use super::input::ReportInput;
+use canvas::{Figure, render};
+
+/// One rendered plot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plot {
+    /// File stem, e.g. `loss_distribution` (files `plots/<name>.png` and `.svg`).
+    pub name: &'static str,
+    /// Title drawn on the plot (also the report's heading for it).
+    pub title: String,
+    /// PNG file contents.
+    pub png: Vec<u8>,
+    /// SVG document.
+    pub svg: String,
+}
+
+/// The plots in report order.
+pub const PLOT_NAMES: [&str; 5] = [
+    "loss_distribution",
+    "exceedance",
+    "fan_chart",
+    "segments",
+    "convergence",
+];
+
+/// Renders every plot (in parallel; the result does not depend on the number of threads).
+pub fn render_plots(input: &ReportInput) -> Vec<Plot> {
+    PLOT_NAMES.par_iter().map(|name| render_plot(name, input)).collect()
+}
+
+/// Renders one plot by name; `None` for an unknown name.
+pub fn render_named(name: &str, input: &ReportInput) -> Option<Plot> {
+    PLOT_NAMES.iter().find(|&&n| n == name).map(|&n| render_plot(n, input))
+}
+
+fn render_plot(name: &'static str, input: &ReportInput) -> Plot {
+    match name {
+        "loss_distribution" => loss_distribution::plot(input),
+        "exceedance" => exceedance::plot(input),
+        "fan_chart" => fan_chart::plot(input),
+        "segments" => segments::plot(input),
+        _ => convergence::plot(input),
+    }
+}
+
+/// Renders `figure` (or the message when there is nothing to draw) into a [`Plot`].
+fn finish<F: Figure>(name: &'static str, title: String, figure: Result<F, canvas::Message>) -> Plot {
+    let (png, svg) = match figure {
+        Ok(f) => render(&f, &title),
+        Err(m) => render(&m, &title),
+    };
+    Plot { name, title, png, svg }
+}
+
+/// The line under every plot's title: `20,000 paths · seed 7 · 24 months · 12,000 loans`.
+fn subtitle(input: &ReportInput) -> String {
+    let s = &input.summary;
+    format!(
+        "{} paths · seed {} · {} month{} · {} loans",
+        format::count(s.paths),
+        s.seed,
+        s.horizon_months,
+        if s.horizon_months == 1 { "" } else { "s" },
+        format::count(s.loans)
+    )
+}
+
+/// Why the loss-based plots have nothing to draw, if so: a single path, or no losses at all.
+fn nothing_to_draw(input: &ReportInput, size: (u32, u32), title: &str) -> Option<canvas::Message> {
+    let rates = &input.paths.loss_rate;
+    let lines = if rates.len() < 2 {
+        vec![
+            format!("Only {} path: there is no distribution to draw.", rates.len()),
+            "Run the scenario with more paths (--paths) to see it.".to_string(),
+        ]
+    } else if rates.iter().all(|&r| r == 0.0) {
+        vec![
+            "No losses on any path.".to_string(),
+            format!(
+                "All {} paths ended with zero loss, so there is no loss distribution to draw.",
+                format::count(rates.len() as u64)
+            ),
+        ]
+    } else {
+        return None;
+    };
+    Some(canvas::Message {
+        size,
+        title: title.to_string(),
+        lines,
+    })
+}

@@ -1,0 +1,366 @@
+//! Risk policy levers: the `[policy]` table of a scenario, or a policy file
+//! given to `compare` / `sweep`. Every lever is optional; an absent lever
+//! leaves the engine exactly as it is without it.
+
+use serde::{Deserialize, Serialize};
+
+use super::ScenarioError;
+use super::resolved::Probability;
+
+/// `[policy]` as written (also the whole content of a policy file).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicySection {
+    /// Policy name, used in comparison outputs (default `policy`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    /// Free text.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// Approval cutoff.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<ApprovalSpec>,
+    /// Limit multipliers and cap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<LimitPolicySpec>,
+    /// Risk-based pricing for every segment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pricing: Option<super::PricingSpec>,
+    /// Early warning and dynamic limit management of revolving lines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub early_warning: Option<EarlyWarningSpec>,
+    /// Forbearance plans for borrowers who miss a payment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forbearance: Option<ForbearanceSpec>,
+    /// Collection strategy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collections: Option<CollectionsSpec>,
+}
+
+/// `[policy.approval]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalSpec {
+    /// Applicants scoring below this are not booked.
+    pub min_score: f64,
+}
+
+/// `[policy.limits]`: `limit = min(cap, scenario limit x multiplier_by_band[band])`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitPolicySpec {
+    /// Multiplier per score band (default: 1 for every band).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub multiplier_by_band: Vec<f64>,
+    /// Hard cap on any limit (default: the segments' own caps).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap: Option<f64>,
+}
+
+/// What early warning does to a revolving line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LimitAction {
+    /// Remove a share of the undrawn limit.
+    Cut,
+    /// Remove the whole undrawn limit (no more draws).
+    Freeze,
+}
+
+/// `[policy.early_warning]`: at least one trigger.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EarlyWarningSpec {
+    /// Act on every current line from the month after the portfolio's 30+ DPD rate exceeds this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub portfolio_dpd30_above: Option<f64>,
+    /// Act on a segment's lines from the first month its systematic factor is below this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub factor_below: Option<f64>,
+    /// Act on a borrower's own line when they miss a payment (before the drawdown).
+    #[serde(default)]
+    pub borrower_delinquent: bool,
+    /// The action.
+    pub action: LimitAction,
+    /// Share of the undrawn limit removed by `cut`.
+    #[serde(default = "half")]
+    pub cut_share: f64,
+}
+
+fn half() -> f64 {
+    0.5
+}
+
+/// `[policy.forbearance]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForbearanceSpec {
+    /// Share of eligible borrowers who take the plan.
+    pub take_up: f64,
+    /// Offer plans only while the segment's factor is below `downturn_factor_below`.
+    #[serde(default)]
+    pub only_in_downturn: bool,
+    /// Factor level that marks a downturn.
+    #[serde(default = "minus_one")]
+    pub downturn_factor_below: f64,
+    /// Months added to an installment loan's remaining term (its installment falls).
+    #[serde(default)]
+    pub term_extension_months: u32,
+    /// Share of penalty interest waived for borrowers in a plan.
+    #[serde(default)]
+    pub penalty_waiver: f64,
+    /// Relative rise of the cure rates of a plan borrower who falls behind again.
+    #[serde(default)]
+    pub cure_boost: f64,
+    /// Monthly probability that a plan borrower misses a payment again.
+    pub redefault_monthly: f64,
+}
+
+fn minus_one() -> f64 {
+    -1.0
+}
+
+/// Collection intensity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CollectionStrategy {
+    /// Reminders only: cheap, fewer cures, lower recoveries.
+    Soft,
+    /// The engine's own roll, cure and LGD assumptions.
+    Standard,
+    /// Calls and field visits: costly, more cures, higher recoveries.
+    Intensive,
+}
+
+impl CollectionStrategy {
+    /// Default (cost per delinquent account-month, cure multiplier, LGD multiplier).
+    pub fn defaults(self) -> (f64, f64, f64) {
+        match self {
+            CollectionStrategy::Soft => (5.0, 0.85, 1.05),
+            CollectionStrategy::Standard => (15.0, 1.0, 1.0),
+            CollectionStrategy::Intensive => (40.0, 1.25, 0.9),
+        }
+    }
+}
+
+/// `[policy.collections]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CollectionsSpec {
+    /// Strategy level; its defaults fill the fields below.
+    pub strategy: CollectionStrategy,
+    /// Cost per delinquent account per month (currency units).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_per_account_month: Option<f64>,
+    /// Multiplier of the cure rates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cure_multiplier: Option<f64>,
+    /// Multiplier of LGD (capped at 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lgd_multiplier: Option<f64>,
+}
+
+/// Checked policy; `Policy::default()` changes nothing.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Policy {
+    /// Name.
+    pub name: String,
+    /// Minimum score booked.
+    pub min_score: Option<f64>,
+    /// Limit multiplier per band (empty: none).
+    pub limit_multiplier_by_band: Vec<f64>,
+    /// Policy cap on limits.
+    pub limit_cap: Option<f64>,
+    /// Early warning.
+    pub early_warning: Option<EarlyWarning>,
+    /// Forbearance.
+    pub forbearance: Option<Forbearance>,
+    /// Collections.
+    pub collections: Option<Collections>,
+}
+
+/// Checked early warning.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EarlyWarning {
+    /// Portfolio 30+ DPD trigger.
+    pub portfolio_dpd30_above: Option<f64>,
+    /// Factor trigger.
+    pub factor_below: Option<f64>,
+    /// Borrower trigger.
+    pub borrower_delinquent: bool,
+    /// Share of the undrawn limit removed (1 for a freeze).
+    pub cut_share: f64,
+}
+
+/// Checked forbearance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Forbearance {
+    /// Take-up rate.
+    pub take_up: Probability,
+    /// Offered only when the factor is below this (`None`: always).
+    pub downturn_factor_below: Option<f64>,
+    /// Term extension.
+    pub term_extension_months: u32,
+    /// Penalty waiver share.
+    pub penalty_waiver: Probability,
+    /// Cure boost (>= 0).
+    pub cure_boost: f64,
+    /// Re-default probability per month.
+    pub redefault_monthly: Probability,
+}
+
+/// Checked collections.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Collections {
+    /// Strategy.
+    pub strategy: CollectionStrategy,
+    /// Cost per delinquent account-month.
+    pub cost_per_account_month: f64,
+    /// Cure multiplier.
+    pub cure_multiplier: f64,
+    /// LGD multiplier.
+    pub lgd_multiplier: f64,
+}
+
+impl Policy {
+    /// True when the policy acts on individual loans after booking (so the
+    /// fast path, which has no delinquency, cannot apply it exactly).
+    pub fn acts_on_loans(&self) -> bool {
+        self.early_warning.is_some() || self.forbearance.is_some() || self.collections.is_some()
+    }
+}
+
+fn err<T>(field: String, problem: String) -> Result<T, ScenarioError> {
+    Err(ScenarioError::invalid(field, problem))
+}
+
+fn prob(field: String, v: f64) -> Result<Probability, ScenarioError> {
+    Probability::new(v).map_or_else(|| err(field, format!("must be a probability in [0, 1], got {v}")), Ok)
+}
+
+fn non_negative(field: String, v: f64) -> Result<f64, ScenarioError> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(v)
+    } else {
+        err(field, format!("must be >= 0, got {v}"))
+    }
+}
+
+/// Checks a policy; `prefix` is `policy` inside a scenario, or the policy file's own root.
+pub fn check_policy(raw: &PolicySection, prefix: &str, bands: usize) -> Result<Policy, ScenarioError> {
+    let f = |name: &str| {
+        if prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{prefix}.{name}")
+        }
+    };
+    let mut p = Policy {
+        name: if raw.name.is_empty() {
+            "policy".to_string()
+        } else {
+            raw.name.clone()
+        },
+        ..Policy::default()
+    };
+    if !p.name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) || p.name.starts_with('.') {
+        return err(
+            f("name"),
+            format!("use only letters, digits, '-', '_' or '.', got {:?}", raw.name),
+        );
+    }
+    if let Some(a) = &raw.approval {
+        if !(a.min_score.is_finite() && (super::SCORE_MIN..=super::SCORE_MAX).contains(&a.min_score)) {
+            return err(
+                f("approval.min_score"),
+                format!("must be within 350-950, got {}", a.min_score),
+            );
+        }
+        p.min_score = Some(a.min_score);
+    }
+    if let Some(l) = &raw.limits {
+        if !l.multiplier_by_band.is_empty() && l.multiplier_by_band.len() != bands {
+            return err(
+                f("limits.multiplier_by_band"),
+                format!(
+                    "has {} values but population.score_bands defines {bands} bands",
+                    l.multiplier_by_band.len()
+                ),
+            );
+        }
+        for (i, &m) in l.multiplier_by_band.iter().enumerate() {
+            non_negative(f(&format!("limits.multiplier_by_band[{i}]")), m)?;
+        }
+        p.limit_multiplier_by_band = l.multiplier_by_band.clone();
+        if let Some(cap) = l.cap {
+            if !(cap.is_finite() && cap > 0.0) {
+                return err(f("limits.cap"), format!("must be > 0, got {cap}"));
+            }
+            p.limit_cap = Some(cap);
+        }
+    }
+    if let Some(e) = &raw.early_warning {
+        if e.portfolio_dpd30_above.is_none() && e.factor_below.is_none() && !e.borrower_delinquent {
+            return err(
+                f("early_warning"),
+                "give a trigger: portfolio_dpd30_above, factor_below or borrower_delinquent = true".to_string(),
+            );
+        }
+        if let Some(x) = e.portfolio_dpd30_above {
+            prob(f("early_warning.portfolio_dpd30_above"), x)?;
+        }
+        if let Some(x) = e.factor_below
+            && !x.is_finite()
+        {
+            return err(
+                f("early_warning.factor_below"),
+                format!("must be a finite number, got {x}"),
+            );
+        }
+        let cut_share = match e.action {
+            LimitAction::Cut => prob(f("early_warning.cut_share"), e.cut_share)?.get(),
+            LimitAction::Freeze => 1.0,
+        };
+        p.early_warning = Some(EarlyWarning {
+            portfolio_dpd30_above: e.portfolio_dpd30_above,
+            factor_below: e.factor_below,
+            borrower_delinquent: e.borrower_delinquent,
+            cut_share,
+        });
+    }
+    if let Some(fb) = &raw.forbearance {
+        if !fb.downturn_factor_below.is_finite() {
+            return err(
+                f("forbearance.downturn_factor_below"),
+                "must be a finite number".to_string(),
+            );
+        }
+        if fb.term_extension_months > 120 {
+            return err(
+                f("forbearance.term_extension_months"),
+                format!("at most 120, got {}", fb.term_extension_months),
+            );
+        }
+        p.forbearance = Some(Forbearance {
+            take_up: prob(f("forbearance.take_up"), fb.take_up)?,
+            downturn_factor_below: fb.only_in_downturn.then_some(fb.downturn_factor_below),
+            term_extension_months: fb.term_extension_months,
+            penalty_waiver: prob(f("forbearance.penalty_waiver"), fb.penalty_waiver)?,
+            cure_boost: non_negative(f("forbearance.cure_boost"), fb.cure_boost)?,
+            redefault_monthly: prob(f("forbearance.redefault_monthly"), fb.redefault_monthly)?,
+        });
+    }
+    if let Some(c) = &raw.collections {
+        let (cost, cure, lgd) = c.strategy.defaults();
+        p.collections = Some(Collections {
+            strategy: c.strategy,
+            cost_per_account_month: non_negative(
+                f("collections.cost_per_account_month"),
+                c.cost_per_account_month.unwrap_or(cost),
+            )?,
+            cure_multiplier: non_negative(f("collections.cure_multiplier"), c.cure_multiplier.unwrap_or(cure))?,
+            lgd_multiplier: non_negative(f("collections.lgd_multiplier"), c.lgd_multiplier.unwrap_or(lgd))?,
+        });
+    }
+    Ok(p)
+}

@@ -1,0 +1,551 @@
+//! The binary part of a shard (`shard.bin`): the book profile and every path
+//! outcome of the shard, with the exact bits of every `f64`.
+//!
+//! # Format, version 1
+//!
+//! Little-endian throughout; `S` segments, `B` score bands, `H` months, `F`
+//! macro factors, all given in the header.
+//!
+//! ```text
+//! header   magic "CSSHARD\0" (8 bytes), format version u32 = 1,
+//!          S u32, B u32, H u32, F u32, first path index u64, path count u64
+//! profile  loans u64, exposure f64, segment_loans [u64; S],
+//!          segment_exposure [f64; S], band_loans [u64; B],
+//!          revolving_loans u64, fraud_loans u64
+//! paths    path count times, in path order:
+//!          index u64, exposure f64, loss f64, defaults u64, interest i64,
+//!          recoveries f64, segment_loss [f64; S], segment_defaults [u64; S],
+//!          band_defaults [u64; B], monthly_defaults [u32; H],
+//!          monthly_delinquent [u32; H], monthly_loss [f64; H], loan_months u64,
+//!          limit_cut i64, plans u64, penalty_interest i64, collection_cost f64,
+//!          ledger (originated, repaid, prepaid, charged_off, outstanding) [i64; 5],
+//!          factors [f64; F x H] (factor by factor, month by month)
+//! ```
+//!
+//! A path takes `8 (16 + 2S + B + 2H + FH)` bytes: about 1 kB for the
+//! shipped scenarios (3 segments, 24 months, 2 factors).
+
+use thiserror::Error;
+
+use crate::engine::{BookProfile, PathOutcome};
+use crate::loan::{Ledger, PathTally};
+use crate::scenario::Scenario;
+
+/// First bytes of every shard file.
+pub const MAGIC: [u8; 8] = *b"CSSHARD\0";
+/// The version of the binary layout this program writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+/// Bytes of the header.
+const HEADER_BYTES: usize = 8 + 4 * 5 + 8 * 2;
+
+/// The shape every path outcome of a scenario has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dims {
+    /// Segments.
+    pub segments: usize,
+    /// Score bands.
+    pub bands: usize,
+    /// Months.
+    pub horizon: usize,
+    /// Macro factors.
+    pub factors: usize,
+}
+
+impl Dims {
+    /// The shape of the scenario's outcomes.
+    pub fn of(scenario: &Scenario) -> Self {
+        Dims {
+            segments: scenario.segments.len(),
+            bands: scenario.bands.len(),
+            horizon: scenario.horizon_months,
+            factors: scenario.macro_model.factor_names.len(),
+        }
+    }
+
+    /// Bytes of one encoded path.
+    pub fn path_bytes(self) -> usize {
+        8 * (16 + 2 * self.segments + self.bands + 2 * self.horizon + self.factors * self.horizon)
+    }
+
+    fn profile_bytes(self) -> usize {
+        8 * (4 + 2 * self.segments + self.bands)
+    }
+}
+
+/// What a shard's binary file holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShardData {
+    /// Shape of every outcome.
+    pub dims: Dims,
+    /// Index of the first path (the shard's range start, also when it is empty).
+    pub first_path: u64,
+    /// Profile of the run-level book.
+    pub profile: BookProfile,
+    /// Outcomes in path order: `first_path, first_path + 1, ...`.
+    pub paths: Vec<PathOutcome>,
+}
+
+/// Why shard bytes could not be written or read.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum CodecError {
+    /// The bytes do not start with the shard magic.
+    #[error("not a creditstress shard file (bad magic bytes)")]
+    BadMagic,
+    /// Written by a program with another layout.
+    #[error("shard file format version {found}, this program reads version {FORMAT_VERSION}")]
+    UnsupportedVersion {
+        /// Version in the file.
+        found: u32,
+    },
+    /// Fewer or more bytes than the header announces.
+    #[error("shard file has {found} bytes, its header announces {expected} (truncated or corrupted)")]
+    Length {
+        /// Bytes the header implies.
+        expected: u64,
+        /// Bytes present.
+        found: u64,
+    },
+    /// An outcome or the profile does not have the shape in the header.
+    #[error("{what} does not have the shape of the scenario ({dims:?})")]
+    Shape {
+        /// What is off.
+        what: String,
+        /// The expected shape.
+        dims: Dims,
+    },
+    /// Path indices are not consecutive from the first.
+    #[error("path {position} of the shard has index {found}, expected {expected}")]
+    Index {
+        /// Position in the file.
+        position: u64,
+        /// Index found.
+        found: u64,
+        /// Index expected.
+        expected: u64,
+    },
+}
+
+/// Encodes a shard's profile and outcomes (see the module doc for the layout).
+pub fn encode_paths(data: &ShardData) -> Result<Vec<u8>, CodecError> {
+    let d = data.dims;
+    check_shape(data)?;
+    let mut w = Vec::with_capacity(HEADER_BYTES + d.profile_bytes() + data.paths.len() * d.path_bytes());
+    w.extend_from_slice(&MAGIC);
+    for v in [
+        FORMAT_VERSION,
+        as_u32(d.segments),
+        as_u32(d.bands),
+        as_u32(d.horizon),
+        as_u32(d.factors),
+    ] {
+        w.extend_from_slice(&v.to_le_bytes());
+    }
+    put_u64(&mut w, data.first_path);
+    put_u64(&mut w, data.paths.len() as u64);
+
+    // Destructuring without `..`: a field added to these structs is a compile
+    // error here until the format (and FORMAT_VERSION) learns it.
+    let BookProfile {
+        loans,
+        exposure,
+        segment_loans,
+        segment_exposure,
+        band_loans,
+        revolving_loans,
+        fraud_loans,
+    } = &data.profile;
+    put_u64(&mut w, *loans);
+    put_f64(&mut w, *exposure);
+    segment_loans.iter().for_each(|&v| put_u64(&mut w, v));
+    segment_exposure.iter().for_each(|&v| put_f64(&mut w, v));
+    band_loans.iter().for_each(|&v| put_u64(&mut w, v));
+    put_u64(&mut w, *revolving_loans);
+    put_u64(&mut w, *fraud_loans);
+
+    for o in &data.paths {
+        let PathOutcome {
+            index,
+            exposure,
+            tally,
+            factors,
+        } = o;
+        let PathTally {
+            loss,
+            defaults,
+            interest,
+            recoveries,
+            segment_loss,
+            segment_defaults,
+            band_defaults,
+            monthly_defaults,
+            monthly_delinquent,
+            monthly_loss,
+            loan_months,
+            limit_cut,
+            plans,
+            penalty_interest,
+            collection_cost,
+            ledger,
+        } = tally;
+        let Ledger {
+            originated,
+            repaid,
+            prepaid,
+            charged_off,
+            outstanding,
+        } = *ledger;
+        put_u64(&mut w, *index);
+        put_f64(&mut w, *exposure);
+        put_f64(&mut w, *loss);
+        put_u64(&mut w, *defaults);
+        put_i64(&mut w, *interest);
+        put_f64(&mut w, *recoveries);
+        segment_loss.iter().for_each(|&v| put_f64(&mut w, v));
+        segment_defaults.iter().for_each(|&v| put_u64(&mut w, v));
+        band_defaults.iter().for_each(|&v| put_u64(&mut w, v));
+        monthly_defaults
+            .iter()
+            .for_each(|&v| w.extend_from_slice(&v.to_le_bytes()));
+        monthly_delinquent
+            .iter()
+            .for_each(|&v| w.extend_from_slice(&v.to_le_bytes()));
+        monthly_loss.iter().for_each(|&v| put_f64(&mut w, v));
+        put_u64(&mut w, *loan_months);
+        put_i64(&mut w, *limit_cut);
+        put_u64(&mut w, *plans);
+        put_i64(&mut w, *penalty_interest);
+        put_f64(&mut w, *collection_cost);
+        for v in [originated, repaid, prepaid, charged_off, outstanding] {
+            put_i64(&mut w, v);
+        }
+        factors.iter().flatten().for_each(|&v| put_f64(&mut w, v));
+    }
+    Ok(w)
+}
+
+/// Decodes what [`encode_paths`] wrote, checking magic, version, length and path indices.
+pub fn decode_paths(bytes: &[u8]) -> Result<ShardData, CodecError> {
+    let mut r = Reader { bytes, at: 0 };
+    if bytes.len() < 8 || bytes[..8] != MAGIC {
+        return Err(CodecError::BadMagic);
+    }
+    r.at = 8;
+    let short = |needed: usize| CodecError::Length {
+        expected: needed as u64,
+        found: bytes.len() as u64,
+    };
+    if bytes.len() < 12 {
+        return Err(short(HEADER_BYTES));
+    }
+    let version = r.u32();
+    if version != FORMAT_VERSION {
+        return Err(CodecError::UnsupportedVersion { found: version });
+    }
+    if bytes.len() < HEADER_BYTES {
+        return Err(short(HEADER_BYTES));
+    }
+    let d = Dims {
+        segments: r.u32() as usize,
+        bands: r.u32() as usize,
+        horizon: r.u32() as usize,
+        factors: r.u32() as usize,
+    };
+    let first_path = r.u64();
+    let count = r.u64();
+    let expected = (d.path_bytes() as u128) * u128::from(count) + (HEADER_BYTES + d.profile_bytes()) as u128;
+    if expected != bytes.len() as u128 {
+        return Err(CodecError::Length {
+            expected: u64::try_from(expected).unwrap_or(u64::MAX),
+            found: bytes.len() as u64,
+        });
+    }
+
+    let profile = BookProfile {
+        loans: r.u64(),
+        exposure: r.f64(),
+        segment_loans: r.u64s(d.segments),
+        segment_exposure: r.f64s(d.segments),
+        band_loans: r.u64s(d.bands),
+        revolving_loans: r.u64(),
+        fraud_loans: r.u64(),
+    };
+    let mut paths = Vec::with_capacity(count as usize);
+    for position in 0..count {
+        let index = r.u64();
+        let expected = first_path + position;
+        if index != expected {
+            return Err(CodecError::Index {
+                position,
+                found: index,
+                expected,
+            });
+        }
+        let exposure = r.f64();
+        let tally = PathTally {
+            loss: r.f64(),
+            defaults: r.u64(),
+            interest: r.i64(),
+            recoveries: r.f64(),
+            segment_loss: r.f64s(d.segments),
+            segment_defaults: r.u64s(d.segments),
+            band_defaults: r.u64s(d.bands),
+            monthly_defaults: (0..d.horizon).map(|_| r.u32()).collect(),
+            monthly_delinquent: (0..d.horizon).map(|_| r.u32()).collect(),
+            monthly_loss: r.f64s(d.horizon),
+            loan_months: r.u64(),
+            limit_cut: r.i64(),
+            plans: r.u64(),
+            penalty_interest: r.i64(),
+            collection_cost: r.f64(),
+            ledger: Ledger {
+                originated: r.i64(),
+                repaid: r.i64(),
+                prepaid: r.i64(),
+                charged_off: r.i64(),
+                outstanding: r.i64(),
+            },
+        };
+        let factors = (0..d.factors).map(|_| r.f64s(d.horizon)).collect();
+        paths.push(PathOutcome {
+            index,
+            exposure,
+            tally,
+            factors,
+        });
+    }
+    Ok(ShardData {
+        dims: d,
+        first_path,
+        profile,
+        paths,
+    })
+}
+
+fn check_shape(data: &ShardData) -> Result<(), CodecError> {
+    let d = data.dims;
+    let shape = |what: String| Err(CodecError::Shape { what, dims: d });
+    let p = &data.profile;
+    if p.segment_loans.len() != d.segments || p.segment_exposure.len() != d.segments || p.band_loans.len() != d.bands {
+        return shape("the book profile".into());
+    }
+    for (position, o) in data.paths.iter().enumerate() {
+        let expected = data.first_path + position as u64;
+        if o.index != expected {
+            return Err(CodecError::Index {
+                position: position as u64,
+                found: o.index,
+                expected,
+            });
+        }
+        let t = &o.tally;
+        let ok = t.segment_loss.len() == d.segments
+            && t.segment_defaults.len() == d.segments
+            && t.band_defaults.len() == d.bands
+            && t.monthly_defaults.len() == d.horizon
+            && t.monthly_delinquent.len() == d.horizon
+            && t.monthly_loss.len() == d.horizon
+            && o.factors.len() == d.factors
+            && o.factors.iter().all(|f| f.len() == d.horizon);
+        if !ok {
+            return shape(format!("path {}", o.index));
+        }
+    }
+    Ok(())
+}
+
+fn as_u32(v: usize) -> u32 {
+    u32::try_from(v).expect("scenario dimensions fit in 32 bits")
+}
+
+fn put_u64(w: &mut Vec<u8>, v: u64) {
+    w.extend_from_slice(&v.to_le_bytes());
+}
+
+fn put_i64(w: &mut Vec<u8>, v: i64) {
+    w.extend_from_slice(&v.to_le_bytes());
+}
+
+fn put_f64(w: &mut Vec<u8>, v: f64) {
+    w.extend_from_slice(&v.to_bits().to_le_bytes());
+}
+
+/// Reads fixed-width little-endian values; the caller has checked the length.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn take<const N: usize>(&mut self) -> [u8; N] {
+        let out: [u8; N] = self.bytes[self.at..self.at + N].try_into().expect("length checked");
+        self.at += N;
+        out
+    }
+    fn u32(&mut self) -> u32 {
+        u32::from_le_bytes(self.take())
+    }
+    fn u64(&mut self) -> u64 {
+        u64::from_le_bytes(self.take())
+    }
+    fn i64(&mut self) -> i64 {
+        i64::from_le_bytes(self.take())
+    }
+    fn f64(&mut self) -> f64 {
+        f64::from_bits(self.u64())
+    }
+    fn u64s(&mut self, n: usize) -> Vec<u64> {
+        (0..n).map(|_| self.u64()).collect()
+    }
+    fn f64s(&mut self, n: usize) -> Vec<f64> {
+        (0..n).map(|_| self.f64()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dims() -> Dims {
+        Dims {
+            segments: 2,
+            bands: 3,
+            horizon: 4,
+            factors: 2,
+        }
+    }
+
+    /// Outcomes with awkward values: negative zero, subnormals, NaN payloads, extremes.
+    fn sample(first: u64, count: u64) -> ShardData {
+        let d = dims();
+        let odd = [
+            -0.0,
+            f64::MIN_POSITIVE / 3.0,
+            f64::from_bits(0x7ff8_0000_dead_beef),
+            f64::MAX,
+            0.1 + 0.2,
+        ];
+        let paths = (first..first + count)
+            .map(|i| {
+                let x = |k: u64| odd[((i + k) % odd.len() as u64) as usize] * (1.0 + k as f64);
+                let mut tally = PathTally::new(d.segments, d.bands, d.horizon);
+                tally.loss = x(0);
+                tally.defaults = i * 7 + u64::MAX / 2;
+                tally.interest = -(i as i64) - 3;
+                tally.recoveries = x(1);
+                tally.segment_loss = vec![x(2), x(3)];
+                tally.segment_defaults = vec![i, u64::MAX];
+                tally.band_defaults = vec![1, 2, i];
+                tally.monthly_defaults = vec![u32::MAX, 0, 5, i as u32];
+                tally.monthly_delinquent = vec![9, 8, 7, 6];
+                tally.monthly_loss = vec![x(4), x(5), x(6), x(7)];
+                tally.loan_months = 123_456_789 + i;
+                tally.limit_cut = -5 - i as i64;
+                tally.plans = 3 * i;
+                tally.penalty_interest = i64::MIN + i as i64;
+                tally.collection_cost = x(11);
+                tally.ledger = Ledger {
+                    originated: i64::MAX,
+                    repaid: i64::MIN,
+                    prepaid: 1,
+                    charged_off: -1,
+                    outstanding: i as i64,
+                };
+                PathOutcome {
+                    index: i,
+                    exposure: 1e6 + i as f64,
+                    tally,
+                    factors: vec![vec![x(8), x(9), -1.5, 2.5], vec![0.0, x(10), f64::MIN, 1e-300]],
+                }
+            })
+            .collect();
+        ShardData {
+            dims: d,
+            first_path: first,
+            profile: BookProfile {
+                loans: 1000,
+                exposure: 12345.678,
+                segment_loans: vec![600, 400],
+                segment_exposure: vec![0.1, 12345.578],
+                band_loans: vec![100, 200, 700],
+                revolving_loans: 300,
+                fraud_loans: 4,
+            },
+            paths,
+        }
+    }
+
+    /// Compares bit patterns, so that NaN payloads and -0.0 count.
+    fn bits(data: &ShardData) -> Vec<u8> {
+        format!("{data:?}").into_bytes()
+    }
+
+    #[test]
+    fn round_trip_keeps_every_bit() {
+        for (first, count) in [(0, 0), (0, 1), (17, 5), (u64::MAX - 3, 3)] {
+            let data = sample(first, count);
+            let bytes = encode_paths(&data).unwrap();
+            assert_eq!(
+                bytes.len(),
+                HEADER_BYTES + dims().profile_bytes() + count as usize * dims().path_bytes()
+            );
+            let back = decode_paths(&bytes).unwrap();
+            assert_eq!(bits(&back), bits(&data));
+            for (a, b) in back.paths.iter().zip(&data.paths) {
+                assert_eq!(a.tally.loss.to_bits(), b.tally.loss.to_bits());
+                assert_eq!(a.tally.monthly_loss[0].to_bits(), b.tally.monthly_loss[0].to_bits());
+                assert_eq!(a.factors[1][1].to_bits(), b.factors[1][1].to_bits());
+            }
+            assert_eq!(encode_paths(&back).unwrap(), bytes, "re-encoding is byte-identical");
+        }
+    }
+
+    #[test]
+    fn header_is_little_endian_and_versioned() {
+        let bytes = encode_paths(&sample(5, 2)).unwrap();
+        assert_eq!(&bytes[..8], b"CSSHARD\0");
+        assert_eq!(bytes[8..12], 1u32.to_le_bytes());
+        assert_eq!(bytes[12..16], 2u32.to_le_bytes());
+        assert_eq!(bytes[28..36], 5u64.to_le_bytes());
+        assert_eq!(bytes[36..44], 2u64.to_le_bytes());
+    }
+
+    #[test]
+    fn damaged_bytes_are_refused() {
+        let bytes = encode_paths(&sample(0, 3)).unwrap();
+        assert_eq!(decode_paths(b"hello"), Err(CodecError::BadMagic));
+        assert!(
+            decode_paths(&bytes[..bytes.len() - 1])
+                .unwrap_err()
+                .to_string()
+                .contains("truncated")
+        );
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(matches!(decode_paths(&longer), Err(CodecError::Length { .. })));
+        assert!(matches!(decode_paths(&bytes[..20]), Err(CodecError::Length { .. })));
+        let mut v2 = bytes.clone();
+        v2[8] = 2;
+        assert_eq!(decode_paths(&v2), Err(CodecError::UnsupportedVersion { found: 2 }));
+        let mut shuffled = bytes.clone();
+        let at = HEADER_BYTES + dims().profile_bytes();
+        shuffled[at] = 9;
+        assert!(matches!(
+            decode_paths(&shuffled),
+            Err(CodecError::Index {
+                position: 0,
+                found: 9,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn outcomes_of_the_wrong_shape_are_refused() {
+        let mut data = sample(0, 2);
+        data.paths[1].factors[0].pop();
+        assert!(matches!(encode_paths(&data), Err(CodecError::Shape { .. })));
+        let mut data = sample(0, 2);
+        data.paths[1].index = 7;
+        assert!(matches!(encode_paths(&data), Err(CodecError::Index { .. })));
+    }
+}
