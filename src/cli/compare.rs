@@ -132,7 +132,7 @@ pub fn execute(args: CompareArgs) -> Result<(), Failure> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(format!("{}-compare", base.name)));
-    check_writable_destination(&out).map_err(Failure::Input)?;
+    check_writable_destination(&out).map_err(Failure::Runtime)?;
 
     let samples = run_policies(&scenarios, threads, args.quiet || args.json)?;
     let comparison = compare_policies(&base.name, base.seed, &samples, &base.risk_levels);

@@ -99,7 +99,7 @@ pub fn execute(args: MergeArgs) -> Result<(), Failure> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(&scenario.name));
-    check_writable_destination(&out).map_err(Failure::Input)?;
+    check_writable_destination(&out).map_err(Failure::Runtime)?;
 
     let dims = Dims::of(&scenario);
     let mut parts = Vec::with_capacity(order.len());

@@ -41,11 +41,15 @@ pub struct RunArgs {
     /// month by month, `fast` insists on the fast path.
     #[arg(long, value_enum, default_value_t = EngineArg::Auto)]
     engine: EngineArg,
-    /// Run only shard K of N (zero-based): paths [floor(K*P/N), floor((K+1)*P/N))
-    /// of the P paths, written as shard.json + shard.bin for `creditstress merge`
-    /// (default --out: output/<scenario name>/shard-K). Without it the shard is
-    /// taken from SLURM_ARRAY_TASK_ID/_COUNT, JOB_COMPLETION_INDEX or
-    /// AWS_BATCH_JOB_ARRAY_INDEX/_SIZE when set; `none` ignores them.
+    /// Run only shard K of N (K from 0) and write it for `creditstress merge`;
+    /// without it, Slurm, Kubernetes and AWS Batch array variables are used
+    /// when set; `none` ignores them (see docs/cluster.md).
+    ///
+    /// Shard K of N runs paths [floor(K*P/N), floor((K+1)*P/N)) of the P paths
+    /// and writes shard.json + shard.bin to --out (default
+    /// output/<scenario name>/shard-K). The environment is read from
+    /// SLURM_ARRAY_TASK_ID/_MIN/_STEP/_COUNT, JOB_COMPLETION_INDEX (with
+    /// --shard-count or CREDITSTRESS_SHARD_COUNT), AWS_BATCH_JOB_ARRAY_INDEX/_SIZE.
     #[arg(long, value_name = "K/N", value_parser = parse_shard_arg)]
     shard: Option<ShardArg>,
     /// Shard count N for Kubernetes indexed jobs (JOB_COMPLETION_INDEX gives K);
@@ -89,7 +93,7 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
             None => study,
         }
     });
-    check_writable_destination(&out).map_err(Failure::Input)?;
+    check_writable_destination(&out).map_err(Failure::Runtime)?;
     if let Some(s) = shard.as_ref().filter(|_| !args.quiet) {
         eprintln!(
             "shard {} (from {}): paths {}..{} of {}",

@@ -110,7 +110,7 @@ pub fn execute(args: SweepArgs) -> Result<(), Failure> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(format!("{}-sweep", base.name)));
-    check_writable_destination(&out).map_err(Failure::Input)?;
+    check_writable_destination(&out).map_err(Failure::Runtime)?;
 
     let samples = run_policies(&scenarios, threads, args.quiet || args.json)?;
     let points = sweep_points(&values, &samples, &base.risk_levels);
