@@ -22,9 +22,14 @@ pub fn balance_fraction(kind: ProductKind, rate_monthly: f64, n: u32, k: u32) ->
     }
     match kind {
         ProductKind::EqualInstallment if rate_monthly > 0.0 => {
-            let g = 1.0 + rate_monthly;
-            let gn = g.powi(n as i32);
-            (gn - g.powi(k as i32)) / (gn - 1.0)
+            // (g^n - g^k) / (g^n - 1) = g^k (g^(n-k) - 1) / (g^n - 1), in exp_m1 / ln_1p
+            // form so that tiny rates keep their precision.
+            let log_g = rate_monthly.ln_1p();
+            let denominator = (n as f64 * log_g).exp_m1();
+            if denominator == 0.0 {
+                return 1.0 - k as f64 / n as f64;
+            }
+            (k as f64 * log_g).exp() * ((n - k) as f64 * log_g).exp_m1() / denominator
         }
         ProductKind::EqualInstallment | ProductKind::EqualPrincipal => 1.0 - k as f64 / n as f64,
         ProductKind::Bullet | ProductKind::Revolving => 1.0,
@@ -35,10 +40,11 @@ pub fn balance_fraction(kind: ProductKind, rate_monthly: f64, n: u32, k: u32) ->
 pub fn annuity_payment(principal: Cents, rate_monthly: f64, term_months: u32) -> Cents {
     let p = principal as f64;
     let n = term_months as f64;
-    if rate_monthly == 0.0 {
+    let denominator = -(-n * rate_monthly.ln_1p()).exp_m1();
+    if rate_monthly == 0.0 || denominator == 0.0 {
         return round_cents(p / n);
     }
-    round_cents(p * rate_monthly / (1.0 - (1.0 + rate_monthly).powf(-n)))
+    round_cents(p * rate_monthly / denominator)
 }
 
 /// Balance and cumulative-interest fractions of every (segment, band, term)
