@@ -261,3 +261,26 @@ fn bad_policy_files_name_the_field() {
         .to_string();
     assert!(unknown.contains("min_scor"), "{unknown}");
 }
+
+#[test]
+fn a_new_policy_replaces_the_pricing_of_the_old_one() {
+    let priced = scenario(
+        BOOK,
+        Some("[pricing]\nannual_rate_by_band = [0.3, 0.3, 0.3, 0.3, 0.3, 0.3]\n"),
+    );
+    assert!(
+        priced.segments[0]
+            .monthly_rate_by_band
+            .iter()
+            .all(|&r| (r - 0.025).abs() < 1e-15)
+    );
+    let replaced = priced
+        .with_policy(parse_policy_file("name = \"plain\"").unwrap())
+        .unwrap();
+    let plain = scenario(BOOK, None);
+    assert_eq!(
+        replaced.segments[0].monthly_rate_by_band,
+        plain.segments[0].monthly_rate_by_band
+    );
+    assert_eq!(run(&replaced, 20).1, run(&plain, 20).1);
+}

@@ -27,6 +27,10 @@ fn toml_files(dir: &Path) -> Vec<PathBuf> {
         for entry in entries {
             let path = entry.expect("directory entry").path();
             if path.is_dir() {
+                // Policy files are not scenarios; they have their own test.
+                if path.file_name().is_some_and(|n| n == "policies") {
+                    continue;
+                }
                 stack.push(path);
             } else if path.extension().is_some_and(|x| x == "toml") {
                 out.push(path);
@@ -211,4 +215,27 @@ fn validation_scenarios_have_the_closed_form_setup() {
     assert!(!c.dynamics.delinquency);
     assert_eq!(c.dynamics.pd_period_months, 1);
     assert_eq!(c.segments[0].prepayment_monthly.get(), 0.0);
+}
+
+#[test]
+fn bundled_policies_are_valid_against_the_downturn_book() {
+    let base = load("scenarios/downturn.toml");
+    let dir = root().join("scenarios/policies");
+    let mut count = 0;
+    for entry in fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let policy = creditstress::scenario::parse_policy_file(&read(&path))
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(
+            policy.name,
+            stem(&path),
+            "{}: name the policy after its file",
+            path.display()
+        );
+        assert!(!policy.description.is_empty(), "{}: give a description", path.display());
+        base.with_policy(policy)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        count += 1;
+    }
+    assert!(count >= 3, "expected the bundled policies in {}", dir.display());
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, anyhow};
 use clap::Args;
 
-use creditstress::engine::{self, EngineError, RunControl};
+use creditstress::engine::{self, EngineChoice, EngineError, RunControl};
 use creditstress::population::cents_to_money;
 use creditstress::report::{to_json, write_atomic};
 use creditstress::scenario::{PolicySection, Scenario, parse_policy_file};
@@ -92,12 +92,21 @@ pub fn run_policies(scenarios: &[Scenario], threads: usize, quiet: bool) -> Resu
         progress: Some(&tick),
         cancel: Some(interrupt_flag()),
     };
+    // Common random numbers need one engine for all: the fast path and monthly
+    // stepping use a loan's draws differently, so if any policy needs stepping, all step.
+    let choice = if scenarios.iter().any(|s| engine::fast_path_blocker(s).is_some()) {
+        EngineChoice::Stepping
+    } else {
+        EngineChoice::Auto
+    };
     let mut samples = Vec::with_capacity(scenarios.len());
     for scenario in scenarios {
-        let (prepared, paths) = pool.install(|| engine::run(scenario, control)).map_err(|e| match e {
-            EngineError::Cancelled => Failure::Runtime(anyhow!("interrupted: nothing was written")),
-            other => Failure::Runtime(other.into()),
-        })?;
+        let (prepared, paths) = pool
+            .install(|| engine::run_with(scenario, choice, control))
+            .map_err(|e| match e {
+                EngineError::Cancelled => Failure::Runtime(anyhow!("interrupted: nothing was written")),
+                other => Failure::Runtime(other.into()),
+            })?;
         let loans = prepared.profile.loans;
         samples.push(PolicySample {
             name: scenario.policy.name.clone(),

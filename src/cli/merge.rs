@@ -89,7 +89,11 @@ pub fn execute(args: MergeArgs) -> Result<(), Failure> {
             ))
         })?
         .with_overrides(Some(study.total_paths), Some(study.seed));
-    let resolved = serde_json::to_value(&scenario.file).map_err(|e| Failure::Runtime(e.into()))?;
+    // Through JSON text and back, as the manifest's copy went: serde_json's
+    // default float parser can be one ulp off, the same way for both.
+    let resolved: serde_json::Value = serde_json::to_string(&scenario.file)
+        .and_then(|text| serde_json::from_str(&text))
+        .map_err(|e| Failure::Runtime(e.into()))?;
     if resolved != study.scenario {
         return Err(input(format!(
             "{label}: the resolved scenario in the manifest differs from the one this program derives from its text"

@@ -139,13 +139,12 @@ impl Scenario {
                  this combination is not supported",
             );
         }
-        // A policy's pricing replaces every segment's.
-        if let Some(pricing) = file.policy.as_ref().and_then(|p| p.pricing.clone()) {
-            pricing_rates("policy.pricing", &pricing, &bands)?;
-            for raw in &mut file.segments {
-                raw.pricing = pricing.clone();
-            }
-        }
+        // A policy's pricing replaces every segment's (the file keeps both, so
+        // that another policy can later replace this one).
+        let policy_rates = match file.policy.as_ref().and_then(|p| p.pricing.as_ref()) {
+            Some(pricing) => Some(pricing_rates("policy.pricing", pricing, &bands)?),
+            None => None,
+        };
         // Resolve default pricing into the file so the manifest shows the rates used.
         for raw in &mut file.segments {
             let p = &mut raw.pricing;
@@ -165,7 +164,10 @@ impl Scenario {
                     format!("duplicate segment name {:?}", raw.name),
                 );
             }
-            let seg = segment(&field, raw, &bands, &macro_model)?;
+            let mut seg = segment(&field, raw, &bands, &macro_model)?;
+            if let Some(rates) = &policy_rates {
+                seg.monthly_rate_by_band = rates.clone();
+            }
             total_loans += seg.loans;
             max_exposure_cents += seg.loans as f64 * seg.limit.cap * 100.0;
             if max_exposure_cents > MAX_BOOK_CENTS {
