@@ -8,11 +8,11 @@ use clap::Args;
 
 use creditstress::engine::{self, EngineChoice, EngineError, RunControl};
 use creditstress::population::cents_to_money;
-use creditstress::report::{to_json, write_atomic};
+use creditstress::report::to_json;
 use creditstress::scenario::{PolicySection, Scenario, parse_policy_file};
 use creditstress::stats::compare::{Comparison, PolicySample, compare_policies};
 
-use super::run::{check_writable_destination, interrupt_flag, progress_bar};
+use super::run::{StudyArgs, check_writable_destination, interrupt_flag, progress_bar};
 use super::{Failure, emit, format, load_scenario};
 
 #[derive(Debug, Args)]
@@ -22,24 +22,8 @@ pub struct CompareArgs {
     /// Policy file; give two or more. The first is the baseline.
     #[arg(long = "policy", required = true, num_args = 1)]
     policies: Vec<PathBuf>,
-    /// Monte Carlo paths (default: run.paths in the scenario).
-    #[arg(long)]
-    paths: Option<u64>,
-    /// Master seed (default: run.seed in the scenario).
-    #[arg(long)]
-    seed: Option<u64>,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
-    threads: Option<usize>,
-    /// Output folder (default: output/<scenario name>-compare).
-    #[arg(long)]
-    out: Option<PathBuf>,
-    /// Print comparison.json on stdout instead of tables.
-    #[arg(long)]
-    json: bool,
-    /// Print nothing but errors.
-    #[arg(long, short)]
-    quiet: bool,
+    #[command(flatten)]
+    study: StudyArgs,
 }
 
 /// Reads a policy file; errors name the file.
@@ -130,26 +114,21 @@ pub fn execute(args: CompareArgs) -> Result<(), Failure> {
             "give at least two --policy files (the first is the baseline)"
         )));
     }
-    if args.paths == Some(0) {
-        return Err(Failure::Input(anyhow!("--paths must be at least 1")));
-    }
+    args.study.check()?;
     let loaded = load_scenario(&args.scenario)?;
-    let base = loaded.scenario.with_overrides(args.paths, args.seed);
+    let base = loaded.scenario.with_overrides(args.study.paths, args.study.seed);
     let scenarios = scenarios_under(&base, &args.policies)?;
-    let threads = super::run::thread_count(args.threads)?;
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("output").join(format!("{}-compare", base.name)));
+    let threads = super::run::thread_count(args.study.threads)?;
+    let out = args.study.out_or(&format!("{}-compare", base.name));
     check_writable_destination(&out).map_err(Failure::Runtime)?;
 
-    let samples = run_policies(&scenarios, threads, args.quiet || args.json)?;
+    let samples = run_policies(&scenarios, threads, args.study.quiet || args.study.json)?;
     let comparison = compare_policies(&base.name, base.seed, &samples, &base.risk_levels);
     let files = comparison_files(&comparison, &samples);
     write_files(&out, &files)?;
-    if args.json {
+    if args.study.json {
         emit(&to_json(&comparison));
-    } else if !args.quiet {
+    } else if !args.study.quiet {
         emit(&format!(
             "{}\nResults written to {}\n",
             comparison_table(&comparison),
@@ -168,15 +147,8 @@ pub fn comparison_files(c: &Comparison, samples: &[PolicySample]) -> Vec<(String
 
 /// Writes `(relative path, bytes)` pairs under `out`, each atomically.
 pub fn write_files(out: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Failure> {
-    files
-        .iter()
-        .try_for_each(|(name, bytes)| {
-            let path = out.join(name);
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            write_atomic(&path, bytes)
-        })
+    creditstress::report::write_files(out, files.iter().map(|(name, bytes)| (name.as_str(), bytes.as_slice())))
+        .map(|_| ())
         .with_context(|| format!("cannot write results to {}", out.display()))
         .map_err(Failure::Runtime)
 }

@@ -23,8 +23,8 @@ use creditstress::report::sha256_hex;
 use creditstress::scenario::parse_scenario;
 use creditstress::shard::{Dims, SHARD_BIN, SHARD_JSON, ShardManifest, assemble, check_shards, decode_paths};
 
-use super::run::{Finished, check_writable_destination, write_run_outputs};
-use super::{Failure, emit, format};
+use super::Failure;
+use super::run::{Finished, check_writable_destination, print_summary, write_run_outputs};
 
 #[derive(Debug, Args)]
 pub struct MergeArgs {
@@ -152,17 +152,17 @@ pub fn execute(args: MergeArgs) -> Result<(), Failure> {
     };
     let summary = write_run_outputs(&finished, &out)?;
 
-    if args.json {
-        emit(&creditstress::report::to_json(&summary));
-    } else if !args.quiet {
-        emit(&format!(
-            "{}\nEngine: {}\nMerged {} shards ({} paths) into {}\n",
-            format::summary_table(&summary, &scenario),
-            summary.engine,
+    print_summary(
+        args.json,
+        args.quiet,
+        &summary,
+        &scenario,
+        &format!(
+            "Merged {} shards ({} paths) into {}",
             shards.len(),
             paths.len(),
             out.display()
-        ));
-    }
+        ),
+    );
     Ok(())
 }

@@ -14,28 +14,52 @@ use creditstress::stats::{RunSummary, Timeseries};
 use super::shard::{ShardArg, ShardRun, finish_shard, parse_shard_arg, resolve_shard};
 use super::{Failure, emit, format, load_scenario};
 
+/// Options shared by the commands that simulate (`run`, `compare`, `sweep`).
+#[derive(Debug, Args)]
+pub struct StudyArgs {
+    /// Monte Carlo paths (default: run.paths in the scenario).
+    #[arg(long)]
+    pub paths: Option<u64>,
+    /// Master seed (default: run.seed in the scenario).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Output folder (default: under output/, named after the scenario).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Print the results as JSON on stdout instead of tables.
+    #[arg(long)]
+    pub json: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl StudyArgs {
+    /// `--paths 0` is refused before anything is read.
+    pub fn check(&self) -> Result<(), Failure> {
+        if self.paths == Some(0) {
+            return Err(Failure::Input(anyhow!("--paths must be at least 1")));
+        }
+        Ok(())
+    }
+
+    /// The output folder: `--out`, or `output/<default_name>`.
+    pub fn out_or(&self, default_name: &str) -> PathBuf {
+        self.out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("output").join(default_name))
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Scenario file (TOML).
     scenario: PathBuf,
-    /// Monte Carlo paths (default: run.paths in the file).
-    #[arg(long)]
-    paths: Option<u64>,
-    /// Master seed (default: run.seed in the file).
-    #[arg(long)]
-    seed: Option<u64>,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long)]
-    threads: Option<usize>,
-    /// Output folder (default: output/<scenario name>).
-    #[arg(long)]
-    out: Option<PathBuf>,
-    /// Print the summary as JSON on stdout instead of a table.
-    #[arg(long)]
-    json: bool,
-    /// Print nothing but errors.
-    #[arg(long, short)]
-    quiet: bool,
+    #[command(flatten)]
+    study: StudyArgs,
     /// How loans are simulated: `auto` takes the fast path when it is exact
     /// for the scenario (no delinquency buckets), `stepping` always steps
     /// month by month, `fast` insists on the fast path.
@@ -77,16 +101,14 @@ impl From<EngineArg> for EngineChoice {
 
 pub fn execute(args: RunArgs) -> Result<(), Failure> {
     let loaded = load_scenario(&args.scenario)?;
-    if args.paths == Some(0) {
-        return Err(Failure::Input(anyhow!("--paths must be at least 1")));
-    }
-    let scenario = loaded.scenario.with_overrides(args.paths, args.seed);
-    let threads = thread_count(args.threads)?;
+    args.study.check()?;
+    let scenario = loaded.scenario.with_overrides(args.study.paths, args.study.seed);
+    let threads = thread_count(args.study.threads)?;
     let shard = resolve_shard(args.shard, args.shard_count, |name| std::env::var(name).ok()).map_err(Failure::Input)?;
     let range = shard
         .as_ref()
         .map_or(0..scenario.paths, |s| s.spec.path_range(scenario.paths));
-    let out = args.out.clone().unwrap_or_else(|| {
+    let out = args.study.out.clone().unwrap_or_else(|| {
         let study = PathBuf::from("output").join(&scenario.name);
         match &shard {
             Some(s) => study.join(format!("shard-{}", s.spec.index())),
@@ -94,7 +116,7 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
         }
     });
     check_writable_destination(&out).map_err(Failure::Runtime)?;
-    if let Some(s) = shard.as_ref().filter(|_| !args.quiet) {
+    if let Some(s) = shard.as_ref().filter(|_| !args.study.quiet) {
         eprintln!(
             "shard {} (from {}): paths {}..{} of {}",
             s.spec, s.source, range.start, range.end, scenario.paths
@@ -106,7 +128,7 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
         .build()
         .context("cannot start the worker threads")
         .map_err(Failure::Runtime)?;
-    let bar = progress_bar(range.end - range.start, args.quiet || args.json);
+    let bar = progress_bar(range.end - range.start, args.study.quiet || args.study.json);
     let cancel = interrupt_flag();
     let tick = || bar.inc(1);
     let control = RunControl {
@@ -146,8 +168,8 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
                 peak_rss_bytes: peak_rss_bytes(),
                 out: &out,
             },
-            args.json,
-            args.quiet,
+            args.study.json,
+            args.study.quiet,
         );
     }
 
@@ -164,17 +186,23 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
     };
     let summary = write_run_outputs(&finished, &out)?;
 
-    if args.json {
-        emit(&creditstress::report::to_json(&summary));
-    } else if !args.quiet {
+    let last_line = format!("Results written to {}", out.display());
+    print_summary(args.study.json, args.study.quiet, &summary, &scenario, &last_line);
+    Ok(())
+}
+
+/// The end of `run` and `merge`: the summary as JSON (`--json`), or the
+/// table, the engine and `last_line` (unless `--quiet`).
+pub fn print_summary(json: bool, quiet: bool, summary: &RunSummary, scenario: &Scenario, last_line: &str) {
+    if json {
+        emit(&creditstress::report::to_json(summary));
+    } else if !quiet {
         emit(&format!(
-            "{}\nEngine: {}\nResults written to {}\n",
-            format::summary_table(&summary, &scenario),
-            summary.engine,
-            out.display()
+            "{}\nEngine: {}\n{last_line}\n",
+            format::summary_table(summary, scenario),
+            summary.engine
         ));
     }
-    Ok(())
 }
 
 /// A finished simulation: one `run`, or the shards of a study put back
@@ -217,8 +245,8 @@ pub fn write_run_outputs(done: &Finished, out: &Path) -> Result<RunSummary, Fail
     summary.engine = done.engine.to_string();
     let series = Timeseries::new(scenario, done.profile, done.paths);
     let manifest = Manifest {
-        program: env!("CARGO_PKG_NAME"),
-        version: env!("CARGO_PKG_VERSION"),
+        program: env!("CARGO_PKG_NAME").to_string(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
         scenario_file: done.scenario_file.clone(),
         scenario_sha256: done.scenario_sha256.clone(),
         scenario: scenario.file.clone(),

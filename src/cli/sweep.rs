@@ -11,7 +11,7 @@ use creditstress::scenario::{Scenario, with_field};
 use creditstress::stats::compare::{SweepPoint, sweep_points};
 
 use super::compare::{load_policy, run_policies, write_files};
-use super::run::{check_writable_destination, thread_count};
+use super::run::{StudyArgs, check_writable_destination, thread_count};
 use super::{Failure, emit, format, load_scenario};
 
 #[derive(Debug, Args)]
@@ -37,24 +37,8 @@ pub struct SweepArgs {
     /// A policy file applied at every grid point (before the swept value is set).
     #[arg(long)]
     policy: Option<PathBuf>,
-    /// Monte Carlo paths per grid point (default: run.paths in the scenario).
-    #[arg(long)]
-    paths: Option<u64>,
-    /// Master seed (default: run.seed in the scenario).
-    #[arg(long)]
-    seed: Option<u64>,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
-    threads: Option<usize>,
-    /// Output folder (default: output/<scenario name>-sweep).
-    #[arg(long)]
-    out: Option<PathBuf>,
-    /// Print sweep.json on stdout instead of a table.
-    #[arg(long)]
-    json: bool,
-    /// Print nothing but errors.
-    #[arg(long, short)]
-    quiet: bool,
+    #[command(flatten)]
+    study: StudyArgs,
 }
 
 /// The grid from `--values` or `--from/--to/--step`.
@@ -82,11 +66,9 @@ fn grid(args: &SweepArgs) -> Result<Vec<f64>, Failure> {
 
 pub fn execute(args: SweepArgs) -> Result<(), Failure> {
     let values = grid(&args)?;
-    if args.paths == Some(0) {
-        return Err(Failure::Input(anyhow!("--paths must be at least 1")));
-    }
+    args.study.check()?;
     let loaded = load_scenario(&args.scenario)?;
-    let mut base = loaded.scenario.with_overrides(args.paths, args.seed);
+    let mut base = loaded.scenario.with_overrides(args.study.paths, args.study.seed);
     if let Some(path) = &args.policy {
         let policy = load_policy(path)?;
         base = base
@@ -105,14 +87,11 @@ pub fn execute(args: SweepArgs) -> Result<(), Failure> {
                 .map_err(|e| Failure::Input(anyhow!("--param {} = {v}: {e}", args.param)))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let threads = thread_count(args.threads)?;
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("output").join(format!("{}-sweep", base.name)));
+    let threads = thread_count(args.study.threads)?;
+    let out = args.study.out_or(&format!("{}-sweep", base.name));
     check_writable_destination(&out).map_err(Failure::Runtime)?;
 
-    let samples = run_policies(&scenarios, threads, args.quiet || args.json)?;
+    let samples = run_policies(&scenarios, threads, args.study.quiet || args.study.json)?;
     let points = sweep_points(&values, &samples, &base.risk_levels);
     let sweep = creditstress::report::sweep::Sweep {
         scenario: base.name.clone(),
@@ -122,9 +101,9 @@ pub fn execute(args: SweepArgs) -> Result<(), Failure> {
         points,
     };
     write_files(&out, &creditstress::report::sweep::render(&sweep))?;
-    if args.json {
+    if args.study.json {
         emit(&to_json(&sweep));
-    } else if !args.quiet {
+    } else if !args.study.quiet {
         emit(&format!(
             "{}\nResults written to {}\n",
             sweep_table(&sweep.param, &sweep.points),

@@ -78,20 +78,26 @@ impl ScheduleTemplates {
             for &r in &seg.monthly_rate_by_band {
                 let mut by_term = Vec::with_capacity(longest as usize);
                 for n in 1..=longest {
-                    by_term.push(t.balance.len() as u32);
-                    let mut cumulative = 0.0;
-                    for k in 0..=n {
-                        let b = balance_fraction(kind, r, n, k);
-                        t.balance.push(b);
-                        t.interest.push(cumulative);
-                        cumulative += r * b;
-                    }
+                    by_term.push(t.push_curve(kind, r, n));
                 }
                 by_band.push(by_term);
             }
             t.offsets.push(by_band);
         }
         t
+    }
+
+    /// Appends the curve of a `kind` loan at monthly rate `r` over `n` months; returns its offset.
+    pub fn push_curve(&mut self, kind: ProductKind, r: f64, n: u32) -> u32 {
+        let offset = self.balance.len() as u32;
+        let mut cumulative = 0.0;
+        for k in 0..=n {
+            let b = balance_fraction(kind, r, n, k);
+            self.balance.push(b);
+            self.interest.push(cumulative);
+            cumulative += r * b;
+        }
+        offset
     }
 
     /// Offset of the curve of a loan in `segment` and `band` with `term` months (>= 1).
@@ -228,14 +234,8 @@ mod tests {
 
     fn template(kind: ProductKind, r: f64, n: u32) -> (ScheduleTemplates, u32) {
         let mut t = ScheduleTemplates::default();
-        let mut cumulative = 0.0;
-        for k in 0..=n {
-            let b = balance_fraction(kind, r, n, k);
-            t.balance.push(b);
-            t.interest.push(cumulative);
-            cumulative += r * b;
-        }
-        (t, 0)
+        let offset = t.push_curve(kind, r, n);
+        (t, offset)
     }
 
     #[test]

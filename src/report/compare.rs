@@ -262,14 +262,7 @@ impl Figure for Exceedance {
                 .label(name.clone())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(2)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .margin(12)
-            .label_font(font(size::LABEL))
-            .background_style(WHITE.mix(0.9))
-            .border_style(canvas::GRID.stroke_width(1))
-            .draw()?;
+        canvas::series_legend(&mut chart)?;
         Ok(())
     }
 }
@@ -343,14 +336,7 @@ impl Figure for Tradeoff {
                 ))?;
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .margin(12)
-            .label_font(font(size::LABEL))
-            .background_style(WHITE.mix(0.9))
-            .border_style(canvas::GRID.stroke_width(1))
-            .draw()?;
+        canvas::series_legend(&mut chart)?;
         Ok(())
     }
 }

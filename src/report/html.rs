@@ -4,14 +4,12 @@
 //! plot files, rendered from a [`ReportInput`] before anything touches the disk.
 
 use std::fmt::Write;
-use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use super::input::ReportInput;
 use super::plots::format::{count, level, money, number, percent};
 use super::plots::{Plot, render_plots};
-use super::write_atomic;
 use crate::stats::risk::{VAR_CI_LEVEL, level_key};
 
 /// Decimals of the percentages in the tables.
@@ -39,15 +37,10 @@ impl ReportFiles {
 
     /// Writes every file under `dir` (creating `dir/plots`), each atomically; returns the paths written.
     pub fn write(&self, dir: &Path) -> io::Result<Vec<PathBuf>> {
-        fs::create_dir_all(dir.join("plots"))?;
-        self.files
-            .iter()
-            .map(|(name, bytes)| {
-                let path = dir.join(name);
-                write_atomic(&path, bytes)?;
-                Ok(path)
-            })
-            .collect()
+        super::write_files(
+            dir,
+            self.files.iter().map(|(name, bytes)| (name.as_str(), bytes.as_slice())),
+        )
     }
 }
 

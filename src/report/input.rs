@@ -8,11 +8,9 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
 use thiserror::Error;
 
-use super::RunFiles;
-use crate::scenario::ScenarioFile;
+use super::{Manifest, RunFiles};
 use crate::stats::risk::level_key;
 use crate::stats::{Band, RunSummary, Timeseries};
 
@@ -53,31 +51,6 @@ fn corrupt(file: &str, problem: impl Into<String>) -> InputError {
     }
 }
 
-/// The parts of `manifest.json` a report shows.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct RunManifest {
-    /// Program name.
-    pub program: String,
-    /// Program version.
-    pub version: String,
-    /// Path of the scenario file as given to `run`.
-    pub scenario_file: String,
-    /// SHA-256 of the scenario file's bytes.
-    pub scenario_sha256: String,
-    /// The resolved scenario (defaults filled, overrides applied).
-    pub scenario: ScenarioFile,
-    /// Master seed.
-    pub seed: u64,
-    /// Paths.
-    pub paths: u64,
-    /// Worker threads.
-    pub threads: usize,
-    /// Wall time in seconds.
-    pub wall_seconds: f64,
-    /// The command that reproduces the run.
-    pub command: String,
-}
-
 /// Per-path columns of `paths.csv`, in path order.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PathColumns {
@@ -93,7 +66,7 @@ pub struct ReportInput {
     /// `summary.json`.
     pub summary: RunSummary,
     /// `manifest.json`.
-    pub manifest: RunManifest,
+    pub manifest: Manifest,
     /// `paths.csv`.
     pub paths: PathColumns,
     /// `timeseries.csv`.
@@ -151,7 +124,7 @@ impl ReportInput {
     pub fn parse(summary: &[u8], paths: &[u8], timeseries: &[u8], manifest: &[u8]) -> Result<Self, InputError> {
         let summary: RunSummary =
             serde_json::from_slice(summary).map_err(|e| corrupt("summary.json", format!("not a run summary: {e}")))?;
-        let manifest: RunManifest = serde_json::from_slice(manifest)
+        let manifest: Manifest = serde_json::from_slice(manifest)
             .map_err(|e| corrupt("manifest.json", format!("not a run manifest: {e}")))?;
         let paths = parse_paths(paths)?;
         let timeseries = parse_timeseries(timeseries)?;

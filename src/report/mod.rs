@@ -23,12 +23,12 @@ use crate::scenario::{Scenario, ScenarioFile};
 use crate::stats::{RunSummary, Timeseries};
 
 /// What `manifest.json` records: enough to reproduce the run exactly.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Manifest {
     /// Program name.
-    pub program: &'static str,
+    pub program: String,
     /// Program version.
-    pub version: &'static str,
+    pub version: String,
     /// Path of the scenario file as given.
     pub scenario_file: String,
     /// SHA-256 of the scenario file's bytes.
@@ -151,12 +151,21 @@ impl RunFiles {
 
 /// Creates `dir` and writes every file atomically; returns the paths written.
 pub fn write_outputs(dir: &Path, files: &RunFiles) -> io::Result<Vec<PathBuf>> {
+    write_files(dir, files.files.iter().map(|(name, bytes)| (*name, bytes.as_slice())))
+}
+
+/// Writes `(relative path, bytes)` pairs under `dir`, creating folders as
+/// needed, each file atomically; returns the paths written. The one place
+/// that writes result files.
+pub fn write_files<'a>(dir: &Path, files: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> io::Result<Vec<PathBuf>> {
     fs::create_dir_all(dir)?;
     files
-        .files
-        .iter()
+        .into_iter()
         .map(|(name, bytes)| {
             let path = dir.join(name);
+            if let Some(parent) = path.parent() {
+                fs::create_dir_all(parent)?;
+            }
             write_atomic(&path, bytes)?;
             Ok(path)
         })

@@ -159,14 +159,7 @@ impl Figure for Tradeoff {
                 .label(label.replace(" (millions)", ""))
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(2)));
             chart.draw_series(pts.iter().map(|p| Circle::new((p.0, p.1), 4, c.filled())))?;
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
-                .margin(12)
-                .label_font(font(size::LABEL))
-                .background_style(WHITE.mix(0.9))
-                .border_style(canvas::GRID.stroke_width(1))
-                .draw()?;
+            canvas::series_legend(&mut chart)?;
         }
         Ok(())
     }

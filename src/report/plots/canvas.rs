@@ -114,6 +114,22 @@ pub const MUTED: RGBColor = RGBColor(108, 117, 125);
 /// Light grid lines.
 pub const GRID: RGBColor = RGBColor(233, 236, 239);
 
+/// Draws the legend of a chart's labelled series in its upper right corner,
+/// in the house style (white box, light border).
+pub fn series_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+) -> DrawResult {
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .margin(12)
+        .label_font(font(size::LABEL))
+        .background_style(WHITE.mix(0.9))
+        .border_style(GRID.stroke_width(1))
+        .draw()?;
+    Ok(())
+}
+
 /// Colour of series `i`, cycling through the palette.
 pub fn colour(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]

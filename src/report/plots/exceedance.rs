@@ -156,14 +156,7 @@ impl Figure for Exceedance {
                 .label(format!("VaR {} = {:.2}% (P = {})", level(q), var, probability(p)))
                 .legend(move |(x, y)| Circle::new((x + 12, y), 6, c.filled()));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .margin(12)
-            .label_font(font(size::LABEL))
-            .background_style(WHITE.mix(0.9))
-            .border_style(canvas::GRID.stroke_width(1))
-            .draw()?;
+        canvas::series_legend(&mut chart)?;
         Ok(())
     }
 }
