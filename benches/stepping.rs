@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
-use creditstress::engine::Prepared;
+use creditstress::engine::{EngineChoice, Prepared};
 use creditstress::scenario::{Scenario, parse_scenario};
 
 /// Path indices simulated per benchmark iteration.
@@ -93,7 +93,10 @@ fn stepped_loan_months(prepared: &Prepared) -> u64 {
 }
 
 fn bench_book(c: &mut Criterion, group_name: &str, scenario: &Scenario) {
-    let prepared = Prepared::new(scenario);
+    bench_prepared(c, group_name, scenario, Prepared::new(scenario));
+}
+
+fn bench_prepared(c: &mut Criterion, group_name: &str, scenario: &Scenario, prepared: Prepared) {
     let loan_months = stepped_loan_months(&prepared);
     let mut group = c.benchmark_group(group_name);
     group.sample_size(20);
@@ -126,7 +129,26 @@ fn stepping(c: &mut Criterion) {
     let text = std::fs::read_to_string(path).expect("scenarios/downturn.toml is readable");
     let downturn = parse_scenario(&text).expect("scenarios/downturn.toml is valid");
     bench_book(c, "stepping/downturn", &downturn);
+
+    // The plain default model (no delinquency buckets) on both engines: the
+    // fast path draws one uniform per loan instead of one per loan-month.
+    // Throughput counts the same loan-months (those a loan is alive) for both.
+    let plain = parse_scenario(&INSTALLMENT_BOOK.replace("delinquency = true", "delinquency = false"))
+        .expect("the plain-default bench scenario is valid");
+    for (name, choice) in [
+        ("stepping", EngineChoice::Stepping),
+        ("fast_path", EngineChoice::FastPath),
+    ] {
+        let prepared = Prepared::with_engine(&plain, choice).expect("the plain default model allows both engines");
+        bench_prepared(c, &format!("plain_default/{name}"), &plain, prepared);
+    }
 }
 
-criterion_group!(benches, stepping);
+criterion_group! {
+    name = benches;
+    // No plots: with this crate's plotters features (no system fonts) criterion's plot backend
+    // cannot find a font and panics. The numbers and target/criterion/*.json are unaffected.
+    config = Criterion::default().without_plots();
+    targets = stepping
+}
 criterion_main!(benches);
