@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::risk::{Moments, RiskMeasures, moments, quantile, risk_measures};
+use super::risk::{Moments, RiskMeasures, moments, risk_measures};
 use crate::engine::{BookProfile, PathOutcome};
 use crate::population::cents_to_money;
 use crate::scenario::Scenario;
@@ -340,6 +340,7 @@ impl Timeseries {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stats::risk::quantile;
 
     #[test]
     fn bands_by_selection_equal_quantiles_of_the_sorted_sample() {
