@@ -253,7 +253,7 @@ pub struct Band {
 }
 
 /// Mean and percentiles; the percentiles are the same order statistics as
-/// [`quantile`] of the sorted sample, found by selection (linear time) from
+/// [`super::risk::quantile`] of the sorted sample, found by selection (linear time) from
 /// the highest down, each within the part left of the previous one.
 fn band_of(values: &mut [f64]) -> Band {
     let mean = moments(values).mean;
