@@ -153,5 +153,36 @@ pub fn describe(s: &Scenario) -> String {
             format::percent(o.cure_rate.get())
         );
     }
+    if let Some(raw) = &s.file.policy {
+        let p = &s.policy;
+        let mut levers = Vec::new();
+        if let Some(cutoff) = p.min_score {
+            levers.push(format!("approval cutoff {cutoff}"));
+        }
+        if !p.limit_multiplier_by_band.is_empty() || p.limit_cap.is_some() {
+            levers.push("limit multipliers/cap".to_string());
+        }
+        if raw.pricing.is_some() {
+            levers.push("pricing by band".to_string());
+        }
+        if let Some(e) = &p.early_warning {
+            levers.push(format!(
+                "early warning (cuts {} of undrawn limits)",
+                format::percent(e.cut_share)
+            ));
+        }
+        if let Some(f) = &p.forbearance {
+            levers.push(format!("forbearance (take-up {})", format::percent(f.take_up.get())));
+        }
+        if let Some(c) = &p.collections {
+            levers.push(format!("{:?} collections", c.strategy).to_lowercase());
+        }
+        let list = if levers.is_empty() {
+            "no levers".to_string()
+        } else {
+            levers.join(", ")
+        };
+        let _ = writeln!(out, "Policy {}: {list}", p.name);
+    }
     out
 }
