@@ -5,6 +5,8 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::plots::canvas::HouseMesh;
+
 use super::plots::canvas::{self, DrawResult, Figure, font, size};
 use super::plots::format::{money, percent, probability};
 use crate::stats::compare::{Comparison, PolicySample};
@@ -246,10 +248,7 @@ impl Figure for Exceedance {
             .configure_mesh()
             .x_desc("Portfolio loss over the horizon, x (millions)")
             .y_desc("P(loss > x), log scale")
-            .axis_desc_style(font(size::AXIS))
-            .label_style(font(size::LABEL))
-            .light_line_style(canvas::GRID.mix(0.6))
-            .bold_line_style(canvas::GRID)
+            .house_style()
             .y_label_formatter(&|p| probability(*p))
             .draw()?;
         for (i, (name, pts)) in self.curves.iter().enumerate() {
@@ -301,10 +300,7 @@ impl Figure for Tradeoff {
             .configure_mesh()
             .x_desc("Expected loss (millions)")
             .y_desc("Income (millions)")
-            .axis_desc_style(font(size::AXIS))
-            .label_style(font(size::LABEL))
-            .light_line_style(canvas::GRID.mix(0.6))
-            .bold_line_style(canvas::GRID)
+            .house_style()
             .draw()?;
         for (series, (label, filled)) in [("interest income", true), ("net income", false)].iter().enumerate() {
             for (i, p) in ps.iter().enumerate() {
@@ -404,10 +400,7 @@ impl Figure for PairedHistograms {
                 .x_desc("Loss difference per path (millions)")
                 .y_desc("Paths")
                 .y_label_formatter(&|v| format!("{v:.0}"))
-                .axis_desc_style(font(size::AXIS))
-                .label_style(font(size::LABEL))
-                .light_line_style(canvas::GRID.mix(0.6))
-                .bold_line_style(canvas::GRID)
+                .house_style()
                 .draw()?;
             chart.draw_series(counts.iter().enumerate().map(|(b, &n)| {
                 let x = lo + b as f64 * width;

@@ -3,9 +3,11 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+
+use super::plots::canvas::HouseMesh;
 use serde::{Deserialize, Serialize};
 
-use super::plots::canvas::{self, DrawResult, Figure, font, size};
+use super::plots::canvas::{self, DrawResult, Figure};
 use super::to_json;
 use crate::stats::compare::SweepPoint;
 
@@ -145,10 +147,7 @@ impl Figure for Tradeoff {
                 .configure_mesh()
                 .x_desc(s.param.as_str())
                 .y_desc(*label)
-                .axis_desc_style(font(size::AXIS))
-                .label_style(font(size::LABEL))
-                .light_line_style(canvas::GRID.mix(0.6))
-                .bold_line_style(canvas::GRID)
+                .house_style()
                 .draw()?;
             let c = canvas::colour(k);
             let mut band: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, p.2[0])).collect();

@@ -4,7 +4,9 @@
 
 use std::sync::OnceLock;
 
+use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::ValueFormatter;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 
@@ -113,6 +115,27 @@ pub const INK: RGBColor = RGBColor(33, 37, 41);
 pub const MUTED: RGBColor = RGBColor(108, 117, 125);
 /// Light grid lines.
 pub const GRID: RGBColor = RGBColor(233, 236, 239);
+
+/// The house style of a chart's mesh: axis descriptions and tick labels in
+/// the embedded font, light grey grid lines.
+pub trait HouseMesh {
+    /// Applies the house style; returns the mesh for further settings.
+    fn house_style(&mut self) -> &mut Self;
+}
+
+impl<'a, 'b, X, Y, XT, YT, DB> HouseMesh for MeshStyle<'a, 'b, X, Y, DB>
+where
+    X: Ranged<ValueType = XT> + ValueFormatter<XT>,
+    Y: Ranged<ValueType = YT> + ValueFormatter<YT>,
+    DB: DrawingBackend,
+{
+    fn house_style(&mut self) -> &mut Self {
+        self.axis_desc_style(font(size::AXIS))
+            .label_style(font(size::LABEL))
+            .light_line_style(GRID.mix(0.6))
+            .bold_line_style(GRID)
+    }
+}
 
 /// Draws the legend of a chart's labelled series in its upper right corner,
 /// in the house style (white box, light border).

@@ -5,6 +5,8 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::canvas::HouseMesh;
+
 use super::canvas::{self, DrawResult, Figure, HPos, Mark, Pos, VPos, font, size};
 use super::format::{compact, count, level, tick};
 use super::{Plot, ReportInput, finish, nothing_to_draw, subtitle};
@@ -189,11 +191,8 @@ impl Convergence {
             .configure_mesh()
             .x_desc("Paths used (log scale, in simulation order)")
             .y_desc(y_desc)
-            .axis_desc_style(font(size::AXIS))
-            .label_style(font(size::LABEL))
+            .house_style()
             .max_light_lines(1)
-            .light_line_style(canvas::GRID.mix(0.6))
-            .bold_line_style(canvas::GRID)
             .x_label_formatter(&|k| compact(*k))
             .y_label_formatter(&|y| tick(*y, y_step))
             .draw()?;

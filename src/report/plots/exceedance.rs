@@ -4,6 +4,8 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::canvas::HouseMesh;
+
 use super::canvas::{self, DrawResult, Figure, HPos, Pos, VPos, font, size};
 use super::format::{level, probability, tick};
 use super::{Plot, ReportInput, finish, nothing_to_draw, subtitle};
@@ -107,11 +109,8 @@ impl Figure for Exceedance {
             .configure_mesh()
             .x_desc("Loss rate over the horizon, x (% of initial exposure)")
             .y_desc("P(loss rate > x), log scale")
-            .axis_desc_style(font(size::AXIS))
-            .label_style(font(size::LABEL))
+            .house_style()
             .max_light_lines(1)
-            .light_line_style(canvas::GRID.mix(0.6))
-            .bold_line_style(canvas::GRID)
             .x_label_formatter(&|x| tick(*x, x_step))
             .y_label_formatter(&|p| probability(*p))
             .draw()?;

@@ -5,6 +5,8 @@ use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
+use super::canvas::HouseMesh;
+
 use super::canvas::{self, DrawResult, Figure, INK, Mark, font, size};
 use super::format::{level, percent, tick};
 use super::{Plot, ReportInput, finish, nothing_to_draw, subtitle};
@@ -153,11 +155,8 @@ impl Figure for LossDistribution {
             .configure_mesh()
             .x_desc("Loss rate over the horizon (% of initial exposure)")
             .y_desc("Share of paths (%)")
-            .axis_desc_style(font(size::AXIS))
-            .label_style(font(size::LABEL))
+            .house_style()
             .max_light_lines(1)
-            .light_line_style(canvas::GRID.mix(0.6))
-            .bold_line_style(canvas::GRID)
             .x_label_formatter(&|x| tick(*x, x_step))
             .y_label_formatter(&|y| tick(*y, y_step))
             .draw()?;

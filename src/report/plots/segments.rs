@@ -4,6 +4,8 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::canvas::HouseMesh;
+
 use super::canvas::{self, DrawResult, Figure, HPos, Mark, PlotError, Pos, VPos, font, size};
 use super::format::{compact, level, tick};
 use super::{Plot, ReportInput, finish, subtitle};
@@ -149,11 +151,8 @@ impl Segments {
             .x_labels(0)
             .x_desc("Segment")
             .y_desc("Loss over the horizon (yuan)")
-            .axis_desc_style(font(size::AXIS))
-            .label_style(font(size::LABEL))
+            .house_style()
             .max_light_lines(1)
-            .light_line_style(canvas::GRID.mix(0.6))
-            .bold_line_style(canvas::GRID)
             .y_label_formatter(&|y| compact(*y))
             .draw()?;
         let m = self.series.len() as f64;
@@ -191,11 +190,8 @@ impl Segments {
             .x_labels(0)
             .x_desc("Score band (points)")
             .y_desc("Loans charged off over the horizon (%)")
-            .axis_desc_style(font(size::AXIS))
-            .label_style(font(size::LABEL))
+            .house_style()
             .max_light_lines(1)
-            .light_line_style(canvas::GRID.mix(0.6))
-            .bold_line_style(canvas::GRID)
             .y_label_formatter(&|y| tick(*y, y_step))
             .draw()?;
         let colour = canvas::colour(4);
