@@ -1,0 +1,315 @@
+//! `ScenarioFile` -> `Scenario`: every range and shape check lives here, once.
+
+use std::collections::BTreeSet;
+
+use rand_distr::Beta;
+
+mod macro_model;
+mod segment;
+
+use super::file::*;
+use super::policy::{Policy, check_policy};
+use super::resolved::*;
+use super::{SCHEMA_VERSION, SCORE_MAX, SCORE_MIN, ScenarioError};
+use macro_model::macro_model;
+use segment::{pricing_rates, segment};
+
+pub(super) type Result<T> = std::result::Result<T, ScenarioError>;
+
+/// Most segments a scenario may have (segment indices are stored in 16 bits).
+const MAX_SEGMENTS: usize = 1000;
+/// Most loans in a book (loan identities are 32-bit).
+const MAX_LOANS: u64 = u32::MAX as u64;
+/// Largest credit limit: keeps every cent total of a path far inside 64 bits.
+pub(super) const MAX_LIMIT: f64 = 1e9;
+/// Largest score standard deviation (scores are truncated by redrawing).
+pub(super) const MAX_SCORE_STD: f64 = 1000.0;
+/// Largest possible book in cents (2^61): path totals of balances, draws and
+/// interest stay inside 64-bit integers.
+const MAX_BOOK_CENTS: f64 = 2_305_843_009_213_693_952.0;
+/// Most score bands (band indices are stored in 8 bits).
+const MAX_BANDS: usize = 255;
+
+pub(super) fn err<T>(field: impl Into<String>, problem: impl Into<String>) -> Result<T> {
+    Err(ScenarioError::invalid(field, problem))
+}
+
+pub(super) fn probability(field: &str, v: f64) -> Result<Probability> {
+    Probability::new(v).map_or_else(|| err(field, format!("must be a probability in [0, 1], got {v}")), Ok)
+}
+
+pub(super) fn finite(field: &str, v: f64) -> Result<f64> {
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        err(field, format!("must be a finite number, got {v}"))
+    }
+}
+
+pub(super) fn positive(field: &str, v: f64) -> Result<f64> {
+    if v.is_finite() && v > 0.0 {
+        Ok(v)
+    } else {
+        err(field, format!("must be > 0, got {v}"))
+    }
+}
+
+pub(super) fn non_negative(field: &str, v: f64) -> Result<f64> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(v)
+    } else {
+        err(field, format!("must be >= 0, got {v}"))
+    }
+}
+
+pub(super) fn correlation_like(field: &str, v: f64) -> Result<f64> {
+    if (0.0..1.0).contains(&v) {
+        Ok(v)
+    } else {
+        err(field, format!("must be in [0, 1), got {v}"))
+    }
+}
+
+/// A Beta from mean and std; std 0 gives a fixed value.
+pub(crate) fn unit_distribution(field: &str, spec: BetaSpec) -> Result<UnitDistribution> {
+    let m = probability(&format!("{field}.mean"), spec.mean)?.get();
+    let s = non_negative(&format!("{field}.std"), spec.std)?;
+    if s == 0.0 {
+        return Ok(UnitDistribution::Fixed(m));
+    }
+    let concentration = beta_concentration(field, m, s)?;
+    let beta = Beta::new(m * concentration, (1.0 - m) * concentration)
+        .map_err(|e| ScenarioError::invalid(field, format!("not a valid Beta distribution: {e}")))?;
+    Ok(UnitDistribution::Beta(beta))
+}
+
+/// `alpha + beta = m (1 - m) / s^2 - 1`, which must be positive.
+pub(super) fn beta_concentration(field: &str, m: f64, s: f64) -> Result<f64> {
+    let max_std = (m * (1.0 - m)).sqrt();
+    if s >= max_std {
+        return err(
+            format!("{field}.std"),
+            format!("a Beta with mean {m} needs std < sqrt(mean (1 - mean)) = {max_std:.4}, got {s}"),
+        );
+    }
+    Ok(m * (1.0 - m) / (s * s) - 1.0)
+}
+
+impl Scenario {
+    /// Checks every field of a parsed file and builds the engine's view of it.
+    pub fn from_file(mut file: ScenarioFile) -> Result<Self> {
+        if file.schema_version != SCHEMA_VERSION {
+            return err(
+                "schema_version",
+                format!(
+                    "this program reads version {SCHEMA_VERSION}, got {}",
+                    file.schema_version
+                ),
+            );
+        }
+        if !is_safe_name(&file.name) {
+            return err("name", format!("{NAME_RULE}, got {:?}", file.name));
+        }
+        let run = &file.run;
+        if run.horizon_months == 0 || run.horizon_months > 600 {
+            return err(
+                "run.horizon_months",
+                format!("must be in 1..=600, got {}", run.horizon_months),
+            );
+        }
+        if run.paths == 0 {
+            return err("run.paths", "must be at least 1");
+        }
+        check_risk_levels(&run.risk_levels)?;
+        let bands = score_bands(&file.population.score_bands)?;
+        let macro_model = macro_model(&file.macro_model, run.horizon_months as usize)?;
+        let dynamics = dynamics(&file.dynamics)?;
+        if file.segments.is_empty() {
+            return err("segments", "at least one [[segments]] table is required");
+        }
+        if file.segments.len() > MAX_SEGMENTS {
+            return err(
+                "segments",
+                format!("at most {MAX_SEGMENTS} segments, got {}", file.segments.len()),
+            );
+        }
+        let policy = match &file.policy {
+            Some(raw) => check_policy(raw, "policy", bands.len())?,
+            None => Policy::default(),
+        };
+        if policy.min_score.is_some() && run.redraw_population {
+            return err(
+                "policy.approval",
+                "an approval cutoff with run.redraw_population = true would book a different number of loans on each path; \
+                 this combination is not supported",
+            );
+        }
+        // A policy's pricing replaces every segment's (the file keeps both, so
+        // that another policy can later replace this one).
+        let policy_rates = match file.policy.as_ref().and_then(|p| p.pricing.as_ref()) {
+            Some(pricing) => Some(pricing_rates("policy.pricing", pricing, &bands)?),
+            None => None,
+        };
+        // Resolve default pricing into the file so the manifest shows the rates used.
+        for raw in &mut file.segments {
+            let p = &mut raw.pricing;
+            if p.daily_rate_by_band.is_none() && p.annual_rate_by_band.is_none() {
+                p.daily_rate_by_band = Some(DEFAULT_DAILY_RATES.to_vec());
+            }
+        }
+        let mut total_loans: u64 = 0;
+        let mut max_exposure_cents = 0.0;
+        let mut names = BTreeSet::new();
+        let mut segments = Vec::with_capacity(file.segments.len());
+        for (i, raw) in file.segments.iter().enumerate() {
+            let field = format!("segments[{i}]");
+            if !names.insert(raw.name.as_str()) {
+                return err(
+                    format!("{field}.name"),
+                    format!("duplicate segment name {:?}", raw.name),
+                );
+            }
+            let mut seg = segment(&field, raw, &bands, &macro_model)?;
+            if let Some(rates) = &policy_rates {
+                seg.monthly_rate_by_band = rates.clone();
+            }
+            total_loans += seg.loans;
+            max_exposure_cents += seg.loans as f64 * seg.limit.cap * 100.0;
+            if max_exposure_cents > MAX_BOOK_CENTS {
+                return err(
+                    format!("{field}.loans"),
+                    format!(
+                        "loans x limit.cap over all segments must stay below {:e} currency units, so that cent totals stay exact",
+                        MAX_BOOK_CENTS / 100.0
+                    ),
+                );
+            }
+            if total_loans > MAX_LOANS {
+                return err(
+                    format!("{field}.loans"),
+                    format!("the book may hold at most {MAX_LOANS} loans in all"),
+                );
+            }
+            segments.push(seg);
+        }
+        let outage = file
+            .outage
+            .as_ref()
+            .map(|o| outage(o, run.horizon_months))
+            .transpose()?;
+        if outage.is_some() && !dynamics.delinquency {
+            return err(
+                "outage",
+                "an outage makes loans 30 days past due, so it needs dynamics.delinquency = true",
+            );
+        }
+        Ok(Scenario {
+            name: file.name.clone(),
+            horizon_months: run.horizon_months as usize,
+            paths: run.paths,
+            seed: run.seed,
+            risk_levels: run.risk_levels.clone(),
+            redraw_population: run.redraw_population,
+            bands,
+            segments,
+            macro_model,
+            dynamics,
+            outage,
+            policy,
+            file,
+        })
+    }
+}
+
+pub(super) const NAME_RULE: &str =
+    "must be non-empty, use only letters, digits, '-', '_' or '.', and not start with '.'";
+
+/// Names become folder and column names: letters, digits, `-`, `_`, `.`,
+/// not starting with `.` (so never `.`, `..` or a hidden folder).
+pub(super) fn is_safe_name(name: &str) -> bool {
+    !name.is_empty() && !name.starts_with('.') && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+}
+
+fn check_risk_levels(levels: &[f64]) -> Result<()> {
+    if levels.is_empty() {
+        return err("run.risk_levels", "give at least one level");
+    }
+    for (i, &q) in levels.iter().enumerate() {
+        if !(q > 0.0 && q < 1.0) {
+            return err(format!("run.risk_levels[{i}]"), format!("must be in (0, 1), got {q}"));
+        }
+        if i > 0 && q <= levels[i - 1] {
+            return err("run.risk_levels", "levels must be strictly increasing");
+        }
+    }
+    Ok(())
+}
+
+fn score_bands(edges: &[f64]) -> Result<ScoreBands> {
+    let field = "population.score_bands";
+    if edges.len() < 2 {
+        return err(field, "give at least two edges (one band)");
+    }
+    if edges[0] != SCORE_MIN || edges[edges.len() - 1] != SCORE_MAX {
+        return err(field, format!("must start at {SCORE_MIN} and end at {SCORE_MAX}"));
+    }
+    if edges.len() - 1 > MAX_BANDS {
+        return err(field, format!("at most {MAX_BANDS} bands"));
+    }
+    if edges.windows(2).any(|w| w[1] <= w[0]) {
+        return err(field, "edges must be strictly increasing");
+    }
+    Ok(ScoreBands { edges: edges.to_vec() })
+}
+
+fn dynamics(raw: &DynamicsSection) -> Result<Dynamics> {
+    if raw.pd_period_months == 0 {
+        return err("dynamics.pd_period_months", "must be at least 1");
+    }
+    let mut roll = [Probability::new(0.0).expect("0 is a probability"); 3];
+    let mut cure = roll;
+    for k in 0..3 {
+        roll[k] = probability(&format!("dynamics.roll_rates[{k}]"), raw.roll_rates[k])?;
+        cure[k] = probability(&format!("dynamics.cure_rates[{k}]"), raw.cure_rates[k])?;
+        if roll[k].get() + cure[k].get() > 1.0 {
+            return err(
+                format!("dynamics.cure_rates[{k}]"),
+                "roll rate + cure rate of a bucket must not exceed 1",
+            );
+        }
+        if raw.delinquency && roll[k].get() == 0.0 {
+            return err(
+                format!("dynamics.roll_rates[{k}]"),
+                "must be > 0 (otherwise no loan ever charges off)",
+            );
+        }
+    }
+    Ok(Dynamics {
+        pd_period_months: raw.pd_period_months,
+        delinquency: raw.delinquency,
+        roll_rates: roll,
+        cure_rates: cure,
+        roll_sensitivity: correlation_like("dynamics.roll_sensitivity", raw.roll_sensitivity)?,
+        cure_sensitivity: correlation_like("dynamics.cure_sensitivity", raw.cure_sensitivity)?,
+        recovery_lag_months: raw.recovery_lag_months as usize,
+        penalty_rate_monthly: {
+            let r = raw.penalty_rate_monthly;
+            if !(0.0..=1.0).contains(&r) {
+                return err("dynamics.penalty_rate_monthly", format!("must be in [0, 1], got {r}"));
+            }
+            r
+        },
+    })
+}
+
+fn outage(raw: &OutageSection, horizon: u32) -> Result<Outage> {
+    if raw.month == 0 || raw.month > horizon {
+        return err("outage.month", format!("must be in 1..={horizon}, got {}", raw.month));
+    }
+    Ok(Outage {
+        month: raw.month as usize - 1,
+        probability: probability("outage.probability", raw.probability)?,
+        share: probability("outage.share", raw.share)?,
+        cure_rate: probability("outage.cure_rate", raw.cure_rate)?,
+    })
+}

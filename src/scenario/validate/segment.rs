@@ -1,0 +1,268 @@
+//! Checks of one `[[segments]]` table: score, income, products, pricing,
+//! limits, PD, correlation, factor weights, LGD, fraud and prepayment.
+
+use super::super::file::*;
+use super::super::resolved::*;
+use super::super::{SCORE_MAX, SCORE_MIN};
+use super::{
+    MAX_LIMIT, MAX_SCORE_STD, NAME_RULE, Result, beta_concentration, correlation_like, err, finite, is_safe_name,
+    non_negative, positive, probability, unit_distribution,
+};
+
+pub(super) fn segment(
+    field: &str,
+    raw: &SegmentSection,
+    bands: &ScoreBands,
+    macro_model: &MacroModel,
+) -> Result<Segment> {
+    let f = |name: &str| format!("{field}.{name}");
+    if !is_safe_name(&raw.name) {
+        return err(f("name"), format!("{NAME_RULE}, got {:?}", raw.name));
+    }
+    if raw.loans == 0 {
+        return err(f("loans"), "must be at least 1");
+    }
+    if raw.loans > u32::MAX as u64 {
+        return err(f("loans"), format!("at most {} loans per segment", u32::MAX));
+    }
+    let score_mean = finite(&f("score.mean"), raw.score.mean)?;
+    if !(SCORE_MIN..=SCORE_MAX).contains(&score_mean) {
+        return err(
+            f("score.mean"),
+            format!("must be within {SCORE_MIN}-{SCORE_MAX}, got {score_mean}"),
+        );
+    }
+    let score_std = positive(&f("score.std"), raw.score.std)?;
+    if score_std > MAX_SCORE_STD {
+        // Scores are truncated to 350-950 by redrawing; a huge spread would redraw forever.
+        return err(
+            f("score.std"),
+            format!("must be at most {MAX_SCORE_STD} points, got {score_std}"),
+        );
+    }
+    let income_median = positive(&f("income.median_monthly"), raw.income.median_monthly)?;
+    let income_sigma = non_negative(&f("income.sigma"), raw.income.sigma)?;
+
+    let p = &raw.products;
+    let revolving_share = probability(&f("products.revolving_share"), p.revolving_share)?;
+    let terms = installment_terms(&f("products"), p, revolving_share)?;
+    let limit = limit_spec(&f("limit"), &raw.limit)?;
+    let monthly_rate_by_band = pricing_rates(&f("pricing"), &raw.pricing, bands)?;
+    let pd = pd_spec(&f("pd"), &raw.pd, bands)?;
+    let rho = correlation_like(&f("rho"), raw.rho)?;
+    let factor_weights = factor_weights(&f("factor_weights"), &raw.factor_weights, macro_model)?;
+
+    let lgd_mean = probability(&f("lgd.mean"), raw.lgd.mean)?.get();
+    let lgd_std = non_negative(&f("lgd.std"), raw.lgd.std)?;
+    let concentration = if lgd_std == 0.0 {
+        None
+    } else {
+        Some(beta_concentration(&f("lgd"), lgd_mean, lgd_std)?)
+    };
+    let macro_sensitivity = non_negative(&f("lgd.macro_sensitivity"), raw.lgd.macro_sensitivity)?;
+    if macro_sensitivity > 0.0 && (lgd_mean == 0.0 || lgd_mean == 1.0) {
+        return err(f("lgd.macro_sensitivity"), "needs 0 < lgd.mean < 1 to move the mean");
+    }
+
+    Ok(Segment {
+        name: raw.name.clone(),
+        loans: raw.loans,
+        score_mean,
+        score_std,
+        income_median,
+        income_sigma,
+        revolving_share,
+        terms,
+        amortisation: p.amortisation,
+        installment_draw: unit_distribution(&f("products.installment_draw"), p.installment_draw)?,
+        utilisation: unit_distribution(&f("products.utilisation"), p.utilisation)?,
+        revolving_repay_rate: probability(&f("products.revolving_repay_rate"), p.revolving_repay_rate)?,
+        revolving_draw_rate: probability(&f("products.revolving_draw_rate"), p.revolving_draw_rate)?,
+        revolving_ccf: probability(&f("products.revolving_ccf"), p.revolving_ccf)?,
+        monthly_rate_by_band,
+        limit,
+        pd,
+        rho,
+        factor_weights,
+        lgd: Lgd {
+            mean: lgd_mean,
+            concentration,
+            macro_sensitivity,
+        },
+        fraud_share: probability(&f("fraud_share"), raw.fraud_share)?,
+        fraud_lgd: probability(&f("fraud_lgd"), raw.fraud_lgd)?.get(),
+        prepayment_monthly: probability(&f("prepayment_monthly"), raw.prepayment_monthly)?,
+    })
+}
+
+fn installment_terms(field: &str, p: &ProductMix, revolving_share: Probability) -> Result<Vec<(u32, f64)>> {
+    if p.installment_terms.is_empty() {
+        if revolving_share.get() < 1.0 {
+            return err(
+                format!("{field}.installment_terms"),
+                "needed unless revolving_share = 1",
+            );
+        }
+        return Ok(Vec::new());
+    }
+    for (i, &t) in p.installment_terms.iter().enumerate() {
+        if t == 0 || t > 360 {
+            return err(
+                format!("{field}.installment_terms[{i}]"),
+                format!("must be in 1..=360 months, got {t}"),
+            );
+        }
+    }
+    let weights = if p.installment_term_weights.is_empty() {
+        vec![1.0; p.installment_terms.len()]
+    } else {
+        p.installment_term_weights.clone()
+    };
+    if weights.len() != p.installment_terms.len() {
+        return err(
+            format!("{field}.installment_term_weights"),
+            format!("has {} weights for {} terms", weights.len(), p.installment_terms.len()),
+        );
+    }
+    for (i, &w) in weights.iter().enumerate() {
+        non_negative(&format!("{field}.installment_term_weights[{i}]"), w)?;
+    }
+    let total: f64 = weights.iter().sum();
+    if total <= 0.0 {
+        return err(format!("{field}.installment_term_weights"), "must not all be zero");
+    }
+    let mut cumulative = 0.0;
+    Ok(p.installment_terms
+        .iter()
+        .zip(&weights)
+        .map(|(&t, &w)| {
+            cumulative += w / total;
+            (t, cumulative)
+        })
+        .collect())
+}
+
+fn limit_spec(field: &str, l: &LimitSpec) -> Result<LimitSpec> {
+    positive(&format!("{field}.income_multiple"), l.income_multiple)?;
+    positive(&format!("{field}.score_pivot"), l.score_pivot)?;
+    finite(&format!("{field}.score_elasticity"), l.score_elasticity)?;
+    positive(&format!("{field}.min"), l.min)?;
+    positive(&format!("{field}.cap"), l.cap)?;
+    positive(&format!("{field}.rounding"), l.rounding)?;
+    if l.min > l.cap {
+        return err(format!("{field}.min"), format!("{} is above cap {}", l.min, l.cap));
+    }
+    if l.cap > MAX_LIMIT {
+        return err(format!("{field}.cap"), format!("must be at most {MAX_LIMIT:e}"));
+    }
+    Ok(l.clone())
+}
+
+pub(super) fn pricing_rates(field: &str, p: &PricingSpec, bands: &ScoreBands) -> Result<Vec<f64>> {
+    let (key, rates, to_monthly) = match (&p.daily_rate_by_band, &p.annual_rate_by_band) {
+        (Some(d), None) => ("daily_rate_by_band", d, 365.0 / 12.0),
+        (None, Some(a)) => ("annual_rate_by_band", a, 1.0 / 12.0),
+        _ => return err(field, "give exactly one of daily_rate_by_band or annual_rate_by_band"),
+    };
+    if rates.len() != bands.len()
+        && rates.as_slice() == DEFAULT_DAILY_RATES.as_slice()
+        && p.annual_rate_by_band.is_none()
+    {
+        return err(
+            field,
+            format!(
+                "the default pricing has {} rates for the default score bands; give daily_rate_by_band or \
+                 annual_rate_by_band with {} rates for population.score_bands",
+                DEFAULT_DAILY_RATES.len(),
+                bands.len()
+            ),
+        );
+    }
+    if rates.len() != bands.len() {
+        return err(
+            format!("{field}.{key}"),
+            format!(
+                "has {} rates but population.score_bands defines {} bands",
+                rates.len(),
+                bands.len()
+            ),
+        );
+    }
+    rates
+        .iter()
+        .enumerate()
+        .map(|(i, &r)| {
+            let r = non_negative(&format!("{field}.{key}[{i}]"), r)?;
+            let monthly = r * to_monthly;
+            if monthly > 1.0 {
+                return err(format!("{field}.{key}[{i}]"), format!("{r} is over 100% a month"));
+            }
+            Ok(monthly)
+        })
+        .collect()
+}
+
+fn pd_spec(field: &str, pd: &PdSpec, bands: &ScoreBands) -> Result<PdSpec> {
+    match pd {
+        PdSpec::Logistic {
+            intercept,
+            slope_per_100,
+            pivot,
+        } => {
+            finite(&format!("{field}.intercept"), *intercept)?;
+            finite(&format!("{field}.slope_per_100"), *slope_per_100)?;
+            finite(&format!("{field}.pivot"), *pivot)?;
+        }
+        PdSpec::Table { by_band } => {
+            if by_band.len() != bands.len() {
+                return err(
+                    format!("{field}.by_band"),
+                    format!(
+                        "has {} values but population.score_bands defines {} bands",
+                        by_band.len(),
+                        bands.len()
+                    ),
+                );
+            }
+            for (i, &v) in by_band.iter().enumerate() {
+                let name = format!("{field}.by_band[{i}]");
+                if probability(&name, v)?.get() >= 1.0 {
+                    return err(name, "a PD must be below 1");
+                }
+            }
+        }
+        PdSpec::Constant { value } => {
+            let name = format!("{field}.value");
+            if probability(&name, *value)?.get() >= 1.0 {
+                return err(name, "a PD must be below 1");
+            }
+        }
+    }
+    Ok(pd.clone())
+}
+
+fn factor_weights(field: &str, raw: &[f64], m: &MacroModel) -> Result<Vec<f64>> {
+    let k = m.factor_names.len();
+    let mut w = if raw.is_empty() {
+        let mut w = vec![0.0; k];
+        w[0] = 1.0;
+        w
+    } else {
+        raw.to_vec()
+    };
+    if w.len() != k {
+        return err(field, format!("has {} weights for {} macro factors", w.len(), k));
+    }
+    for (i, &x) in w.iter().enumerate() {
+        finite(&format!("{field}[{i}]"), x)?;
+    }
+    let variance: f64 = (0..k)
+        .map(|i| (0..k).map(|j| w[i] * m.correlation[i][j] * w[j]).sum::<f64>())
+        .sum();
+    if variance <= 1e-12 {
+        return err(field, "the weighted factor has zero variance; give non-zero weights");
+    }
+    let scale = variance.sqrt();
+    w.iter_mut().for_each(|x| *x /= scale);
+    Ok(w)
+}
