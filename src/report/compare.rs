@@ -5,6 +5,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::html::escape;
 use super::plots::canvas::HouseMesh;
 
 use super::plots::canvas::{self, DrawResult, Figure, font, size};
@@ -109,10 +110,6 @@ pub fn render(c: &Comparison, samples: &[PolicySample]) -> Vec<(String, Vec<u8>)
 
 fn strip_xml_header(svg: &str) -> &str {
     svg.find("<svg").map_or(svg, |i| &svg[i..])
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 fn html(c: &Comparison, figures: &str) -> String {

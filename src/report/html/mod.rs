@@ -1,0 +1,218 @@
+//! `report.html`: one self-contained page (inline SVG plots and CSS, no
+//! scripts, no network) with the scenario, the key figures, the segment and
+//! score-band tables and every plot; and [`ReportFiles`], the page plus the
+//! plot files, rendered from a [`ReportInput`] before anything touches the disk.
+
+use std::fmt::Write;
+use std::io;
+use std::path::{Path, PathBuf};
+
+mod sections;
+
+use sections::{cards, key_figures, reproduce, scenario, segments};
+
+use super::input::ReportInput;
+use super::plots::format::{count, money};
+use super::plots::{Plot, render_plots};
+
+/// Decimals of the percentages in the tables.
+pub(super) const PCT_DECIMALS: usize = 3;
+
+/// The report of a run: `plots/<name>.png`, `plots/<name>.svg` for each plot, and `report.html`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportFiles {
+    /// `(path relative to the run's folder, contents)`.
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+impl ReportFiles {
+    /// Renders every plot and the page.
+    pub fn render(input: &ReportInput) -> Self {
+        let plots = render_plots(input);
+        let mut files = Vec::with_capacity(2 * plots.len() + 1);
+        for p in &plots {
+            files.push((format!("plots/{}.png", p.name), p.png.clone()));
+            files.push((format!("plots/{}.svg", p.name), p.svg.clone().into_bytes()));
+        }
+        files.push(("report.html".to_string(), report_html(input, &plots).into_bytes()));
+        ReportFiles { files }
+    }
+
+    /// Writes every file under `dir` (creating `dir/plots`), each atomically; returns the paths written.
+    pub fn write(&self, dir: &Path) -> io::Result<Vec<PathBuf>> {
+        super::write_files(
+            dir,
+            self.files.iter().map(|(name, bytes)| (name.as_str(), bytes.as_slice())),
+        )
+    }
+}
+
+/// Escapes text for HTML content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+const CSS: &str = r#"
+:root { --ink: #212529; --muted: #6c757d; --line: #dee2e6; --soft: #f8f9fa; --accent: #1f77b4; }
+* { box-sizing: border-box; }
+body { margin: 0; color: var(--ink); background: #fff;
+  font: 15px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+main { max-width: 1140px; margin: 0 auto; padding: 28px 24px 64px; }
+header { border-bottom: 3px solid var(--accent); padding-bottom: 14px; margin-bottom: 10px; }
+h1 { font-size: 28px; margin: 0 0 6px; line-height: 1.2; }
+h2 { font-size: 21px; margin: 40px 0 12px; padding-bottom: 6px; border-bottom: 1px solid var(--line); }
+h3 { font-size: 17px; margin: 28px 0 8px; }
+p { margin: 8px 0; }
+.meta, .note, figcaption { color: var(--muted); }
+.note { font-size: 14px; }
+nav { font-size: 14px; margin: 10px 0 0; }
+nav a { color: var(--accent); text-decoration: none; margin-right: 16px; white-space: nowrap; }
+nav a:hover { text-decoration: underline; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(200px, 1fr)); gap: 12px; margin: 18px 0 6px; }
+.card { background: var(--soft); border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; }
+.card .label { color: var(--muted); font-size: 13px; text-transform: uppercase; letter-spacing: .04em; }
+.card .value { font-size: 23px; font-weight: 600; font-variant-numeric: tabular-nums; }
+.card .sub { color: var(--muted); font-size: 13px; }
+.table-wrap { overflow-x: auto; }
+table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; font-size: 14px; }
+th, td { padding: 6px 12px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
+th:first-child, td:first-child { text-align: left; }
+thead th { background: var(--soft); font-weight: 600; border-bottom: 2px solid var(--line); vertical-align: bottom; }
+tbody tr:hover { background: #f1f3f5; }
+td.text { text-align: left; white-space: normal; }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 18px; margin: 8px 0; font-size: 14px; }
+dt { color: var(--muted); }
+dd { margin: 0; }
+code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px;
+  background: var(--soft); padding: 1px 5px; border-radius: 4px; word-break: break-all; }
+figure { margin: 22px 0 30px; }
+figure svg { display: block; width: 100%; height: auto; border: 1px solid var(--line); border-radius: 6px; }
+figcaption { font-size: 14px; margin-top: 6px; }
+footer { margin-top: 48px; color: var(--muted); font-size: 13px; border-top: 1px solid var(--line); padding-top: 10px; }
+@media print { nav { display: none; } figure, table { break-inside: avoid; } }
+"#;
+
+/// What each plot shows, for its caption.
+fn caption(name: &str) -> &'static str {
+    match name {
+        "loss_distribution" => {
+            "Histogram of the portfolio loss rate (loss over the horizon / initial exposure) across paths, \
+             with Freedman–Diaconis bins. Vertical lines mark the expected loss (EL), and VaR (solid) and \
+             ES (dashed) at each risk level."
+        }
+        "exceedance" => {
+            "Probability that the loss rate exceeds x, on a log scale down to one path in the run: the tail \
+             of the distribution. Dots mark VaR at each level, where the curve crosses 1 − level."
+        }
+        "fan_chart" => {
+            "Month by month across paths: the median (line), the middle 50% and the middle 90% of paths \
+             (bands) of charge-offs in the month, loans 30+ days past due at month end and the cumulative \
+             loss; below, the macro factor paths."
+        }
+        "segments" => {
+            "Left: each segment's expected loss and its contribution to portfolio ES (its mean loss on the \
+             paths beyond the portfolio VaR). Right: mean share of each score band's loans charged off over \
+             the horizon."
+        }
+        _ => {
+            "Running estimates as paths are added in simulation order, with 95% confidence intervals (normal \
+             for EL, order statistics for VaR). Narrow bands that settle on the final value mean the run has \
+             enough paths for these figures."
+        }
+    }
+}
+
+/// The whole page.
+pub fn report_html(input: &ReportInput, plots: &[Plot]) -> String {
+    let s = &input.summary;
+    let name = escape(&s.scenario);
+    let mut h = String::with_capacity(plots.iter().map(|p| p.svg.len()).sum::<usize>() + 32_768);
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{name} — creditstress report</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n"
+    );
+    let _ = write!(
+        h,
+        "<header>\n<h1>Stress test report: {name}</h1>\n<p class=\"meta\">{} paths · seed {} · {} months · \
+         {} loans · initial exposure {} yuan</p>\n<nav><a href=\"#key-figures\">Key figures</a>\
+         <a href=\"#segments\">Segments</a><a href=\"#plots\">Plots</a><a href=\"#scenario\">Scenario</a>\
+         <a href=\"#reproduce\">Reproduce</a></nav>\n</header>\n",
+        count(s.paths),
+        s.seed,
+        s.horizon_months,
+        count(s.loans),
+        money(s.exposure)
+    );
+    let description = input.manifest.scenario.description.trim();
+    if !description.is_empty() {
+        let _ = writeln!(h, "<p>{}</p>", escape(description));
+    }
+    cards(&mut h, input);
+    key_figures(&mut h, input);
+    segments(&mut h, input);
+    let _ = writeln!(h, "<h2 id=\"plots\">Plots</h2>");
+    for p in plots {
+        let _ = write!(
+            h,
+            "<figure id=\"plot-{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
+            p.name,
+            inline_svg(&p.svg, &p.title),
+            escape(caption(p.name))
+        );
+    }
+    scenario(&mut h, input);
+    reproduce(&mut h, input);
+    let _ = write!(
+        h,
+        "<footer>Written by {} {} from the run's summary.json, paths.csv, timeseries.csv and manifest.json; \
+         <code>creditstress report &lt;folder&gt;</code> redraws it.</footer>\n</main>\n</body>\n</html>\n",
+        escape(&input.manifest.program),
+        escape(&input.manifest.version)
+    );
+    h
+}
+
+/// The SVG document as an inline element with an accessible name (any XML prolog dropped).
+fn inline_svg(svg: &str, title: &str) -> String {
+    let start = svg.find("<svg").unwrap_or(0);
+    let body = &svg[start..];
+    match body.strip_prefix("<svg") {
+        Some(rest) => format!("<svg role=\"img\" aria-label=\"{}\"{}", escape(title), rest.trim_end()),
+        None => body.trim_end().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_covers_markup_characters() {
+        assert_eq!(
+            escape(r#"<a href="x">Tom & 'Jerry'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;Tom &amp; &#39;Jerry&#39;&lt;/a&gt;"
+        );
+    }
+
+    #[test]
+    fn inline_svg_drops_the_prolog_and_names_the_image() {
+        let svg = "<?xml version=\"1.0\"?>\n<svg width=\"10\" height=\"10\"></svg>\n";
+        assert_eq!(
+            inline_svg(svg, "A & B"),
+            "<svg role=\"img\" aria-label=\"A &amp; B\" width=\"10\" height=\"10\"></svg>"
+        );
+    }
+}
