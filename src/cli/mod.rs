@@ -34,7 +34,7 @@ enum Command {
     /// Check a scenario file and print what it describes.
     #[command(after_help = "Example:\n  creditstress validate scenarios/downturn.toml")]
     Validate(validate::ValidateArgs),
-    /// Simulate a scenario and write summary.json, paths.csv, timeseries.csv and manifest.json.
+    /// Simulate a scenario and write summary.json, paths.csv, timeseries.csv, manifest.json, plots/ and report.html.
     #[command(
         after_help = "Examples:\n  creditstress run scenarios/downturn.toml\n  creditstress run scenarios/downturn.toml --paths 20000 --seed 7 --threads 2 --out output/downturn"
     )]
