@@ -284,3 +284,26 @@ fn a_new_policy_replaces_the_pricing_of_the_old_one() {
     );
     assert_eq!(run(&replaced, 20).1, run(&plain, 20).1);
 }
+
+#[test]
+fn levers_that_need_delinquency_buckets_say_so() {
+    let plain = BOOK.replace("[run]", "[dynamics]\ndelinquency = false\n[run]");
+    let base = parse_scenario(&plain).unwrap();
+    let refuse = |policy: &str| {
+        base.with_policy(parse_policy_file(policy).unwrap())
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(refuse("[forbearance]\ntake_up = 0.5\nredefault_monthly = 0.1\n").contains("policy.forbearance"));
+    assert!(
+        refuse("[early_warning]\nportfolio_dpd30_above = 0.05\naction = \"freeze\"\n")
+            .contains("policy.early_warning.portfolio_dpd30_above")
+    );
+    // A borrower trigger still works there: it acts at the missed payment.
+    assert!(
+        base.with_policy(
+            parse_policy_file("[early_warning]\nborrower_delinquent = true\naction = \"freeze\"\n").unwrap()
+        )
+        .is_ok()
+    );
+}

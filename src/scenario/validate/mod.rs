@@ -137,6 +137,24 @@ impl Scenario {
             Some(raw) => check_policy(raw, "policy", bands.len())?,
             None => Policy::default(),
         };
+        if !file.dynamics.delinquency {
+            if policy.forbearance.is_some() {
+                return err(
+                    "policy.forbearance",
+                    "plans are offered at 30 days past due, so they need dynamics.delinquency = true",
+                );
+            }
+            if policy
+                .early_warning
+                .as_ref()
+                .is_some_and(|e| e.portfolio_dpd30_above.is_some())
+            {
+                return err(
+                    "policy.early_warning.portfolio_dpd30_above",
+                    "without delinquency buckets no loan is ever 30 days past due; set dynamics.delinquency = true",
+                );
+            }
+        }
         if policy.min_score.is_some() && run.redraw_population {
             return err(
                 "policy.approval",
