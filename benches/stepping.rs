@@ -20,11 +20,13 @@ use creditstress::scenario::{Scenario, parse_scenario};
 /// Path indices simulated per benchmark iteration.
 const PATHS: std::ops::Range<u64> = 0..4;
 
-/// One segment of 4,000 installment loans (12-36 month terms, so most loans
-/// live through the 24-month horizon), delinquency buckets on.
-const INSTALLMENT_BOOK: &str = r#"
+/// One segment of 4,000 loans, delinquency buckets on; `products` is the
+/// body of its `[segments.products]` table.
+fn book(name: &str, products: &str) -> String {
+    format!(
+        r#"
 schema_version = 1
-name = "bench_installment"
+name = "{name}"
 
 [run]
 horizon_months = 24
@@ -38,54 +40,32 @@ sigma = 1.0
 delinquency = true
 
 [[segments]]
-name = "installment"
+name = "book"
 loans = 4000
-score = { mean = 660, std = 70 }
-income = { median_monthly = 6000, sigma = 0.5 }
-pd = { model = "logistic", intercept = -2.8, slope_per_100 = -1.1, pivot = 600 }
+score = {{ mean = 660, std = 70 }}
+income = {{ median_monthly = 6000, sigma = 0.5 }}
+pd = {{ model = "logistic", intercept = -2.8, slope_per_100 = -1.1, pivot = 600 }}
 rho = 0.08
-lgd = { mean = 0.7, std = 0.15, macro_sensitivity = 0.15 }
+lgd = {{ mean = 0.7, std = 0.15, macro_sensitivity = 0.15 }}
 prepayment_monthly = 0.01
 
 [segments.products]
-revolving_share = 0.0
+{products}
+"#
+    )
+}
+
+/// Installment loans with 12-36 month terms, so most loans live through the 24-month horizon.
+const INSTALLMENT_PRODUCTS: &str = r#"revolving_share = 0.0
 installment_terms = [12, 24, 36]
-amortisation = "equal_installment"
-"#;
+amortisation = "equal_installment""#;
 
-/// One segment of 4,000 revolving lines, delinquency buckets on.
-const REVOLVING_BOOK: &str = r#"
-schema_version = 1
-name = "bench_revolving"
-
-[run]
-horizon_months = 24
-seed = 7
-
-[macro.noise]
-phi = 0.8
-sigma = 1.0
-
-[dynamics]
-delinquency = true
-
-[[segments]]
-name = "revolving"
-loans = 4000
-score = { mean = 660, std = 70 }
-income = { median_monthly = 6000, sigma = 0.5 }
-pd = { model = "logistic", intercept = -2.8, slope_per_100 = -1.1, pivot = 600 }
-rho = 0.08
-lgd = { mean = 0.7, std = 0.15, macro_sensitivity = 0.15 }
-prepayment_monthly = 0.01
-
-[segments.products]
-revolving_share = 1.0
+/// Revolving lines only.
+const REVOLVING_PRODUCTS: &str = r#"revolving_share = 1.0
 utilisation = { mean = 0.4, std = 0.2 }
 revolving_repay_rate = 0.3
 revolving_draw_rate = 0.1
-revolving_ccf = 0.5
-"#;
+revolving_ccf = 0.5"#;
 
 /// Loan-months actually stepped on the benchmarked paths.
 fn stepped_loan_months(prepared: &Prepared) -> u64 {
@@ -119,10 +99,12 @@ fn bench_prepared(c: &mut Criterion, group_name: &str, scenario: &Scenario, prep
 }
 
 fn stepping(c: &mut Criterion) {
-    let installment = parse_scenario(INSTALLMENT_BOOK).expect("the installment bench scenario is valid");
+    let installment = parse_scenario(&book("bench_installment", INSTALLMENT_PRODUCTS))
+        .expect("the installment bench scenario is valid");
     bench_book(c, "stepping/installment", &installment);
 
-    let revolving = parse_scenario(REVOLVING_BOOK).expect("the revolving bench scenario is valid");
+    let revolving =
+        parse_scenario(&book("bench_revolving", REVOLVING_PRODUCTS)).expect("the revolving bench scenario is valid");
     bench_book(c, "stepping/revolving", &revolving);
 
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/downturn.toml");
@@ -133,8 +115,9 @@ fn stepping(c: &mut Criterion) {
     // The plain default model (no delinquency buckets) on both engines: the
     // fast path draws one uniform per loan instead of one per loan-month.
     // Throughput counts the same loan-months (those a loan is alive) for both.
-    let plain = parse_scenario(&INSTALLMENT_BOOK.replace("delinquency = true", "delinquency = false"))
-        .expect("the plain-default bench scenario is valid");
+    let plain =
+        parse_scenario(&book("bench_plain", INSTALLMENT_PRODUCTS).replace("delinquency = true", "delinquency = false"))
+            .expect("the plain-default bench scenario is valid");
     for (name, choice) in [
         ("stepping", EngineChoice::Stepping),
         ("fast_path", EngineChoice::FastPath),

@@ -103,7 +103,7 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
     let loaded = load_scenario(&args.scenario)?;
     args.study.check()?;
     let scenario = loaded.scenario.with_overrides(args.study.paths, args.study.seed);
-    let threads = thread_count(args.study.threads)?;
+    let threads = thread_count(args.study.threads, "--threads")?;
     let shard = resolve_shard(args.shard, args.shard_count, |name| std::env::var(name).ok()).map_err(Failure::Input)?;
     let range = shard
         .as_ref()
@@ -294,10 +294,10 @@ pub fn check_writable_destination(out: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `--threads`: at least 1; by default every core.
-pub fn thread_count(requested: Option<usize>) -> Result<usize, Failure> {
+/// A thread-count option (`flag` names it in the error): at least 1; by default every core.
+pub fn thread_count(requested: Option<usize>, flag: &str) -> Result<usize, Failure> {
     match requested {
-        Some(0) => Err(Failure::Input(anyhow!("--threads must be at least 1"))),
+        Some(0) => Err(Failure::Input(anyhow!("{flag} must be at least 1"))),
         Some(n) => Ok(n),
         None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
     }

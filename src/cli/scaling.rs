@@ -14,7 +14,7 @@ use creditstress::engine::{self, EngineError, PathOutcome, RunControl};
 use creditstress::report::write_atomic;
 use creditstress::scenario::Scenario;
 
-use super::run::interrupt_flag;
+use super::run::{interrupt_flag, peak_rss_bytes, thread_count};
 use super::{Failure, load_scenario};
 
 #[derive(Debug, Args)]
@@ -48,11 +48,7 @@ pub fn execute(args: ScalingArgs) -> Result<(), Failure> {
     if args.paths == Some(0) {
         return Err(Failure::Input(anyhow!("--paths must be at least 1")));
     }
-    let max_threads = match args.max_threads {
-        Some(0) => return Err(Failure::Input(anyhow!("--max-threads must be at least 1"))),
-        Some(n) => n,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
+    let max_threads = thread_count(args.max_threads, "--max-threads")?;
     let scenario = loaded.scenario.with_overrides(args.paths, args.seed);
 
     let mut reference: Option<Vec<PathOutcome>> = None;
@@ -190,14 +186,6 @@ fn markdown_table(scenario: &Scenario, rows: &[Measurement], command: &str) -> S
          Command: `{command}`"
     );
     out
-}
-
-/// Peak resident set size of this process so far (Linux `VmHWM`), if known.
-fn peak_rss_bytes() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
 }
 
 #[cfg(test)]

@@ -87,7 +87,7 @@ pub fn execute(args: SweepArgs) -> Result<(), Failure> {
                 .map_err(|e| Failure::Input(anyhow!("--param {} = {v}: {e}", args.param)))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let threads = thread_count(args.study.threads)?;
+    let threads = thread_count(args.study.threads, "--threads")?;
     let out = args.study.out_or(&format!("{}-sweep", base.name));
     check_writable_destination(&out).map_err(Failure::Runtime)?;
 
