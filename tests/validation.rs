@@ -173,10 +173,11 @@ fn simulate_homogeneous(h: &Homogeneous, engine: EngineChoice, paths: u64, mut v
             "every line fully drawn at EAD"
         );
     }
-    // With pd_period_months = 1 the monthly hazard is the PD itself: computing
-    // 1 - (1 - PD) loses at most half an ulp of 1.
-    let entry = prepared.grades.monthly_entry[0];
-    assert!((entry - h.pd).abs() <= f64::EPSILON, "{entry} vs {}", h.pd);
+    // With pd_period_months = 1, no buckets and a unit-variance factor the
+    // calibrated probit is Phi^-1(PD) (computing 1 - (1 - PD) loses at most
+    // half an ulp of 1): the factor-averaged monthly PD is the PD itself.
+    let probit = prepared.grades.entry_probit[0];
+    assert_eq!(probit, norm_inv(1.0 - (1.0 - h.pd)), "PD {}", h.pd);
     for start in (0..paths).step_by(CHUNK as usize) {
         let chunk = prepared
             .simulate_paths(start..paths.min(start + CHUNK), RunControl::default())

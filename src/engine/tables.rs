@@ -5,18 +5,18 @@ use rand::RngExt;
 use rand_distr::Beta;
 
 use super::Prepared;
-use crate::loan::{BUCKETS, BucketThresholds, FastTables, OutageThresholds, PathTables};
+use crate::calibration::bucket_probabilities;
+use crate::loan::{BucketThresholds, FastTables, OutageThresholds, PathTables};
 use crate::macro_paths::FactorPath;
-use crate::scenario::UnitDistribution;
-use crate::stats::normal::{norm_cdf, norm_inv, vasicek_conditional};
+use crate::scenario::{Transitions, UnitDistribution};
+use crate::stats::normal::{norm_cdf, norm_inv};
 
 use super::streams::{Purpose, item_rng, stream_key, threshold};
 
 /// Builds the tables of path `path` from its factor path.
 ///
-/// - missed payment: `p_t = Phi((Phi^-1(h_entry) - sqrt(rho) Z_t) / sqrt(1 - rho))`;
-/// - roll: `Phi((Phi^-1(roll) - sqrt(s) Z_t) / sqrt(1 - s))` (worse when `Z_t < 0`);
-/// - cure: `Phi((Phi^-1(cure) + sqrt(s) Z_t) / sqrt(1 - s))` (worse when `Z_t < 0`);
+/// - missed payment: `p_t = Phi((a - sqrt(rho) Z_t) / sqrt(1 - rho))`, `a` the grade's calibrated probit;
+/// - roll and cure: [`bucket_probabilities`] of the segment's transitions (worse when `Z_t < 0`);
 /// - LGD mean: `Phi(Phi^-1(mean) - k Z_t)`, Beta concentration fixed.
 ///
 /// Only the grade rows in `used_grades` are filled (the others stay 0: no loan reads them).
@@ -69,7 +69,6 @@ pub fn build_path_tables(
         }
     }
 
-    let d = &scenario.dynamics;
     let policy = &scenario.policy;
     let cure_multiplier = policy.collections.map_or(1.0, |c| c.cure_multiplier);
     let plan_cure_multiplier = policy
@@ -80,16 +79,12 @@ pub fn build_path_tables(
     let mut plan_buckets = Vec::new();
     let mut lgd = Vec::with_capacity(scenario.segments.len() * horizon);
     // Roll, then cure (scaled by collections and, for plan borrowers, the plan's boost; capped at 1 - roll).
-    let bucket_thresholds = |zt: f64, multiplier: f64| {
+    let bucket_thresholds = |transitions: &Transitions, zt: f64, multiplier: f64| {
         let mut th = BucketThresholds::default();
-        for b in 0..BUCKETS {
-            let roll = vasicek_conditional(d.roll_rates[b].get(), d.roll_sensitivity, zt);
-            let cure = vasicek_conditional(d.cure_rates[b].get(), d.cure_sensitivity, -zt);
-            let cure = if multiplier == 1.0 {
-                cure.min(1.0 - roll)
-            } else {
-                (cure * multiplier).min(1.0 - roll)
-            };
+        for (b, (roll, cure)) in bucket_probabilities(transitions, zt, multiplier)
+            .into_iter()
+            .enumerate()
+        {
             th.roll[b] = threshold(roll);
             th.roll_or_cure[b] = threshold(roll + cure);
         }
@@ -98,9 +93,9 @@ pub fn build_path_tables(
     for (s, seg) in scenario.segments.iter().enumerate() {
         for t in 0..horizon {
             let zt = z[s][t];
-            buckets.push(bucket_thresholds(zt, cure_multiplier));
+            buckets.push(bucket_thresholds(&seg.transitions, zt, cure_multiplier));
             if let Some(m) = plan_cure_multiplier {
-                plan_buckets.push(bucket_thresholds(zt, m));
+                plan_buckets.push(bucket_thresholds(&seg.transitions, zt, m));
             }
             let l = &seg.lgd;
             let mean = if l.macro_sensitivity > 0.0 {

@@ -10,7 +10,7 @@ use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
 
 use crate::engine::streams::{Purpose, item_rng, stream_key};
-use crate::scenario::{MacroModel, ShockStart};
+use crate::scenario::{MacroModel, RegimeStart, ShockStart};
 
 /// One path's factor values.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,6 +33,19 @@ impl FactorPath {
     }
 }
 
+/// The state `j` with `u` in `[sum_{i<j} p_i, sum_{i<=j} p_i)`; falls back to
+/// the last reachable state (or `fallback`) if rounding leaves `u` above the sum.
+fn pick(probabilities: &[f64], u: f64, fallback: usize) -> usize {
+    let mut cumulative = 0.0;
+    for (j, &p) in probabilities.iter().enumerate() {
+        cumulative += p;
+        if u < cumulative {
+            return j;
+        }
+    }
+    probabilities.iter().rposition(|&p| p > 0.0).unwrap_or(fallback)
+}
+
 /// Draws the factor path of Monte Carlo path `path`.
 pub fn draw_factor_path(model: &MacroModel, horizon: usize, seed: u64, path: u64) -> FactorPath {
     let k = model.factor_names.len();
@@ -42,23 +55,15 @@ pub fn draw_factor_path(model: &MacroModel, horizon: usize, seed: u64, path: u64
         None => Vec::new(),
         Some(r) => {
             let mut rng = item_rng(stream_key(seed, path, Purpose::Regime), 0);
-            let mut state = r.initial;
+            // A fixed start takes no draw, so the stream is that of a chain without a drawn start.
+            let mut state = match &r.initial {
+                RegimeStart::Fixed(s) => *s,
+                RegimeStart::Drawn { probabilities, .. } => pick(probabilities, rng.random(), 0),
+            };
             let mut seq = Vec::with_capacity(horizon);
             for t in 0..horizon {
                 if t > 0 {
-                    let u: f64 = rng.random();
-                    let row = &r.transition[state];
-                    let mut cumulative = 0.0;
-                    // Falls back to the last reachable state if rounding leaves u above the row sum.
-                    let mut next = row.iter().rposition(|&p| p > 0.0).unwrap_or(state);
-                    for (j, &p) in row.iter().enumerate() {
-                        cumulative += p;
-                        if u < cumulative {
-                            next = j;
-                            break;
-                        }
-                    }
-                    state = next;
+                    state = pick(&r.transition[state], rng.random(), state);
                 }
                 seq.push(state);
                 for f in values.iter_mut() {

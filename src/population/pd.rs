@@ -1,8 +1,8 @@
 //! PD grades: the score-to-PD mapping, discretised so that conditional
 //! probabilities are computed once per (grade, month, path), not per loan.
 
+use crate::calibration::calibrate_segment;
 use crate::scenario::{PdSpec, SCORE_MIN, Scenario};
-use crate::stats::normal::norm_inv;
 
 /// Score resolution of a logistic scorecard (points per grade).
 pub const LOGISTIC_GRADE_POINTS: f64 = 5.0;
@@ -16,31 +16,32 @@ pub struct PdGrades {
     pub segment_grading: Vec<Grading>,
     /// Segment of each grade row.
     pub segment_of: Vec<usize>,
-    /// PD over `pd_period_months` of each grade row.
+    /// Scorecard PD over `pd_period_months` of each grade row.
     pub pd_period: Vec<f64>,
-    /// Monthly charge-off hazard `1 - (1 - PD)^(1 / period)` of each grade row.
-    pub monthly_hazard: Vec<f64>,
-    /// Monthly probability of missing a payment, calibrated so that the
-    /// charge-off hazard at factor 0 equals `monthly_hazard` (see
-    /// [`crate::scenario::Dynamics::charge_off_given_entry`]).
-    pub monthly_entry: Vec<f64>,
-    /// `Phi^-1(monthly_entry)`, so that a path needs one `Phi` per (grade, month).
+    /// Missed-payment probit `a` of each grade row, solved by
+    /// [`crate::calibration`]: the monthly missed-payment probability given
+    /// the factor is `Phi((a - sqrt(rho) z) / sqrt(1 - rho))`, one `Phi` per
+    /// (grade, month) of a path.
     pub entry_probit: Vec<f64>,
+    /// `P(bad event within the PD period)` the probit gives: the scorecard PD
+    /// unless the grade is capped.
+    pub achieved_pd: Vec<f64>,
+    /// The grade's PD is above what the dynamics allow within the PD period
+    /// (it misses every month and reaches `achieved_pd`).
+    pub capped: Vec<bool>,
 }
 
 impl PdGrades {
     /// Builds the grade tables of a scenario.
     pub fn new(scenario: &Scenario) -> Self {
-        let period = scenario.dynamics.pd_period_months as f64;
-        let co_given_entry = scenario.dynamics.charge_off_given_entry();
         let mut out = PdGrades {
             segment_offset: Vec::new(),
             segment_grading: Vec::new(),
             segment_of: Vec::new(),
             pd_period: Vec::new(),
-            monthly_hazard: Vec::new(),
-            monthly_entry: Vec::new(),
             entry_probit: Vec::new(),
+            achieved_pd: Vec::new(),
+            capped: Vec::new(),
         };
         for (s, seg) in scenario.segments.iter().enumerate() {
             out.segment_offset.push(out.pd_period.len());
@@ -62,17 +63,21 @@ impl PdGrades {
                 PdSpec::Constant { value } => (Grading::Single, vec![*value]),
             };
             out.segment_grading.push(grading);
-            for pd in pds {
-                let h = 1.0 - (1.0 - pd).powf(1.0 / period);
+            for (pd, c) in pds.iter().zip(calibrate_segment(scenario, seg, &pds)) {
                 out.segment_of.push(s);
-                out.pd_period.push(pd);
-                out.monthly_hazard.push(h);
-                let entry = (h / co_given_entry).min(1.0 - 1e-12);
-                out.monthly_entry.push(entry);
-                out.entry_probit.push(norm_inv(entry));
+                out.pd_period.push(*pd);
+                out.entry_probit.push(c.probit);
+                out.achieved_pd.push(c.achieved_pd);
+                out.capped.push(c.capped);
             }
         }
         out
+    }
+
+    /// The grade rows of segment `s`.
+    pub fn rows_of(&self, s: usize) -> std::ops::Range<usize> {
+        let end = self.segment_offset.get(s + 1).copied().unwrap_or(self.len());
+        self.segment_offset[s]..end
     }
 
     /// Number of grade rows over all segments.

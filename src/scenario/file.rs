@@ -41,6 +41,57 @@ pub struct ScenarioFile {
     /// Optional risk policy levers (see [`super::PolicySection`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<super::PolicySection>,
+    /// What the scorecard PD means and how the entry rates are solved for it.
+    #[serde(default)]
+    pub calibration: CalibrationSection,
+}
+
+/// `[calibration]`: what a scorecard PD means. Each grade's monthly
+/// missed-payment probit is solved so that the probability of `bad_event`
+/// within `dynamics.pd_period_months`, for a loan current at the start and
+/// averaged over `factor_law`, equals the scorecard PD, with every channel of
+/// the dynamics on (entry, roll and cure, and their factor sensitivities).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CalibrationSection {
+    /// The event the scorecard PD counts.
+    pub bad_event: BadEvent,
+    /// The law of the factor the PD is averaged over.
+    pub factor_law: FactorLaw,
+}
+
+impl Default for CalibrationSection {
+    fn default() -> Self {
+        Self {
+            bad_event: BadEvent::ChargeOff,
+            factor_law: FactorLaw::Noise,
+        }
+    }
+}
+
+/// The "bad" event of a scorecard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BadEvent {
+    /// The loan is charged off (rolls out of the 90+ bucket, or misses a
+    /// payment when there are no delinquency buckets).
+    ChargeOff,
+    /// The loan reaches 90 days past due (the Basel default definition).
+    #[serde(rename = "dpd90")]
+    Dpd90,
+}
+
+/// The through-the-cycle law of a segment's factor that a PD is averaged over.
+/// The deterministic path and the shocks are the stress, never part of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FactorLaw {
+    /// The AR(1) noise `sigma X_t` in its stationary law (the default).
+    Noise,
+    /// The noise plus the regime chain in its stationary distribution.
+    NoiseAndRegimes,
+    /// The factor held at 0: the PD is the rate of a loan in a neutral economy.
+    Zero,
 }
 
 /// `[run]`: simulation settings.
@@ -129,6 +180,29 @@ pub struct SegmentSection {
     /// (for a revolving line: the line is closed).
     #[serde(default)]
     pub prepayment_monthly: f64,
+    /// This segment's own roll and cure rates; any field left out is taken
+    /// from `[dynamics]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dynamics: Option<SegmentDynamicsSection>,
+}
+
+/// `[segments.dynamics]`: a segment's delinquency transitions, each field
+/// defaulting to the global `[dynamics]` value.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SegmentDynamicsSection {
+    /// Monthly roll rates 30->60, 60->90+, 90+->charge-off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roll_rates: Option<[f64; 3]>,
+    /// Monthly cure rates from 30, 60, 90+.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cure_rates: Option<[f64; 3]>,
+    /// Sensitivity of roll rates to the factor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roll_sensitivity: Option<f64>,
+    /// Sensitivity of cure rates to the factor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cure_sensitivity: Option<f64>,
 }
 
 fn default_fraud_lgd() -> f64 {
@@ -375,9 +449,21 @@ pub struct RegimeSpec {
     pub states: Vec<RegimeState>,
     /// Monthly transition matrix; row i gives P(next = j | now = i).
     pub transition: Vec<Vec<f64>>,
-    /// Name of the state in month 1 (default: the first).
+    /// State in month 1: a state's name, `"stationary"` (drawn from the
+    /// chain's stationary distribution), or a list of probabilities, one per
+    /// state. Default: the first state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub initial: Option<String>,
+    pub initial: Option<RegimeInitial>,
+}
+
+/// How the regime chain starts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum RegimeInitial {
+    /// A state's name, or `"stationary"`.
+    Name(String),
+    /// Probabilities of each state in month 1.
+    Probabilities(Vec<f64>),
 }
 
 /// One regime.
@@ -450,9 +536,13 @@ pub struct DynamicsSection {
     /// Model delinquency buckets (30, 60, 90+ days past due) before charge-off.
     /// When false, a missed payment is an immediate default.
     pub delinquency: bool,
-    /// Monthly roll rates 30->60, 60->90+, 90+->charge-off at factor 0.
+    /// Monthly roll rates 30->60, 60->90+, 90+->charge-off: the mean of the
+    /// conditional rate `Phi((Phi^-1(r) - sqrt(s) z) / sqrt(1 - s))` over a
+    /// standard normal `z` (the Vasicek convention; at `z = 0` the rate is
+    /// `Phi(Phi^-1(r) / sqrt(1 - s))`, not `r`). Default for every segment.
     pub roll_rates: [f64; 3],
-    /// Monthly cure rates back to current from 30, 60, 90+ at factor 0.
+    /// Monthly cure rates back to current from 30, 60, 90+, in the same
+    /// convention (with `+ sqrt(s) z`: cures fall when `z < 0`).
     pub cure_rates: [f64; 3],
     /// Sensitivity of roll rates to the factor (a Vasicek rho, in [0, 1)).
     pub roll_sensitivity: f64,

@@ -49,6 +49,17 @@ pub struct Scenario {
     pub outage: Option<Outage>,
     /// Risk policy (the default changes nothing).
     pub policy: super::Policy,
+    /// What the scorecard PDs mean.
+    pub calibration: Calibration,
+}
+
+/// What a scorecard PD means (see [`super::CalibrationSection`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Calibration {
+    /// The event the PD counts.
+    pub bad_event: super::BadEvent,
+    /// The factor law the PD is averaged over.
+    pub factor_law: super::FactorLaw,
 }
 
 impl Scenario {
@@ -173,6 +184,8 @@ pub struct Segment {
     pub fraud_lgd: f64,
     /// Monthly prepayment probability.
     pub prepayment_monthly: Probability,
+    /// Delinquency transitions of this segment (its own or the global ones).
+    pub transitions: Transitions,
 }
 
 /// Beta LGD with a macro-sensitive mean.
@@ -217,7 +230,54 @@ pub struct Regimes {
     /// Transition rows (each sums to 1).
     pub transition: Vec<Vec<f64>>,
     /// State in month 1.
-    pub initial: usize,
+    pub initial: RegimeStart,
+}
+
+/// How the regime chain starts.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RegimeStart {
+    /// Always this state (no draw).
+    Fixed(usize),
+    /// Drawn from these probabilities (one per state, summing to 1);
+    /// `stationary` says they are the chain's stationary distribution.
+    Drawn {
+        /// Probability of each state in month 1.
+        probabilities: Vec<f64>,
+        /// The probabilities are the stationary distribution.
+        stationary: bool,
+    },
+}
+
+impl Regimes {
+    /// The stationary distribution `pi = pi P`, by power iteration of the
+    /// lazy chain `(I + P) / 2` from the uniform distribution (the same `pi`
+    /// for an irreducible chain; the limit from the uniform start otherwise).
+    pub fn stationary(&self) -> Vec<f64> {
+        stationary_distribution(&self.transition)
+    }
+}
+
+/// The stationary distribution of a row-stochastic matrix (see [`Regimes::stationary`]).
+pub fn stationary_distribution(transition: &[Vec<f64>]) -> Vec<f64> {
+    let n = transition.len();
+    let mut pi = vec![1.0 / n as f64; n];
+    for _ in 0..1_000_000 {
+        let mut next = vec![0.0; n];
+        for (i, row) in transition.iter().enumerate() {
+            for (j, &p) in row.iter().enumerate() {
+                next[j] += 0.5 * pi[i] * p;
+            }
+            next[i] += 0.5 * pi[i];
+        }
+        let total: f64 = next.iter().sum();
+        next.iter_mut().for_each(|p| *p /= total);
+        let change: f64 = next.iter().zip(&pi).map(|(a, b)| (a - b).abs()).sum();
+        pi = next;
+        if change < 1e-16 {
+            break;
+        }
+    }
+    pi
 }
 
 /// When a shock starts.
@@ -269,35 +329,42 @@ impl Shock {
     }
 }
 
-/// Checked loan dynamics.
+/// Checked loan dynamics shared by all segments.
 #[derive(Debug, Clone)]
 pub struct Dynamics {
     /// Months over which the scorecard PD is quoted.
     pub pd_period_months: u32,
     /// Delinquency buckets on.
     pub delinquency: bool,
-    /// Roll rates from 30, 60, 90+ at factor 0.
-    pub roll_rates: [Probability; 3],
-    /// Cure rates from 30, 60, 90+ at factor 0.
-    pub cure_rates: [Probability; 3],
-    /// Roll sensitivity (a Vasicek rho).
-    pub roll_sensitivity: f64,
-    /// Cure sensitivity.
-    pub cure_sensitivity: f64,
     /// Recovery lag (months).
     pub recovery_lag_months: usize,
     /// Penalty interest per delinquent month.
     pub penalty_rate_monthly: f64,
 }
 
-impl Dynamics {
-    /// Probability that a loan entering 30 days past due is eventually charged
-    /// off, at factor 0: `prod_k roll_k / (roll_k + cure_k)` (staying in a
-    /// bucket only delays the outcome). 1 without delinquency buckets.
-    pub fn charge_off_given_entry(&self) -> f64 {
-        if !self.delinquency {
-            return 1.0;
-        }
+/// A segment's monthly delinquency transitions: nominal roll and cure rates
+/// per bucket (30, 60, 90+ days past due) and their factor sensitivities.
+/// A nominal rate `r` with sensitivity `s` is the Vasicek mean: the rate given
+/// the factor is `Phi((Phi^-1(r) - sqrt(s) z) / sqrt(1 - s))` (cures with `+`),
+/// whose mean over a standard normal `z` is `r`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Transitions {
+    /// Roll rates from 30, 60, 90+.
+    pub roll_rates: [Probability; 3],
+    /// Cure rates from 30, 60, 90+.
+    pub cure_rates: [Probability; 3],
+    /// Roll sensitivity (a Vasicek rho).
+    pub roll_sensitivity: f64,
+    /// Cure sensitivity.
+    pub cure_sensitivity: f64,
+}
+
+impl Transitions {
+    /// Probability that a missed payment ends in charge-off with every rate
+    /// at its nominal value: `prod_k roll_k / (roll_k + cure_k)` (staying in
+    /// a bucket only delays the outcome). The factor-averaged value, which
+    /// the calibration uses, is in `crate::calibration`.
+    pub fn nominal_charge_off_given_miss(&self) -> f64 {
         self.roll_rates
             .iter()
             .zip(&self.cure_rates)

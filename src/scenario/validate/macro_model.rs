@@ -143,6 +143,12 @@ fn regimes(raw: &RegimeSpec) -> Result<Regimes> {
             );
         }
     }
+    if let Some(i) = names.iter().position(|n| n == "stationary") {
+        return err(
+            format!("macro.regimes.states[{i}].name"),
+            "\"stationary\" is reserved (initial = \"stationary\" draws the start from the stationary distribution)",
+        );
+    }
     for (i, s) in raw.states.iter().enumerate() {
         finite(&format!("macro.regimes.states[{i}].mean"), s.mean)?;
     }
@@ -162,11 +168,47 @@ fn regimes(raw: &RegimeSpec) -> Result<Regimes> {
         }
     }
     let initial = match &raw.initial {
-        None => 0,
-        Some(name) => names
-            .iter()
-            .position(|n| n == name)
-            .map_or_else(|| err("macro.regimes.initial", format!("no state named {name:?}")), Ok)?,
+        None => RegimeStart::Fixed(0),
+        Some(RegimeInitial::Name(name)) if name == "stationary" => RegimeStart::Drawn {
+            probabilities: stationary_distribution(&raw.transition),
+            stationary: true,
+        },
+        Some(RegimeInitial::Name(name)) => RegimeStart::Fixed(names.iter().position(|n| n == name).map_or_else(
+            || {
+                err(
+                    "macro.regimes.initial",
+                    format!(
+                        "no state named {name:?} (give a state's name, \"stationary\" or one probability per state)"
+                    ),
+                )
+            },
+            Ok,
+        )?),
+        Some(RegimeInitial::Probabilities(p)) => {
+            if p.len() != n {
+                return err(
+                    "macro.regimes.initial",
+                    format!("give one probability per state ({n}), got {}", p.len()),
+                );
+            }
+            for (i, &v) in p.iter().enumerate() {
+                probability(&format!("macro.regimes.initial[{i}]"), v)?;
+            }
+            let sum: f64 = p.iter().sum();
+            if (sum - 1.0).abs() > 1e-9 {
+                return err(
+                    "macro.regimes.initial",
+                    format!("probabilities must sum to 1, sum to {sum}"),
+                );
+            }
+            match p.iter().position(|&v| v == 1.0) {
+                Some(state) => RegimeStart::Fixed(state),
+                None => RegimeStart::Drawn {
+                    probabilities: p.clone(),
+                    stationary: false,
+                },
+            }
+        }
     };
     Ok(Regimes {
         names,

@@ -123,7 +123,7 @@ impl Scenario {
         check_risk_levels(&run.risk_levels)?;
         let bands = score_bands(&file.population.score_bands)?;
         let macro_model = macro_model(&file.macro_model, run.horizon_months as usize)?;
-        let dynamics = dynamics(&file.dynamics)?;
+        let (dynamics, global_transitions) = dynamics(&file.dynamics)?;
         if file.segments.is_empty() {
             return err("segments", "at least one [[segments]] table is required");
         }
@@ -187,7 +187,14 @@ impl Scenario {
                     format!("duplicate segment name {:?}", raw.name),
                 );
             }
-            let mut seg = segment(&field, raw, &bands, &macro_model)?;
+            let mut seg = segment(
+                &field,
+                raw,
+                &bands,
+                &macro_model,
+                &global_transitions,
+                dynamics.delinquency,
+            )?;
             if let Some(rates) = &policy_rates {
                 seg.monthly_rate_by_band = rates.clone();
             }
@@ -234,6 +241,10 @@ impl Scenario {
             dynamics,
             outage,
             policy,
+            calibration: Calibration {
+                bad_event: file.calibration.bad_event,
+                factor_law: file.calibration.factor_law,
+            },
             file,
         })
     }
@@ -280,35 +291,21 @@ fn score_bands(edges: &[f64]) -> Result<ScoreBands> {
     Ok(ScoreBands { edges: edges.to_vec() })
 }
 
-fn dynamics(raw: &DynamicsSection) -> Result<Dynamics> {
+fn dynamics(raw: &DynamicsSection) -> Result<(Dynamics, Transitions)> {
     if raw.pd_period_months == 0 {
         return err("dynamics.pd_period_months", "must be at least 1");
     }
-    let mut roll = [Probability::new(0.0).expect("0 is a probability"); 3];
-    let mut cure = roll;
-    for k in 0..3 {
-        roll[k] = probability(&format!("dynamics.roll_rates[{k}]"), raw.roll_rates[k])?;
-        cure[k] = probability(&format!("dynamics.cure_rates[{k}]"), raw.cure_rates[k])?;
-        if roll[k].get() + cure[k].get() > 1.0 {
-            return err(
-                format!("dynamics.cure_rates[{k}]"),
-                "roll rate + cure rate of a bucket must not exceed 1",
-            );
-        }
-        if raw.delinquency && roll[k].get() == 0.0 {
-            return err(
-                format!("dynamics.roll_rates[{k}]"),
-                "must be > 0 (otherwise no loan ever charges off)",
-            );
-        }
-    }
-    Ok(Dynamics {
+    let global = transitions(
+        "dynamics",
+        raw.delinquency,
+        raw.roll_rates,
+        raw.cure_rates,
+        raw.roll_sensitivity,
+        raw.cure_sensitivity,
+    )?;
+    let dynamics = Dynamics {
         pd_period_months: raw.pd_period_months,
         delinquency: raw.delinquency,
-        roll_rates: roll,
-        cure_rates: cure,
-        roll_sensitivity: correlation_like("dynamics.roll_sensitivity", raw.roll_sensitivity)?,
-        cure_sensitivity: correlation_like("dynamics.cure_sensitivity", raw.cure_sensitivity)?,
         recovery_lag_months: raw.recovery_lag_months as usize,
         penalty_rate_monthly: {
             let r = raw.penalty_rate_monthly;
@@ -317,6 +314,43 @@ fn dynamics(raw: &DynamicsSection) -> Result<Dynamics> {
             }
             r
         },
+    };
+    Ok((dynamics, global))
+}
+
+/// Checks one table of roll and cure rates; `field` is `dynamics` or
+/// `segments[i].dynamics`.
+pub(super) fn transitions(
+    field: &str,
+    delinquency: bool,
+    roll_rates: [f64; 3],
+    cure_rates: [f64; 3],
+    roll_sensitivity: f64,
+    cure_sensitivity: f64,
+) -> Result<Transitions> {
+    let mut roll = [Probability::new(0.0).expect("0 is a probability"); 3];
+    let mut cure = roll;
+    for k in 0..3 {
+        roll[k] = probability(&format!("{field}.roll_rates[{k}]"), roll_rates[k])?;
+        cure[k] = probability(&format!("{field}.cure_rates[{k}]"), cure_rates[k])?;
+        if roll[k].get() + cure[k].get() > 1.0 {
+            return err(
+                format!("{field}.cure_rates[{k}]"),
+                "roll rate + cure rate of a bucket must not exceed 1",
+            );
+        }
+        if delinquency && roll[k].get() == 0.0 {
+            return err(
+                format!("{field}.roll_rates[{k}]"),
+                "must be > 0 (otherwise no loan ever charges off)",
+            );
+        }
+    }
+    Ok(Transitions {
+        roll_rates: roll,
+        cure_rates: cure,
+        roll_sensitivity: correlation_like(&format!("{field}.roll_sensitivity"), roll_sensitivity)?,
+        cure_sensitivity: correlation_like(&format!("{field}.cure_sensitivity"), cure_sensitivity)?,
     })
 }
 

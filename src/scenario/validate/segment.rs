@@ -6,7 +6,7 @@ use super::super::resolved::*;
 use super::super::{SCORE_MAX, SCORE_MIN};
 use super::{
     MAX_LIMIT, MAX_SCORE_STD, NAME_RULE, Result, beta_concentration, correlation_like, err, finite, is_safe_name,
-    non_negative, positive, probability, unit_distribution,
+    non_negative, positive, probability, transitions, unit_distribution,
 };
 
 pub(super) fn segment(
@@ -14,6 +14,8 @@ pub(super) fn segment(
     raw: &SegmentSection,
     bands: &ScoreBands,
     macro_model: &MacroModel,
+    global: &Transitions,
+    delinquency: bool,
 ) -> Result<Segment> {
     let f = |name: &str| format!("{field}.{name}");
     if !is_safe_name(&raw.name) {
@@ -92,6 +94,20 @@ pub(super) fn segment(
         fraud_share: probability(&f("fraud_share"), raw.fraud_share)?,
         fraud_lgd: probability(&f("fraud_lgd"), raw.fraud_lgd)?.get(),
         prepayment_monthly: probability(&f("prepayment_monthly"), raw.prepayment_monthly)?,
+        transitions: match &raw.dynamics {
+            None => *global,
+            Some(d) => {
+                let get = |p: Probability| p.get();
+                transitions(
+                    &f("dynamics"),
+                    delinquency,
+                    d.roll_rates.unwrap_or(global.roll_rates.map(get)),
+                    d.cure_rates.unwrap_or(global.cure_rates.map(get)),
+                    d.roll_sensitivity.unwrap_or(global.roll_sensitivity),
+                    d.cure_sensitivity.unwrap_or(global.cure_sensitivity),
+                )?
+            }
+        },
     })
 }
 

@@ -1,12 +1,14 @@
 //! `creditstress validate`: check a scenario and describe it.
 
+mod calibration;
+
 use std::fmt::Write;
 use std::path::PathBuf;
 
 use clap::Args;
 
 use creditstress::engine::Prepared;
-use creditstress::scenario::{PdSpec, Scenario, ShockStart};
+use creditstress::scenario::{PdSpec, RegimeStart, Scenario, ShockStart};
 
 use super::{Failure, emit, format, load_scenario};
 
@@ -105,10 +107,18 @@ pub fn describe(s: &Scenario) -> String {
         }
     }
     if let Some(r) = &m.regimes {
+        let start = match &r.initial {
+            RegimeStart::Fixed(state) => r.names[*state].clone(),
+            RegimeStart::Drawn {
+                stationary: true,
+                probabilities,
+            } => format!("the stationary distribution {probabilities:.4?}"),
+            RegimeStart::Drawn { probabilities, .. } => format!("a state drawn with probabilities {probabilities:?}"),
+        };
         let _ = writeln!(
             out,
-            "  regimes {:?} with means {:?}, starting in {}",
-            r.names, r.means, r.names[r.initial]
+            "  regimes {:?} with means {:?}, starting in {start}",
+            r.names, r.means
         );
     }
     for shock in &m.shocks {
@@ -131,18 +141,28 @@ pub fn describe(s: &Scenario) -> String {
     if d.delinquency {
         let _ = writeln!(
             out,
-            "Dynamics: buckets 30/60/90+, roll {:?}, cure {:?}, P(charge-off | missed payment) {:.3}, recovery lag {} months",
-            d.roll_rates.map(|p| p.get()),
-            d.cure_rates.map(|p| p.get()),
-            d.charge_off_given_entry(),
+            "Dynamics: buckets 30/60/90+, recovery lag {} months; per segment (roll and cure rates are Vasicek means, s = factor sensitivity):",
             d.recovery_lag_months
         );
+        for seg in &s.segments {
+            let t = &seg.transitions;
+            let _ = writeln!(
+                out,
+                "  {}: roll {:?} (s {}), cure {:?} (s {})",
+                seg.name,
+                t.roll_rates.map(|p| p.get()),
+                t.roll_sensitivity,
+                t.cure_rates.map(|p| p.get()),
+                t.cure_sensitivity,
+            );
+        }
     } else {
         let _ = writeln!(
             out,
             "Dynamics: a missed payment is an immediate default (no delinquency buckets)"
         );
     }
+    out.push_str(&calibration::describe(s, &prepared.grades));
     if let Some(o) = &s.outage {
         let _ = writeln!(
             out,

@@ -1,0 +1,125 @@
+//! What `validate` says about the calibration: what a PD means, how close
+//! each segment's grades are to their targets, and what the monthly factor
+//! settings imply per PD period.
+
+use std::fmt::Write;
+
+use creditstress::calibration::{LoanChain, default_rate_quantile, vasicek_correlation_from_second_moment};
+use creditstress::population::PdGrades;
+use creditstress::scenario::{BadEvent, FactorLaw, Scenario};
+use creditstress::stats::normal::vasicek_loss_quantile;
+
+use crate::cli::format;
+
+/// Factor paths behind the printed tail default rate.
+const TAIL_PATHS: usize = 20_000;
+/// The tail level printed.
+const TAIL_LEVEL: f64 = 0.999;
+
+/// The calibration paragraph of `validate`.
+pub fn describe(s: &Scenario, grades: &PdGrades) -> String {
+    let mut out = String::new();
+    let period = s.dynamics.pd_period_months as usize;
+    let event = match (s.calibration.bad_event, s.dynamics.delinquency) {
+        (_, false) => "a missed payment (immediate charge-off)",
+        (BadEvent::ChargeOff, true) => "charge-off",
+        (BadEvent::Dpd90, true) => "reaching 90 days past due",
+    };
+    let m = &s.macro_model;
+    let law = match s.calibration.factor_law {
+        FactorLaw::Zero => "with the factor held at 0".to_string(),
+        FactorLaw::Noise => format!(
+            "averaged over the stationary AR(1) noise (phi {}, sigma {})",
+            m.phi, m.sigma
+        ),
+        FactorLaw::NoiseAndRegimes if m.regimes.is_some() => format!(
+            "averaged over the stationary AR(1) noise (phi {}, sigma {}) and the regime chain's stationary distribution",
+            m.phi, m.sigma
+        ),
+        FactorLaw::NoiseAndRegimes => format!(
+            "averaged over the stationary AR(1) noise (phi {}, sigma {}; no regime chain)",
+            m.phi, m.sigma
+        ),
+    };
+    let _ = writeln!(
+        out,
+        "Calibration: PD = P({event} within {period} months) for a loan current at the start, {law}; \
+         entry, roll and cure all move with the factor (deterministic paths and shocks are the stress, not part of this average)."
+    );
+    for (i, seg) in s.segments.iter().enumerate() {
+        let rows = grades.rows_of(i);
+        let band = s.bands.band_of(seg.score_mean);
+        let g = grades.grade_of(i, seg.score_mean, band) as usize;
+        let worst = rows
+            .clone()
+            .filter(|&r| !grades.capped[r] && grades.pd_period[r] > 0.0)
+            .map(|r| (grades.achieved_pd[r] / grades.pd_period[r] - 1.0).abs())
+            .fold(0.0, f64::max);
+        let chain = LoanChain::new(s, seg);
+        let a = grades.entry_probit[g];
+        let pd = grades.achieved_pd[g];
+        let _ = write!(
+            out,
+            "  {} (grade at score {}): target PD {}, implied {} (largest relative gap over its {} grades {:.1e})",
+            seg.name,
+            seg.score_mean,
+            format::percent(grades.pd_period[g]),
+            format::percent(pd),
+            rows.len(),
+            worst
+        );
+        if s.dynamics.delinquency {
+            let _ = write!(
+                out,
+                "; P({} | missed payment) {:.3} factor-averaged ({:.3} at the nominal rates)",
+                if s.calibration.bad_event == BadEvent::Dpd90 {
+                    "90+ DPD"
+                } else {
+                    "charge-off"
+                },
+                chain.bad_given_miss(a),
+                seg.transitions.nominal_charge_off_given_miss()
+            );
+        }
+        out.push('\n');
+        let second = chain.both_bad_within(a, period);
+        let implied = vasicek_correlation_from_second_moment(pd, second);
+        let tail = default_rate_quantile(s, seg, &chain, a, TAIL_LEVEL, TAIL_PATHS);
+        let _ = writeln!(
+            out,
+            "    per {period} months: implied asset correlation {implied:.3} (monthly rho {}); {} default rate {} [{}, {}] from {} factor paths \
+             (a one-period Vasicek model gives {} at rho {} and {} at {implied:.3})",
+            seg.rho,
+            format!("{}%", TAIL_LEVEL * 100.0),
+            format::percent(tail.value),
+            format::percent(tail.interval.0),
+            format::percent(tail.interval.1),
+            tail.paths,
+            format::percent(vasicek_loss_quantile(pd, seg.rho, 1.0, TAIL_LEVEL)),
+            seg.rho,
+            format::percent(vasicek_loss_quantile(pd, implied, 1.0, TAIL_LEVEL)),
+        );
+        let capped: Vec<usize> = rows.clone().filter(|&r| grades.capped[r]).collect();
+        if let Some(&first) = capped.first() {
+            let _ = writeln!(
+                out,
+                "  warning: segments[{i}] {}: {} of its {} grades have a PD above {}, the most its dynamics allow within {period} months; \
+                 those grades miss every month and reach only that",
+                seg.name,
+                capped.len(),
+                rows.len(),
+                format::percent(grades.achieved_pd[first]),
+            );
+        }
+    }
+    let multi_month = period > 1 || s.horizon_months > 1;
+    if m.phi == 0.0 && m.sigma > 0.0 && multi_month && s.calibration.factor_law != FactorLaw::Zero {
+        let _ = writeln!(
+            out,
+            "  warning: macro.noise.phi = 0: the factor is drawn afresh every month, so over several months its effect averages out \
+             and the correlation per {period} months is far below the monthly rho (see the implied values above); \
+             set macro.noise.phi (e.g. 0.8) for a persistent economy"
+        );
+    }
+    out
+}

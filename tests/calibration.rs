@@ -1,0 +1,215 @@
+//! The scorecard PD means what `[calibration]` says, with every channel of
+//! the dynamics on: the engine's realised, factor-averaged probability of the
+//! bad event within the PD period matches the target inside its Monte Carlo
+//! interval, and the implied per-period correlation that `validate` prints
+//! matches the engine's simulated default rates.
+//!
+//! Each book is homogeneous (one segment, constant PD, fully drawn revolving
+//! lines that neither repay nor draw, no prepayment, no fraud), so the only
+//! way a loan leaves is the bad event, and a path's default fraction estimates
+//! `P(bad within T | factor path)` with binomial noise on top.
+
+use creditstress::calibration::{LoanChain, vasicek_correlation_from_second_moment};
+use creditstress::engine::{EngineChoice, Prepared, RunControl};
+use creditstress::scenario::{Scenario, parse_scenario_file};
+
+/// Half-width of the acceptance interval in standard errors (two-sided 99.9%).
+const SIGMAS: f64 = 3.29;
+
+struct Book {
+    loans: u64,
+    pd: f64,
+    rho: f64,
+    phi: f64,
+    sensitivity: f64,
+    /// `charge_off` or `dpd90`.
+    bad_event: &'static str,
+    horizon_months: u32,
+    /// Roll rates; with 90+ DPD as the bad event the last roll is 1 and its
+    /// cure 0, so reaching 90+ in month t is a charge-off in month t + 1.
+    roll_rates: [f64; 3],
+    cure_rates: [f64; 3],
+    seed: u64,
+}
+
+impl Book {
+    fn new(rho: f64, sensitivity: f64, bad_event: &'static str, seed: u64) -> Self {
+        let dpd90 = bad_event == "dpd90";
+        Book {
+            loans: 1_000,
+            pd: 0.05,
+            rho,
+            phi: 0.8,
+            sensitivity,
+            bad_event,
+            horizon_months: 120,
+            roll_rates: [0.45, 0.70, if dpd90 { 1.0 } else { 0.90 }],
+            cure_rates: [0.40, 0.15, if dpd90 { 0.0 } else { 0.05 }],
+            seed,
+        }
+    }
+
+    fn scenario(&self) -> Scenario {
+        let text = format!(
+            r#"
+schema_version = 1
+name = "calibration"
+[run]
+horizon_months = {h}
+seed = {seed}
+[macro.noise]
+phi = {phi:?}
+sigma = 1.0
+[dynamics]
+pd_period_months = 12
+delinquency = true
+roll_rates = {roll:?}
+cure_rates = {cure:?}
+roll_sensitivity = {s:?}
+cure_sensitivity = {s:?}
+[calibration]
+bad_event = "{event}"
+[[segments]]
+name = "book"
+loans = {loans}
+score = {{ mean = 650, std = 50 }}
+income = {{ median_monthly = 5000, sigma = 0.5 }}
+pd = {{ model = "constant", value = {pd:?} }}
+rho = {rho:?}
+lgd = {{ mean = 0.5 }}
+fraud_share = 0.0
+prepayment_monthly = 0.0
+[segments.products]
+revolving_share = 1.0
+installment_terms = []
+utilisation = {{ mean = 1.0, std = 0.0 }}
+revolving_repay_rate = 0.0
+revolving_draw_rate = 0.0
+revolving_ccf = 0.0
+[segments.limit]
+income_multiple = 1.0
+min = 1000
+cap = 1000
+rounding = 100
+"#,
+            h = self.horizon_months,
+            seed = self.seed,
+            phi = self.phi,
+            roll = self.roll_rates,
+            cure = self.cure_rates,
+            s = self.sensitivity,
+            event = self.bad_event,
+            loans = self.loans,
+            pd = self.pd,
+            rho = self.rho,
+        );
+        Scenario::from_file(parse_scenario_file(&text).expect("parses")).expect("valid")
+    }
+}
+
+/// Per path, the number of loans charged off by the end of each month.
+fn cumulative_defaults(scenario: &Scenario, paths: u64) -> Vec<Vec<u64>> {
+    let prepared = Prepared::with_engine(scenario, EngineChoice::Stepping).expect("stepping runs anything");
+    prepared
+        .simulate_paths(0..paths, RunControl::default())
+        .expect("not cancelled")
+        .into_iter()
+        .map(|o| {
+            let mut total = 0;
+            o.tally
+                .monthly_defaults
+                .iter()
+                .map(|&d| {
+                    total += d as u64;
+                    total
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn mean_and_stderr(v: &[f64]) -> (f64, f64) {
+    let n = v.len() as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    (mean, (var / n).sqrt())
+}
+
+/// The realised fraction with the bad event by month `month` (1-based) against `expected`.
+fn check(label: &str, per_path: &[Vec<u64>], loans: u64, month: usize, expected: f64) {
+    let fractions: Vec<f64> = per_path.iter().map(|p| p[month - 1] as f64 / loans as f64).collect();
+    let (mean, stderr) = mean_and_stderr(&fractions);
+    eprintln!("{label} month {month}: realised {mean:.5} +- {stderr:.5}, expected {expected:.5}");
+    assert!(
+        (mean - expected).abs() <= SIGMAS * stderr,
+        "{label} month {month}: realised {mean} (stderr {stderr}) vs {expected}"
+    );
+}
+
+#[test]
+fn the_realised_pd_is_the_target_for_every_correlation_and_sensitivity() {
+    let paths = 1_500;
+    let mut seed = 7_000;
+    for bad_event in ["charge_off", "dpd90"] {
+        for rho in [0.04, 0.12] {
+            for sensitivity in [0.0, 0.1, 0.3] {
+                seed += 1;
+                let book = Book::new(rho, sensitivity, bad_event, seed);
+                let scenario = book.scenario();
+                let per_path = cumulative_defaults(&scenario, paths);
+                let label = format!("{bad_event} rho {rho} s {sensitivity}");
+                // With 90+ DPD the charge-off follows one month after the event.
+                let lag = usize::from(bad_event == "dpd90");
+                check(&label, &per_path, book.loans, 12 + lag, book.pd);
+                // The long run follows the same chain: months 60 and 120.
+                let chain = LoanChain::new(&scenario, &scenario.segments[0]);
+                let prepared = Prepared::new(&scenario);
+                let curve = chain.bad_curve(prepared.grades.entry_probit[0], 120);
+                for month in [60, 120 - lag] {
+                    check(&label, &per_path, book.loans, month + lag, curve[month - 1]);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_implied_annual_correlation_matches_simulated_default_rates() {
+    // A large book over one PD period: E[D (D - 1)] / (n (n - 1)) is an
+    // unbiased estimate of P(two loans both default) = E[PD(path)^2], which
+    // the chain computes exactly and validate turns into a correlation.
+    for (rho, phi) in [(0.04, 0.8), (0.12, 0.0), (0.12, 0.8)] {
+        let mut book = Book::new(
+            rho,
+            0.1,
+            "charge_off",
+            9_100 + (rho * 100.0) as u64 + (phi * 10.0) as u64,
+        );
+        book.loans = 4_000;
+        book.horizon_months = 12;
+        book.phi = phi;
+        let scenario = book.scenario();
+        let n = book.loans as f64;
+        let pairs: Vec<f64> = cumulative_defaults(&scenario, 3_000)
+            .iter()
+            .map(|p| {
+                let d = p[11] as f64;
+                d * (d - 1.0) / (n * (n - 1.0))
+            })
+            .collect();
+        let (second, stderr) = mean_and_stderr(&pairs);
+        let prepared = Prepared::new(&scenario);
+        let a = prepared.grades.entry_probit[0];
+        let chain = LoanChain::new(&scenario, &scenario.segments[0]);
+        let exact = chain.both_bad_within(a, 12);
+        let implied = vasicek_correlation_from_second_moment(book.pd, exact);
+        let lo = vasicek_correlation_from_second_moment(book.pd, second - SIGMAS * stderr);
+        let hi = vasicek_correlation_from_second_moment(book.pd, second + SIGMAS * stderr);
+        eprintln!("rho {rho} phi {phi}: implied annual correlation {implied:.4}, simulated [{lo:.4}, {hi:.4}]");
+        assert!(
+            (second - exact).abs() <= SIGMAS * stderr,
+            "rho {rho} phi {phi}: E[PD^2] simulated {second} +- {stderr}, chain {exact}"
+        );
+        assert!(lo <= implied && implied <= hi);
+    }
+}
