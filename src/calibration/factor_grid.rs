@@ -17,7 +17,7 @@ use crate::scenario::{FactorLaw, Scenario, Segment, stationary_distribution};
 const GRID_HALF_WIDTH: f64 = 8.0;
 /// Nodes per conditional standard deviation (and per unit of the steepest
 /// probit slope).
-const NODES_PER_SCALE: f64 = 3.0;
+const NODES_PER_SCALE: f64 = 2.0;
 /// Upper bound on the noise nodes (reached only for `|phi|` near 1 or a
 /// sensitivity near 1).
 const MAX_NODES: usize = 1601;

@@ -57,7 +57,9 @@ pub struct GradeCalibration {
 }
 
 /// Solves the probits of `pds` (one segment's grades). Grades are solved in
-/// the order given, each starting from its neighbour's solution.
+/// the order given, each starting from a linear extrapolation of its
+/// neighbours' solutions in probit space (neighbouring grades differ little,
+/// so two or three evaluations of the chain usually suffice).
 pub fn calibrate_segment(scenario: &Scenario, segment: &Segment, pds: &[f64]) -> Vec<GradeCalibration> {
     let period = scenario.dynamics.pd_period_months as usize;
     if let Some(closed) = closed_form(scenario, segment) {
@@ -65,16 +67,32 @@ pub fn calibrate_segment(scenario: &Scenario, segment: &Segment, pds: &[f64]) ->
     }
     let chain = LoanChain::new(scenario, segment);
     let ceiling = chain.bad_within(f64::INFINITY, period);
-    let mut guess = None;
+    let mut prior: Option<Prior> = None;
     pds.iter()
         .map(|&pd| {
-            let c = solve_grade(&chain, pd, period, ceiling, guess);
+            let c = solve_grade(&chain, pd, period, ceiling, prior);
             if !c.capped && c.probit.is_finite() {
-                guess = Some(c.probit);
+                let target = norm_inv(pd);
+                let slope = prior
+                    .filter(|p| (target - p.target).abs() > 1e-9)
+                    .map_or(1.0, |p| (c.probit - p.probit) / (target - p.target));
+                prior = Some(Prior {
+                    probit: c.probit,
+                    target,
+                    slope: if slope.is_finite() && slope > 0.0 { slope } else { 1.0 },
+                });
             }
             c
         })
         .collect()
+}
+
+/// A neighbouring grade's solution: its probit, `Phi^-1(PD)` and `da / dPhi^-1(PD)`.
+#[derive(Debug, Clone, Copy)]
+struct Prior {
+    probit: f64,
+    target: f64,
+    slope: f64,
 }
 
 /// Without buckets, and with a factor that is independent month to month
@@ -107,8 +125,13 @@ fn closed_form(scenario: &Scenario, segment: &Segment) -> Option<impl Fn(f64, us
     })
 }
 
-/// The probit with `P(bad within period) = pd`.
-fn solve_grade(chain: &LoanChain, pd: f64, period: usize, ceiling: f64, guess: Option<f64>) -> GradeCalibration {
+/// Tolerance on `Phi^-1(P(bad))`: a relative error in PD of about 1e-12
+/// (below the normal CDF's own accuracy).
+const PROBIT_TOLERANCE: f64 = 1e-12;
+
+/// The probit with `P(bad within period) = pd`: a secant from the prior's
+/// extrapolation, and a bracketing search should that not converge.
+fn solve_grade(chain: &LoanChain, pd: f64, period: usize, ceiling: f64, prior: Option<Prior>) -> GradeCalibration {
     if pd <= 0.0 {
         return GradeCalibration {
             probit: f64::NEG_INFINITY,
@@ -124,29 +147,67 @@ fn solve_grade(chain: &LoanChain, pd: f64, period: usize, ceiling: f64, guess: O
         };
     }
     let target = norm_inv(pd);
-    let gap = |a: f64| norm_inv(chain.bad_within(a, period)) - target;
-    // Bracket from the guess, in probit space where the map is close to linear.
-    let mut a0 = guess.unwrap_or_else(|| norm_inv(1.0 - (1.0 - pd).powf(1.0 / period as f64)));
-    let mut g0 = gap(a0);
-    let step = if g0 < 0.0 { 0.25 } else { -0.25 };
-    let (mut a1, mut g1);
-    let mut width = step;
-    loop {
-        a1 = (a0 + width).clamp(-60.0, UNREACHABLE_PROBIT);
-        g1 = gap(a1);
-        if g1.signum() != g0.signum() || g1 == 0.0 || a1 <= -60.0 || a1 >= UNREACHABLE_PROBIT {
+    let evaluate = |a: f64| {
+        let p = chain.bad_within(a, period);
+        (norm_inv(p) - target, p)
+    };
+    let done = |a: f64, p: f64| GradeCalibration {
+        probit: a,
+        achieved_pd: p,
+        capped: false,
+    };
+    let (mut a0, slope) = match prior {
+        Some(p) => (p.probit + p.slope * (target - p.target), p.slope),
+        None => (norm_inv(1.0 - (1.0 - pd).powf(1.0 / period as f64)), 1.0),
+    };
+    let (mut g0, p0) = evaluate(a0);
+    if g0.abs() < PROBIT_TOLERANCE {
+        return done(a0, p0);
+    }
+    let mut a1 = a0 - slope * g0;
+    for _ in 0..12 {
+        if !a1.is_finite() || a1 > UNREACHABLE_PROBIT {
             break;
         }
+        let (g1, p1) = evaluate(a1);
+        if g1.abs() < PROBIT_TOLERANCE {
+            return done(a1, p1);
+        }
+        if !g1.is_finite() || g1 == g0 {
+            break;
+        }
+        let next = a1 - g1 * (a1 - a0) / (g1 - g0);
         (a0, g0) = (a1, g1);
+        a1 = next;
+    }
+    bracketed(&evaluate, a0).map_or_else(|| done(a0, chain.bad_within(a0, period)), |(a, p)| done(a, p))
+}
+
+/// Bisection-safeguarded secant on a bracket grown from `start`; `None` if
+/// no bracket is found within the probit range.
+fn bracketed(evaluate: &impl Fn(f64) -> (f64, f64), start: f64) -> Option<(f64, f64)> {
+    let (mut a0, (mut g0, mut p0)) = (start, evaluate(start));
+    let step = if g0 < 0.0 { 0.25 } else { -0.25 };
+    let mut width = step;
+    let (mut a1, mut g1, mut p1);
+    loop {
+        a1 = (a0 + width).clamp(-60.0, UNREACHABLE_PROBIT);
+        (g1, p1) = evaluate(a1);
+        if g1.signum() != g0.signum() || g1 == 0.0 {
+            break;
+        }
+        if a1 <= -60.0 || a1 >= UNREACHABLE_PROBIT {
+            return None;
+        }
+        (a0, g0, p0) = (a1, g1, p1);
         width *= 2.0;
     }
     let (mut lo, mut g_lo, mut hi, mut g_hi) = if a0 < a1 { (a0, g0, a1, g1) } else { (a1, g1, a0, g0) };
-    let mut best = if g_lo.abs() < g_hi.abs() { lo } else { hi };
+    let mut best = if g0.abs() < g1.abs() { (a0, p0) } else { (a1, p1) };
     for _ in 0..200 {
-        if g_lo.is_nan() || g_hi.is_nan() || hi - lo < 1e-14 * (1.0 + lo.abs()) {
+        if hi - lo < 1e-14 * (1.0 + lo.abs()) {
             break;
         }
-        // Secant inside the bracket, bisection when it leaves it or stalls.
         let secant = if g_lo.is_finite() && g_hi.is_finite() && g_hi != g_lo {
             lo - g_lo * (hi - lo) / (g_hi - g_lo)
         } else {
@@ -157,9 +218,9 @@ fn solve_grade(chain: &LoanChain, pd: f64, period: usize, ceiling: f64, guess: O
         } else {
             0.5 * (lo + hi)
         };
-        let g = gap(a);
-        best = a;
-        if g.abs() < 1e-13 {
+        let (g, p) = evaluate(a);
+        best = (a, p);
+        if g.abs() < PROBIT_TOLERANCE {
             break;
         }
         if g < 0.0 {
@@ -168,11 +229,7 @@ fn solve_grade(chain: &LoanChain, pd: f64, period: usize, ceiling: f64, guess: O
             (hi, g_hi) = (a, g);
         }
     }
-    GradeCalibration {
-        probit: best,
-        achieved_pd: chain.bad_within(best, period),
-        capped: false,
-    }
+    Some(best)
 }
 
 #[cfg(test)]

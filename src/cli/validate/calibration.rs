@@ -13,6 +13,8 @@ use crate::cli::format;
 
 /// Factor paths behind the printed tail default rate.
 const TAIL_PATHS: usize = 20_000;
+/// PD periods run for the long-run rate.
+const LONG_RUN_PERIODS: usize = 20;
 /// The tail level printed.
 const TAIL_LEVEL: f64 = 0.999;
 
@@ -82,15 +84,28 @@ pub fn describe(s: &Scenario, grades: &PdGrades) -> String {
             );
         }
         out.push('\n');
+        // The steady state of a run-off book: the bad-event rate per PD period
+        // among loans still on the book after many periods.
+        let long = LONG_RUN_PERIODS * period;
+        let curve = chain.bad_curve(a, long);
+        let (before, after) = (curve[long - period - 1], curve[long - 1]);
+        if before < 1.0 {
+            let _ = writeln!(
+                out,
+                "    long run: {} of the loans still on the book after {} months have the bad event in the next {period} months (the scorecard's cohort holds only current loans; a seasoned book also holds delinquent ones)",
+                format::percent((after - before) / (1.0 - before)),
+                long - period,
+            );
+        }
         let second = chain.both_bad_within(a, period);
         let implied = vasicek_correlation_from_second_moment(pd, second);
         let tail = default_rate_quantile(s, seg, &chain, a, TAIL_LEVEL, TAIL_PATHS);
+        let level = TAIL_LEVEL * 100.0;
         let _ = writeln!(
             out,
-            "    per {period} months: implied asset correlation {implied:.3} (monthly rho {}); {} default rate {} [{}, {}] from {} factor paths \
+            "    per {period} months: implied asset correlation {implied:.3} (monthly rho {}); {level}% default rate {} [{}, {}] from {} factor paths \
              (a one-period Vasicek model gives {} at rho {} and {} at {implied:.3})",
             seg.rho,
-            format!("{}%", TAIL_LEVEL * 100.0),
             format::percent(tail.value),
             format::percent(tail.interval.0),
             format::percent(tail.interval.1),
