@@ -30,6 +30,10 @@ struct Book {
     roll_rates: [f64; 3],
     cure_rates: [f64; 3],
     seed: u64,
+    /// `[calibration] factor_law`.
+    factor_law: &'static str,
+    /// Extra TOML for `[macro]` (e.g. a regime chain).
+    macro_extra: String,
 }
 
 impl Book {
@@ -46,6 +50,8 @@ impl Book {
             roll_rates: [0.45, 0.70, if dpd90 { 1.0 } else { 0.90 }],
             cure_rates: [0.40, 0.15, if dpd90 { 0.0 } else { 0.05 }],
             seed,
+            factor_law: "noise",
+            macro_extra: String::new(),
         }
     }
 
@@ -60,6 +66,7 @@ seed = {seed}
 [macro.noise]
 phi = {phi:?}
 sigma = 1.0
+{macro_extra}
 [dynamics]
 pd_period_months = 12
 delinquency = true
@@ -69,6 +76,7 @@ roll_sensitivity = {s:?}
 cure_sensitivity = {s:?}
 [calibration]
 bad_event = "{event}"
+factor_law = "{law}"
 [[segments]]
 name = "book"
 loans = {loans}
@@ -102,6 +110,8 @@ rounding = 100
             loans = self.loans,
             pd = self.pd,
             rho = self.rho,
+            law = self.factor_law,
+            macro_extra = self.macro_extra,
         );
         Scenario::from_file(parse_scenario_file(&text).expect("parses")).expect("valid")
     }
@@ -212,4 +222,42 @@ fn the_implied_annual_correlation_matches_simulated_default_rates() {
         );
         assert!(lo <= implied && implied <= hi);
     }
+}
+
+#[test]
+fn a_stationary_regime_start_gives_the_stationary_pd() {
+    // Calibrated over the noise and the regime chain in its stationary law
+    // (a quarter of the time in recession), a book whose chain starts in the
+    // stationary distribution realises the PD; one that always starts in
+    // expansion realises clearly less, which shows the test can fail.
+    let regimes = |initial: &str| {
+        format!(
+            r#"
+[macro.regimes]
+initial = {initial}
+states = [{{ name = "expansion", mean = 0.0 }}, {{ name = "recession", mean = -1.0 }}]
+transition = [[0.96, 0.04], [0.12, 0.88]]
+"#
+        )
+    };
+    let mut realised = Vec::new();
+    for (initial, seed) in [("\"stationary\"", 501), ("\"expansion\"", 502)] {
+        let mut book = Book::new(0.12, 0.1, "charge_off", seed);
+        book.horizon_months = 12;
+        book.factor_law = "noise_and_regimes";
+        book.macro_extra = regimes(initial);
+        let scenario = book.scenario();
+        let per_path = cumulative_defaults(&scenario, 4_000);
+        let fractions: Vec<f64> = per_path.iter().map(|p| p[11] as f64 / book.loans as f64).collect();
+        realised.push(mean_and_stderr(&fractions));
+        if initial.contains("stationary") {
+            check("stationary start", &per_path, book.loans, 12, book.pd);
+        }
+    }
+    let ((stationary, se_s), (expansion, se_e)) = (realised[0], realised[1]);
+    eprintln!("expansion start: {expansion:.5} +- {se_e:.5}");
+    assert!(
+        stationary - expansion > SIGMAS * (se_s * se_s + se_e * se_e).sqrt(),
+        "a fixed expansion start should realise less than the stationary PD: {expansion} vs {stationary}"
+    );
 }

@@ -186,16 +186,51 @@ pub struct SegmentSection {
     pub dynamics: Option<SegmentDynamicsSection>,
 }
 
+/// Fixed-length arrays that refuse extra or missing values (serde's own
+/// array impls, through the TOML deserializer, silently drop extra values).
+mod exact {
+    use serde::de::Error;
+    use serde::{Deserialize, Deserializer};
+
+    pub fn array<'de, D, T, const N: usize>(d: D) -> Result<[T; N], D::Error>
+    where
+        D: Deserializer<'de>,
+        T: Deserialize<'de>,
+    {
+        let values = Vec::<T>::deserialize(d)?;
+        let len = values.len();
+        values
+            .try_into()
+            .map_err(|_| D::Error::invalid_length(len, &format!("exactly {N} values").as_str()))
+    }
+
+    pub fn some_array<'de, D, T, const N: usize>(d: D) -> Result<Option<[T; N]>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: Deserialize<'de>,
+    {
+        array(d).map(Some)
+    }
+}
+
 /// `[segments.dynamics]`: a segment's delinquency transitions, each field
 /// defaulting to the global `[dynamics]` value.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SegmentDynamicsSection {
     /// Monthly roll rates 30->60, 60->90+, 90+->charge-off.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "exact::some_array"
+    )]
     pub roll_rates: Option<[f64; 3]>,
     /// Monthly cure rates from 30, 60, 90+.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "exact::some_array"
+    )]
     pub cure_rates: Option<[f64; 3]>,
     /// Sensitivity of roll rates to the factor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -500,6 +535,7 @@ pub struct ShockSpec {
     pub start_month: Option<u32>,
     /// Or: first month drawn uniformly from `[lo, hi]` on each path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "exact::some_array")]
     pub start_month_range: Option<[u32; 2]>,
     /// Depth in standard deviations of the factor (subtracted).
     pub depth: f64,
@@ -540,9 +576,11 @@ pub struct DynamicsSection {
     /// conditional rate `Phi((Phi^-1(r) - sqrt(s) z) / sqrt(1 - s))` over a
     /// standard normal `z` (the Vasicek convention; at `z = 0` the rate is
     /// `Phi(Phi^-1(r) / sqrt(1 - s))`, not `r`). Default for every segment.
+    #[serde(deserialize_with = "exact::array")]
     pub roll_rates: [f64; 3],
     /// Monthly cure rates back to current from 30, 60, 90+, in the same
     /// convention (with `+ sqrt(s) z`: cures fall when `z < 0`).
+    #[serde(deserialize_with = "exact::array")]
     pub cure_rates: [f64; 3],
     /// Sensitivity of roll rates to the factor (a Vasicek rho, in [0, 1)).
     pub roll_sensitivity: f64,
