@@ -199,7 +199,7 @@ fn limit_cuts_keep_exposure_accounting() {
     let cut = scenario(
         &text,
         Some(
-            "[early_warning]\nportfolio_dpd30_above = 0.01\nborrower_delinquent = true\naction = \"cut\"\ncut_share = 0.5\n",
+            "[early_warning]\nportfolio_dpd30_above = 0.01\nborrower_delinquent = true\naction = \"cut\"\ncut_share = 0.5\nshock_hazard_multiplier = 1.0\n",
         ),
     );
     let (_, with_cuts) = run(&cut, 20);
@@ -208,7 +208,7 @@ fn limit_cuts_keep_exposure_accounting() {
         let l = a.tally.ledger;
         assert_eq!(l.originated, l.repaid + l.prepaid + l.charged_off + l.outstanding);
         assert!(a.tally.limit_cut > 0 && a.tally.limit_cut <= undrawn);
-        // Cuts never change who defaults, only how much is drawn.
+        // Without a liquidity shock, cuts never change who defaults, only how much is drawn.
         assert_eq!(a.tally.defaults, b.tally.defaults);
         assert_eq!(a.tally.monthly_delinquent, b.tally.monthly_delinquent);
         assert!(a.tally.loss <= b.tally.loss + 1e-6 && a.tally.interest <= b.tally.interest);

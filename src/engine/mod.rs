@@ -229,8 +229,10 @@ impl<'a> Prepared<'a> {
         let trigger = s.policy.early_warning.as_ref().and_then(|e| e.portfolio_dpd30_above);
         let portfolio_cut_month = trigger.and_then(|limit| {
             // A pre-pass finds when the portfolio's 30+ DPD rate crosses the
-            // trigger. Limit cuts change balances but never a delinquency
-            // event, so the pre-pass sees exactly the delinquency of the final pass.
+            // trigger. The portfolio cut acts from the month after the
+            // crossing, so up to the crossing month the final pass is the
+            // pre-pass (even when a cut's liquidity shock changes later
+            // delinquency), and the pre-pass finds exactly the same month.
             let loans = book.loans.len().max(1) as f64;
             let pre = self.step_book(book, &factors, index, None);
             pre.monthly_delinquent

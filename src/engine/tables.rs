@@ -9,7 +9,7 @@ use crate::calibration::bucket_probabilities;
 use crate::loan::{BucketThresholds, FastTables, OutageThresholds, PathTables};
 use crate::macro_paths::FactorPath;
 use crate::scenario::{Transitions, UnitDistribution};
-use crate::stats::normal::{norm_cdf, norm_inv};
+use crate::stats::normal::{norm_cdf, norm_inv, vasicek_conditional};
 
 use super::streams::{Purpose, item_rng, stream_key, threshold};
 
@@ -53,6 +53,8 @@ pub fn build_path_tables(
         first_event: vec![u64::MAX; horizon * grades.len()],
         default_split: vec![0; horizon * grades.len()],
     });
+    let shock = policy_shock(scenario);
+    let mut shocked_entry = vec![0u64; if shock.is_some() { horizon * grades.len() } else { 0 }];
     let mut miss = vec![0.0; horizon];
     for &g in used_grades {
         let g = g as usize;
@@ -63,6 +65,9 @@ pub fn build_path_tables(
             // The Vasicek conditional probability, with Phi^-1(h) hoisted out of the path loop.
             miss[t] = norm_cdf((probit - sqrt_rho * z[s][t]) * inv_sqrt_idiosyncratic);
             entry[t * grades.len() + g] = threshold(miss[t]);
+            if let Some(m) = shock {
+                shocked_entry[t * grades.len() + g] = threshold((m * miss[t]).min(1.0));
+            }
         }
         if let Some(fast) = fast.as_mut() {
             fast.fill_grade(g, &miss, scenario.segments[s].prepayment_monthly.get());
@@ -70,6 +75,25 @@ pub fn build_path_tables(
     }
 
     let policy = &scenario.policy;
+    let plan_redefault = match &policy.forbearance {
+        None => Vec::new(),
+        Some(f) => scenario
+            .segments
+            .iter()
+            .enumerate()
+            .flat_map(|(s, seg)| {
+                let r = f.redefault_monthly.get();
+                let (follows, zs) = (f.redefault_follows_factor, &z[s]);
+                zs.iter().map(move |&zt| {
+                    threshold(if follows {
+                        vasicek_conditional(r, seg.rho, zt)
+                    } else {
+                        r
+                    })
+                })
+            })
+            .collect(),
+    };
     let cure_multiplier = policy.collections.map_or(1.0, |c| c.cure_multiplier);
     let plan_cure_multiplier = policy
         .forbearance
@@ -123,15 +147,20 @@ pub fn build_path_tables(
     });
 
     // Any event of a current loan: missed payment, prepayment, failed debit (in that order of u).
-    let mut event = entry.clone();
-    for (t, row) in event.chunks_mut(grades.len()).enumerate() {
-        let outage_share = outage.filter(|o| o.0 == t).map_or(0, |o| o.1);
-        for &g in used_grades {
-            let prepay = model.rules[grades.segment_of[g as usize]].prepay;
-            let cell = &mut row[g as usize];
-            *cell = cell.saturating_add(prepay).saturating_add(outage_share);
+    let any_event = |entry: &[u64]| {
+        let mut event = entry.to_vec();
+        for (t, row) in event.chunks_mut(grades.len()).enumerate() {
+            let outage_share = outage.filter(|o| o.0 == t).map_or(0, |o| o.1);
+            for &g in used_grades {
+                let prepay = model.rules[grades.segment_of[g as usize]].prepay;
+                let cell = &mut row[g as usize];
+                *cell = cell.saturating_add(prepay).saturating_add(outage_share);
+            }
         }
-    }
+        event
+    };
+    let event = any_event(&entry);
+    let shocked_event = any_event(&shocked_entry);
 
     // Early warning: the first month a segment's factor is below the trigger,
     // or the month after the portfolio's 30+ DPD rate crossed its trigger.
@@ -169,5 +198,19 @@ pub fn build_path_tables(
         outage: outage.map(|(month, _, cure)| OutageThresholds { month, cure }),
         lgd_key: stream_key(scenario.seed, path, Purpose::Lgd),
         fast,
+        shocked_entry,
+        shocked_event,
+        plan_redefault,
     }
+}
+
+/// The miss-probability multiplier of a borrower whose line early warning
+/// cut, when the policy has a liquidity shock.
+fn policy_shock(scenario: &crate::scenario::Scenario) -> Option<f64> {
+    scenario
+        .policy
+        .early_warning
+        .as_ref()
+        .filter(|e| e.has_liquidity_shock())
+        .map(|e| e.shock_hazard_multiplier)
 }

@@ -68,6 +68,10 @@ pub struct LoanModel {
     pub delinquency: bool,
     /// Months from charge-off to recovery cash.
     pub recovery_lag: usize,
+    /// Bucket from which a revolving line is suspended for good (`None`: never).
+    pub suspend_from_bucket: Option<usize>,
+    /// A retried debit after an outage keeps that month's miss hazard.
+    pub outage_hazard_continues: bool,
     /// Policy levers that act on individual loans.
     pub policy: LoanPolicy,
 }
@@ -86,6 +90,9 @@ pub struct LoanPolicy {
     pub lgd_multiplier: f64,
     /// Penalty interest per delinquent month.
     pub penalty_rate: f64,
+    /// Months an early-warning cut raises the borrower's miss probability
+    /// (0: no liquidity shock; the raised thresholds are in [`PathTables::shocked_event`]).
+    pub shock_months: usize,
 }
 
 /// Forbearance as thresholds.
@@ -97,8 +104,6 @@ pub struct PlanRules {
     pub term_extension: u32,
     /// Share of penalty interest still charged (1 - waiver).
     pub penalty_factor: f64,
-    /// Monthly re-default threshold of a plan borrower.
-    pub redefault: u64,
 }
 
 impl LoanModel {
@@ -125,6 +130,8 @@ impl LoanModel {
                 .collect(),
             delinquency: scenario.dynamics.delinquency,
             recovery_lag: scenario.dynamics.recovery_lag_months,
+            suspend_from_bucket: scenario.dynamics.suspend_line_from_bucket,
+            outage_hazard_continues: scenario.outage.is_some_and(|o| o.hazard_continues),
             policy: LoanPolicy::new(scenario),
         }
     }
@@ -141,10 +148,14 @@ impl LoanPolicy {
                 take_up: threshold(f.take_up.get()),
                 term_extension: f.term_extension_months,
                 penalty_factor: 1.0 - f.penalty_waiver.get(),
-                redefault: threshold(f.redefault_monthly.get()),
             }),
             lgd_multiplier: p.collections.map_or(1.0, |c| c.lgd_multiplier),
             penalty_rate: scenario.dynamics.penalty_rate_monthly,
+            shock_months: p
+                .early_warning
+                .as_ref()
+                .filter(|e| e.has_liquidity_shock())
+                .map_or(0, |e| e.shock_months as usize),
         }
     }
 }
@@ -177,6 +188,14 @@ pub struct PathTables {
     pub plan_buckets: Vec<BucketThresholds>,
     /// Key of this path's policy stream (forbearance take-up draws).
     pub policy_key: u64,
+    /// Missed-payment threshold of a borrower in a liquidity shock (line cut
+    /// by early warning), `[t * grades + grade]` (empty without the shock).
+    pub shocked_entry: Vec<u64>,
+    /// The matching any-event threshold, as `event`.
+    pub shocked_event: Vec<u64>,
+    /// Monthly re-default threshold of a plan borrower, `[segment * horizon + t]`
+    /// (empty without forbearance).
+    pub plan_redefault: Vec<u64>,
 }
 
 /// Cash-flow accounting of a path, in cents. Conservation:

@@ -52,6 +52,8 @@ pub(super) struct Account {
     frozen: bool,
     /// The borrower is in a forbearance plan.
     in_plan: bool,
+    /// First month after the liquidity shock of an early-warning cut (0: none).
+    shock_until: usize,
 }
 
 impl Account {
@@ -66,6 +68,7 @@ impl Account {
             cut_done: false,
             frozen: false,
             in_plan: false,
+            shock_until: 0,
         }
     }
 
@@ -78,6 +81,15 @@ impl Account {
         tally.limit_cut += removed;
         self.cut_done = true;
         self.frozen |= share >= 1.0;
+    }
+
+    /// An early-warning cut in month `t`: the line is cut and, with a
+    /// liquidity shock, the borrower misses more often for `shock_months`.
+    fn early_warning_cut(&mut self, share: f64, t: usize, shock_months: usize, tally: &mut PathTally) {
+        self.cut_limit(share, tally);
+        if shock_months > 0 {
+            self.shock_until = t + shock_months;
+        }
     }
 }
 
@@ -146,7 +158,7 @@ fn step_months(loan: &Loan, model: &LoanModel, tables: &PathTables, path_key: u6
     let mut t = 0;
     while t < horizon {
         if !account.cut_done && t >= cut_month {
-            account.cut_limit(policy.cut_share.unwrap_or(0.0), tally);
+            account.early_warning_cut(policy.cut_share.unwrap_or(0.0), t, policy.shock_months, tally);
         }
         // Current: one draw a month until something happens, the loan
         // matures, or early warning is due to cut the line.
@@ -160,11 +172,16 @@ fn step_months(loan: &Loan, model: &LoanModel, tables: &PathTables, path_key: u6
             run_end = run_end.min(cut_month.max(t));
         }
         let plan = policy.forbearance.filter(|_| account.in_plan);
+        let shocked = t < account.shock_until;
         let event = match plan {
-            Some(p) => {
-                let any = p.redefault.saturating_add(rules.prepay);
-                current_spell(&mut rng, &mut t, run_end, |_| any)
+            Some(_) => {
+                let redefault = &tables.plan_redefault[seg * horizon..(seg + 1) * horizon];
+                current_spell(&mut rng, &mut t, run_end, |t| redefault[t].saturating_add(rules.prepay))
             }
+            // A spell in a liquidity shock stops where the shock ends.
+            None if shocked => current_spell(&mut rng, &mut t, run_end.min(account.shock_until), |t| {
+                tables.shocked_event[t * grades + row]
+            }),
             None => current_spell(&mut rng, &mut t, run_end, |t| tables.event[t * grades + row]),
         };
         settle(loan, model, &mut account, t - run_start, tally);
@@ -177,11 +194,15 @@ fn step_months(loan: &Loan, model: &LoanModel, tables: &PathTables, path_key: u6
             }
             break;
         };
-        let miss = plan.map_or(tables.entry[t * grades + row], |p| p.redefault);
+        let miss = match plan {
+            Some(_) => tables.plan_redefault[seg * horizon + t],
+            None if shocked => tables.shocked_entry[t * grades + row],
+            None => tables.entry[t * grades + row],
+        };
         let end = if u < miss {
             if revolving {
                 if policy.borrower_trigger && !account.cut_done {
-                    account.cut_limit(policy.cut_share.unwrap_or(0.0), tally);
+                    account.early_warning_cut(policy.cut_share.unwrap_or(0.0), t, policy.shock_months, tally);
                 }
                 if !account.frozen {
                     let extra = round_cents((account.limit - account.balance) as f64 * rules.ccf);
@@ -204,9 +225,10 @@ fn step_months(loan: &Loan, model: &LoanModel, tables: &PathTables, path_key: u6
             } else {
                 &tables.buckets
             };
-            let end = delinquency(loan, buckets, horizon, t + 1, &mut rng, tally);
+            let (end, deepest) = delinquency(loan, buckets, horizon, t + 1, &mut rng, tally);
             if let DelinquencyEnd::Cured(next) = end {
                 collect_penalty(model, &account, next - 1 - t, tally);
+                suspend_if_due(model, &mut account, revolving, deepest);
             }
             end
         } else if u < miss.saturating_add(rules.prepay) {
@@ -221,10 +243,16 @@ fn step_months(loan: &Loan, model: &LoanModel, tables: &PathTables, path_key: u6
             }
             let cure = tables.outage.map_or(0, |o| o.cure);
             if rng.next_u64() < cure {
-                DelinquencyEnd::Cured(t + 1)
+                // The retried debit succeeds this month; with the hazard
+                // continuing the loan is current this month and draws as usual.
+                DelinquencyEnd::Cured(if model.outage_hazard_continues { t } else { t + 1 })
             } else {
                 tally.monthly_delinquent[t] += 1;
-                delinquency(loan, &tables.buckets, horizon, t + 1, &mut rng, tally)
+                let (end, deepest) = delinquency(loan, &tables.buckets, horizon, t + 1, &mut rng, tally);
+                if matches!(end, DelinquencyEnd::Cured(_)) {
+                    suspend_if_due(model, &mut account, revolving, deepest);
+                }
+                end
             }
         };
         match end {
@@ -303,8 +331,16 @@ fn collect_penalty(model: &LoanModel, account: &Account, months: usize, tally: &
     tally.penalty_interest += penalty;
 }
 
+/// A revolving line that reached the suspension bucket stays frozen after its cure.
+fn suspend_if_due(model: &LoanModel, account: &mut Account, revolving: bool, deepest: usize) {
+    if revolving && model.suspend_from_bucket.is_some_and(|b| deepest >= b) {
+        account.frozen = true;
+    }
+}
+
 /// A loan 30 days past due at the end of month `start - 1` rolls, cures or
-/// stays each month from `start`.
+/// stays each month from `start`; returns how the spell ended and the
+/// deepest bucket it reached (0 = 30 days past due).
 #[inline(always)]
 fn delinquency(
     loan: &Loan,
@@ -313,22 +349,22 @@ fn delinquency(
     start: usize,
     rng: &mut LoanStream,
     tally: &mut PathTally,
-) -> DelinquencyEnd {
+) -> (DelinquencyEnd, usize) {
     let mut bucket = 0;
     for t in start..horizon {
         let u = rng.next_u64();
         let th = &buckets[loan.segment as usize * horizon + t];
         if u < th.roll[bucket] {
             if bucket + 1 == BUCKETS {
-                return DelinquencyEnd::ChargedOff(t);
+                return (DelinquencyEnd::ChargedOff(t), bucket);
             }
             bucket += 1;
         } else if u < th.roll_or_cure[bucket] {
-            return DelinquencyEnd::Cured(t + 1);
+            return (DelinquencyEnd::Cured(t + 1), bucket);
         }
         tally.monthly_delinquent[t] += 1;
     }
-    DelinquencyEnd::Horizon
+    (DelinquencyEnd::Horizon, bucket)
 }
 
 /// Draws the LGD of a charge-off from the loan's own LGD stream.

@@ -591,6 +591,10 @@ pub struct DynamicsSection {
     /// Penalty interest per month on the balance of a delinquent loan,
     /// collected if it cures, lost if it charges off.
     pub penalty_rate_monthly: f64,
+    /// Days past due at which a revolving line is suspended for good (no
+    /// more draws, even after a cure): 30, 60 or 90; 0 = never (a cured line
+    /// draws again).
+    pub suspend_line_at_dpd: u32,
 }
 
 impl Default for DynamicsSection {
@@ -604,6 +608,7 @@ impl Default for DynamicsSection {
             cure_sensitivity: 0.1,
             recovery_lag_months: 6,
             penalty_rate_monthly: 0.0,
+            suspend_line_at_dpd: 30,
         }
     }
 }
@@ -621,4 +626,13 @@ pub struct OutageSection {
     pub share: f64,
     /// Probability that such a technical delinquency cures the next month.
     pub cure_rate: f64,
+    /// A debit that failed and is retried next month does not take the loan
+    /// out of that month's miss hazard: on the cure it is current and draws
+    /// as usual. (False: the month of the cure is skipped, as in earlier versions.)
+    #[serde(default = "yes")]
+    pub hazard_continues: bool,
+}
+
+fn yes() -> bool {
+    true
 }

@@ -85,6 +85,25 @@ pub struct EarlyWarningSpec {
     /// Share of the undrawn limit removed by `cut`.
     #[serde(default = "half")]
     pub cut_share: f64,
+    /// Liquidity shock: a borrower whose line is cut or frozen misses
+    /// payments this many times as often (1 = no shock) ...
+    #[serde(default = "default_shock_multiplier")]
+    pub shock_hazard_multiplier: f64,
+    /// ... for this many months from the cut.
+    #[serde(default = "default_shock_months")]
+    pub shock_months: u32,
+}
+
+fn default_shock_multiplier() -> f64 {
+    1.5
+}
+
+fn default_shock_months() -> u32 {
+    6
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn half() -> f64 {
@@ -112,8 +131,13 @@ pub struct ForbearanceSpec {
     /// Relative rise of the cure rates of a plan borrower who falls behind again.
     #[serde(default)]
     pub cure_boost: f64,
-    /// Monthly probability that a plan borrower misses a payment again.
+    /// Monthly probability that a plan borrower misses a payment again
+    /// (averaged over a standard normal factor when it follows the factor).
     pub redefault_monthly: f64,
+    /// The re-default probability moves with the segment's factor like any
+    /// borrower's miss: `Phi((Phi^-1(r) - sqrt(rho) z) / sqrt(1 - rho))`.
+    #[serde(default = "yes")]
+    pub redefault_follows_factor: bool,
 }
 
 fn minus_one() -> f64 {
@@ -190,6 +214,17 @@ pub struct EarlyWarning {
     pub borrower_delinquent: bool,
     /// Share of the undrawn limit removed (1 for a freeze).
     pub cut_share: f64,
+    /// Miss-probability multiplier after a cut (>= 1; 1 = no liquidity shock).
+    pub shock_hazard_multiplier: f64,
+    /// Months the multiplier lasts (0 = no shock).
+    pub shock_months: u32,
+}
+
+impl EarlyWarning {
+    /// Whether a cut raises the borrower's miss probability.
+    pub fn has_liquidity_shock(&self) -> bool {
+        self.shock_hazard_multiplier > 1.0 && self.shock_months > 0
+    }
 }
 
 /// Checked forbearance.
@@ -207,6 +242,8 @@ pub struct Forbearance {
     pub cure_boost: f64,
     /// Re-default probability per month.
     pub redefault_monthly: Probability,
+    /// Re-defaults move with the factor.
+    pub redefault_follows_factor: bool,
 }
 
 /// Checked collections.
@@ -326,6 +363,25 @@ pub fn check_policy(raw: &PolicySection, prefix: &str, bands: usize) -> Result<P
             factor_below: e.factor_below,
             borrower_delinquent: e.borrower_delinquent,
             cut_share,
+            shock_hazard_multiplier: {
+                let m = e.shock_hazard_multiplier;
+                if !(1.0..=100.0).contains(&m) {
+                    return err(
+                        f("early_warning.shock_hazard_multiplier"),
+                        format!("must be in [1, 100] (1 = no liquidity shock), got {m}"),
+                    );
+                }
+                m
+            },
+            shock_months: {
+                if e.shock_months > 600 {
+                    return err(
+                        f("early_warning.shock_months"),
+                        format!("at most 600, got {}", e.shock_months),
+                    );
+                }
+                e.shock_months
+            },
         });
     }
     if let Some(fb) = &raw.forbearance {
@@ -348,6 +404,7 @@ pub fn check_policy(raw: &PolicySection, prefix: &str, bands: usize) -> Result<P
             penalty_waiver: prob(f("forbearance.penalty_waiver"), fb.penalty_waiver)?,
             cure_boost: non_negative(f("forbearance.cure_boost"), fb.cure_boost)?,
             redefault_monthly: prob(f("forbearance.redefault_monthly"), fb.redefault_monthly)?,
+            redefault_follows_factor: fb.redefault_follows_factor,
         });
     }
     if let Some(c) = &raw.collections {

@@ -340,6 +340,9 @@ pub struct Dynamics {
     pub recovery_lag_months: usize,
     /// Penalty interest per delinquent month.
     pub penalty_rate_monthly: f64,
+    /// Delinquency bucket (0 = 30 days past due) from which a revolving line
+    /// is suspended for good; `None`: never.
+    pub suspend_line_from_bucket: Option<usize>,
 }
 
 /// A segment's monthly delinquency transitions: nominal roll and cure rates
@@ -384,4 +387,6 @@ pub struct Outage {
     pub share: Probability,
     /// Cure rate of technical delinquencies.
     pub cure_rate: Probability,
+    /// The month of the retried debit keeps its miss hazard.
+    pub hazard_continues: bool,
 }

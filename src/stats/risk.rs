@@ -65,7 +65,14 @@ pub fn expected_shortfall(sorted: &[f64], q: f64) -> f64 {
     if m < n {
         sum += (tail - m as f64) * sorted[n - m - 1];
     }
-    if tail > 0.0 { sum / tail } else { sorted[n - 1] }
+    if tail <= 0.0 {
+        return sorted[n - 1];
+    }
+    // Every term is at least VaR = x_(ceil(nq)) = x_(n-m), so ES >= VaR in
+    // exact arithmetic; the division can round an ulp below it when the
+    // tail is flat.
+    let var = sorted[(n - m).saturating_sub(1).min(n - 1)];
+    (sum / tail).max(var)
 }
 
 /// Distribution-free confidence interval for the `q` quantile from order

@@ -156,6 +156,17 @@ pub fn describe(s: &Scenario) -> String {
                 t.cure_sensitivity,
             );
         }
+        let _ = writeln!(
+            out,
+            "  revolving lines: {}",
+            match d.suspend_line_from_bucket {
+                None => "a cured line draws again (dynamics.suspend_line_at_dpd = 0)".to_string(),
+                Some(b) => format!(
+                    "suspended for good once {} days past due (no draws after a cure)",
+                    30 * (b + 1)
+                ),
+            }
+        );
     } else {
         let _ = writeln!(
             out,
@@ -166,11 +177,16 @@ pub fn describe(s: &Scenario) -> String {
     if let Some(o) = &s.outage {
         let _ = writeln!(
             out,
-            "Outage: month {}, probability {}, {} of current loans miss a debit, {} cure next month",
+            "Outage: month {}, probability {}, {} of current loans miss a debit, {} cure next month{}",
             o.month + 1,
             o.probability.get(),
             format::percent(o.share.get()),
-            format::percent(o.cure_rate.get())
+            format::percent(o.cure_rate.get()),
+            if o.hazard_continues {
+                " and face that month's miss hazard as usual"
+            } else {
+                " (the month of the cure skips its miss hazard: outage.hazard_continues = false)"
+            }
         );
     }
     if let Some(raw) = &s.file.policy {
@@ -186,13 +202,30 @@ pub fn describe(s: &Scenario) -> String {
             levers.push("pricing by band".to_string());
         }
         if let Some(e) = &p.early_warning {
+            let shock = if e.has_liquidity_shock() {
+                format!(
+                    "; a cut borrower misses {}x as often for {} months",
+                    e.shock_hazard_multiplier, e.shock_months
+                )
+            } else {
+                "; no liquidity shock".to_string()
+            };
             levers.push(format!(
-                "early warning (cuts {} of undrawn limits)",
+                "early warning (cuts {} of undrawn limits{shock})",
                 format::percent(e.cut_share)
             ));
         }
         if let Some(f) = &p.forbearance {
-            levers.push(format!("forbearance (take-up {})", format::percent(f.take_up.get())));
+            levers.push(format!(
+                "forbearance (take-up {}, re-default {} a month{})",
+                format::percent(f.take_up.get()),
+                format::percent(f.redefault_monthly.get()),
+                if f.redefault_follows_factor {
+                    ", moving with the factor"
+                } else {
+                    ", constant"
+                }
+            ));
         }
         if let Some(c) = &p.collections {
             levers.push(format!("{:?} collections", c.strategy).to_lowercase());

@@ -314,6 +314,18 @@ fn dynamics(raw: &DynamicsSection) -> Result<(Dynamics, Transitions)> {
             }
             r
         },
+        suspend_line_from_bucket: match raw.suspend_line_at_dpd {
+            0 => None,
+            30 => Some(0),
+            60 => Some(1),
+            90 => Some(2),
+            other => {
+                return err(
+                    "dynamics.suspend_line_at_dpd",
+                    format!("must be 30, 60, 90 or 0 (never), got {other}"),
+                );
+            }
+        },
     };
     Ok((dynamics, global))
 }
@@ -363,5 +375,6 @@ fn outage(raw: &OutageSection, horizon: u32) -> Result<Outage> {
         probability: probability("outage.probability", raw.probability)?,
         share: probability("outage.share", raw.share)?,
         cure_rate: probability("outage.cure_rate", raw.cure_rate)?,
+        hazard_continues: raw.hazard_continues,
     })
 }
