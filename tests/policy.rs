@@ -255,6 +255,10 @@ fn bad_policy_files_name_the_field() {
     assert!(bad("[approval]\nmin_score = 1000\n").contains("policy.approval.min_score"));
     assert!(bad("[forbearance]\ntake_up = 1.5\nredefault_monthly = 0.1\n").contains("policy.forbearance.take_up"));
     assert!(bad("[early_warning]\naction = \"cut\"\n").contains("policy.early_warning"));
+    assert!(
+        bad("[early_warning]\nfactor_below = -1.0\naction = \"cut\"\nshock_hazard_multiplier = 0.5\n")
+            .contains("policy.early_warning.shock_hazard_multiplier: must be in [1, 100]")
+    );
     assert!(bad("[limits]\nmultiplier_by_band = [1, 2]\n").contains("policy.limits.multiplier_by_band"));
     let unknown = parse_policy_file("[approval]\nmin_scor = 600\n")
         .unwrap_err()

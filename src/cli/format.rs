@@ -98,6 +98,8 @@ pub fn summary_table(s: &RunSummary, scenario: &Scenario) -> String {
     );
     out.push_str(&table(&rows));
     out.push('\n');
+    let row =
+        |label: &str, m: &creditstress::stats::risk::Moments| vec![label.to_string(), money(m.mean), money(m.std)];
     let income = vec![
         vec!["".to_string(), "mean".into(), "std".into()],
         vec![
@@ -105,6 +107,10 @@ pub fn summary_table(s: &RunSummary, scenario: &Scenario) -> String {
             percent(s.default_rate.mean),
             percent(s.default_rate.std),
         ],
+        row("fraud loss (in loss)", &s.fraud_loss),
+        row("economic loss (recoveries discounted)", &s.economic_loss),
+        row("recoveries received", &s.recoveries),
+        row("recoveries after horizon", &s.recoveries_after_horizon),
         vec![
             "interest income".into(),
             money(s.interest_income.mean),

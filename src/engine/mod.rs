@@ -58,6 +58,9 @@ pub fn fast_path_blocker(scenario: &Scenario) -> Option<&'static str> {
     if scenario.outage.is_some() {
         return Some("an outage needs monthly stepping");
     }
+    if scenario.fraud_waves.is_some() {
+        return Some("fraud waves need monthly stepping");
+    }
     if scenario.policy.acts_on_loans() {
         return Some(
             "policy levers that act on individual loans (early warning, forbearance, collections) need monthly stepping",

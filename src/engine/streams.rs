@@ -40,6 +40,8 @@ pub enum Purpose {
     Lgd = 7,
     /// Policy draws (forbearance take-up), apart from the loan events.
     Policy = 8,
+    /// Whether and when fraud attacks start.
+    Fraud = 9,
 }
 
 /// Key of the stream for `(seed, path, purpose)`; `path = u64::MAX` marks

@@ -146,15 +146,26 @@ pub fn build_path_tables(
         ))
     });
 
-    // Any event of a current loan: missed payment, prepayment, failed debit (in that order of u).
+    let attack = attack_months(scenario, path, outage.map(|o| o.0));
+    let takeover = scenario.fraud_waves.map_or(0, |f| threshold(f.takeover_share.get()));
+    // Any event of a current loan: missed payment, prepayment, failed debit,
+    // account takeover (in that order of u).
     let any_event = |entry: &[u64]| {
         let mut event = entry.to_vec();
         for (t, row) in event.chunks_mut(grades.len()).enumerate() {
             let outage_share = outage.filter(|o| o.0 == t).map_or(0, |o| o.1);
+            let takeover_share = if attack.get(t).copied().unwrap_or(false) {
+                takeover
+            } else {
+                0
+            };
             for &g in used_grades {
                 let prepay = model.rules[grades.segment_of[g as usize]].prepay;
                 let cell = &mut row[g as usize];
-                *cell = cell.saturating_add(prepay).saturating_add(outage_share);
+                *cell = cell
+                    .saturating_add(prepay)
+                    .saturating_add(outage_share)
+                    .saturating_add(takeover_share);
             }
         }
         event
@@ -195,13 +206,40 @@ pub fn build_path_tables(
         event,
         buckets,
         lgd,
-        outage: outage.map(|(month, _, cure)| OutageThresholds { month, cure }),
+        outage: outage.map(|(month, share, cure)| OutageThresholds { month, cure, share }),
         lgd_key: stream_key(scenario.seed, path, Purpose::Lgd),
         fast,
         shocked_entry,
         shocked_event,
         plan_redefault,
+        attack,
     }
+}
+
+/// The months of path `path` in which a fraud attack runs: each month with
+/// none running starts one with `probability_monthly` (one draw from the
+/// path's fraud stream), lasting `duration_months`; with `with_outage`, the
+/// outage month (when the outage happens) starts one too. Empty without waves.
+fn attack_months(scenario: &crate::scenario::Scenario, path: u64, outage_month: Option<usize>) -> Vec<bool> {
+    let Some(f) = scenario.fraud_waves else {
+        return Vec::new();
+    };
+    let horizon = scenario.horizon_months;
+    let mut attack = vec![false; horizon];
+    let mut rng = item_rng(stream_key(scenario.seed, path, Purpose::Fraud), 0);
+    let mut t = 0;
+    while t < horizon {
+        if rng.random::<f64>() < f.probability_monthly.get() {
+            attack[t..(t + f.duration_months).min(horizon)].fill(true);
+            t += f.duration_months;
+        } else {
+            t += 1;
+        }
+    }
+    if let Some(m) = outage_month.filter(|_| f.with_outage) {
+        attack[m..(m + f.duration_months).min(horizon)].fill(true);
+    }
+    attack
 }
 
 /// The miss-probability multiplier of a borrower whose line early warning

@@ -53,6 +53,8 @@ pub struct OutageThresholds {
     pub month: usize,
     /// Cure threshold of a technical delinquency.
     pub cure: u64,
+    /// Failed-debit share threshold (added after miss and prepayment).
+    pub share: u64,
 }
 
 /// What the loop needs that is the same on every path.
@@ -66,14 +68,25 @@ pub struct LoanModel {
     pub rules: Vec<SegmentRules>,
     /// Delinquency buckets on.
     pub delinquency: bool,
-    /// Months from charge-off to recovery cash.
-    pub recovery_lag: usize,
+    /// How recoveries arrive and are valued.
+    pub recovery: RecoveryRules,
     /// Bucket from which a revolving line is suspended for good (`None`: never).
     pub suspend_from_bucket: Option<usize>,
     /// A retried debit after an outage keeps that month's miss hazard.
     pub outage_hazard_continues: bool,
     /// Policy levers that act on individual loans.
     pub policy: LoanPolicy,
+}
+
+/// Recoveries after a charge-off.
+#[derive(Debug, Clone)]
+pub struct RecoveryRules {
+    /// `(months after the charge-off, share of the recovered amount)`.
+    pub schedule: Vec<(usize, f64)>,
+    /// Monthly discount rate; `None`: the loan's own monthly rate.
+    pub discount_monthly: Option<f64>,
+    /// Cost as a share of the cash recovered within the horizon.
+    pub cost_share: f64,
 }
 
 /// The loan-level part of a policy, as the loop uses it.
@@ -129,7 +142,14 @@ impl LoanModel {
                 })
                 .collect(),
             delinquency: scenario.dynamics.delinquency,
-            recovery_lag: scenario.dynamics.recovery_lag_months,
+            recovery: RecoveryRules {
+                schedule: scenario.dynamics.recovery_schedule.clone(),
+                discount_monthly: scenario
+                    .dynamics
+                    .recovery_discount_rate_annual
+                    .map(|r| (1.0 + r).powf(1.0 / 12.0) - 1.0),
+                cost_share: scenario.dynamics.recovery_cost_share,
+            },
             suspend_from_bucket: scenario.dynamics.suspend_line_from_bucket,
             outage_hazard_continues: scenario.outage.is_some_and(|o| o.hazard_continues),
             policy: LoanPolicy::new(scenario),
@@ -196,6 +216,8 @@ pub struct PathTables {
     /// Monthly re-default threshold of a plan borrower, `[segment * horizon + t]`
     /// (empty without forbearance).
     pub plan_redefault: Vec<u64>,
+    /// Whether a fraud attack runs in each month (empty without fraud waves).
+    pub attack: Vec<bool>,
 }
 
 /// Cash-flow accounting of a path, in cents. Conservation:
@@ -225,6 +247,18 @@ pub struct PathTally {
     pub interest: Cents,
     /// Recovery cash received within the horizon, currency units.
     pub recoveries: f64,
+    /// Recovery cash of this path's charge-offs due after the horizon
+    /// (netted in `loss`, never received as cash within the run).
+    pub recoveries_after_horizon: f64,
+    /// Economic loss: `sum (EAD - PV(recoveries))`, the recoveries discounted
+    /// to the charge-off month (the workout-LGD convention); at least `loss`.
+    pub economic_loss: f64,
+    /// Cost of the recoveries received within the horizon.
+    pub recovery_cost: f64,
+    /// Loss of fraudulent loans (booked fraud and account takeovers), part of `loss`.
+    pub fraud_loss: f64,
+    /// Accounts taken over in fraud waves.
+    pub takeovers: u64,
     /// Loss per segment.
     pub segment_loss: Vec<f64>,
     /// Charge-offs per segment.
@@ -259,6 +293,11 @@ impl PathTally {
             defaults: 0,
             interest: 0,
             recoveries: 0.0,
+            recoveries_after_horizon: 0.0,
+            economic_loss: 0.0,
+            recovery_cost: 0.0,
+            fraud_loss: 0.0,
+            takeovers: 0,
             segment_loss: vec![0.0; segments],
             segment_defaults: vec![0; segments],
             band_defaults: vec![0; bands],
@@ -274,9 +313,9 @@ impl PathTally {
         }
     }
 
-    /// Net income: interest minus credit loss minus collection cost.
+    /// Net income: interest minus credit loss minus collection cost minus recovery cost.
     pub fn net_income(&self) -> f64 {
-        cents_to_money(self.interest) - self.loss - self.collection_cost
+        cents_to_money(self.interest) - self.loss - self.collection_cost - self.recovery_cost
     }
 
     /// Delinquent account-months (the base of collection cost).
@@ -284,10 +323,23 @@ impl PathTally {
         self.monthly_delinquent.iter().map(|&n| n as u64).sum()
     }
 
-    pub(crate) fn record_charge_off(&mut self, loan: &Loan, t: usize, ead: Cents, lgd: f64, recovery_lag: usize) {
+    /// Books a charge-off in month `t`: loss `EAD x LGD`, and the recovered
+    /// `EAD (1 - LGD)` spread by the schedule, within the horizon or after it.
+    pub(crate) fn record_charge_off(
+        &mut self,
+        loan: &Loan,
+        t: usize,
+        ead: Cents,
+        lgd: f64,
+        recovery: &RecoveryRules,
+        fraud: bool,
+    ) {
         let ead_money = cents_to_money(ead);
         let loss = ead_money * lgd;
         self.loss += loss;
+        if fraud {
+            self.fraud_loss += loss;
+        }
         self.defaults += 1;
         self.segment_loss[loan.segment as usize] += loss;
         self.segment_defaults[loan.segment as usize] += 1;
@@ -295,8 +347,19 @@ impl PathTally {
         self.monthly_defaults[t] += 1;
         self.monthly_loss[t] += loss;
         self.ledger.charged_off += ead;
-        if t + recovery_lag < self.monthly_loss.len() {
-            self.recoveries += ead_money - loss;
+        let recovered = ead_money - loss;
+        let rate = recovery.discount_monthly.unwrap_or(loan.rate_monthly);
+        let mut present_value = 0.0;
+        for &(lag, share) in &recovery.schedule {
+            let cash = recovered * share;
+            if t + lag < self.monthly_loss.len() {
+                self.recoveries += cash;
+                self.recovery_cost += cash * recovery.cost_share;
+            } else {
+                self.recoveries_after_horizon += cash;
+            }
+            present_value += cash / (1.0 + rate).powi(lag as i32);
         }
+        self.economic_loss += ead_money - present_value;
     }
 }

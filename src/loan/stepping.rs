@@ -234,6 +234,20 @@ fn step_months(loan: &Loan, model: &LoanModel, tables: &PathTables, path_key: u6
         } else if u < miss.saturating_add(rules.prepay) {
             tally.ledger.prepaid += account.balance;
             return t + 1;
+        } else if tables.attack.get(t).copied().unwrap_or(false)
+            && !tables
+                .outage
+                .is_some_and(|o| o.month == t && u < miss.saturating_add(rules.prepay).saturating_add(o.share))
+        {
+            // Account takeover in a fraud attack: the line is drawn in full and never repaid.
+            tally.takeovers += 1;
+            let mut ead = account.balance;
+            if revolving && !account.frozen {
+                let extra = (account.limit - account.balance).max(0);
+                ead += extra;
+                tally.ledger.originated += extra;
+            }
+            return fraud_charge_off(loan, model, t, ead, tally);
         } else {
             // A failed automatic debit in the outage month (no penalty): most cure the next month.
             tally.monthly_delinquent[t] += 1;
@@ -386,12 +400,12 @@ pub(super) fn charge_off(
     } else {
         (lgd * model.policy.lgd_multiplier).min(1.0)
     };
-    tally.record_charge_off(loan, t, ead, lgd, model.recovery_lag);
+    tally.record_charge_off(loan, t, ead, lgd, &model.recovery, false);
 }
 
-/// A fraudulent loan never pays: it misses the first payment and rolls
-/// straight through the buckets to charge-off (month 1 without buckets).
-/// Returns the months stepped.
+/// A fraudulent loan booked as such never pays: it misses the first payment
+/// and rolls straight through the buckets to charge-off (month 1 without
+/// buckets). Returns the months stepped.
 fn simulate_fraud(loan: &Loan, model: &LoanModel, tally: &mut PathTally) -> usize {
     let rules = &model.rules[loan.segment as usize];
     let mut ead = loan.balance;
@@ -400,12 +414,20 @@ fn simulate_fraud(loan: &Loan, model: &LoanModel, tally: &mut PathTally) -> usiz
         ead += extra;
         tally.ledger.originated += extra;
     }
-    let charge_off_month = if model.delinquency { BUCKETS } else { 0 };
-    for t in 0..charge_off_month.min(model.horizon) {
+    fraud_charge_off(loan, model, 0, ead, tally)
+}
+
+/// A loan in a fraudster's hands from month `start` pays nothing: delinquent
+/// from `start`, charged off `BUCKETS` months later (at once without
+/// buckets) at the segment's fraud LGD. Returns the months stepped.
+fn fraud_charge_off(loan: &Loan, model: &LoanModel, start: usize, ead: Cents, tally: &mut PathTally) -> usize {
+    let charge_off_month = start + if model.delinquency { BUCKETS } else { 0 };
+    for t in start..charge_off_month.min(model.horizon) {
         tally.monthly_delinquent[t] += 1;
     }
     if charge_off_month < model.horizon {
-        tally.record_charge_off(loan, charge_off_month, ead, rules.fraud_lgd, model.recovery_lag);
+        let fraud_lgd = model.rules[loan.segment as usize].fraud_lgd;
+        tally.record_charge_off(loan, charge_off_month, ead, fraud_lgd, &model.recovery, true);
         charge_off_month + 1
     } else {
         tally.ledger.outstanding += ead;

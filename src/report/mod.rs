@@ -71,6 +71,9 @@ pub fn paths_csv(scenario: &Scenario, paths: &[PathOutcome]) -> Vec<u8> {
         "interest_income".into(),
         "net_income".into(),
         "recoveries".into(),
+        "recoveries_after_horizon".into(),
+        "economic_loss".into(),
+        "fraud_loss".into(),
     ];
     header.extend(scenario.segments.iter().map(|s| format!("loss_{}", s.name)));
     w.write_record(&header).expect("writing CSV to memory cannot fail");
@@ -84,6 +87,9 @@ pub fn paths_csv(scenario: &Scenario, paths: &[PathOutcome]) -> Vec<u8> {
             interest.to_string(),
             p.tally.net_income().to_string(),
             p.tally.recoveries.to_string(),
+            p.tally.recoveries_after_horizon.to_string(),
+            p.tally.economic_loss.to_string(),
+            p.tally.fraud_loss.to_string(),
         ];
         row.extend(p.tally.segment_loss.iter().map(f64::to_string));
         w.write_record(&row).expect("writing CSV to memory cannot fail");

@@ -38,6 +38,9 @@ pub struct ScenarioFile {
     /// Optional operational outage (failed automatic debits).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outage: Option<OutageSection>,
+    /// Optional fraud waves: attacks that take over existing accounts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fraud_waves: Option<FraudWavesSection>,
     /// Optional risk policy levers (see [`super::PolicySection`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<super::PolicySection>,
@@ -586,8 +589,20 @@ pub struct DynamicsSection {
     pub roll_sensitivity: f64,
     /// Sensitivity of cure rates to the factor (a Vasicek rho, in [0, 1)).
     pub cure_sensitivity: f64,
-    /// Months from charge-off to the recovery cash flow.
-    pub recovery_lag_months: u32,
+    /// Months from charge-off to the recovery cash flow (one lump). Default
+    /// 6 when `recovery_curve` is not given; not both.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery_lag_months: Option<u32>,
+    /// Share of the recovered amount received in each month after the
+    /// charge-off, the first entry the charge-off month itself; sums to 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery_curve: Option<Vec<f64>>,
+    /// Annual rate at which recoveries are discounted to the charge-off month
+    /// for the economic loss; `None`: each loan's own rate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery_discount_rate_annual: Option<f64>,
+    /// Cost of collecting recoveries, as a share of the cash recovered.
+    pub recovery_cost_share: f64,
     /// Penalty interest per month on the balance of a delinquent loan,
     /// collected if it cures, lost if it charges off.
     pub penalty_rate_monthly: f64,
@@ -606,10 +621,69 @@ impl Default for DynamicsSection {
             cure_rates: [0.35, 0.15, 0.05],
             roll_sensitivity: 0.1,
             cure_sensitivity: 0.1,
-            recovery_lag_months: 6,
+            recovery_lag_months: None,
+            recovery_curve: None,
+            recovery_discount_rate_annual: None,
+            recovery_cost_share: 0.0,
             penalty_rate_monthly: 0.0,
             suspend_line_at_dpd: 30,
         }
+    }
+}
+
+/// `[fraud_waves]`: attacks in which fraudsters take over existing
+/// accounts (account takeover), so fraud loss varies from path to path.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FraudWavesSection {
+    /// Monthly probability that an attack starts, in a month with none running.
+    pub probability_monthly: f64,
+    /// Months an attack lasts.
+    #[serde(default = "one_u32")]
+    pub duration_months: u32,
+    /// Share of current loans taken over in each month of an attack.
+    pub takeover_share: f64,
+    /// An outage that happens also opens an attack in its month (controls
+    /// lapse while systems fail).
+    #[serde(default)]
+    pub with_outage: bool,
+}
+
+fn one_u32() -> u32 {
+    1
+}
+
+/// Recovery lag when neither `recovery_lag_months` nor `recovery_curve` is given.
+pub const DEFAULT_RECOVERY_LAG_MONTHS: u32 = 6;
+
+impl DynamicsSection {
+    /// The recovery assumptions in words, e.g. "recoveries in one lump 6
+    /// months after the charge-off (discounted at each loan's own rate ...)".
+    pub fn describe_recovery(&self) -> String {
+        let schedule = match (&self.recovery_curve, self.recovery_lag_months) {
+            (Some(curve), _) => format!(
+                "spread over the months after the charge-off ({} in months 0, 1, ...)",
+                curve
+                    .iter()
+                    .map(|s| format!("{}%", s * 100.0))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            (None, lag) => format!(
+                "in one lump {} months after the charge-off",
+                lag.unwrap_or(DEFAULT_RECOVERY_LAG_MONTHS)
+            ),
+        };
+        let discount = match self.recovery_discount_rate_annual {
+            None => "discounted at each loan's own rate".to_string(),
+            Some(r) => format!("discounted at {}% a year", r * 100.0),
+        };
+        let cost = if self.recovery_cost_share > 0.0 {
+            format!(", costing {}% of the cash recovered", self.recovery_cost_share * 100.0)
+        } else {
+            String::new()
+        };
+        format!("recoveries {schedule} ({discount} for the economic loss{cost})")
     }
 }
 

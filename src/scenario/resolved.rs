@@ -47,6 +47,8 @@ pub struct Scenario {
     pub dynamics: Dynamics,
     /// Operational outage, if any.
     pub outage: Option<Outage>,
+    /// Fraud waves, if any.
+    pub fraud_waves: Option<FraudWaves>,
     /// Risk policy (the default changes nothing).
     pub policy: super::Policy,
     /// What the scorecard PDs mean.
@@ -336,8 +338,13 @@ pub struct Dynamics {
     pub pd_period_months: u32,
     /// Delinquency buckets on.
     pub delinquency: bool,
-    /// Recovery lag (months).
-    pub recovery_lag_months: usize,
+    /// Recovery cash per month after a charge-off: `(lag in months, share of
+    /// the recovered amount)`, shares summing to 1 (a lump: one entry).
+    pub recovery_schedule: Vec<(usize, f64)>,
+    /// Annual discount rate of recoveries; `None`: the loan's own rate.
+    pub recovery_discount_rate_annual: Option<f64>,
+    /// Recovery cost as a share of the cash recovered.
+    pub recovery_cost_share: f64,
     /// Penalty interest per delinquent month.
     pub penalty_rate_monthly: f64,
     /// Delinquency bucket (0 = 30 days past due) from which a revolving line
@@ -374,6 +381,19 @@ impl Transitions {
             .map(|(r, c)| r.get() / (r.get() + c.get()))
             .product()
     }
+}
+
+/// Checked fraud waves.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FraudWaves {
+    /// Monthly probability that an attack starts.
+    pub probability_monthly: Probability,
+    /// Months an attack lasts (>= 1).
+    pub duration_months: usize,
+    /// Share of current loans taken over per attack month.
+    pub takeover_share: Probability,
+    /// An outage opens an attack.
+    pub with_outage: bool,
 }
 
 /// A checked outage.

@@ -1,20 +1,21 @@
 //! The binary part of a shard (`shard.bin`): the book profile and every path
 //! outcome of the shard, with the exact bits of every `f64`.
 //!
-//! # Format, version 1
+//! # Format, version 2
 //!
 //! Little-endian throughout; `S` segments, `B` score bands, `H` months, `F`
 //! macro factors, all given in the header.
 //!
 //! ```text
-//! header   magic "CSSHARD\0" (8 bytes), format version u32 = 1,
+//! header   magic "CSSHARD\0" (8 bytes), format version u32 = 2,
 //!          S u32, B u32, H u32, F u32, first path index u64, path count u64
 //! profile  loans u64, exposure f64, segment_loans [u64; S],
 //!          segment_exposure [f64; S], band_loans [u64; B],
 //!          revolving_loans u64, fraud_loans u64
 //! paths    path count times, in path order:
 //!          index u64, exposure f64, loss f64, defaults u64, interest i64,
-//!          recoveries f64, segment_loss [f64; S], segment_defaults [u64; S],
+//!          recoveries f64, recoveries_after_horizon f64, economic_loss f64,
+//!          recovery_cost f64, fraud_loss f64, takeovers u64, segment_loss [f64; S], segment_defaults [u64; S],
 //!          band_defaults [u64; B], monthly_defaults [u32; H],
 //!          monthly_delinquent [u32; H], monthly_loss [f64; H], loan_months u64,
 //!          limit_cut i64, plans u64, penalty_interest i64, collection_cost f64,
@@ -22,7 +23,7 @@
 //!          factors [f64; F x H] (factor by factor, month by month)
 //! ```
 //!
-//! A path takes `8 (16 + 2S + B + 2H + FH)` bytes: about 1 kB for the
+//! A path takes `8 (21 + 2S + B + 2H + FH)` bytes: about 1 kB for the
 //! shipped scenarios (3 segments, 24 months, 2 factors).
 
 use thiserror::Error;
@@ -34,7 +35,7 @@ use crate::scenario::Scenario;
 /// First bytes of every shard file.
 pub const MAGIC: [u8; 8] = *b"CSSHARD\0";
 /// The version of the binary layout this program writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// Bytes of the header.
 const HEADER_BYTES: usize = 8 + 4 * 5 + 8 * 2;
 
@@ -64,7 +65,7 @@ impl Dims {
 
     /// Bytes of one encoded path.
     pub fn path_bytes(self) -> usize {
-        8 * (16 + 2 * self.segments + self.bands + 2 * self.horizon + self.factors * self.horizon)
+        8 * (21 + 2 * self.segments + self.bands + 2 * self.horizon + self.factors * self.horizon)
     }
 
     fn profile_bytes(self) -> usize {
@@ -174,6 +175,11 @@ pub fn encode_paths(data: &ShardData) -> Result<Vec<u8>, CodecError> {
             defaults,
             interest,
             recoveries,
+            recoveries_after_horizon,
+            economic_loss,
+            recovery_cost,
+            fraud_loss,
+            takeovers,
             segment_loss,
             segment_defaults,
             band_defaults,
@@ -200,6 +206,11 @@ pub fn encode_paths(data: &ShardData) -> Result<Vec<u8>, CodecError> {
         put_u64(&mut w, *defaults);
         put_i64(&mut w, *interest);
         put_f64(&mut w, *recoveries);
+        put_f64(&mut w, *recoveries_after_horizon);
+        put_f64(&mut w, *economic_loss);
+        put_f64(&mut w, *recovery_cost);
+        put_f64(&mut w, *fraud_loss);
+        put_u64(&mut w, *takeovers);
         segment_loss.iter().for_each(|&v| put_f64(&mut w, v));
         segment_defaults.iter().for_each(|&v| put_u64(&mut w, v));
         band_defaults.iter().for_each(|&v| put_u64(&mut w, v));
@@ -286,6 +297,11 @@ pub fn decode_paths(bytes: &[u8]) -> Result<ShardData, CodecError> {
             defaults: r.u64(),
             interest: r.i64(),
             recoveries: r.f64(),
+            recoveries_after_horizon: r.f64(),
+            economic_loss: r.f64(),
+            recovery_cost: r.f64(),
+            fraud_loss: r.f64(),
+            takeovers: r.u64(),
             segment_loss: r.f64s(d.segments),
             segment_defaults: r.u64s(d.segments),
             band_defaults: r.u64s(d.bands),
@@ -443,6 +459,11 @@ mod tests {
                 tally.plans = 3 * i;
                 tally.penalty_interest = i64::MIN + i as i64;
                 tally.collection_cost = x(11);
+                tally.recoveries_after_horizon = x(12);
+                tally.economic_loss = x(13);
+                tally.recovery_cost = x(14);
+                tally.fraud_loss = x(15);
+                tally.takeovers = u64::MAX - i;
                 tally.ledger = Ledger {
                     originated: i64::MAX,
                     repaid: i64::MIN,
@@ -503,7 +524,7 @@ mod tests {
     fn header_is_little_endian_and_versioned() {
         let bytes = encode_paths(&sample(5, 2)).unwrap();
         assert_eq!(&bytes[..8], b"CSSHARD\0");
-        assert_eq!(bytes[8..12], 1u32.to_le_bytes());
+        assert_eq!(bytes[8..12], FORMAT_VERSION.to_le_bytes());
         assert_eq!(bytes[12..16], 2u32.to_le_bytes());
         assert_eq!(bytes[28..36], 5u64.to_le_bytes());
         assert_eq!(bytes[36..44], 2u64.to_le_bytes());
@@ -523,9 +544,9 @@ mod tests {
         longer.push(0);
         assert!(matches!(decode_paths(&longer), Err(CodecError::Length { .. })));
         assert!(matches!(decode_paths(&bytes[..20]), Err(CodecError::Length { .. })));
-        let mut v2 = bytes.clone();
-        v2[8] = 2;
-        assert_eq!(decode_paths(&v2), Err(CodecError::UnsupportedVersion { found: 2 }));
+        let mut other = bytes.clone();
+        other[8] = 1;
+        assert_eq!(decode_paths(&other), Err(CodecError::UnsupportedVersion { found: 1 }));
         let mut shuffled = bytes.clone();
         let at = HEADER_BYTES + dims().profile_bytes();
         shuffled[at] = 9;

@@ -82,10 +82,23 @@ pub struct RunSummary {
     pub score_bands: Vec<BandSummary>,
     /// Interest paid.
     pub interest_income: Moments,
-    /// Interest income minus loss.
+    /// Interest income minus loss, collection cost and recovery cost.
     pub net_income: Moments,
     /// Recovery cash received within the horizon.
     pub recoveries: Moments,
+    /// Recovery cash of the horizon's charge-offs that falls after the
+    /// horizon: netted in `loss`, not in `recoveries`. Charged-off EAD =
+    /// loss + recoveries + recoveries_after_horizon.
+    pub recoveries_after_horizon: Moments,
+    /// Economic loss: EAD minus the recoveries discounted to the charge-off
+    /// month (the workout-LGD convention; at least `loss`).
+    pub economic_loss: Moments,
+    /// Cost of the recoveries received within the horizon.
+    pub recovery_cost: Moments,
+    /// Loss of fraudulent loans (booked as fraud, or taken over in a fraud wave); part of `loss`.
+    pub fraud_loss: Moments,
+    /// Accounts taken over in fraud waves, per path.
+    pub takeovers: Moments,
     /// What the policy's loan-level levers did (zeros without a policy).
     pub policy: PolicyEffects,
     /// How loans were simulated.
@@ -103,6 +116,11 @@ pub struct RunSummary {
     pub threads: usize,
     /// Peak resident memory of the process in bytes, where the OS reports it (filled by the caller).
     pub peak_rss_bytes: Option<u64>,
+}
+
+/// Moments across paths of one per-path figure.
+fn per_path(paths: &[PathOutcome], figure: impl Fn(&crate::loan::PathTally) -> f64) -> Moments {
+    moments(&paths.iter().map(|p| figure(&p.tally)).collect::<Vec<_>>())
 }
 
 /// Description of the engine written into the summary.
@@ -205,6 +223,11 @@ impl RunSummary {
             interest_income: moments(&interest),
             net_income: moments(&net),
             recoveries: moments(&recoveries),
+            recoveries_after_horizon: per_path(paths, |t| t.recoveries_after_horizon),
+            economic_loss: per_path(paths, |t| t.economic_loss),
+            recovery_cost: per_path(paths, |t| t.recovery_cost),
+            fraud_loss: per_path(paths, |t| t.fraud_loss),
+            takeovers: per_path(paths, |t| t.takeovers as f64),
             policy: PolicyEffects {
                 name: scenario.policy.name.clone(),
                 collection_cost: moments(&paths.iter().map(|p| p.tally.collection_cost).collect::<Vec<_>>()),

@@ -141,8 +141,8 @@ pub fn describe(s: &Scenario) -> String {
     if d.delinquency {
         let _ = writeln!(
             out,
-            "Dynamics: buckets 30/60/90+, recovery lag {} months; per segment (roll and cure rates are Vasicek means, s = factor sensitivity):",
-            d.recovery_lag_months
+            "Dynamics: buckets 30/60/90+, {}; per segment (roll and cure rates are Vasicek means, s = factor sensitivity):",
+            s.file.dynamics.describe_recovery()
         );
         for seg in &s.segments {
             let t = &seg.transitions;

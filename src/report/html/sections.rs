@@ -342,8 +342,10 @@ pub(super) fn scenario(h: &mut String, input: &ReportInput) {
         "Dynamics",
         if d.delinquency {
             format!(
-                "30/60/90+ days-past-due buckets, roll rates {:?}, cure rates {:?}, recovery lag {} months",
-                d.roll_rates, d.cure_rates, d.recovery_lag_months
+                "30/60/90+ days-past-due buckets, roll rates {:?}, cure rates {:?} (segments may override them), {}",
+                d.roll_rates,
+                d.cure_rates,
+                d.describe_recovery()
             )
         } else {
             "a missed payment is an immediate charge-off".to_string()

@@ -228,6 +228,18 @@ impl Scenario {
                 "an outage makes loans 30 days past due, so it needs dynamics.delinquency = true",
             );
         }
+        let fraud_waves = file
+            .fraud_waves
+            .as_ref()
+            .map(|f| fraud_waves(f, run.horizon_months))
+            .transpose()?;
+        if fraud_waves.is_some_and(|f| f.with_outage) && outage.is_none() {
+            return err("fraud_waves.with_outage", "needs an [outage]");
+        }
+        // Resolve the default recovery lag into the file so the manifest shows it.
+        if file.dynamics.recovery_curve.is_none() && file.dynamics.recovery_lag_months.is_none() {
+            file.dynamics.recovery_lag_months = Some(DEFAULT_RECOVERY_LAG_MONTHS);
+        }
         Ok(Scenario {
             name: file.name.clone(),
             horizon_months: run.horizon_months as usize,
@@ -240,6 +252,7 @@ impl Scenario {
             macro_model,
             dynamics,
             outage,
+            fraud_waves,
             policy,
             calibration: Calibration {
                 bad_event: file.calibration.bad_event,
@@ -306,7 +319,18 @@ fn dynamics(raw: &DynamicsSection) -> Result<(Dynamics, Transitions)> {
     let dynamics = Dynamics {
         pd_period_months: raw.pd_period_months,
         delinquency: raw.delinquency,
-        recovery_lag_months: raw.recovery_lag_months as usize,
+        recovery_schedule: recovery_schedule(raw)?,
+        recovery_discount_rate_annual: match raw.recovery_discount_rate_annual {
+            None => None,
+            Some(r) if r.is_finite() && (0.0..=10.0).contains(&r) => Some(r),
+            Some(r) => {
+                return err(
+                    "dynamics.recovery_discount_rate_annual",
+                    format!("must be in [0, 10] (an annual rate; leave it out for the loan's own rate), got {r}"),
+                );
+            }
+        },
+        recovery_cost_share: probability("dynamics.recovery_cost_share", raw.recovery_cost_share)?.get(),
         penalty_rate_monthly: {
             let r = raw.penalty_rate_monthly;
             if !(0.0..=1.0).contains(&r) {
@@ -363,6 +387,64 @@ pub(super) fn transitions(
         cure_rates: cure,
         roll_sensitivity: correlation_like(&format!("{field}.roll_sensitivity"), roll_sensitivity)?,
         cure_sensitivity: correlation_like(&format!("{field}.cure_sensitivity"), cure_sensitivity)?,
+    })
+}
+
+/// Longest recovery curve (months after the charge-off).
+const MAX_RECOVERY_MONTHS: usize = 600;
+
+fn recovery_schedule(raw: &DynamicsSection) -> Result<Vec<(usize, f64)>> {
+    match (&raw.recovery_curve, raw.recovery_lag_months) {
+        (Some(_), Some(_)) => err(
+            "dynamics.recovery_curve",
+            "give recovery_lag_months (one lump) or recovery_curve (a share per month), not both",
+        ),
+        (None, lag) => {
+            let lag = lag.unwrap_or(DEFAULT_RECOVERY_LAG_MONTHS) as usize;
+            if lag > MAX_RECOVERY_MONTHS {
+                return err(
+                    "dynamics.recovery_lag_months",
+                    format!("at most {MAX_RECOVERY_MONTHS}, got {lag}"),
+                );
+            }
+            Ok(vec![(lag, 1.0)])
+        }
+        (Some(curve), None) => {
+            if curve.is_empty() || curve.len() > MAX_RECOVERY_MONTHS + 1 {
+                return err(
+                    "dynamics.recovery_curve",
+                    format!("give 1 to {} shares, got {}", MAX_RECOVERY_MONTHS + 1, curve.len()),
+                );
+            }
+            for (i, &v) in curve.iter().enumerate() {
+                probability(&format!("dynamics.recovery_curve[{i}]"), v)?;
+            }
+            let sum: f64 = curve.iter().sum();
+            if (sum - 1.0).abs() > 1e-9 {
+                return err("dynamics.recovery_curve", format!("shares must sum to 1, sum to {sum}"));
+            }
+            Ok(curve
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| **v > 0.0)
+                .map(|(i, v)| (i, *v))
+                .collect())
+        }
+    }
+}
+
+fn fraud_waves(raw: &FraudWavesSection, horizon: u32) -> Result<FraudWaves> {
+    if raw.duration_months == 0 || raw.duration_months > horizon.max(1) {
+        return err(
+            "fraud_waves.duration_months",
+            format!("must be in 1..={horizon}, got {}", raw.duration_months),
+        );
+    }
+    Ok(FraudWaves {
+        probability_monthly: probability("fraud_waves.probability_monthly", raw.probability_monthly)?,
+        duration_months: raw.duration_months as usize,
+        takeover_share: probability("fraud_waves.takeover_share", raw.takeover_share)?,
+        with_outage: raw.with_outage,
     })
 }
 
