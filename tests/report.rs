@@ -566,6 +566,8 @@ fn init_writes_a_valid_commented_scenario_and_never_overwrites() {
         "[dynamics]",
         "[[segments]]",
         "# [outage]",
+        "[calibration]",
+        "# [fraud_waves]",
     ] {
         assert!(text.contains(section), "the starter scenario lacks {section}");
     }

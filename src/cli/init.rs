@@ -95,14 +95,32 @@ delinquency = true
 # Monthly roll rates 30->60, 60->90+, 90+->charge-off, and cure rates back to current.
 roll_rates = [0.45, 0.70, 0.90]
 cure_rates = [0.40, 0.15, 0.05]
-# Months from charge-off to the recovery cash flow.
+# Months from charge-off to the recovery cash flow (or spread it with
+# recovery_curve = [0.0, 0.2, 0.3, 0.3, 0.2], a share per month from the
+# charge-off month on).
 recovery_lag_months = 6
+# A revolving line is suspended for good once 30 days past due (0 = never).
+suspend_line_at_dpd = 30
+
+# What a scorecard PD means: P(charge-off within pd_period_months) for a loan
+# current at the start, averaged over the stationary AR(1) noise. Each
+# grade's monthly miss probability is solved for it with roll and cure on;
+# `creditstress validate` prints the result and the implied annual correlation.
+[calibration]
+bad_event = "charge_off"    # or "dpd90"
+factor_law = "noise"        # or "noise_and_regimes", "zero"
 
 # Optional: failed automatic debits in one month.
 # [outage]
 # month = 3
 # share = 0.05
 # cure_rate = 0.8
+
+# Optional: fraud attacks that take over existing accounts.
+# [fraud_waves]
+# probability_monthly = 0.02
+# duration_months = 2
+# takeover_share = 0.002
 
 # ---------------------------------------------------------------------------
 # Segment 1: salaried borrowers with good scores.
@@ -155,6 +173,11 @@ rho = 0.08
 lgd = { mean = 0.80, std = 0.12, macro_sensitivity = 0.20 }
 fraud_share = 0.008
 prepayment_monthly = 0.01
+
+# This segment's own delinquency transitions (the rest from [dynamics]).
+[segments.dynamics]
+cure_rates = [0.35, 0.12, 0.04]
+roll_sensitivity = 0.15
 
 [segments.products]
 revolving_share = 0.60

@@ -189,6 +189,20 @@ pub fn describe(s: &Scenario) -> String {
             }
         );
     }
+    if let Some(f) = &s.fraud_waves {
+        let _ = writeln!(
+            out,
+            "Fraud waves: an attack starts with probability {} a month and lasts {} months, taking over {} of current loans a month{}",
+            f.probability_monthly.get(),
+            f.duration_months,
+            format::percent(f.takeover_share.get()),
+            if f.with_outage {
+                "; the outage starts one too"
+            } else {
+                ""
+            }
+        );
+    }
     if let Some(raw) = &s.file.policy {
         let p = &s.policy;
         let mut levers = Vec::new();

@@ -35,7 +35,7 @@ pub(super) fn cards(h: &mut String, input: &ReportInput) {
     items.push((
         "Net income".to_string(),
         money(s.net_income.mean),
-        "interest income − loss, mean".to_string(),
+        "interest − loss − collection and recovery cost, mean".to_string(),
     ));
     let _ = writeln!(h, "<div class=\"cards\">");
     for (label, value, sub) in items {
@@ -146,7 +146,7 @@ pub(super) fn key_figures(h: &mut String, input: &ReportInput) {
     row(
         h,
         &[
-            "Net income (interest − loss)".to_string(),
+            "Net income (interest − loss − collection cost − recovery cost)".to_string(),
             money(s.net_income.mean),
             of_exposure(s.net_income.mean),
             m(&s.net_income),
@@ -155,10 +155,37 @@ pub(super) fn key_figures(h: &mut String, input: &ReportInput) {
     row(
         h,
         &[
-            "Recoveries received".to_string(),
+            "Recoveries received within the horizon".to_string(),
             money(s.recoveries.mean),
             of_exposure(s.recoveries.mean),
             m(&s.recoveries),
+        ],
+    );
+    row(
+        h,
+        &[
+            "Recoveries due after the horizon (netted in the loss)".to_string(),
+            money(s.recoveries_after_horizon.mean),
+            of_exposure(s.recoveries_after_horizon.mean),
+            m(&s.recoveries_after_horizon),
+        ],
+    );
+    row(
+        h,
+        &[
+            "Economic loss (recoveries discounted to the charge-off)".to_string(),
+            money(s.economic_loss.mean),
+            of_exposure(s.economic_loss.mean),
+            m(&s.economic_loss),
+        ],
+    );
+    row(
+        h,
+        &[
+            "Fraud loss (booked fraud and takeovers; part of the loss)".to_string(),
+            money(s.fraud_loss.mean),
+            of_exposure(s.fraud_loss.mean),
+            m(&s.fraud_loss),
         ],
     );
     end_table(h);
