@@ -96,14 +96,7 @@ impl LoanChain {
         let mut next = vec![0.0; mass.len()];
         let mut curve = Vec::with_capacity(months);
         for t in 0..months {
-            for k in 0..n {
-                let m = &matrices[k];
-                let from: [f64; STATES] = mass[k * STATES..(k + 1) * STATES].try_into().expect("STATES wide");
-                let to = &mut mass[k * STATES..(k + 1) * STATES];
-                for s2 in 0..STATES {
-                    to[s2] = (0..STATES).map(|s| from[s] * m[s][s2]).sum();
-                }
-            }
+            step_states(&mut mass, &matrices);
             curve.push((0..n).map(|k| mass[k * STATES + BAD]).sum());
             if t + 1 < months {
                 self.grid.advance(&mass, STATES, &mut next);
@@ -194,21 +187,23 @@ impl LoanChain {
         for _ in 0..1200 {
             self.grid.advance(&mass, STATES, &mut next);
             std::mem::swap(&mut mass, &mut next);
-            let mut pending = 0.0;
-            for k in 0..n {
-                let m = &matrices[k];
-                let from: [f64; STATES] = mass[k * STATES..(k + 1) * STATES].try_into().expect("STATES wide");
-                let to = &mut mass[k * STATES..(k + 1) * STATES];
-                for s2 in 0..STATES {
-                    to[s2] = (0..STATES).map(|s| from[s] * m[s][s2]).sum();
-                }
-                pending += to[1] + to[2] + to[3];
-            }
+            step_states(&mut mass, &matrices);
+            let pending: f64 = mass.chunks(STATES).map(|m| m[1] + m[2] + m[3]).sum();
             if pending < 1e-15 * total {
                 break;
             }
         }
         (0..n).map(|k| mass[k * STATES + BAD]).sum::<f64>() / total
+    }
+}
+
+/// One month of the chain at every grid point: `mass[k] <- mass[k] M_k`.
+fn step_states(mass: &mut [f64], matrices: &[Matrix]) {
+    for (block, m) in mass.chunks_mut(STATES).zip(matrices) {
+        let from: [f64; STATES] = (&*block).try_into().expect("STATES wide");
+        for s2 in 0..STATES {
+            block[s2] = (0..STATES).map(|s| from[s] * m[s][s2]).sum();
+        }
     }
 }
 

@@ -134,60 +134,36 @@ pub(super) fn key_figures(h: &mut String, input: &ReportInput) {
             String::new()
         }
     };
-    row(
-        h,
-        &[
-            "Interest income".to_string(),
-            money(s.interest_income.mean),
-            of_exposure(s.interest_income.mean),
-            m(&s.interest_income),
-        ],
-    );
-    row(
-        h,
-        &[
-            "Net income (interest − loss − collection cost − recovery cost)".to_string(),
-            money(s.net_income.mean),
-            of_exposure(s.net_income.mean),
-            m(&s.net_income),
-        ],
-    );
-    row(
-        h,
-        &[
-            "Recoveries received within the horizon".to_string(),
-            money(s.recoveries.mean),
-            of_exposure(s.recoveries.mean),
-            m(&s.recoveries),
-        ],
-    );
-    row(
-        h,
-        &[
-            "Recoveries due after the horizon (netted in the loss)".to_string(),
-            money(s.recoveries_after_horizon.mean),
-            of_exposure(s.recoveries_after_horizon.mean),
-            m(&s.recoveries_after_horizon),
-        ],
-    );
-    row(
-        h,
-        &[
-            "Economic loss (recoveries discounted to the charge-off)".to_string(),
-            money(s.economic_loss.mean),
-            of_exposure(s.economic_loss.mean),
-            m(&s.economic_loss),
-        ],
-    );
-    row(
-        h,
-        &[
-            "Fraud loss (booked fraud and takeovers; part of the loss)".to_string(),
-            money(s.fraud_loss.mean),
-            of_exposure(s.fraud_loss.mean),
-            m(&s.fraud_loss),
-        ],
-    );
+    for (label, figure) in [
+        ("Interest income", &s.interest_income),
+        (
+            "Net income (interest − loss − collection cost − recovery cost)",
+            &s.net_income,
+        ),
+        ("Recoveries received within the horizon", &s.recoveries),
+        (
+            "Recoveries due after the horizon (netted in the loss)",
+            &s.recoveries_after_horizon,
+        ),
+        (
+            "Economic loss (recoveries discounted to the charge-off)",
+            &s.economic_loss,
+        ),
+        (
+            "Fraud loss (booked fraud and takeovers; part of the loss)",
+            &s.fraud_loss,
+        ),
+    ] {
+        row(
+            h,
+            &[
+                label.to_string(),
+                money(figure.mean),
+                of_exposure(figure.mean),
+                m(figure),
+            ],
+        );
+    }
     end_table(h);
     head(
         h,
