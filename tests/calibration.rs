@@ -9,7 +9,7 @@
 //! way a loan leaves is the bad event, and a path's default fraction estimates
 //! `P(bad within T | factor path)` with binomial noise on top.
 
-use creditstress::calibration::{LoanChain, vasicek_correlation_from_second_moment};
+use creditstress::calibration::{LoanChain, implied_period_correlation, vasicek_correlation_from_second_moment};
 use creditstress::engine::{EngineChoice, Prepared, RunControl};
 use creditstress::scenario::{Scenario, parse_scenario_file};
 
@@ -56,7 +56,15 @@ impl Book {
     }
 
     fn scenario(&self) -> Scenario {
-        let text = format!(
+        Scenario::from_file(parse_scenario_file(&book_text(self)).expect("parses")).expect("valid")
+    }
+}
+
+/// The scenario file of a book.
+fn book_text(book: &Book) -> String {
+    let b = book;
+    {
+        format!(
             r#"
 schema_version = 1
 name = "calibration"
@@ -100,20 +108,19 @@ min = 1000
 cap = 1000
 rounding = 100
 "#,
-            h = self.horizon_months,
-            seed = self.seed,
-            phi = self.phi,
-            roll = self.roll_rates,
-            cure = self.cure_rates,
-            s = self.sensitivity,
-            event = self.bad_event,
-            loans = self.loans,
-            pd = self.pd,
-            rho = self.rho,
-            law = self.factor_law,
-            macro_extra = self.macro_extra,
-        );
-        Scenario::from_file(parse_scenario_file(&text).expect("parses")).expect("valid")
+            h = b.horizon_months,
+            seed = b.seed,
+            phi = b.phi,
+            roll = b.roll_rates,
+            cure = b.cure_rates,
+            s = b.sensitivity,
+            event = b.bad_event,
+            loans = b.loans,
+            pd = b.pd,
+            rho = b.rho,
+            law = b.factor_law,
+            macro_extra = b.macro_extra,
+        )
     }
 }
 
@@ -172,7 +179,7 @@ fn the_realised_pd_is_the_target_for_every_correlation_and_sensitivity() {
                 let lag = usize::from(bad_event == "dpd90");
                 check(&label, &per_path, book.loans, 12 + lag, book.pd);
                 // The long run follows the same chain: months 60 and 120.
-                let chain = LoanChain::new(&scenario, &scenario.segments[0]);
+                let chain = LoanChain::new(&scenario, &scenario.segments[0], book.rho);
                 let prepared = Prepared::new(&scenario);
                 let curve = chain.bad_curve(prepared.grades.entry_probit[0], 120);
                 for month in [60, 120 - lag] {
@@ -210,7 +217,7 @@ fn the_implied_annual_correlation_matches_simulated_default_rates() {
         let (second, stderr) = mean_and_stderr(&pairs);
         let prepared = Prepared::new(&scenario);
         let a = prepared.grades.entry_probit[0];
-        let chain = LoanChain::new(&scenario, &scenario.segments[0]);
+        let chain = LoanChain::new(&scenario, &scenario.segments[0], book.rho);
         let exact = chain.both_bad_within(a, 12);
         let implied = vasicek_correlation_from_second_moment(book.pd, exact);
         let lo = vasicek_correlation_from_second_moment(book.pd, second - SIGMAS * stderr);
@@ -260,4 +267,37 @@ transition = [[0.96, 0.04], [0.12, 0.88]]
         stationary - expansion > SIGMAS * (se_s * se_s + se_e * se_e).sqrt(),
         "a fixed expansion start should realise less than the stationary PD: {expansion} vs {stationary}"
     );
+}
+
+#[test]
+fn a_stated_annual_correlation_is_met_by_the_solved_monthly_rho() {
+    // rho_annual = 0.12 instead of a monthly rho: the solved monthly rho
+    // implies 0.12 per year exactly (on the chain), and the engine's simulated
+    // annual default rates agree within their interval.
+    let mut book = Book::new(0.0, 0.1, "charge_off", 9_500);
+    book.loans = 4_000;
+    book.horizon_months = 12;
+    let text = book_text(&book).replace("rho = 0.0\n", "rho_annual = 0.12\n");
+    let scenario = Scenario::from_file(parse_scenario_file(&text).expect("parses")).expect("valid");
+    let prepared = Prepared::new(&scenario);
+    let rho = prepared.grades.segment_rho[0];
+    assert!(
+        rho > 0.0 && rho < 0.12,
+        "a persistent monthly factor needs a smaller monthly rho: {rho}"
+    );
+    let exact = implied_period_correlation(&scenario, &scenario.segments[0], rho, book.pd);
+    assert!((exact - 0.12).abs() < 1e-6, "implied {exact}");
+    let n = book.loans as f64;
+    let pairs: Vec<f64> = cumulative_defaults(&scenario, 3_000)
+        .iter()
+        .map(|p| {
+            let d = p[11] as f64;
+            d * (d - 1.0) / (n * (n - 1.0))
+        })
+        .collect();
+    let (second, stderr) = mean_and_stderr(&pairs);
+    let lo = vasicek_correlation_from_second_moment(book.pd, second - SIGMAS * stderr);
+    let hi = vasicek_correlation_from_second_moment(book.pd, second + SIGMAS * stderr);
+    eprintln!("rho_annual 0.12: monthly rho {rho:.4}, simulated annual correlation [{lo:.4}, {hi:.4}]");
+    assert!(lo <= 0.12 && 0.12 <= hi);
 }

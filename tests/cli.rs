@@ -812,3 +812,50 @@ fn scenario_name_of_dots_cannot_escape_the_output_folder() {
     );
     assert_eq!(code, Some(2), "stderr: {}", stderr_of(&assert));
 }
+
+#[test]
+fn an_unreachable_annual_correlation_is_refused_with_the_field() {
+    // With phi = 0 the monthly factor averages out over a year: no monthly
+    // rho (up to 0.99) reaches an annual correlation of 0.9.
+    let tmp = TempDir::new().unwrap();
+    let file = tmp.path().join("annual.toml");
+    fs::write(
+        &file,
+        r#"schema_version = 1
+name = "annual"
+[run]
+horizon_months = 12
+paths = 10
+[macro.noise]
+phi = 0.0
+[[segments]]
+name = "a"
+loans = 100
+score = { mean = 650, std = 50 }
+income = { median_monthly = 5000, sigma = 0.3 }
+pd = { model = "constant", value = 0.05 }
+rho_annual = 0.9
+lgd = { mean = 0.5 }
+"#,
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let assert = creditstress()
+        .arg("run")
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2);
+    let err = stderr_of(&assert);
+    assert!(err.contains("segments[0].rho_annual: above"), "{err}");
+    assert!(err.contains("raise phi"), "{err}");
+    assert!(!out.exists(), "nothing is written");
+    // A reachable target is solved and said so.
+    let text = fs::read_to_string(&file)
+        .unwrap()
+        .replace("rho_annual = 0.9", "rho_annual = 0.2");
+    fs::write(&file, text).unwrap();
+    let assert = creditstress().arg("validate").arg(&file).assert().success();
+    assert!(stdout_of(&assert).contains("solved from rho_annual = 0.2"));
+}

@@ -10,7 +10,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use creditstress::scenario::{Scenario, parse_scenario};
+use creditstress::scenario::{Correlation, Scenario, parse_scenario};
 
 const MIN_BAD_FILES: usize = 14;
 
@@ -203,7 +203,7 @@ fn validation_scenarios_have_the_closed_form_setup() {
     assert!(!v.dynamics.delinquency);
     assert_eq!(v.dynamics.pd_period_months, 1);
     let seg = &v.segments[0];
-    assert_eq!(seg.rho, 0.15);
+    assert_eq!(seg.correlation, Correlation::Monthly(0.15));
     assert_eq!(seg.lgd.concentration, None, "the LGD must be fixed");
     assert_eq!(seg.revolving_share.get(), 1.0);
     assert_eq!((seg.limit.min, seg.limit.cap), (10_000.0, 10_000.0));
@@ -211,7 +211,7 @@ fn validation_scenarios_have_the_closed_form_setup() {
     let c = load("scenarios/validation/constant_hazard.toml");
     assert_eq!(c.horizon_months, 12);
     assert_eq!(c.macro_model.sigma, 0.0);
-    assert_eq!(c.segments[0].rho, 0.0);
+    assert_eq!(c.segments[0].correlation, Correlation::Monthly(0.0));
     assert!(!c.dynamics.delinquency);
     assert_eq!(c.dynamics.pd_period_months, 1);
     assert_eq!(c.segments[0].prepayment_monthly.get(), 0.0);

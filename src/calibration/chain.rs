@@ -37,17 +37,18 @@ pub struct LoanChain {
 }
 
 impl LoanChain {
-    /// The chain of `segment` in `scenario`, counting `scenario.calibration.bad_event`.
-    pub fn new(scenario: &Scenario, segment: &Segment) -> Self {
-        Self::with_event(scenario, segment, scenario.calibration.bad_event)
+    /// The chain of `segment` in `scenario` with monthly asset correlation
+    /// `rho`, counting `scenario.calibration.bad_event`.
+    pub fn new(scenario: &Scenario, segment: &Segment, rho: f64) -> Self {
+        Self::with_event(scenario, segment, rho, scenario.calibration.bad_event)
     }
 
     /// The chain counting `event` as bad.
-    pub fn with_event(scenario: &Scenario, segment: &Segment, event: BadEvent) -> Self {
+    pub fn with_event(scenario: &Scenario, segment: &Segment, rho: f64, event: BadEvent) -> Self {
         let t = &segment.transitions;
         let delinquency = scenario.dynamics.delinquency;
         let slope = |s: f64| (s / (1.0 - s)).sqrt();
-        let mut steepest = slope(segment.rho);
+        let mut steepest = slope(rho);
         if delinquency {
             steepest = steepest.max(slope(t.roll_sensitivity)).max(slope(t.cure_sensitivity));
         }
@@ -57,8 +58,8 @@ impl LoanChain {
             .collect();
         LoanChain {
             grid,
-            sqrt_rho: segment.rho.sqrt(),
-            inv_sqrt_idiosyncratic: 1.0 / (1.0 - segment.rho).sqrt(),
+            sqrt_rho: rho.sqrt(),
+            inv_sqrt_idiosyncratic: 1.0 / (1.0 - rho).sqrt(),
             base,
             miss_to: if delinquency { 1 } else { BAD },
             transitions: *t,

@@ -20,7 +20,7 @@ pub use annual::{TailDefaultRate, default_rate_quantile, vasicek_correlation_fro
 pub use chain::LoanChain;
 pub use factor_grid::FactorGrid;
 
-use crate::scenario::{FactorLaw, Scenario, Segment, Transitions};
+use crate::scenario::{Correlation, FactorLaw, Scenario, Segment, Transitions};
 use crate::stats::normal::{norm_inv, vasicek_conditional};
 
 /// Probit used for a grade whose PD the dynamics cannot reach: a missed
@@ -45,6 +45,55 @@ pub fn bucket_probabilities(t: &Transitions, z: f64, cure_multiplier: f64) -> [(
     })
 }
 
+/// The asset correlation per PD period that monthly `rho` implies for a
+/// grade of PD `pd`: the one-period Vasicek correlation with the same mean
+/// and variance of a large book's PD-period default rate, the variance from
+/// the exact `P(two loans both have the bad event)` on the factor grid.
+pub fn implied_period_correlation(scenario: &Scenario, segment: &Segment, rho: f64, pd: f64) -> f64 {
+    let period = scenario.dynamics.pd_period_months as usize;
+    let probit = calibrate_segment(scenario, segment, rho, &[pd])[0].probit;
+    let chain = LoanChain::new(scenario, segment, rho);
+    vasicek_correlation_from_second_moment(pd, chain.both_bad_within(probit, period))
+}
+
+/// The monthly rho whose implied correlation per PD period, at PD `pd`, is
+/// `target`, by bisection on `[0, MAX_MONTHLY_RHO]` (the implied correlation
+/// rises with rho). `Err` carries the largest reachable value when `target`
+/// is above it (with `phi = 0`, for one, a monthly factor averages out over
+/// a year and the reachable annual correlation is small).
+pub fn monthly_rho(scenario: &Scenario, segment: &Segment, pd: f64, target: f64) -> Result<f64, f64> {
+    let implied = |rho: f64| implied_period_correlation(scenario, segment, rho, pd);
+    let ceiling = implied(MAX_MONTHLY_RHO);
+    if target > ceiling {
+        return Err(ceiling);
+    }
+    let (mut lo, mut hi) = (0.0, MAX_MONTHLY_RHO);
+    for _ in 0..50 {
+        let mid = 0.5 * (lo + hi);
+        if implied(mid) < target {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Ok(0.5 * (lo + hi))
+}
+
+/// The largest monthly rho [`monthly_rho`] considers.
+pub const MAX_MONTHLY_RHO: f64 = 0.99;
+
+/// The segment's monthly rho and, for a per-period target, whether it was
+/// reachable: `(rho, None)` or `(the reachable maximum's rho, Some(ceiling))`.
+pub fn resolve_rho(scenario: &Scenario, segment: &Segment, pd: f64) -> (f64, Option<f64>) {
+    match segment.correlation {
+        Correlation::Monthly(rho) => (rho, None),
+        Correlation::PerPeriod(target) => match monthly_rho(scenario, segment, pd, target) {
+            Ok(rho) => (rho, None),
+            Err(ceiling) => (MAX_MONTHLY_RHO, Some(ceiling)),
+        },
+    }
+}
+
 /// The calibration of one PD grade.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GradeCalibration {
@@ -60,12 +109,12 @@ pub struct GradeCalibration {
 /// the order given, each starting from a linear extrapolation of its
 /// neighbours' solutions in probit space (neighbouring grades differ little,
 /// so two or three evaluations of the chain usually suffice).
-pub fn calibrate_segment(scenario: &Scenario, segment: &Segment, pds: &[f64]) -> Vec<GradeCalibration> {
+pub fn calibrate_segment(scenario: &Scenario, segment: &Segment, rho: f64, pds: &[f64]) -> Vec<GradeCalibration> {
     let period = scenario.dynamics.pd_period_months as usize;
-    if let Some(closed) = closed_form(scenario, segment) {
+    if let Some(closed) = closed_form(scenario, rho) {
         return pds.iter().map(|&pd| closed(pd, period)).collect();
     }
-    let chain = LoanChain::new(scenario, segment);
+    let chain = LoanChain::new(scenario, segment, rho);
     let ceiling = chain.bad_within(f64::INFINITY, period);
     let mut prior: Option<Prior> = None;
     pds.iter()
@@ -99,7 +148,7 @@ struct Prior {
 /// (`phi = 0` or a one-month period) and Gaussian (no regimes in the law),
 /// `P(miss within T) = 1 - (1 - Phi(a / sqrt(1 - rho + rho sigma^2)))^T`, so
 /// `a = sqrt(1 - rho + rho sigma^2) Phi^-1(1 - (1 - PD)^(1/T))`.
-fn closed_form(scenario: &Scenario, segment: &Segment) -> Option<impl Fn(f64, usize) -> GradeCalibration> {
+fn closed_form(scenario: &Scenario, rho: f64) -> Option<impl Fn(f64, usize) -> GradeCalibration> {
     let m = &scenario.macro_model;
     let law = scenario.calibration.factor_law;
     let regimes_in_law = law == FactorLaw::NoiseAndRegimes && m.regimes.is_some();
@@ -108,7 +157,6 @@ fn closed_form(scenario: &Scenario, segment: &Segment) -> Option<impl Fn(f64, us
         return None;
     }
     let sigma = if law == FactorLaw::Zero { 0.0 } else { m.sigma };
-    let rho = segment.rho;
     let spread = (1.0 - rho + rho * sigma * sigma).sqrt();
     Some(move |pd: f64, period: usize| {
         let h = 1.0 - (1.0 - pd).powf(1.0 / period as f64);

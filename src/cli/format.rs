@@ -26,6 +26,13 @@ pub fn percent(x: f64) -> String {
 }
 
 /// Renders rows of cells as an aligned table (first column left, others right).
+/// A correlation-like number to 4 significant decimals, trailing zeros dropped: `0.04`, `0.0123`.
+pub fn decimal(x: f64) -> String {
+    let s = format!("{x:.4}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s.is_empty() { "0".to_string() } else { s.to_string() }
+}
+
 pub fn table(rows: &[Vec<String>]) -> String {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..cols)

@@ -129,6 +129,32 @@ pub struct LoadedScenario {
 }
 
 /// Reads and validates a scenario file; every error names the file.
+/// Refuses a `rho_annual` that no monthly rho reaches (the library would
+/// use the largest monthly rho; the command line says so and stops).
+fn check_correlation_targets(scenario: &Scenario) -> anyhow::Result<()> {
+    use creditstress::scenario::Correlation;
+    if !scenario
+        .segments
+        .iter()
+        .any(|s| matches!(s.correlation, Correlation::PerPeriod(_)))
+    {
+        return Ok(());
+    }
+    let grades = creditstress::population::PdGrades::new(scenario);
+    for (i, ceiling) in grades.rho_unreachable.iter().enumerate() {
+        if let Some(ceiling) = ceiling {
+            anyhow::bail!(
+                "segments[{i}].rho_annual: above {ceiling:.4}, the most any monthly rho (up to {}) implies per {} months \
+                 with these dynamics and macro.noise.phi = {}; lower it, or raise phi",
+                creditstress::calibration::MAX_MONTHLY_RHO,
+                scenario.dynamics.pd_period_months,
+                scenario.macro_model.phi
+            );
+        }
+    }
+    Ok(())
+}
+
 pub fn load_scenario(path: &Path) -> Result<LoadedScenario, Failure> {
     let bytes = std::fs::read(path)
         .with_context(|| format!("{}: cannot read the scenario file", path.display()))
@@ -137,6 +163,7 @@ pub fn load_scenario(path: &Path) -> Result<LoadedScenario, Failure> {
         .map_err(|e| anyhow::anyhow!("{}: not UTF-8 text: {e}", path.display()))
         .map_err(Failure::Input)?;
     let scenario = parse_scenario(text).map_err(|e| Failure::Input(anyhow::anyhow!("{}: {e}", path.display())))?;
+    check_correlation_targets(&scenario).map_err(|e| Failure::Input(anyhow::anyhow!("{}: {e}", path.display())))?;
     Ok(LoadedScenario {
         scenario,
         path: path.to_path_buf(),

@@ -41,10 +41,10 @@ pub fn build_path_tables(
         .iter()
         .map(|s| factors.combine(&s.factor_weights))
         .collect();
-    let scale: Vec<(f64, f64)> = scenario
-        .segments
+    let scale: Vec<(f64, f64)> = grades
+        .segment_rho
         .iter()
-        .map(|s| (s.rho.sqrt(), 1.0 / (1.0 - s.rho).sqrt()))
+        .map(|rho| (rho.sqrt(), 1.0 / (1.0 - rho).sqrt()))
         .collect();
 
     let mut entry = vec![0u64; horizon * grades.len()];
@@ -81,16 +81,11 @@ pub fn build_path_tables(
             .segments
             .iter()
             .enumerate()
-            .flat_map(|(s, seg)| {
+            .flat_map(|(s, _)| {
                 let r = f.redefault_monthly.get();
-                let (follows, zs) = (f.redefault_follows_factor, &z[s]);
-                zs.iter().map(move |&zt| {
-                    threshold(if follows {
-                        vasicek_conditional(r, seg.rho, zt)
-                    } else {
-                        r
-                    })
-                })
+                let (follows, zs, rho) = (f.redefault_follows_factor, &z[s], grades.segment_rho[s]);
+                zs.iter()
+                    .map(move |&zt| threshold(if follows { vasicek_conditional(r, rho, zt) } else { r }))
             })
             .collect(),
     };

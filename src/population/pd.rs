@@ -1,7 +1,7 @@
 //! PD grades: the score-to-PD mapping, discretised so that conditional
 //! probabilities are computed once per (grade, month, path), not per loan.
 
-use crate::calibration::calibrate_segment;
+use crate::calibration::{calibrate_segment, resolve_rho};
 use crate::scenario::{PdSpec, SCORE_MIN, Scenario};
 
 /// Score resolution of a logistic scorecard (points per grade).
@@ -29,6 +29,12 @@ pub struct PdGrades {
     /// The grade's PD is above what the dynamics allow within the PD period
     /// (it misses every month and reaches `achieved_pd`).
     pub capped: Vec<bool>,
+    /// Monthly asset correlation of each segment (given, or solved from
+    /// `rho_annual` at the grade of the segment's mean score).
+    pub segment_rho: Vec<f64>,
+    /// For a `rho_annual` above what any monthly rho reaches: the largest
+    /// reachable value (the segment then uses the largest monthly rho).
+    pub rho_unreachable: Vec<Option<f64>>,
 }
 
 impl PdGrades {
@@ -42,6 +48,8 @@ impl PdGrades {
             entry_probit: Vec::new(),
             achieved_pd: Vec::new(),
             capped: Vec::new(),
+            segment_rho: Vec::new(),
+            rho_unreachable: Vec::new(),
         };
         for (s, seg) in scenario.segments.iter().enumerate() {
             out.segment_offset.push(out.pd_period.len());
@@ -63,7 +71,12 @@ impl PdGrades {
                 PdSpec::Constant { value } => (Grading::Single, vec![*value]),
             };
             out.segment_grading.push(grading);
-            for (pd, c) in pds.iter().zip(calibrate_segment(scenario, seg, &pds)) {
+            let band = scenario.bands.band_of(seg.score_mean);
+            let typical = pds[local_grade(grading, seg.score_mean, band).min(pds.len() - 1)];
+            let (rho, unreachable) = resolve_rho(scenario, seg, typical);
+            out.segment_rho.push(rho);
+            out.rho_unreachable.push(unreachable);
+            for (pd, c) in pds.iter().zip(calibrate_segment(scenario, seg, rho, &pds)) {
                 out.segment_of.push(s);
                 out.pd_period.push(*pd);
                 out.entry_probit.push(c.probit);
@@ -92,13 +105,16 @@ impl PdGrades {
 
     /// Grade row of a borrower of `segment` with this score and band.
     pub fn grade_of(&self, segment: usize, score: f64, band: usize) -> u32 {
-        let offset = self.segment_offset[segment];
-        let local = match self.segment_grading[segment] {
-            Grading::Single => 0,
-            Grading::ByScore => ((score - SCORE_MIN) / LOGISTIC_GRADE_POINTS).round() as usize,
-            Grading::ByBand => band,
-        };
-        (offset + local) as u32
+        (self.segment_offset[segment] + local_grade(self.segment_grading[segment], score, band)) as u32
+    }
+}
+
+/// A borrower's grade within its segment.
+fn local_grade(grading: Grading, score: f64, band: usize) -> usize {
+    match grading {
+        Grading::Single => 0,
+        Grading::ByScore => ((score - SCORE_MIN) / LOGISTIC_GRADE_POINTS).round() as usize,
+        Grading::ByBand => band,
     }
 }
 

@@ -165,8 +165,13 @@ pub struct SegmentSection {
     pub limit: LimitSpec,
     /// Score to PD mapping.
     pub pd: PdSpec,
-    /// Asset correlation with the segment's systematic factor, in [0, 1).
-    pub rho: f64,
+    /// Monthly asset correlation with the segment's systematic factor, in [0, 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rho: Option<f64>,
+    /// Or: the asset correlation per PD period (annual for an annual PD) the
+    /// monthly one is solved for (see `[calibration]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rho_annual: Option<f64>,
     /// Weights of the macro factors in the segment's systematic factor
     /// (one per factor). Default: all weight on the first factor.
     #[serde(default)]

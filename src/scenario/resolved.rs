@@ -174,8 +174,9 @@ pub struct Segment {
     pub limit: LimitSpec,
     /// Score to PD (checked), per `pd_period_months`.
     pub pd: PdSpec,
-    /// Asset correlation in [0, 1).
-    pub rho: f64,
+    /// Asset correlation: monthly, or a target per PD period that the
+    /// calibration turns into a monthly one.
+    pub correlation: Correlation,
     /// Factor weights, scaled so that the weighted noise has unit variance.
     pub factor_weights: Vec<f64>,
     /// LGD at factor 0.
@@ -188,6 +189,16 @@ pub struct Segment {
     pub prepayment_monthly: Probability,
     /// Delinquency transitions of this segment (its own or the global ones).
     pub transitions: Transitions,
+}
+
+/// How a segment's asset correlation is given.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Correlation {
+    /// The monthly Vasicek rho in [0, 1).
+    Monthly(f64),
+    /// The one-period Vasicek correlation per PD period (in (0, 1)) that the
+    /// monthly rho must imply; solved by `crate::calibration::monthly_rho`.
+    PerPeriod(f64),
 }
 
 /// Beta LGD with a macro-sensitive mean.

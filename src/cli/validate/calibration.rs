@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use creditstress::calibration::{LoanChain, default_rate_quantile, vasicek_correlation_from_second_moment};
 use creditstress::population::PdGrades;
-use creditstress::scenario::{BadEvent, FactorLaw, Scenario};
+use creditstress::scenario::{BadEvent, Correlation, FactorLaw, Scenario, Segment};
 use creditstress::stats::normal::vasicek_loss_quantile;
 
 use crate::cli::format;
@@ -17,6 +17,14 @@ const TAIL_PATHS: usize = 20_000;
 const LONG_RUN_PERIODS: usize = 20;
 /// The tail level printed.
 const TAIL_LEVEL: f64 = 0.999;
+
+/// A segment's monthly rho, saying where it came from.
+pub fn describe_rho(seg: &Segment, rho: f64) -> String {
+    match seg.correlation {
+        Correlation::Monthly(_) => format::decimal(rho),
+        Correlation::PerPeriod(target) => format!("{}, solved from rho_annual = {target}", format::decimal(rho)),
+    }
+}
 
 /// The calibration paragraph of `validate`.
 pub fn describe(s: &Scenario, grades: &PdGrades) -> String {
@@ -57,7 +65,8 @@ pub fn describe(s: &Scenario, grades: &PdGrades) -> String {
             .filter(|&r| !grades.capped[r] && grades.pd_period[r] > 0.0)
             .map(|r| (grades.achieved_pd[r] / grades.pd_period[r] - 1.0).abs())
             .fold(0.0, f64::max);
-        let chain = LoanChain::new(s, seg);
+        let rho = grades.segment_rho[i];
+        let chain = LoanChain::new(s, seg, rho);
         let a = grades.entry_probit[g];
         let pd = grades.achieved_pd[g];
         let _ = write!(
@@ -105,13 +114,13 @@ pub fn describe(s: &Scenario, grades: &PdGrades) -> String {
             out,
             "    per {period} months: implied asset correlation {implied:.3} (monthly rho {}); {level}% default rate {} [{}, {}] from {} factor paths \
              (a one-period Vasicek model gives {} at rho {} and {} at {implied:.3})",
-            seg.rho,
+            describe_rho(seg, rho),
             format::percent(tail.value),
             format::percent(tail.interval.0),
             format::percent(tail.interval.1),
             tail.paths,
-            format::percent(vasicek_loss_quantile(pd, seg.rho, 1.0, TAIL_LEVEL)),
-            seg.rho,
+            format::percent(vasicek_loss_quantile(pd, rho, 1.0, TAIL_LEVEL)),
+            format::decimal(rho),
             format::percent(vasicek_loss_quantile(pd, implied, 1.0, TAIL_LEVEL)),
         );
         let capped: Vec<usize> = rows.clone().filter(|&r| grades.capped[r]).collect();

@@ -84,7 +84,7 @@ pub fn describe(s: &Scenario) -> String {
             format::money(p.segment_exposure[i]),
             format!("{}+-{}", seg.score_mean, seg.score_std),
             pd,
-            seg.rho.to_string(),
+            calibration::describe_rho(seg, prepared.grades.segment_rho[i]),
             format!("{:.2}", seg.lgd.mean),
             format::percent(seg.revolving_share.get()),
             format::percent(seg.fraud_share.get()),

@@ -51,7 +51,27 @@ pub(super) fn segment(
     let limit = limit_spec(&f("limit"), &raw.limit)?;
     let monthly_rate_by_band = pricing_rates(&f("pricing"), &raw.pricing, bands)?;
     let pd = pd_spec(&f("pd"), &raw.pd, bands)?;
-    let rho = correlation_like(&f("rho"), raw.rho)?;
+    let correlation = match (raw.rho, raw.rho_annual) {
+        (Some(rho), None) => Correlation::Monthly(correlation_like(&f("rho"), rho)?),
+        (None, Some(r)) => {
+            if !(r > 0.0 && r < 1.0) {
+                return err(f("rho_annual"), format!("must be in (0, 1), got {r}"));
+            }
+            Correlation::PerPeriod(r)
+        }
+        (Some(_), Some(_)) => {
+            return err(
+                f("rho_annual"),
+                "give rho (monthly) or rho_annual (per PD period), not both",
+            );
+        }
+        (None, None) => {
+            return err(
+                f("rho"),
+                "missing: give rho (the monthly asset correlation) or rho_annual (per PD period)",
+            );
+        }
+    };
     let factor_weights = factor_weights(&f("factor_weights"), &raw.factor_weights, macro_model)?;
 
     let lgd_mean = probability(&f("lgd.mean"), raw.lgd.mean)?.get();
@@ -84,7 +104,7 @@ pub(super) fn segment(
         monthly_rate_by_band,
         limit,
         pd,
-        rho,
+        correlation,
         factor_weights,
         lgd: Lgd {
             mean: lgd_mean,
