@@ -155,3 +155,34 @@ fn a_zero_discount_rate_makes_the_economic_loss_the_loss() {
     let paths = simulate(&with("", ""), 20);
     assert!(paths.iter().all(|p| p.tally.economic_loss > p.tally.loss));
 }
+
+#[test]
+fn recoveries_that_arrive_in_a_recession_bring_less() {
+    // A fixed recession (no noise): every recovery month has Z = -1.5, so with
+    // a sensitivity every recovery is smaller, every loss larger, and the
+    // books still reconcile; with the default 0 nothing changes.
+    let stressed = |extra: &str| {
+        with(&format!("recovery_curve = [0.0, 0.2, 0.3, 0.3, 0.2]\n{extra}"), "").replace(
+            "[macro.noise]\nphi = 0.8",
+            "[macro.noise]\nphi = 0.8\nsigma = 0.0\n[macro.deterministic]\nnational = [-1.5]",
+        )
+    };
+    let plain = simulate(&stressed(""), 30);
+    let zero = simulate(&stressed("recovery_macro_sensitivity = 0.0"), 30);
+    assert_eq!(plain, zero);
+    let moved = simulate(&stressed("recovery_macro_sensitivity = 0.3"), 30);
+    for (m, p) in moved.iter().zip(&plain) {
+        assert_eq!(
+            m.tally.defaults, p.tally.defaults,
+            "the economy at recovery changes no event"
+        );
+        assert!(m.tally.loss > p.tally.loss, "{} vs {}", m.tally.loss, p.tally.loss);
+        assert!(
+            m.tally.recoveries + m.tally.recoveries_after_horizon
+                < p.tally.recoveries + p.tally.recoveries_after_horizon
+        );
+        let ead = cents_to_money(m.tally.ledger.charged_off);
+        let reconciled = m.tally.loss + m.tally.recoveries + m.tally.recoveries_after_horizon;
+        assert!((ead - reconciled).abs() < 0.005, "{ead} vs {reconciled}");
+    }
+}

@@ -208,6 +208,11 @@ pub fn build_path_tables(
         shocked_event,
         plan_redefault,
         attack,
+        recovery_factor: if scenario.dynamics.recovery_macro_sensitivity > 0.0 {
+            z.concat()
+        } else {
+            Vec::new()
+        },
     }
 }
 

@@ -14,6 +14,7 @@ mod stepping;
 use crate::engine::streams::threshold;
 use crate::population::{Cents, Loan, cents_to_money};
 use crate::scenario::{Scenario, UnitDistribution};
+use crate::stats::normal::{norm_cdf, norm_inv};
 pub use fast::FastTables;
 pub use schedule::{RevolvingCurve, ScheduleTemplates};
 pub use stepping::simulate_loan;
@@ -87,6 +88,9 @@ pub struct RecoveryRules {
     pub discount_monthly: Option<f64>,
     /// Cost as a share of the cash recovered within the horizon.
     pub cost_share: f64,
+    /// Sensitivity of each recovery to the factor when it arrives (0: none;
+    /// the factors are then in [`PathTables::recovery_factor`]).
+    pub macro_sensitivity: f64,
 }
 
 /// The loan-level part of a policy, as the loop uses it.
@@ -149,6 +153,7 @@ impl LoanModel {
                     .recovery_discount_rate_annual
                     .map(|r| (1.0 + r).powf(1.0 / 12.0) - 1.0),
                 cost_share: scenario.dynamics.recovery_cost_share,
+                macro_sensitivity: scenario.dynamics.recovery_macro_sensitivity,
             },
             suspend_from_bucket: scenario.dynamics.suspend_line_from_bucket,
             outage_hazard_continues: scenario.outage.is_some_and(|o| o.hazard_continues),
@@ -218,6 +223,9 @@ pub struct PathTables {
     pub plan_redefault: Vec<u64>,
     /// Whether a fraud attack runs in each month (empty without fraud waves).
     pub attack: Vec<bool>,
+    /// Each segment's factor, `[segment * horizon + t]`, for recoveries that
+    /// move with the economy (empty when they do not).
+    pub recovery_factor: Vec<f64>,
 }
 
 /// Cash-flow accounting of a path, in cents. Conservation:
@@ -323,8 +331,13 @@ impl PathTally {
         self.monthly_delinquent.iter().map(|&n| n as u64).sum()
     }
 
-    /// Books a charge-off in month `t`: loss `EAD x LGD`, and the recovered
-    /// `EAD (1 - LGD)` spread by the schedule, within the horizon or after it.
+    /// Books a charge-off in month `t`: the recovered `EAD (1 - LGD)` spread
+    /// by the schedule, within the horizon or after it, and the loss
+    /// `EAD x LGD`. With recoveries that move with the economy (`factor`, the
+    /// segment's factor by month, non-empty), the cash of lag `l` is
+    /// `EAD share_l Phi(Phi^-1(1 - LGD) + k Z_{t+l})` (Z = 0 after the
+    /// horizon) and the loss is EAD less all of it.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn record_charge_off(
         &mut self,
         loan: &Loan,
@@ -333,9 +346,23 @@ impl PathTally {
         lgd: f64,
         recovery: &RecoveryRules,
         fraud: bool,
+        factor: &[f64],
     ) {
         let ead_money = cents_to_money(ead);
-        let loss = ead_money * lgd;
+        let economy = |lag: usize| {
+            let z = factor.get(t + lag).copied().unwrap_or(0.0);
+            norm_cdf(norm_inv(1.0 - lgd) + recovery.macro_sensitivity * z)
+        };
+        let loss = if factor.is_empty() {
+            ead_money * lgd
+        } else {
+            ead_money
+                - recovery
+                    .schedule
+                    .iter()
+                    .map(|&(lag, share)| ead_money * share * economy(lag))
+                    .sum::<f64>()
+        };
         self.loss += loss;
         if fraud {
             self.fraud_loss += loss;
@@ -351,7 +378,11 @@ impl PathTally {
         let rate = recovery.discount_monthly.unwrap_or(loan.rate_monthly);
         let mut present_value = 0.0;
         for &(lag, share) in &recovery.schedule {
-            let cash = recovered * share;
+            let cash = if factor.is_empty() {
+                recovered * share
+            } else {
+                ead_money * share * economy(lag)
+            };
             if t + lag < self.monthly_loss.len() {
                 self.recoveries += cash;
                 self.recovery_cost += cash * recovery.cost_share;

@@ -23,7 +23,7 @@ enum DelinquencyEnd {
 pub fn simulate_loan(loan: &Loan, model: &LoanModel, tables: &PathTables, path_key: u64, tally: &mut PathTally) {
     tally.ledger.originated += loan.balance;
     let months = if loan.fraud {
-        simulate_fraud(loan, model, tally)
+        simulate_fraud(loan, model, tables, tally)
     } else if let Some(fast) = &tables.fast {
         first_event(loan, model, tables, fast, path_key, tally)
     } else {
@@ -247,7 +247,7 @@ fn step_months(loan: &Loan, model: &LoanModel, tables: &PathTables, path_key: u6
                 ead += extra;
                 tally.ledger.originated += extra;
             }
-            return fraud_charge_off(loan, model, t, ead, tally);
+            return fraud_charge_off(loan, model, tables, t, ead, tally);
         } else {
             // A failed automatic debit in the outage month (no penalty): most cure the next month.
             tally.monthly_delinquent[t] += 1;
@@ -400,13 +400,30 @@ pub(super) fn charge_off(
     } else {
         (lgd * model.policy.lgd_multiplier).min(1.0)
     };
-    tally.record_charge_off(loan, t, ead, lgd, &model.recovery, false);
+    tally.record_charge_off(
+        loan,
+        t,
+        ead,
+        lgd,
+        &model.recovery,
+        false,
+        recovery_factor(loan, model, tables),
+    );
+}
+
+/// The segment's factor by month when recoveries move with it, else empty.
+fn recovery_factor<'t>(loan: &Loan, model: &LoanModel, tables: &'t PathTables) -> &'t [f64] {
+    if tables.recovery_factor.is_empty() {
+        return &[];
+    }
+    let start = loan.segment as usize * model.horizon;
+    &tables.recovery_factor[start..start + model.horizon]
 }
 
 /// A fraudulent loan booked as such never pays: it misses the first payment
 /// and rolls straight through the buckets to charge-off (month 1 without
 /// buckets). Returns the months stepped.
-fn simulate_fraud(loan: &Loan, model: &LoanModel, tally: &mut PathTally) -> usize {
+fn simulate_fraud(loan: &Loan, model: &LoanModel, tables: &PathTables, tally: &mut PathTally) -> usize {
     let rules = &model.rules[loan.segment as usize];
     let mut ead = loan.balance;
     if loan.kind == ProductKind::Revolving {
@@ -414,20 +431,28 @@ fn simulate_fraud(loan: &Loan, model: &LoanModel, tally: &mut PathTally) -> usiz
         ead += extra;
         tally.ledger.originated += extra;
     }
-    fraud_charge_off(loan, model, 0, ead, tally)
+    fraud_charge_off(loan, model, tables, 0, ead, tally)
 }
 
 /// A loan in a fraudster's hands from month `start` pays nothing: delinquent
 /// from `start`, charged off `BUCKETS` months later (at once without
 /// buckets) at the segment's fraud LGD. Returns the months stepped.
-fn fraud_charge_off(loan: &Loan, model: &LoanModel, start: usize, ead: Cents, tally: &mut PathTally) -> usize {
+fn fraud_charge_off(
+    loan: &Loan,
+    model: &LoanModel,
+    tables: &PathTables,
+    start: usize,
+    ead: Cents,
+    tally: &mut PathTally,
+) -> usize {
     let charge_off_month = start + if model.delinquency { BUCKETS } else { 0 };
     for t in start..charge_off_month.min(model.horizon) {
         tally.monthly_delinquent[t] += 1;
     }
     if charge_off_month < model.horizon {
         let fraud_lgd = model.rules[loan.segment as usize].fraud_lgd;
-        tally.record_charge_off(loan, charge_off_month, ead, fraud_lgd, &model.recovery, true);
+        let factor = recovery_factor(loan, model, tables);
+        tally.record_charge_off(loan, charge_off_month, ead, fraud_lgd, &model.recovery, true, factor);
         charge_off_month + 1
     } else {
         tally.ledger.outstanding += ead;

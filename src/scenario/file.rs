@@ -608,6 +608,10 @@ pub struct DynamicsSection {
     pub recovery_discount_rate_annual: Option<f64>,
     /// Cost of collecting recoveries, as a share of the cash recovered.
     pub recovery_cost_share: f64,
+    /// How the economy when a recovery arrives moves it: the recovery rate
+    /// of that cash flow is `Phi(Phi^-1(1 - LGD) + k Z)` with Z the
+    /// segment's factor in that month (0 after the horizon). 0: no effect.
+    pub recovery_macro_sensitivity: f64,
     /// Penalty interest per month on the balance of a delinquent loan,
     /// collected if it cures, lost if it charges off.
     pub penalty_rate_monthly: f64,
@@ -630,6 +634,7 @@ impl Default for DynamicsSection {
             recovery_curve: None,
             recovery_discount_rate_annual: None,
             recovery_cost_share: 0.0,
+            recovery_macro_sensitivity: 0.0,
             penalty_rate_monthly: 0.0,
             suspend_line_at_dpd: 30,
         }
@@ -688,7 +693,15 @@ impl DynamicsSection {
         } else {
             String::new()
         };
-        format!("recoveries {schedule} ({discount} for the economic loss{cost})")
+        let economy = if self.recovery_macro_sensitivity > 0.0 {
+            format!(
+                "; each recovery moves with the factor when it arrives (sensitivity {})",
+                self.recovery_macro_sensitivity
+            )
+        } else {
+            String::new()
+        };
+        format!("recoveries {schedule} ({discount} for the economic loss{cost}{economy})")
     }
 }
 

@@ -356,6 +356,8 @@ pub struct Dynamics {
     pub recovery_discount_rate_annual: Option<f64>,
     /// Recovery cost as a share of the cash recovered.
     pub recovery_cost_share: f64,
+    /// Sensitivity of each recovery cash flow to the factor when it arrives.
+    pub recovery_macro_sensitivity: f64,
     /// Penalty interest per delinquent month.
     pub penalty_rate_monthly: f64,
     /// Delinquency bucket (0 = 30 days past due) from which a revolving line

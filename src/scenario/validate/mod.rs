@@ -331,6 +331,16 @@ fn dynamics(raw: &DynamicsSection) -> Result<(Dynamics, Transitions)> {
             }
         },
         recovery_cost_share: probability("dynamics.recovery_cost_share", raw.recovery_cost_share)?.get(),
+        recovery_macro_sensitivity: {
+            let k = raw.recovery_macro_sensitivity;
+            if !(0.0..=10.0).contains(&k) {
+                return err(
+                    "dynamics.recovery_macro_sensitivity",
+                    format!("must be in [0, 10], got {k}"),
+                );
+            }
+            k
+        },
         penalty_rate_monthly: {
             let r = raw.penalty_rate_monthly;
             if !(0.0..=1.0).contains(&r) {
