@@ -179,7 +179,12 @@ fn the_realised_pd_is_the_target_for_every_correlation_and_sensitivity() {
                 let lag = usize::from(bad_event == "dpd90");
                 check(&label, &per_path, book.loans, 12 + lag, book.pd);
                 // The long run follows the same chain: months 60 and 120.
-                let chain = LoanChain::new(&scenario, &scenario.segments[0], book.rho);
+                let chain = LoanChain::new(
+                    &scenario,
+                    &scenario.segments[0],
+                    book.rho,
+                    &scenario.segments[0].transitions.revolving,
+                );
                 let prepared = Prepared::new(&scenario);
                 let curve = chain.bad_curve(prepared.grades.entry_probit[0], 120);
                 for month in [60, 120 - lag] {
@@ -217,7 +222,12 @@ fn the_implied_annual_correlation_matches_simulated_default_rates() {
         let (second, stderr) = mean_and_stderr(&pairs);
         let prepared = Prepared::new(&scenario);
         let a = prepared.grades.entry_probit[0];
-        let chain = LoanChain::new(&scenario, &scenario.segments[0], book.rho);
+        let chain = LoanChain::new(
+            &scenario,
+            &scenario.segments[0],
+            book.rho,
+            &scenario.segments[0].transitions.revolving,
+        );
         let exact = chain.both_bad_within(a, 12);
         let implied = vasicek_correlation_from_second_moment(book.pd, exact);
         let lo = vasicek_correlation_from_second_moment(book.pd, second - SIGMAS * stderr);
@@ -300,4 +310,61 @@ fn a_stated_annual_correlation_is_met_by_the_solved_monthly_rho() {
     let hi = vasicek_correlation_from_second_moment(book.pd, second + SIGMAS * stderr);
     eprintln!("rho_annual 0.12: monthly rho {rho:.4}, simulated annual correlation [{lo:.4}, {hi:.4}]");
     assert!(lo <= 0.12 && 0.12 <= hi);
+}
+
+#[test]
+fn each_product_with_its_own_dynamics_realises_the_pd() {
+    // Installment loans that cure less than revolving lines need a lower
+    // missed-payment rate for the same PD: the grades split by product and
+    // each product's realised PD is the target.
+    let text = |products: &str| {
+        format!(
+            r#"
+schema_version = 1
+name = "products"
+[run]
+horizon_months = 12
+seed = 77
+[macro.noise]
+phi = 0.8
+[dynamics]
+roll_sensitivity = 0.1
+cure_sensitivity = 0.1
+[[segments]]
+name = "book"
+loans = 1000
+score = {{ mean = 650, std = 50 }}
+income = {{ median_monthly = 5000, sigma = 0.5 }}
+pd = {{ model = "constant", value = 0.05 }}
+rho = 0.08
+lgd = {{ mean = 0.5 }}
+[segments.dynamics.installment]
+cure_rates = [0.15, 0.08, 0.02]
+roll_sensitivity = 0.3
+[segments.products]
+{products}
+utilisation = {{ mean = 1.0, std = 0.0 }}
+revolving_repay_rate = 0.0
+revolving_draw_rate = 0.0
+revolving_ccf = 0.0
+"#
+        )
+    };
+    let lines = text("revolving_share = 1.0\ninstallment_terms = []");
+    let loans = text("revolving_share = 0.0\ninstallment_terms = [12]\namortisation = \"bullet\"");
+    let mut probits = Vec::new();
+    for (label, t) in [("revolving", lines), ("installment", loans)] {
+        let scenario = Scenario::from_file(parse_scenario_file(&t).expect("parses")).expect("valid");
+        let prepared = Prepared::new(&scenario);
+        assert!(prepared.grades.segment_split[0], "the products move differently");
+        let revolving = label == "revolving";
+        let g = prepared.grades.grade_of(0, 650.0, 0, revolving) as usize;
+        probits.push(prepared.grades.entry_probit[g]);
+        let per_path = cumulative_defaults(&scenario, 2_000);
+        check(label, &per_path, 1_000, 12, 0.05);
+    }
+    assert!(
+        probits[1] < probits[0],
+        "installments cure less, so they miss less for the same PD: {probits:?}"
+    );
 }

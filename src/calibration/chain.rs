@@ -37,15 +37,15 @@ pub struct LoanChain {
 }
 
 impl LoanChain {
-    /// The chain of `segment` in `scenario` with monthly asset correlation
-    /// `rho`, counting `scenario.calibration.bad_event`.
-    pub fn new(scenario: &Scenario, segment: &Segment, rho: f64) -> Self {
-        Self::with_event(scenario, segment, rho, scenario.calibration.bad_event)
+    /// The chain of a loan of `segment` in `scenario` with monthly asset
+    /// correlation `rho` and delinquency transitions `t` (its product's),
+    /// counting `scenario.calibration.bad_event`.
+    pub fn new(scenario: &Scenario, segment: &Segment, rho: f64, t: &Transitions) -> Self {
+        Self::with_event(scenario, segment, rho, t, scenario.calibration.bad_event)
     }
 
     /// The chain counting `event` as bad.
-    pub fn with_event(scenario: &Scenario, segment: &Segment, rho: f64, event: BadEvent) -> Self {
-        let t = &segment.transitions;
+    pub fn with_event(scenario: &Scenario, segment: &Segment, rho: f64, t: &Transitions, event: BadEvent) -> Self {
         let delinquency = scenario.dynamics.delinquency;
         let slope = |s: f64| (s / (1.0 - s)).sqrt();
         let mut steepest = slope(rho);

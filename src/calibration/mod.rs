@@ -49,10 +49,12 @@ pub fn bucket_probabilities(t: &Transitions, z: f64, cure_multiplier: f64) -> [(
 /// grade of PD `pd`: the one-period Vasicek correlation with the same mean
 /// and variance of a large book's PD-period default rate, the variance from
 /// the exact `P(two loans both have the bad event)` on the factor grid.
+/// (Computed with the segment's main product's transitions.)
 pub fn implied_period_correlation(scenario: &Scenario, segment: &Segment, rho: f64, pd: f64) -> f64 {
     let period = scenario.dynamics.pd_period_months as usize;
-    let probit = calibrate_segment(scenario, segment, rho, &[pd])[0].probit;
-    let chain = LoanChain::new(scenario, segment, rho);
+    let t = segment.main_transitions();
+    let probit = calibrate_segment(scenario, segment, rho, t, &[pd])[0].probit;
+    let chain = LoanChain::new(scenario, segment, rho, t);
     vasicek_correlation_from_second_moment(pd, chain.both_bad_within(probit, period))
 }
 
@@ -109,12 +111,18 @@ pub struct GradeCalibration {
 /// the order given, each starting from a linear extrapolation of its
 /// neighbours' solutions in probit space (neighbouring grades differ little,
 /// so two or three evaluations of the chain usually suffice).
-pub fn calibrate_segment(scenario: &Scenario, segment: &Segment, rho: f64, pds: &[f64]) -> Vec<GradeCalibration> {
+pub fn calibrate_segment(
+    scenario: &Scenario,
+    segment: &Segment,
+    rho: f64,
+    transitions: &Transitions,
+    pds: &[f64],
+) -> Vec<GradeCalibration> {
     let period = scenario.dynamics.pd_period_months as usize;
     if let Some(closed) = closed_form(scenario, rho) {
         return pds.iter().map(|&pd| closed(pd, period)).collect();
     }
-    let chain = LoanChain::new(scenario, segment, rho);
+    let chain = LoanChain::new(scenario, segment, rho, transitions);
     let ceiling = chain.bad_within(f64::INFINITY, period);
     let mut prior: Option<Prior> = None;
     pds.iter()

@@ -35,7 +35,7 @@ lgd = {{ mean = 0.5, std = 0.0 }}
 fn without_buckets_and_iid_factor_the_chain_is_the_closed_form() {
     // phi = 0: P(miss within 12) = 1 - (1 - Phi(a))^12 for sigma = 1.
     let s = scenario("", 0.0, false);
-    let chain = LoanChain::new(&s, &s.segments[0], 0.1);
+    let chain = LoanChain::new(&s, &s.segments[0], 0.1, &s.segments[0].transitions.revolving);
     for a in [-3.0f64, -2.0, -1.2] {
         let exact = 1.0 - (1.0 - norm_cdf(a)).powi(12);
         let got = chain.bad_within(a, 12);
@@ -50,9 +50,15 @@ fn the_solver_hits_its_target_with_every_channel_on() {
         for delinquency in [false, true] {
             let s = scenario("roll_sensitivity = 0.3\ncure_sensitivity = 0.3", phi, delinquency);
             let pds = [1e-4, 0.01, 0.05, 0.2];
-            for (pd, c) in pds.iter().zip(calibrate_segment(&s, &s.segments[0], 0.1, &pds)) {
+            for (pd, c) in pds.iter().zip(calibrate_segment(
+                &s,
+                &s.segments[0],
+                0.1,
+                &s.segments[0].transitions.revolving,
+                &pds,
+            )) {
                 assert!(!c.capped);
-                let chain = LoanChain::new(&s, &s.segments[0], 0.1);
+                let chain = LoanChain::new(&s, &s.segments[0], 0.1, &s.segments[0].transitions.revolving);
                 let got = chain.bad_within(c.probit, 12);
                 assert!(
                     (got - pd).abs() < 1e-9 * pd,
@@ -68,7 +74,7 @@ fn a_pd_beyond_the_dynamics_is_capped_not_faked() {
     // Charge-off needs at least four months from a miss, and cures are likely:
     // 99.9% within 12 months is out of reach.
     let s = scenario("", 0.0, true);
-    let c = calibrate_segment(&s, &s.segments[0], 0.1, &[0.999])[0];
+    let c = calibrate_segment(&s, &s.segments[0], 0.1, &s.segments[0].transitions.revolving, &[0.999])[0];
     assert!(c.capped);
     assert!(c.achieved_pd < 0.999 && c.achieved_pd > 0.0);
 }
@@ -78,7 +84,7 @@ fn bad_given_path_averages_to_the_grid_value() {
     // E over factor paths of the path-conditional PD is the chain's PD: check with
     // the iid factor, where a Gauss-Hermite-free check is the closed form again.
     let s = scenario("", 0.0, false);
-    let chain = LoanChain::new(&s, &s.segments[0], 0.1);
+    let chain = LoanChain::new(&s, &s.segments[0], 0.1, &s.segments[0].transitions.revolving);
     let z = [0.0; 12];
     let p = norm_cdf(-2.0 / 0.9f64.sqrt());
     let exact = 1.0 - (1.0 - p).powi(12);

@@ -109,13 +109,28 @@ pub fn build_path_tables(
         }
         th
     };
+    // One row of bucket thresholds per segment, or per (segment, product)
+    // when its products move differently.
+    let mut bucket_rows = Vec::with_capacity(scenario.segments.len());
     for (s, seg) in scenario.segments.iter().enumerate() {
+        let first = buckets.len() / horizon;
+        let products: &[bool] = if seg.transitions.differ() {
+            &[true, false]
+        } else {
+            &[true]
+        };
+        for &revolving in products {
+            let transitions = seg.transitions.of(revolving);
+            for t in 0..horizon {
+                buckets.push(bucket_thresholds(transitions, z[s][t], cure_multiplier));
+                if let Some(m) = plan_cure_multiplier {
+                    plan_buckets.push(bucket_thresholds(transitions, z[s][t], m));
+                }
+            }
+        }
+        bucket_rows.push([first, first + products.len() - 1]);
         for t in 0..horizon {
             let zt = z[s][t];
-            buckets.push(bucket_thresholds(&seg.transitions, zt, cure_multiplier));
-            if let Some(m) = plan_cure_multiplier {
-                plan_buckets.push(bucket_thresholds(&seg.transitions, zt, m));
-            }
             let l = &seg.lgd;
             let mean = if l.macro_sensitivity > 0.0 {
                 norm_cdf(norm_inv(l.mean) - l.macro_sensitivity * zt)
@@ -208,6 +223,7 @@ pub fn build_path_tables(
         shocked_event,
         plan_redefault,
         attack,
+        bucket_rows,
         recovery_factor: if scenario.dynamics.recovery_macro_sensitivity > 0.0 {
             z.concat()
         } else {

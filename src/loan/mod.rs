@@ -195,8 +195,11 @@ pub struct PathTables {
     /// Threshold of any event of a current loan, `[t * grades + grade]`:
     /// missed payment, then prepayment, then (in the outage month) a failed debit.
     pub event: Vec<u64>,
-    /// Bucket thresholds, `[segment * horizon + t]`.
+    /// Bucket thresholds, `[row * horizon + t]`, the row from `bucket_rows`.
     pub buckets: Vec<BucketThresholds>,
+    /// Bucket-threshold row of each segment's `[revolving, installment]`
+    /// loans (the same row unless the products move differently).
+    pub bucket_rows: Vec<[usize; 2]>,
     /// LGD distribution, `[segment * horizon + t]`.
     pub lgd: Vec<UnitDistribution>,
     /// Outage on this path.
@@ -209,7 +212,7 @@ pub struct PathTables {
     pub limit_cut_month: Vec<usize>,
     /// Whether forbearance is offered, `[segment * horizon + t]` (empty without forbearance).
     pub plan_offered: Vec<bool>,
-    /// Bucket thresholds of plan borrowers (boosted cures), `[segment * horizon + t]`.
+    /// Bucket thresholds of plan borrowers (boosted cures), laid out as `buckets`.
     pub plan_buckets: Vec<BucketThresholds>,
     /// Key of this path's policy stream (forbearance take-up draws).
     pub policy_key: u64,

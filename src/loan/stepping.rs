@@ -225,7 +225,8 @@ fn step_months(loan: &Loan, model: &LoanModel, tables: &PathTables, path_key: u6
             } else {
                 &tables.buckets
             };
-            let (end, deepest) = delinquency(loan, buckets, horizon, t + 1, &mut rng, tally);
+            let rows = &buckets[bucket_row(loan, tables) * horizon..][..horizon];
+            let (end, deepest) = delinquency(rows, t + 1, &mut rng, tally);
             if let DelinquencyEnd::Cured(next) = end {
                 collect_penalty(model, &account, next - 1 - t, tally);
                 suspend_if_due(model, &mut account, revolving, deepest);
@@ -262,7 +263,8 @@ fn step_months(loan: &Loan, model: &LoanModel, tables: &PathTables, path_key: u6
                 DelinquencyEnd::Cured(if model.outage_hazard_continues { t } else { t + 1 })
             } else {
                 tally.monthly_delinquent[t] += 1;
-                let (end, deepest) = delinquency(loan, &tables.buckets, horizon, t + 1, &mut rng, tally);
+                let rows = &tables.buckets[bucket_row(loan, tables) * horizon..][..horizon];
+                let (end, deepest) = delinquency(rows, t + 1, &mut rng, tally);
                 if matches!(end, DelinquencyEnd::Cured(_)) {
                     suspend_if_due(model, &mut account, revolving, deepest);
                 }
@@ -352,22 +354,26 @@ fn suspend_if_due(model: &LoanModel, account: &mut Account, revolving: bool, dee
     }
 }
 
+/// The bucket-threshold row of a loan's segment and product.
+#[inline(always)]
+fn bucket_row(loan: &Loan, tables: &PathTables) -> usize {
+    tables.bucket_rows[loan.segment as usize][usize::from(loan.kind != ProductKind::Revolving)]
+}
+
 /// A loan 30 days past due at the end of month `start - 1` rolls, cures or
-/// stays each month from `start`; returns how the spell ended and the
-/// deepest bucket it reached (0 = 30 days past due).
+/// stays each month from `start` with the thresholds `by_month` (its
+/// segment's and product's); returns how the spell ended and the deepest
+/// bucket it reached (0 = 30 days past due).
 #[inline(always)]
 fn delinquency(
-    loan: &Loan,
-    buckets: &[BucketThresholds],
-    horizon: usize,
+    by_month: &[BucketThresholds],
     start: usize,
     rng: &mut LoanStream,
     tally: &mut PathTally,
 ) -> (DelinquencyEnd, usize) {
     let mut bucket = 0;
-    for t in start..horizon {
+    for (t, th) in by_month.iter().enumerate().skip(start) {
         let u = rng.next_u64();
-        let th = &buckets[loan.segment as usize * horizon + t];
         if u < th.roll[bucket] {
             if bucket + 1 == BUCKETS {
                 return (DelinquencyEnd::ChargedOff(t), bucket);

@@ -176,7 +176,7 @@ fn draw_loan<R: rand::Rng>(
         schedule,
         rate_monthly,
         id,
-        grade: grades.grade_of(segment, score, band),
+        grade: grades.grade_of(segment, score, band, revolving),
         term_months,
         segment: segment as u16,
         kind,

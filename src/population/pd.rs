@@ -35,6 +35,13 @@ pub struct PdGrades {
     /// For a `rho_annual` above what any monthly rho reaches: the largest
     /// reachable value (the segment then uses the largest monthly rho).
     pub rho_unreachable: Vec<Option<f64>>,
+    /// Grades per product block of each segment: with products that move
+    /// differently (`segment_split`), the segment's rows are its revolving
+    /// grades and then the same grades for installment loans, each block
+    /// calibrated with its product's transitions.
+    pub segment_grades: Vec<usize>,
+    /// Whether each segment has a block per product.
+    pub segment_split: Vec<bool>,
 }
 
 impl PdGrades {
@@ -50,6 +57,8 @@ impl PdGrades {
             capped: Vec::new(),
             segment_rho: Vec::new(),
             rho_unreachable: Vec::new(),
+            segment_grades: Vec::new(),
+            segment_split: Vec::new(),
         };
         for (s, seg) in scenario.segments.iter().enumerate() {
             out.segment_offset.push(out.pd_period.len());
@@ -76,12 +85,19 @@ impl PdGrades {
             let (rho, unreachable) = resolve_rho(scenario, seg, typical);
             out.segment_rho.push(rho);
             out.rho_unreachable.push(unreachable);
-            for (pd, c) in pds.iter().zip(calibrate_segment(scenario, seg, rho, &pds)) {
-                out.segment_of.push(s);
-                out.pd_period.push(*pd);
-                out.entry_probit.push(c.probit);
-                out.achieved_pd.push(c.achieved_pd);
-                out.capped.push(c.capped);
+            let split = seg.transitions.differ();
+            out.segment_grades.push(pds.len());
+            out.segment_split.push(split);
+            let products: &[bool] = if split { &[true, false] } else { &[true] };
+            for &revolving in products {
+                let t = seg.transitions.of(revolving);
+                for (pd, c) in pds.iter().zip(calibrate_segment(scenario, seg, rho, t, &pds)) {
+                    out.segment_of.push(s);
+                    out.pd_period.push(*pd);
+                    out.entry_probit.push(c.probit);
+                    out.achieved_pd.push(c.achieved_pd);
+                    out.capped.push(c.capped);
+                }
             }
         }
         out
@@ -103,9 +119,15 @@ impl PdGrades {
         self.pd_period.is_empty()
     }
 
-    /// Grade row of a borrower of `segment` with this score and band.
-    pub fn grade_of(&self, segment: usize, score: f64, band: usize) -> u32 {
-        (self.segment_offset[segment] + local_grade(self.segment_grading[segment], score, band)) as u32
+    /// Grade row of a borrower of `segment` with this score and band, on a
+    /// revolving line (`revolving`) or an installment loan.
+    pub fn grade_of(&self, segment: usize, score: f64, band: usize, revolving: bool) -> u32 {
+        let block = if self.segment_split[segment] && !revolving {
+            self.segment_grades[segment]
+        } else {
+            0
+        };
+        (self.segment_offset[segment] + block + local_grade(self.segment_grading[segment], score, band)) as u32
     }
 }
 

@@ -246,6 +246,39 @@ pub struct SegmentDynamicsSection {
     /// Sensitivity of cure rates to the factor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cure_sensitivity: Option<f64>,
+    /// Revolving lines' own values (each field defaults to the segment's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revolving: Option<ProductDynamicsSection>,
+    /// Installment loans' own values (each field defaults to the segment's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub installment: Option<ProductDynamicsSection>,
+}
+
+/// `[segments.dynamics.revolving]` or `[segments.dynamics.installment]`:
+/// one product's transitions within a segment.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProductDynamicsSection {
+    /// Monthly roll rates 30->60, 60->90+, 90+->charge-off.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "exact::some_array"
+    )]
+    pub roll_rates: Option<[f64; 3]>,
+    /// Monthly cure rates from 30, 60, 90+.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "exact::some_array"
+    )]
+    pub cure_rates: Option<[f64; 3]>,
+    /// Sensitivity of roll rates to the factor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roll_sensitivity: Option<f64>,
+    /// Sensitivity of cure rates to the factor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cure_sensitivity: Option<f64>,
 }
 
 fn default_fraud_lgd() -> f64 {

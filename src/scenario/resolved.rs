@@ -187,8 +187,9 @@ pub struct Segment {
     pub fraud_lgd: f64,
     /// Monthly prepayment probability.
     pub prepayment_monthly: Probability,
-    /// Delinquency transitions of this segment (its own or the global ones).
-    pub transitions: Transitions,
+    /// Delinquency transitions of this segment's revolving lines and
+    /// installment loans (their own, the segment's, or the global ones).
+    pub transitions: ProductTransitions,
 }
 
 /// How a segment's asset correlation is given.
@@ -199,6 +200,15 @@ pub enum Correlation {
     /// The one-period Vasicek correlation per PD period (in (0, 1)) that the
     /// monthly rho must imply; solved by `crate::calibration::monthly_rho`.
     PerPeriod(f64),
+}
+
+impl Segment {
+    /// The transitions of the segment's main product (revolving lines when
+    /// they are at least half the mix): what a per-segment figure (the
+    /// typical grade's implied correlation, `rho_annual`) is computed with.
+    pub fn main_transitions(&self) -> &Transitions {
+        self.transitions.of(self.revolving_share.get() >= 0.5)
+    }
 }
 
 /// Beta LGD with a macro-sensitive mean.
@@ -363,6 +373,27 @@ pub struct Dynamics {
     /// Delinquency bucket (0 = 30 days past due) from which a revolving line
     /// is suspended for good; `None`: never.
     pub suspend_line_from_bucket: Option<usize>,
+}
+
+/// A segment's transitions per product.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ProductTransitions {
+    /// Revolving lines.
+    pub revolving: Transitions,
+    /// Installment loans.
+    pub installment: Transitions,
+}
+
+impl ProductTransitions {
+    /// The transitions of revolving lines (`true`) or installment loans.
+    pub fn of(&self, revolving: bool) -> &Transitions {
+        if revolving { &self.revolving } else { &self.installment }
+    }
+
+    /// The two products move differently.
+    pub fn differ(&self) -> bool {
+        self.revolving != self.installment
+    }
 }
 
 /// A segment's monthly delinquency transitions: nominal roll and cure rates

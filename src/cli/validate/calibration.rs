@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use creditstress::calibration::{LoanChain, default_rate_quantile, vasicek_correlation_from_second_moment};
 use creditstress::population::PdGrades;
-use creditstress::scenario::{BadEvent, Correlation, FactorLaw, Scenario, Segment};
+use creditstress::scenario::{BadEvent, Correlation, FactorLaw, Scenario, Segment, Transitions};
 use creditstress::stats::normal::vasicek_loss_quantile;
 
 use crate::cli::format;
@@ -59,70 +59,35 @@ pub fn describe(s: &Scenario, grades: &PdGrades) -> String {
     for (i, seg) in s.segments.iter().enumerate() {
         let rows = grades.rows_of(i);
         let band = s.bands.band_of(seg.score_mean);
-        let g = grades.grade_of(i, seg.score_mean, band) as usize;
         let worst = rows
             .clone()
             .filter(|&r| !grades.capped[r] && grades.pd_period[r] > 0.0)
             .map(|r| (grades.achieved_pd[r] / grades.pd_period[r] - 1.0).abs())
             .fold(0.0, f64::max);
         let rho = grades.segment_rho[i];
-        let chain = LoanChain::new(s, seg, rho);
-        let a = grades.entry_probit[g];
-        let pd = grades.achieved_pd[g];
-        let _ = write!(
-            out,
-            "  {} (grade at score {}): target PD {}, implied {} (largest relative gap over its {} grades {:.1e})",
-            seg.name,
-            seg.score_mean,
-            format::percent(grades.pd_period[g]),
-            format::percent(pd),
-            rows.len(),
-            worst
-        );
-        if s.dynamics.delinquency {
-            let _ = write!(
-                out,
-                "; P({} | missed payment) {:.3} factor-averaged ({:.3} at the nominal rates)",
-                if s.calibration.bad_event == BadEvent::Dpd90 {
-                    "90+ DPD"
-                } else {
-                    "charge-off"
+        let products: &[(bool, &str)] = if grades.segment_split[i] {
+            &[(true, " revolving lines"), (false, " installment loans")]
+        } else {
+            &[(true, "")]
+        };
+        for &(revolving, product) in products {
+            let t = seg.transitions.of(revolving);
+            let g = grades.grade_of(i, seg.score_mean, band, revolving) as usize;
+            describe_grade(
+                &mut out,
+                s,
+                seg,
+                GradeView {
+                    rho,
+                    t,
+                    g,
+                    product,
+                    grades: rows.len(),
+                    worst,
                 },
-                chain.bad_given_miss(a),
-                seg.transitions.nominal_charge_off_given_miss()
+                grades,
             );
         }
-        out.push('\n');
-        // The steady state of a run-off book: the bad-event rate per PD period
-        // among loans still on the book after many periods.
-        let long = LONG_RUN_PERIODS * period;
-        let curve = chain.bad_curve(a, long);
-        let (before, after) = (curve[long - period - 1], curve[long - 1]);
-        if before < 1.0 {
-            let _ = writeln!(
-                out,
-                "    long run: {} of the loans still on the book after {} months have the bad event in the next {period} months (the scorecard's cohort holds only current loans; a seasoned book also holds delinquent ones)",
-                format::percent((after - before) / (1.0 - before)),
-                long - period,
-            );
-        }
-        let second = chain.both_bad_within(a, period);
-        let implied = vasicek_correlation_from_second_moment(pd, second);
-        let tail = default_rate_quantile(s, seg, &chain, a, TAIL_LEVEL, TAIL_PATHS);
-        let level = TAIL_LEVEL * 100.0;
-        let _ = writeln!(
-            out,
-            "    per {period} months: implied asset correlation {implied:.3} (monthly rho {}); {level}% default rate {} [{}, {}] from {} factor paths \
-             (a one-period Vasicek model gives {} at rho {} and {} at {implied:.3})",
-            describe_rho(seg, rho),
-            format::percent(tail.value),
-            format::percent(tail.interval.0),
-            format::percent(tail.interval.1),
-            tail.paths,
-            format::percent(vasicek_loss_quantile(pd, rho, 1.0, TAIL_LEVEL)),
-            format::decimal(rho),
-            format::percent(vasicek_loss_quantile(pd, implied, 1.0, TAIL_LEVEL)),
-        );
         let capped: Vec<usize> = rows.clone().filter(|&r| grades.capped[r]).collect();
         if let Some(&first) = capped.first() {
             let _ = writeln!(
@@ -146,4 +111,83 @@ pub fn describe(s: &Scenario, grades: &PdGrades) -> String {
         );
     }
     out
+}
+
+/// What the calibration does for one grade, and what it implies.
+struct GradeView<'a> {
+    rho: f64,
+    t: &'a Transitions,
+    g: usize,
+    product: &'a str,
+    grades: usize,
+    worst: f64,
+}
+
+/// Writes one grade's calibration lines: target and implied PD, P(bad | miss),
+/// the long-run rate and the per-period correlation and tail.
+fn describe_grade(out: &mut String, s: &Scenario, seg: &Segment, view: GradeView, grades: &PdGrades) {
+    let GradeView {
+        rho,
+        t,
+        g,
+        product,
+        grades: count,
+        worst,
+    } = view;
+    let period = s.dynamics.pd_period_months as usize;
+    let chain = LoanChain::new(s, seg, rho, t);
+    let a = grades.entry_probit[g];
+    let pd = grades.achieved_pd[g];
+    let _ = write!(
+        out,
+        "  {}{product} (grade at score {}): target PD {}, implied {} (largest relative gap over its {count} grades {worst:.1e})",
+        seg.name,
+        seg.score_mean,
+        format::percent(grades.pd_period[g]),
+        format::percent(pd),
+    );
+    if s.dynamics.delinquency {
+        let _ = write!(
+            out,
+            "; P({} | missed payment) {:.3} factor-averaged ({:.3} at the nominal rates)",
+            if s.calibration.bad_event == BadEvent::Dpd90 {
+                "90+ DPD"
+            } else {
+                "charge-off"
+            },
+            chain.bad_given_miss(a),
+            t.nominal_charge_off_given_miss()
+        );
+    }
+    out.push('\n');
+    // The steady state of a run-off book: the bad-event rate per PD period
+    // among loans still on the book after many periods.
+    let long = LONG_RUN_PERIODS * period;
+    let curve = chain.bad_curve(a, long);
+    let (before, after) = (curve[long - period - 1], curve[long - 1]);
+    if before < 1.0 {
+        let _ = writeln!(
+            out,
+            "    long run: {} of the loans still on the book after {} months have the bad event in the next {period} months (the scorecard's cohort holds only current loans; a seasoned book also holds delinquent ones)",
+            format::percent((after - before) / (1.0 - before)),
+            long - period,
+        );
+    }
+    let second = chain.both_bad_within(a, period);
+    let implied = vasicek_correlation_from_second_moment(pd, second);
+    let tail = default_rate_quantile(s, seg, &chain, a, TAIL_LEVEL, TAIL_PATHS);
+    let level = TAIL_LEVEL * 100.0;
+    let _ = writeln!(
+        out,
+        "    per {period} months: implied asset correlation {implied:.3} (monthly rho {}); {level}% default rate {} [{}, {}] from {} factor paths \
+         (a one-period Vasicek model gives {} at rho {} and {} at {implied:.3})",
+        describe_rho(seg, rho),
+        format::percent(tail.value),
+        format::percent(tail.interval.0),
+        format::percent(tail.interval.1),
+        tail.paths,
+        format::percent(vasicek_loss_quantile(pd, rho, 1.0, TAIL_LEVEL)),
+        format::decimal(rho),
+        format::percent(vasicek_loss_quantile(pd, implied, 1.0, TAIL_LEVEL)),
+    );
 }

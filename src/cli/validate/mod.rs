@@ -145,16 +145,23 @@ pub fn describe(s: &Scenario) -> String {
             s.file.dynamics.describe_recovery()
         );
         for seg in &s.segments {
-            let t = &seg.transitions;
-            let _ = writeln!(
-                out,
-                "  {}: roll {:?} (s {}), cure {:?} (s {})",
-                seg.name,
-                t.roll_rates.map(|p| p.get()),
-                t.roll_sensitivity,
-                t.cure_rates.map(|p| p.get()),
-                t.cure_sensitivity,
-            );
+            let products: &[(bool, &str)] = if seg.transitions.differ() {
+                &[(true, " revolving"), (false, " installment")]
+            } else {
+                &[(true, "")]
+            };
+            for &(revolving, product) in products {
+                let t = seg.transitions.of(revolving);
+                let _ = writeln!(
+                    out,
+                    "  {}{product}: roll {:?} (s {}), cure {:?} (s {})",
+                    seg.name,
+                    t.roll_rates.map(|p| p.get()),
+                    t.roll_sensitivity,
+                    t.cure_rates.map(|p| p.get()),
+                    t.cure_sensitivity,
+                );
+            }
         }
         let _ = writeln!(
             out,

@@ -115,20 +115,46 @@ pub(super) fn segment(
         fraud_lgd: probability(&f("fraud_lgd"), raw.fraud_lgd)?.get(),
         prepayment_monthly: probability(&f("prepayment_monthly"), raw.prepayment_monthly)?,
         transitions: match &raw.dynamics {
-            None => *global,
+            None => ProductTransitions {
+                revolving: *global,
+                installment: *global,
+            },
             Some(d) => {
-                let get = |p: Probability| p.get();
-                transitions(
-                    &f("dynamics"),
-                    delinquency,
-                    d.roll_rates.unwrap_or(global.roll_rates.map(get)),
-                    d.cure_rates.unwrap_or(global.cure_rates.map(get)),
-                    d.roll_sensitivity.unwrap_or(global.roll_sensitivity),
-                    d.cure_sensitivity.unwrap_or(global.cure_sensitivity),
-                )?
+                let own = overridden(&f("dynamics"), delinquency, global, &as_product(d))?;
+                let product = |name: &str, p: &Option<ProductDynamicsSection>| match p {
+                    None => Ok(own),
+                    Some(p) => overridden(&f(&format!("dynamics.{name}")), delinquency, &own, p),
+                };
+                ProductTransitions {
+                    revolving: product("revolving", &d.revolving)?,
+                    installment: product("installment", &d.installment)?,
+                }
             }
         },
     })
+}
+
+/// A segment's own fields, in the shape of one product's.
+fn as_product(d: &SegmentDynamicsSection) -> ProductDynamicsSection {
+    ProductDynamicsSection {
+        roll_rates: d.roll_rates,
+        cure_rates: d.cure_rates,
+        roll_sensitivity: d.roll_sensitivity,
+        cure_sensitivity: d.cure_sensitivity,
+    }
+}
+
+/// `base` with the fields `d` gives replaced, checked under `field`.
+fn overridden(field: &str, delinquency: bool, base: &Transitions, d: &ProductDynamicsSection) -> Result<Transitions> {
+    let get = |p: Probability| p.get();
+    transitions(
+        field,
+        delinquency,
+        d.roll_rates.unwrap_or(base.roll_rates.map(get)),
+        d.cure_rates.unwrap_or(base.cure_rates.map(get)),
+        d.roll_sensitivity.unwrap_or(base.roll_sensitivity),
+        d.cure_sensitivity.unwrap_or(base.cure_sensitivity),
+    )
 }
 
 fn installment_terms(field: &str, p: &ProductMix, revolving_share: Probability) -> Result<Vec<(u32, f64)>> {
