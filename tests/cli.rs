@@ -181,7 +181,16 @@ fn assert_risk_measures(v: &Value, what: &str) {
         );
     }
     assert!(v["std"].as_f64().unwrap() >= 0.0, "{what}.std negative");
-    for key in ["var", "es", "var_ci"] {
+    for key in [
+        "var",
+        "es",
+        "var_ci",
+        "var_ci_needs_paths",
+        "es_ci",
+        "ul",
+        "ul_ci",
+        "tail_paths",
+    ] {
         let keys: Vec<&str> = v[key]
             .as_object()
             .unwrap_or_else(|| panic!("{what}.{key} missing"))
@@ -195,12 +204,32 @@ fn assert_risk_measures(v: &Value, what: &str) {
         let es = v["es"][level].as_f64().unwrap();
         let ci = v["var_ci"][level].as_array().unwrap();
         assert_eq!(ci.len(), 2, "{what}.var_ci.{level}");
-        let (lo, hi) = (ci[0].as_f64().unwrap(), ci[1].as_f64().unwrap());
+        // A bound the paths cannot give is null, never clamped to an extreme path.
+        let paths = v["tail_paths"][level].as_u64().unwrap();
+        let needs = v["var_ci_needs_paths"][level].as_u64().unwrap();
+        let (lo, hi) = (ci[0].as_f64(), ci[1].as_f64());
         assert!(
-            lo <= var && var <= hi,
-            "{what}: VaR {level} {var} outside its CI [{lo}, {hi}]"
+            lo.is_none_or(|lo| lo <= var) && hi.is_none_or(|hi| var <= hi),
+            "{what}: VaR {level} {var} outside its CI {ci:?}"
+        );
+        assert!(
+            ci.iter().all(|b| b.is_null() || b.is_f64()),
+            "{what}.var_ci.{level}: {ci:?}"
+        );
+        assert!(
+            paths < 200 && needs > 0,
+            "{what}: {paths} tail paths, interval needs {needs}"
         );
         assert!(es >= var, "{what}: ES {level} {es} below VaR {var}");
+        if let Some(es_ci) = v["es_ci"][level].as_array() {
+            let (lo, hi) = (es_ci[0].as_f64().unwrap(), es_ci[1].as_f64().unwrap());
+            assert!(lo <= es && es <= hi, "{what}: ES {level} {es} outside [{lo}, {hi}]");
+        }
+        let ul = v["ul"][level].as_f64().unwrap();
+        assert!(
+            (ul - (var - v["mean"].as_f64().unwrap())).abs() <= 1e-9 * (1.0 + var.abs()),
+            "{what}: UL {level}"
+        );
     }
 }
 

@@ -60,12 +60,7 @@ pub fn table(rows: &[Vec<String>]) -> String {
 
 /// The compact summary printed at the end of `run`.
 pub fn summary_table(s: &RunSummary, scenario: &Scenario) -> String {
-    let mut rows = vec![vec![
-        "".to_string(),
-        "loss".into(),
-        "loss rate".into(),
-        "95% CI (VaR)".into(),
-    ]];
+    let mut rows = vec![vec!["".to_string(), "loss".into(), "loss rate".into(), "95% CI".into()]];
     rows.push(vec![
         "EL (mean)".into(),
         money(s.loss.mean),
@@ -80,18 +75,35 @@ pub fn summary_table(s: &RunSummary, scenario: &Scenario) -> String {
     ]);
     for &q in &scenario.risk_levels {
         let k = creditstress::stats::risk::level_key(q);
-        let ci = s.loss.var_ci[&k];
+        let needs = s.loss.var_ci_needs_paths[&k];
+        let bounds = |ci: [Option<f64>; 2]| match ci {
+            [Some(lo), Some(hi)] => format!("[{}, {}]", money(lo), money(hi)),
+            [lo, hi] => format!(
+                "[{}, {}] n/a: needs >= {} paths",
+                lo.map_or("n/a".to_string(), money),
+                hi.map_or("n/a".to_string(), money),
+                needs
+            ),
+        };
         rows.push(vec![
             format!("VaR {}", percent_level(q)),
             money(s.loss.var[&k]),
             percent(s.loss_rate.var[&k]),
-            format!("[{}, {}]", money(ci[0]), money(ci[1])),
+            bounds(s.loss.var_ci[&k]),
         ]);
         rows.push(vec![
             format!("ES {}", percent_level(q)),
             money(s.loss.es[&k]),
             percent(s.loss_rate.es[&k]),
-            String::new(),
+            s.loss.es_ci[&k].map_or("n/a: fewer than 2 tail paths".to_string(), |[lo, hi]| {
+                format!("[{}, {}]", money(lo), money(hi))
+            }),
+        ]);
+        rows.push(vec![
+            format!("UL {}", percent_level(q)),
+            money(s.loss.ul[&k]),
+            percent(s.loss_rate.ul[&k]),
+            bounds(s.loss.ul_ci[&k]),
         ]);
     }
     let mut out = format!(
@@ -147,6 +159,9 @@ pub fn summary_table(s: &RunSummary, scenario: &Scenario) -> String {
         ]);
     }
     out.push_str(&table(&seg_rows));
+    for w in &s.warnings {
+        let _ = write!(out, "\nwarning: {w}");
+    }
     let _ = write!(
         out,
         "\n{} loan-months in {:.2} s on {} threads ({:.1} M loan-months/s)",

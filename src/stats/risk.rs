@@ -75,17 +75,70 @@ pub fn expected_shortfall(sorted: &[f64], q: f64) -> f64 {
     (sum / tail).max(var)
 }
 
-/// Distribution-free confidence interval for the `q` quantile from order
-/// statistics: ranks `n q -+ z sqrt(n q (1 - q))` (normal approximation to
-/// the binomial count below the true quantile), widened by one rank each side.
-pub fn quantile_ci(sorted: &[f64], q: f64, confidence: f64) -> [f64; 2] {
-    let n = sorted.len() as f64;
+/// 1-based ranks of the distribution-free interval for the `q` quantile of
+/// `n` values: `n q -+ z sqrt(n q (1 - q))` (normal approximation to the
+/// binomial count below the true quantile), widened by one rank each side.
+/// A rank outside `1..=n` means the sample cannot bound that side.
+fn quantile_ci_ranks(n: usize, q: f64, confidence: f64) -> (i64, i64) {
+    let nf = n as f64;
     let z = norm_inv(0.5 + confidence / 2.0);
-    let half = z * (n * q * (1.0 - q)).sqrt();
-    let lo = ((n * q - half).floor() as i64).clamp(1, sorted.len() as i64) as usize;
-    let hi = ((n * q + half).ceil() as i64 + 1).clamp(1, sorted.len() as i64) as usize;
-    [sorted[lo - 1], sorted[hi - 1]]
+    let half = z * (nf * q * (1.0 - q)).sqrt();
+    ((nf * q - half).floor() as i64, (nf * q + half).ceil() as i64 + 1)
 }
+
+/// Distribution-free confidence interval for the `q` quantile from order
+/// statistics (ranks from [`quantile_ci_ranks`]). A bound whose rank falls
+/// outside the sample is `None`: the sample is too small to bound that side
+/// (it used to be clamped to the extreme value, which looked tight and was not).
+pub fn quantile_ci(sorted: &[f64], q: f64, confidence: f64) -> [Option<f64>; 2] {
+    let n = sorted.len();
+    let (lo, hi) = quantile_ci_ranks(n, q, confidence);
+    let at = |rank: i64| (rank >= 1 && rank <= n as i64).then(|| sorted[rank as usize - 1]);
+    [at(lo), at(hi)]
+}
+
+/// The fewest paths at which both bounds of the `q` quantile's interval exist.
+pub fn paths_for_quantile_ci(q: f64, confidence: f64) -> u64 {
+    let complete = |n: u64| {
+        let (lo, hi) = quantile_ci_ranks(n as usize, q, confidence);
+        lo >= 1 && hi <= n as i64
+    };
+    let mut hi = 1u64;
+    while !complete(hi) {
+        hi *= 2;
+        if hi > 1 << 40 {
+            return u64::MAX;
+        }
+    }
+    // The smallest complete n (the predicate holds from some n on).
+    let mut lo = hi / 2;
+    while lo + 1 < hi {
+        let mid = lo + (hi - lo) / 2;
+        if complete(mid) { hi = mid } else { lo = mid }
+    }
+    hi
+}
+
+/// Standard error of the Acerbi-Tasche ES estimator at level `q`, from its
+/// asymptotic variance `(Var(L | L >= VaR_q) + q (ES_q - VaR_q)^2) / (n (1 - q))`
+/// (the tail variance, plus the uncertainty of where the tail starts);
+/// `None` with fewer than two tail paths.
+pub fn expected_shortfall_stderr(sorted: &[f64], q: f64) -> Option<f64> {
+    let n = sorted.len();
+    let m = (n as f64 * (1.0 - q)).floor() as usize;
+    if m < 2 {
+        return None;
+    }
+    let tail = &sorted[n - m..];
+    let mean = tail.iter().sum::<f64>() / m as f64;
+    let var_tail = tail.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (m - 1) as f64;
+    let es = expected_shortfall(sorted, q);
+    let var = quantile(sorted, q);
+    Some(((var_tail + q * (es - var).powi(2)) / (n as f64 * (1.0 - q))).sqrt())
+}
+
+/// Tail paths `floor(n (1 - q))` below which a level's VaR and ES are flagged as resting on few paths.
+pub const FEW_TAIL_PATHS: u64 = 50;
 
 /// Level key used in JSON: `0.99` -> `"0.99"`.
 pub fn level_key(q: f64) -> String {
@@ -105,8 +158,21 @@ pub struct RiskMeasures {
     pub var: BTreeMap<String, f64>,
     /// Expected shortfall per level.
     pub es: BTreeMap<String, f64>,
-    /// 95% confidence interval of each VaR.
-    pub var_ci: BTreeMap<String, [f64; 2]>,
+    /// 95% distribution-free interval of each VaR; a bound the sample cannot
+    /// give (its order-statistic rank is beyond the paths) is `null`.
+    pub var_ci: BTreeMap<String, [Option<f64>; 2]>,
+    /// Paths needed for both bounds of each VaR interval to exist.
+    pub var_ci_needs_paths: BTreeMap<String, u64>,
+    /// 95% interval of each ES (asymptotic normal, Acerbi-Tasche estimator's
+    /// variance); `null` with fewer than two tail paths.
+    pub es_ci: BTreeMap<String, Option<[f64; 2]>>,
+    /// Unexpected loss `VaR - mean` per level.
+    pub ul: BTreeMap<String, f64>,
+    /// Interval of each UL: the VaR interval at 97.5% less the mean's at 97.5%
+    /// (Bonferroni: both hold together with at least 95%); `null` bounds as for VaR.
+    pub ul_ci: BTreeMap<String, [Option<f64>; 2]>,
+    /// Paths in each level's tail, `floor(n (1 - q))`.
+    pub tail_paths: BTreeMap<String, u64>,
 }
 
 /// Computes [`RiskMeasures`] of `values` (in path order) at `levels`.
@@ -121,15 +187,41 @@ pub fn risk_measures(values: &[f64], levels: &[f64]) -> RiskMeasures {
         var: BTreeMap::new(),
         es: BTreeMap::new(),
         var_ci: BTreeMap::new(),
+        var_ci_needs_paths: BTreeMap::new(),
+        es_ci: BTreeMap::new(),
+        ul: BTreeMap::new(),
+        ul_ci: BTreeMap::new(),
+        tail_paths: BTreeMap::new(),
     };
     if sorted.is_empty() {
         return out;
     }
+    let n = sorted.len();
+    let z = norm_inv(0.5 + VAR_CI_LEVEL / 2.0);
+    // Bonferroni halves of a 95% joint interval for VaR - mean.
+    let half_level = 1.0 - (1.0 - VAR_CI_LEVEL) / 2.0;
+    let z_mean = norm_inv(0.5 + half_level / 2.0);
     for &q in levels {
         let key = level_key(q);
-        out.var.insert(key.clone(), quantile(&sorted, q));
-        out.es.insert(key.clone(), expected_shortfall(&sorted, q));
-        out.var_ci.insert(key, quantile_ci(&sorted, q, VAR_CI_LEVEL));
+        let var = quantile(&sorted, q);
+        let es = expected_shortfall(&sorted, q);
+        out.var.insert(key.clone(), var);
+        out.es.insert(key.clone(), es);
+        out.var_ci.insert(key.clone(), quantile_ci(&sorted, q, VAR_CI_LEVEL));
+        out.var_ci_needs_paths
+            .insert(key.clone(), paths_for_quantile_ci(q, VAR_CI_LEVEL));
+        out.es_ci.insert(
+            key.clone(),
+            expected_shortfall_stderr(&sorted, q).map(|se| [es - z * se, es + z * se]),
+        );
+        out.ul.insert(key.clone(), var - m.mean);
+        let [lo, hi] = quantile_ci(&sorted, q, half_level);
+        let mean_half = z_mean * m.stderr;
+        out.ul_ci.insert(
+            key.clone(),
+            [lo.map(|v| v - m.mean - mean_half), hi.map(|v| v - m.mean + mean_half)],
+        );
+        out.tail_paths.insert(key, (n as f64 * (1.0 - q)).floor() as u64);
     }
     out
 }
@@ -137,6 +229,20 @@ pub fn risk_measures(values: &[f64], levels: &[f64]) -> RiskMeasures {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_needed_for_a_complete_var_interval() {
+        // The counts the issue measured for the old clamping: below these the
+        // upper rank is beyond the sample.
+        assert_eq!(paths_for_quantile_ci(0.999, 0.95), 5_661);
+        assert_eq!(paths_for_quantile_ci(0.99, 0.95), 563);
+        for q in [0.95, 0.99, 0.999] {
+            let n = paths_for_quantile_ci(q, 0.95) as usize;
+            let sample: Vec<f64> = (0..n).map(|i| i as f64).collect();
+            assert!(quantile_ci(&sample, q, 0.95).iter().all(Option::is_some));
+            assert!(quantile_ci(&sample[..n - 1], q, 0.95).iter().any(Option::is_none));
+        }
+    }
 
     #[test]
     fn quantile_and_es_on_a_small_sample() {
@@ -149,7 +255,9 @@ mod tests {
         // Worst 0.1 paths: a tenth of the top value.
         assert!((expected_shortfall(&s, 0.999) - 100.0).abs() < 1e-12);
         let ci = quantile_ci(&s, 0.5, 0.95);
-        assert!(ci[0] < 50.0 && ci[1] > 50.0);
+        assert!(ci[0].unwrap() < 50.0 && ci[1].unwrap() > 50.0);
+        // 100 paths cannot bound the 99.9% quantile from above.
+        assert_eq!(quantile_ci(&s, 0.999, 0.95)[1], None);
     }
 
     #[test]
@@ -158,7 +266,10 @@ mod tests {
         let r = risk_measures(&s, &[0.9, 0.99]);
         for k in ["0.9", "0.99"] {
             assert!(r.es[k] >= r.var[k]);
-            assert!(r.var_ci[k][0] <= r.var[k] && r.var[k] <= r.var_ci[k][1]);
+            let [lo, hi] = r.var_ci[k];
+            assert!(lo.unwrap() <= r.var[k] && hi.is_none_or(|h| r.var[k] <= h));
+            let [es_lo, es_hi] = r.es_ci[k].unwrap();
+            assert!(es_lo <= r.es[k] && r.es[k] <= es_hi);
         }
         assert!((r.mean - 499.5).abs() < 1e-12);
         let m = moments(&[1.0, 2.0, 3.0, 4.0]);

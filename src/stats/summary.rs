@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::risk::{Moments, RiskMeasures, moments, risk_measures};
+use super::risk::{FEW_TAIL_PATHS, Moments, RiskMeasures, moments, risk_measures};
 use crate::engine::{BookProfile, PathOutcome};
 use crate::population::cents_to_money;
 use crate::scenario::Scenario;
@@ -99,6 +99,9 @@ pub struct RunSummary {
     pub fraud_loss: Moments,
     /// Accounts taken over in fraud waves, per path.
     pub takeovers: Moments,
+    /// What a reader must know before trusting a figure (tail levels that
+    /// rest on few paths, intervals the sample cannot bound).
+    pub warnings: Vec<String>,
     /// What the policy's loan-level levers did (zeros without a policy).
     pub policy: PolicyEffects,
     /// How loans were simulated.
@@ -116,6 +119,32 @@ pub struct RunSummary {
     pub threads: usize,
     /// Peak resident memory of the process in bytes, where the OS reports it (filled by the caller).
     pub peak_rss_bytes: Option<u64>,
+}
+
+/// Warnings for the portfolio loss's tail levels: fewer than
+/// [`FEW_TAIL_PATHS`] paths beyond a level, or a VaR interval with a bound
+/// the sample cannot give.
+pub fn tail_warnings(loss: &RiskMeasures, levels: &[f64]) -> Vec<String> {
+    let mut out = Vec::new();
+    for &q in levels {
+        let key = super::risk::level_key(q);
+        let tail = loss.tail_paths.get(&key).copied().unwrap_or(0);
+        if tail < FEW_TAIL_PATHS {
+            out.push(format!(
+                "VaR and ES {}% rest on {tail} tail paths (fewer than {FEW_TAIL_PATHS}); run at least {} paths for {FEW_TAIL_PATHS}",
+                q * 100.0,
+                (FEW_TAIL_PATHS as f64 / (1.0 - q)).ceil()
+            ));
+        }
+        if loss.var_ci.get(&key).is_some_and(|c| c.iter().any(Option::is_none)) {
+            out.push(format!(
+                "the 95% interval of VaR {}% needs at least {} paths for both bounds; the missing bound is null",
+                q * 100.0,
+                loss.var_ci_needs_paths[&key]
+            ));
+        }
+    }
+    out
 }
 
 /// Moments across paths of one per-path figure.
@@ -138,6 +167,7 @@ impl RunSummary {
         let net: Vec<f64> = paths.iter().map(|p| p.tally.net_income()).collect();
         let recoveries: Vec<f64> = paths.iter().map(|p| p.tally.recoveries).collect();
         let portfolio_loss = risk_measures(&loss, levels);
+        let warnings = tail_warnings(&portfolio_loss, levels);
 
         let mut segments = BTreeMap::new();
         for (s, seg) in scenario.segments.iter().enumerate() {
@@ -228,6 +258,7 @@ impl RunSummary {
             recovery_cost: per_path(paths, |t| t.recovery_cost),
             fraud_loss: per_path(paths, |t| t.fraud_loss),
             takeovers: per_path(paths, |t| t.takeovers as f64),
+            warnings,
             policy: PolicyEffects {
                 name: scenario.policy.name.clone(),
                 collection_cost: moments(&paths.iter().map(|p| p.tally.collection_cost).collect::<Vec<_>>()),

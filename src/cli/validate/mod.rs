@@ -47,6 +47,26 @@ pub fn describe(s: &Scenario) -> String {
             ""
         }
     );
+    let tails: Vec<String> = s
+        .risk_levels
+        .iter()
+        .map(|&q| {
+            let tail = (s.paths as f64 * (1.0 - q)).floor() as u64;
+            let rough = if tail < creditstress::stats::risk::FEW_TAIL_PATHS {
+                " (rough)"
+            } else {
+                ""
+            };
+            let needs = creditstress::stats::risk::paths_for_quantile_ci(q, creditstress::stats::risk::VAR_CI_LEVEL);
+            let ci = if s.paths < needs {
+                format!(", VaR interval needs {needs} paths")
+            } else {
+                String::new()
+            };
+            format!("{}%: {tail} tail paths{rough}{ci}", q * 100.0)
+        })
+        .collect();
+    let _ = writeln!(out, "Tail at {} paths: {}", s.paths, tails.join("; "));
     let _ = writeln!(
         out,
         "Book: {} loans ({} revolving, {} flagged fraud), exposure {}\n",

@@ -79,6 +79,7 @@ p { margin: 8px 0; }
 nav { font-size: 14px; margin: 10px 0 0; }
 nav a { color: var(--accent); text-decoration: none; margin-right: 16px; white-space: nowrap; }
 nav a:hover { text-decoration: underline; }
+.warning { background: #fff6e0; border: 1px solid #e8c46a; border-radius: 6px; padding: 8px 12px; margin: 8px 0; }
 .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(200px, 1fr)); gap: 12px; margin: 18px 0 6px; }
 .card { background: var(--soft); border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; }
 .card .label { color: var(--muted); font-size: 13px; text-transform: uppercase; letter-spacing: .04em; }

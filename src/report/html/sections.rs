@@ -49,6 +49,9 @@ pub(super) fn cards(h: &mut String, input: &ReportInput) {
         );
     }
     let _ = writeln!(h, "</div>");
+    for w in &s.warnings {
+        let _ = writeln!(h, "<p class=\"warning\"><strong>Warning:</strong> {}</p>", escape(w));
+    }
 }
 
 fn row(h: &mut String, cells: &[String]) {
@@ -111,20 +114,45 @@ pub(super) fn key_figures(h: &mut String, input: &ReportInput) {
         let rate = |m: &std::collections::BTreeMap<String, f64>| {
             m.get(&key).map_or(String::new(), |r| percent(*r, PCT_DECIMALS))
         };
-        let ci = s.loss.var_ci.get(&key).map_or(String::new(), |c| interval(c[0], c[1]));
+        let needs = s.loss.var_ci_needs_paths.get(&key).copied().unwrap_or(0);
+        let bounds = |c: &[Option<f64>; 2]| match c {
+            [Some(lo), Some(hi)] => interval(*lo, *hi),
+            [lo, hi] => format!(
+                "{} – {} (n/a — needs ≥ {} paths)",
+                lo.map_or("n/a".to_string(), money),
+                hi.map_or("n/a".to_string(), money),
+                count(needs)
+            ),
+        };
+        let ci = s.loss.var_ci.get(&key).map_or(String::new(), bounds);
         row(
             h,
             &[format!("VaR {}", level(q)), money(*var), rate(&s.loss_rate.var), ci],
         );
+        let es_ci = match s.loss.es_ci.get(&key) {
+            Some(Some([lo, hi])) => interval(*lo, *hi),
+            _ => "n/a — fewer than 2 tail paths".to_string(),
+        };
         row(
             h,
-            &[
-                format!("ES {}", level(q)),
-                money(*es),
-                rate(&s.loss_rate.es),
-                String::new(),
-            ],
+            &[format!("ES {}", level(q)), money(*es), rate(&s.loss_rate.es), es_ci],
         );
+        if let (Some(ul), Some(ul_ci)) = (s.loss.ul.get(&key), s.loss.ul_ci.get(&key)) {
+            let ul_rate = s
+                .loss_rate
+                .ul
+                .get(&key)
+                .map_or(String::new(), |r| percent(*r, PCT_DECIMALS));
+            row(
+                h,
+                &[
+                    format!("UL {} (VaR − EL)", level(q)),
+                    money(*ul),
+                    ul_rate,
+                    bounds(ul_ci),
+                ],
+            );
+        }
     }
     let m = |x: &crate::stats::Moments| interval(x.mean - z * x.stderr, x.mean + z * x.stderr);
     let of_exposure = |x: f64| {

@@ -24,10 +24,11 @@ pub struct RunningPoint {
     pub paths: usize,
     /// Estimate.
     pub value: f64,
-    /// Lower end of the 95% confidence interval.
-    pub lo: f64,
+    /// Lower end of the 95% confidence interval (`None` where the paths so
+    /// far cannot bound it).
+    pub lo: Option<f64>,
     /// Upper end.
-    pub hi: f64,
+    pub hi: Option<f64>,
 }
 
 struct Convergence {
@@ -105,8 +106,8 @@ pub fn running_estimates(values: &[f64], q: f64, checkpoints: &[usize]) -> (Vec<
         el.push(RunningPoint {
             paths: k,
             value: mean,
-            lo: mean - z * se,
-            hi: mean + z * se,
+            lo: Some(mean - z * se),
+            hi: Some(mean + z * se),
         });
         let [lo, hi] = quantile_ci(&sorted, q, VAR_CI_LEVEL);
         var.push(RunningPoint {
@@ -176,8 +177,18 @@ impl Convergence {
         } else {
             (first / 1.5, last * 1.5)
         };
-        let lo = points.iter().map(|p| p.lo).fold(final_value, f64::min);
-        let hi = points.iter().map(|p| p.hi).fold(final_value, f64::max);
+        // The band is drawn where both bounds exist (a suffix: more paths only add ranks).
+        let bounded: Vec<(f64, f64, f64)> = points
+            .iter()
+            .filter_map(|p| Some((p.paths as f64, p.lo?, p.hi?)))
+            .collect();
+        let values = points.iter().map(|p| p.value);
+        let lo = bounded
+            .iter()
+            .map(|b| b.1)
+            .chain(values.clone())
+            .fold(final_value, f64::min);
+        let hi = bounded.iter().map(|b| b.2).chain(values).fold(final_value, f64::max);
         let (lo, hi) = canvas::padded(lo, hi, 0.05, 1e-6);
         let mut chart = ChartBuilder::on(area)
             .caption(caption, font(size::SUBTITLE + 1))
@@ -196,9 +207,11 @@ impl Convergence {
             .x_label_formatter(&|k| compact(*k))
             .y_label_formatter(&|y| tick(*y, y_step))
             .draw()?;
-        let mut band: Vec<(f64, f64)> = points.iter().map(|p| (p.paths as f64, p.lo)).collect();
-        band.extend(points.iter().rev().map(|p| (p.paths as f64, p.hi)));
-        chart.draw_series(std::iter::once(Polygon::new(band, canvas::BLUE.mix(0.18).filled())))?;
+        if !bounded.is_empty() {
+            let mut band: Vec<(f64, f64)> = bounded.iter().map(|b| (b.0, b.1)).collect();
+            band.extend(bounded.iter().rev().map(|b| (b.0, b.2)));
+            chart.draw_series(std::iter::once(Polygon::new(band, canvas::BLUE.mix(0.18).filled())))?;
+        }
         chart.draw_series(DashedLineSeries::new(
             vec![(x0, final_value), (x1, final_value)],
             8,
@@ -240,7 +253,10 @@ impl Figure for Convergence {
             &legend,
             &[
                 (Mark::Line(canvas::BLUE, 3), "running estimate".to_string()),
-                (Mark::Fill(canvas::BLUE, 0.18), "95% confidence interval".to_string()),
+                (
+                    Mark::Fill(canvas::BLUE, 0.18),
+                    "95% confidence interval (where the paths so far can bound it)".to_string(),
+                ),
                 (
                     Mark::Dashed(canvas::INK, 1),
                     format!("estimate from all {} paths", count(self.total as u64)),
