@@ -114,14 +114,12 @@ pub(super) fn key_figures(h: &mut String, input: &ReportInput) {
         let rate = |m: &std::collections::BTreeMap<String, f64>| {
             m.get(&key).map_or(String::new(), |r| percent(*r, PCT_DECIMALS))
         };
-        let needs = s.loss.var_ci_needs_paths.get(&key).copied().unwrap_or(0);
         let bounds = |c: &[Option<f64>; 2]| match c {
             [Some(lo), Some(hi)] => interval(*lo, *hi),
             [lo, hi] => format!(
-                "{} – {} (n/a — needs ≥ {} paths)",
+                "{} – {}*",
                 lo.map_or("n/a".to_string(), money),
                 hi.map_or("n/a".to_string(), money),
-                count(needs)
             ),
         };
         let ci = s.loss.var_ci.get(&key).map_or(String::new(), bounds);
@@ -212,11 +210,36 @@ pub(super) fn key_figures(h: &mut String, input: &ReportInput) {
         ],
     );
     end_table(h);
+    let open: Vec<String> = input
+        .risk_levels()
+        .iter()
+        .filter_map(|&q| {
+            let key = level_key(q);
+            let c = s.loss.var_ci.get(&key)?;
+            c.iter().any(Option::is_none).then(|| {
+                format!(
+                    "VaR {} needs ≥ {} paths",
+                    level(q),
+                    count(s.loss.var_ci_needs_paths[&key])
+                )
+            })
+        })
+        .collect();
+    let footnote = if open.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " * n/a: these paths cannot bound the interval on that side ({}).",
+            open.join(", ")
+        )
+    };
     let _ = writeln!(
         h,
         "<p class=\"note\">Amounts are means across paths in yuan. VaR at level q is the q-quantile of the \
-         loss across paths and ES the mean loss of the worst 1 − q share of paths. Intervals: EL and incomes \
-         ± 1.96 standard errors; VaR from order statistics.</p>"
+         loss across paths, ES the mean loss of the worst 1 − q share of paths and UL = VaR − EL. Intervals \
+         (95%): EL and incomes ± 1.96 standard errors; VaR from order statistics; ES asymptotic (variance of \
+         the Acerbi–Tasche estimator); UL from the VaR and EL intervals at 97.5% each.{}</p>",
+        escape(&footnote)
     );
 }
 
