@@ -203,7 +203,7 @@ pub fn comparison_table(c: &Comparison) -> String {
                 }
             };
             rows.push(vec![
-                d.metric.clone(),
+                d.label(),
                 f(d.paired.value),
                 format!("[{}, {}]", f(d.paired.ci[0]), f(d.paired.ci[1])),
                 format!("[{}, {}]", f(d.unpaired_ci[0]), f(d.unpaired_ci[1])),

@@ -153,7 +153,7 @@ fn html(c: &Comparison, figures: &str) -> String {
             let excludes_zero = d.paired.ci[0] > 0.0 || d.paired.ci[1] < 0.0;
             diffs.push_str(&format!(
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td{}>{}</td><td>[{}, {}]</td><td>[{}, {}]</td><td>{:.2}</td></tr>",
-                escape(&d.metric),
+                escape(&d.label()),
                 f(d.baseline),
                 f(d.policy),
                 if excludes_zero { " class=\"sig\"" } else { "" },

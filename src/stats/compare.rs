@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::normal::norm_inv;
-use super::risk::{expected_shortfall, level_key, moments, quantile};
+use super::risk::{FEW_TAIL_PATHS, expected_shortfall, level_key, moments, quantile};
 
 /// Confidence level of every interval in a comparison.
 pub const COMPARE_CI_LEVEL: f64 = 0.95;
@@ -62,6 +62,10 @@ pub struct Difference {
     pub unpaired_ci: [f64; 2],
     /// Width of the paired interval over that of the unpaired one.
     pub width_ratio: f64,
+    /// For a tail measure: the paths beyond its level, `floor(n (1 - q))`;
+    /// below [`FEW_TAIL_PATHS`] its interval is rough (`null` for means).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tail_paths: Option<u64>,
 }
 
 /// Key figures of one policy.
@@ -96,6 +100,17 @@ pub struct PolicyDifferences {
     pub baseline: String,
     /// One row per metric.
     pub differences: Vec<Difference>,
+}
+
+impl Difference {
+    /// The metric with a note when its interval rests on few tail paths,
+    /// e.g. `var_0.999 (rough: 20 tail paths)`.
+    pub fn label(&self) -> String {
+        match self.tail_paths {
+            Some(t) if t < FEW_TAIL_PATHS => format!("{} (rough: {t} tail paths)", self.metric),
+            _ => self.metric.clone(),
+        }
+    }
 }
 
 /// Everything `comparison.json` holds.
@@ -170,11 +185,15 @@ impl TailStats {
     }
 }
 
-/// Percentile interval of bootstrap replicates.
-fn percentile_ci(mut replicates: Vec<f64>) -> [f64; 2] {
-    replicates.sort_by(f64::total_cmp);
-    let alpha = (1.0 - COMPARE_CI_LEVEL) / 2.0;
-    [quantile(&replicates, alpha), quantile(&replicates, 1.0 - alpha)]
+/// Normal-approximation bootstrap interval `estimate -+ z sd(replicates)`.
+/// The percentile interval of an extreme order statistic is not centred (its
+/// replicates cannot go beyond the sample's largest values, so the estimate
+/// sat at one end of its own interval); the normal one is, and it is valid
+/// where the quantile estimator is asymptotically normal, which needs enough
+/// paths beyond the level (see [`Difference::tail_paths`]).
+fn bootstrap_ci(estimate: f64, replicates: &[f64]) -> [f64; 2] {
+    let se = moments(replicates).std;
+    [estimate - z() * se, estimate + z() * se]
 }
 
 /// Differences of the tail statistics with paired and unpaired bootstrap
@@ -205,13 +224,28 @@ fn tail_differences(a: &PolicySample, b: &PolicySample, levels: &[f64], seed: u6
         .chain(levels.iter().map(|&q| format!("es_{}", level_key(q))))
         .chain(std::iter::once(format!("risk_adjusted_return_{top}")))
         .collect();
+    // Tail paths behind each statistic: VaRs and ESs by level, the
+    // risk-adjusted return by the highest level's ES.
+    let tail = |q: f64| (n as f64 * (1.0 - q)).floor() as u64;
+    let tails: Vec<u64> = levels
+        .iter()
+        .chain(levels)
+        .map(|&q| tail(q))
+        .chain(std::iter::once(tail(
+            *levels.last().expect("validated scenarios have at least one risk level"),
+        )))
+        .collect();
     names
         .into_iter()
         .enumerate()
         .map(|(m, name)| {
-            let paired = percentile_ci(replicates.iter().map(|r| r.0[m]).collect());
-            let unpaired = percentile_ci(replicates.iter().map(|r| r.1[m]).collect());
-            difference(name, base[m], pol[m], paired, unpaired)
+            let estimate = pol[m] - base[m];
+            let paired = bootstrap_ci(estimate, &replicates.iter().map(|r| r.0[m]).collect::<Vec<_>>());
+            let unpaired = bootstrap_ci(estimate, &replicates.iter().map(|r| r.1[m]).collect::<Vec<_>>());
+            Difference {
+                tail_paths: Some(tails[m]),
+                ..difference(name, base[m], pol[m], paired, unpaired)
+            }
         })
         .collect()
 }
@@ -232,6 +266,7 @@ fn difference(metric: String, baseline: f64, policy: f64, paired_ci: [f64; 2], u
         } else {
             1.0
         },
+        tail_paths: None,
     }
 }
 
@@ -317,6 +352,26 @@ mod tests {
     }
 
     #[test]
+    fn an_extreme_quantile_difference_sits_inside_its_interval() {
+        // Heavy-tailed losses, and a policy that changes the tail: the
+        // percentile bootstrap put the 99.9% difference at an end of its
+        // interval; the normal bootstrap interval is centred on it.
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        let a: Vec<f64> = (0..2000).map(|_| (3.0 * rng.random::<f64>()).exp().powi(3)).collect();
+        let b: Vec<f64> = a.iter().map(|x| if *x > 1000.0 { 0.7 * x } else { *x }).collect();
+        let c = compare_policies("t", 1, &[sample("a", a), sample("b", b)], &[0.999]);
+        let var = c.versus_baseline[0]
+            .differences
+            .iter()
+            .find(|d| d.metric == "var_0.999")
+            .unwrap();
+        let [lo, hi] = var.paired.ci;
+        assert!(lo < var.paired.value && var.paired.value < hi, "{:?}", var.paired);
+        assert!(((var.paired.value - lo) - (hi - var.paired.value)).abs() < 1e-9 * (1.0 + hi - lo));
+        assert_eq!(var.tail_paths, Some(2));
+    }
+
+    #[test]
     fn pairing_narrows_the_interval_of_a_common_shock() {
         // Policy b = a * 0.9 path by path: a large common component, a small difference.
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
@@ -334,6 +389,8 @@ mod tests {
             .unwrap();
         assert!(var.paired.ci[0] <= var.paired.value && var.paired.value <= var.paired.ci[1]);
         assert!(var.width_ratio < 1.0);
+        assert_eq!(var.tail_paths, Some(20));
+        assert!(var.label().contains("rough: 20 tail paths"), "{}", var.label());
         // Identical policies: a zero difference with a degenerate paired interval.
         let same = compare_policies("t", 1, &[sample("a", a.clone()), sample("a2", a)], &[0.99]);
         assert!(
