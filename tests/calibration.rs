@@ -152,6 +152,21 @@ fn mean_and_stderr(v: &[f64]) -> (f64, f64) {
     (mean, (var / n).sqrt())
 }
 
+/// Over `paths` paths, the mean and standard error of `D (D - 1) / (n (n - 1))`
+/// with D the loans charged off within 12 months: an unbiased estimate of
+/// `P(two loans both have the bad event) = E[PD(path)^2]`.
+fn simulated_second_moment(scenario: &Scenario, loans: u64, paths: u64) -> (f64, f64) {
+    let n = loans as f64;
+    let pairs: Vec<f64> = cumulative_defaults(scenario, paths)
+        .iter()
+        .map(|p| {
+            let d = p[11] as f64;
+            d * (d - 1.0) / (n * (n - 1.0))
+        })
+        .collect();
+    mean_and_stderr(&pairs)
+}
+
 /// The realised fraction with the bad event by month `month` (1-based) against `expected`.
 fn check(label: &str, per_path: &[Vec<u64>], loans: u64, month: usize, expected: f64) {
     let fractions: Vec<f64> = per_path.iter().map(|p| p[month - 1] as f64 / loans as f64).collect();
@@ -211,15 +226,7 @@ fn the_implied_annual_correlation_matches_simulated_default_rates() {
         book.horizon_months = 12;
         book.phi = phi;
         let scenario = book.scenario();
-        let n = book.loans as f64;
-        let pairs: Vec<f64> = cumulative_defaults(&scenario, 3_000)
-            .iter()
-            .map(|p| {
-                let d = p[11] as f64;
-                d * (d - 1.0) / (n * (n - 1.0))
-            })
-            .collect();
-        let (second, stderr) = mean_and_stderr(&pairs);
+        let (second, stderr) = simulated_second_moment(&scenario, book.loans, 3_000);
         let prepared = Prepared::new(&scenario);
         let a = prepared.grades.entry_probit[0];
         let chain = LoanChain::new(
@@ -297,15 +304,7 @@ fn a_stated_annual_correlation_is_met_by_the_solved_monthly_rho() {
     );
     let exact = implied_period_correlation(&scenario, &scenario.segments[0], rho, book.pd);
     assert!((exact - 0.12).abs() < 1e-6, "implied {exact}");
-    let n = book.loans as f64;
-    let pairs: Vec<f64> = cumulative_defaults(&scenario, 3_000)
-        .iter()
-        .map(|p| {
-            let d = p[11] as f64;
-            d * (d - 1.0) / (n * (n - 1.0))
-        })
-        .collect();
-    let (second, stderr) = mean_and_stderr(&pairs);
+    let (second, stderr) = simulated_second_moment(&scenario, book.loans, 3_000);
     let lo = vasicek_correlation_from_second_moment(book.pd, second - SIGMAS * stderr);
     let hi = vasicek_correlation_from_second_moment(book.pd, second + SIGMAS * stderr);
     eprintln!("rho_annual 0.12: monthly rho {rho:.4}, simulated annual correlation [{lo:.4}, {hi:.4}]");

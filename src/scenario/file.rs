@@ -255,7 +255,9 @@ pub struct SegmentDynamicsSection {
 }
 
 /// `[segments.dynamics.revolving]` or `[segments.dynamics.installment]`:
-/// one product's transitions within a segment.
+/// one product's transitions within a segment. (The same four fields as
+/// [`SegmentDynamicsSection`], written out twice because serde cannot
+/// flatten a struct into one that denies unknown fields.)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProductDynamicsSection {
