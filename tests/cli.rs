@@ -888,3 +888,65 @@ lgd = { mean = 0.5 }
     let assert = creditstress().arg("validate").arg(&file).assert().success();
     assert!(stdout_of(&assert).contains("solved from rho_annual = 0.2"));
 }
+
+#[test]
+fn a_precision_target_stops_at_the_same_block_on_any_thread_count() {
+    let tmp = TempDir::new().unwrap();
+    let scenario = repo_file("scenarios/baseline.toml");
+    let run = |threads: &str, out: &Path, target: &str, max: &str| {
+        creditstress()
+            .arg("run")
+            .arg(&scenario)
+            .args([
+                "--target",
+                target,
+                "--max-paths",
+                max,
+                "--seed",
+                "5",
+                "--threads",
+                threads,
+                "--quiet",
+                "--out",
+            ])
+            .arg(out)
+            .assert()
+            .success();
+        read_json(&out.join("summary.json"))
+    };
+    let (one, two) = (tmp.path().join("one"), tmp.path().join("two"));
+    let a = run("1", &one, "var:0.95:0.04", "12000");
+    let b = run("2", &two, "var:0.95:0.04", "12000");
+    assert_eq!(a["precision"], b["precision"]);
+    assert_eq!(
+        read(&one.join("paths.csv")),
+        read(&two.join("paths.csv")),
+        "bitwise the same paths"
+    );
+    let p = &a["precision"];
+    assert_eq!(p["stopped"], "target reached");
+    let paths = p["paths"].as_u64().unwrap();
+    assert_eq!(a["paths"].as_u64(), Some(paths));
+    assert!(paths % 1000 == 0 && paths < 12000, "stopped at a block end: {paths}");
+    assert!(p["reached"].as_f64().unwrap() <= 0.04);
+    // The manifest reproduces the run with its final path count.
+    let manifest = read_json(&one.join("manifest.json"));
+    assert!(
+        manifest["command"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("--paths {paths}"))
+    );
+    // A target out of reach stops at --max-paths and says so.
+    let c = run("2", &tmp.path().join("three"), "es:0.999:0.001", "1500");
+    assert_eq!(c["precision"]["stopped"], "max paths reached");
+    assert_eq!(c["paths"].as_u64(), Some(1500));
+    // A target that cannot be read is a usage error naming it.
+    let assert = creditstress()
+        .arg("run")
+        .arg(&scenario)
+        .args(["--target", "cvar:0.99:0.1"])
+        .assert()
+        .code(2);
+    assert!(stderr_of(&assert).contains("--target \"cvar:0.99:0.1\""));
+}

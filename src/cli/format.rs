@@ -162,6 +162,24 @@ pub fn summary_table(s: &RunSummary, scenario: &Scenario) -> String {
     for w in &s.warnings {
         let _ = write!(out, "\nwarning: {w}");
     }
+    if let Some(p) = &s.precision {
+        let t = &p.target;
+        let measure = match t.measure {
+            creditstress::stats::precision::Measure::El => "EL".to_string(),
+            creditstress::stats::precision::Measure::Var => format!("VaR {}", percent_level(t.level)),
+            creditstress::stats::precision::Measure::Es => format!("ES {}", percent_level(t.level)),
+        };
+        let reached = p
+            .reached
+            .map_or("no interval yet".to_string(), |r| format!("+-{}", percent(r)));
+        let _ = write!(
+            out,
+            "\nprecision: {measure} to {reached} of its value after {} paths, target +-{}: {}",
+            p.paths,
+            percent(t.relative_half_width),
+            p.stopped
+        );
+    }
     let _ = write!(
         out,
         "\n{} loan-months in {:.2} s on {} threads ({:.1} M loan-months/s)",

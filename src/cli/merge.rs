@@ -140,6 +140,7 @@ pub fn execute(args: MergeArgs) -> Result<(), Failure> {
 
     let shards: Vec<&ShardManifest> = order.iter().map(|&i| &found[i].1).collect();
     let finished = Finished {
+        precision: None,
         scenario: &scenario,
         scenario_file: study.scenario_file.clone(),
         scenario_sha256: study.scenario_sha256.clone(),

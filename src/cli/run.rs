@@ -9,6 +9,7 @@ use clap::Args;
 use creditstress::engine::{BookProfile, EngineChoice, EngineError, PathOutcome, Prepared, RunControl};
 use creditstress::report::{Manifest, RunFiles, sha256_hex, write_outputs};
 use creditstress::scenario::Scenario;
+use creditstress::stats::precision::{PrecisionReport, PrecisionTarget, checkpoints};
 use creditstress::stats::{RunSummary, Timeseries};
 
 use super::shard::{ShardArg, ShardRun, finish_shard, parse_shard_arg, resolve_shard};
@@ -80,6 +81,16 @@ pub struct RunArgs {
     /// default: env CREDITSTRESS_SHARD_COUNT.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     shard_count: Option<u32>,
+    /// Stop at a target precision: `measure:level:relative_half_width`, e.g.
+    /// `es:0.999:0.02` (ES 99.9% to +-2%), `var:0.99:0.01`, `el:0.005`.
+    /// Paths are added in blocks of 1,000 and the 95% interval is checked
+    /// only at block ends, so the stopping point is the same on any number
+    /// of threads; the run stops there or at --max-paths.
+    #[arg(long, value_name = "MEASURE:LEVEL:WIDTH")]
+    target: Option<String>,
+    /// With --target: the most paths to run (default: --paths, or run.paths).
+    #[arg(long, value_name = "N", requires = "target", value_parser = clap::value_parser!(u64).range(1..))]
+    max_paths: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -100,9 +111,22 @@ impl From<EngineArg> for EngineChoice {
 }
 
 pub fn execute(args: RunArgs) -> Result<(), Failure> {
+    let target = args
+        .target
+        .as_deref()
+        .map(PrecisionTarget::parse)
+        .transpose()
+        .map_err(|e| Failure::Input(e.into()))?;
+    if target.is_some() && args.shard.is_some() {
+        return Err(Failure::Input(anyhow!(
+            "--target cannot be combined with --shard: a sharded study has a fixed path count (run the target once, then shard that count)"
+        )));
+    }
     let loaded = load_scenario(&args.scenario)?;
     args.study.check()?;
-    let scenario = loaded.scenario.with_overrides(args.study.paths, args.study.seed);
+    let mut scenario = loaded
+        .scenario
+        .with_overrides(args.max_paths.or(args.study.paths), args.study.seed);
     let threads = thread_count(args.study.threads, "--threads")?;
     let shard = resolve_shard(args.shard, args.shard_count, |name| std::env::var(name).ok()).map_err(Failure::Input)?;
     let range = shard
@@ -138,11 +162,32 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let outcome = pool.install(|| {
         let prepared = Prepared::with_engine(&scenario, args.engine.into())?;
-        let paths = prepared.simulate_paths(range.clone(), control)?;
-        Ok((prepared, paths))
+        let Some(target) = target else {
+            let paths = prepared.simulate_paths(range.clone(), control)?;
+            return Ok((prepared, paths, None));
+        };
+        // Blocks of paths, checked only at their ends: the same stop on any thread count.
+        let mut paths: Vec<PathOutcome> = Vec::new();
+        let mut report = None;
+        for end in checkpoints(range.end) {
+            paths.extend(prepared.simulate_paths(paths.len() as u64..end, control)?);
+            let losses: Vec<f64> = paths.iter().map(|p| p.tally.loss).collect();
+            let reached = target.reached(&losses);
+            let done = reached.is_some_and(|r| r <= target.relative_half_width);
+            report = Some(PrecisionReport {
+                target,
+                reached,
+                paths: end,
+                stopped: if done { "target reached" } else { "max paths reached" }.to_string(),
+            });
+            if done {
+                break;
+            }
+        }
+        Ok((prepared, paths, report))
     });
     bar.finish_and_clear();
-    let (prepared, paths) = outcome.map_err(|e| match e {
+    let (prepared, paths, precision) = outcome.map_err(|e| match e {
         EngineError::Cancelled => Failure::Runtime(anyhow!("interrupted: nothing was written to {}", out.display())),
         EngineError::FastPathUnavailable(_) => Failure::Input(anyhow!("--engine fast: {e}")),
     })?;
@@ -173,16 +218,24 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
         );
     }
 
+    let prepared_engine = prepared.engine_description();
+    let profile = prepared.profile.clone();
+    drop(prepared);
+    if let Some(p) = &precision {
+        // The manifest's command reproduces the run with its final path count.
+        scenario = scenario.with_overrides(Some(p.paths), None);
+    }
     let finished = Finished {
         scenario: &scenario,
         scenario_file: loaded.path.display().to_string(),
         scenario_sha256: sha256_hex(&loaded.bytes),
-        engine: prepared.engine_description(),
-        profile: &prepared.profile,
+        engine: prepared_engine,
+        profile: &profile,
         paths: &paths,
         elapsed_seconds: elapsed,
         threads,
         peak_rss_bytes: peak_rss_bytes(),
+        precision,
     };
     let summary = write_run_outputs(&finished, &out)?;
 
@@ -226,6 +279,8 @@ pub struct Finished<'a> {
     pub threads: usize,
     /// Peak resident memory (for a merge: the largest of any shard).
     pub peak_rss_bytes: Option<u64>,
+    /// With `--target`: how the run stopped.
+    pub precision: Option<PrecisionReport>,
 }
 
 /// Renders and writes every output of a finished simulation into `out`. `run`
@@ -242,6 +297,7 @@ pub fn write_run_outputs(done: &Finished, out: &Path) -> Result<RunSummary, Fail
         0.0
     };
     summary.peak_rss_bytes = done.peak_rss_bytes;
+    summary.precision = done.precision.clone();
     summary.engine = done.engine.to_string();
     let series = Timeseries::new(scenario, done.profile, done.paths);
     let manifest = Manifest {

@@ -6,6 +6,7 @@ pub mod normal;
 pub mod risk;
 pub mod summary;
 pub mod compare;
+pub mod precision;
 
 pub use risk::{Moments, RiskMeasures, risk_measures};
 pub use summary::{Band, RunSummary, Timeseries};

@@ -119,6 +119,9 @@ pub struct RunSummary {
     pub threads: usize,
     /// Peak resident memory of the process in bytes, where the OS reports it (filled by the caller).
     pub peak_rss_bytes: Option<u64>,
+    /// For a run with `--target`: the target, the precision reached and why it stopped (filled by the caller).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<super::precision::PrecisionReport>,
 }
 
 /// Warnings for the portfolio loss's tail levels: fewer than
@@ -285,6 +288,7 @@ impl RunSummary {
             loan_months_per_second: 0.0,
             threads: 0,
             peak_rss_bytes: None,
+            precision: None,
         }
     }
 }
