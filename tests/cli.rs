@@ -759,6 +759,12 @@ fn threads_zero_exits_2() {
 }
 
 #[test]
+fn threads_far_beyond_the_cores_exit_2_before_spawning() {
+    // 100,000 threads only spawn idle workers (and once made the machine unusable).
+    assert_usage_error(&["--threads", "100000"], "per core on this machine");
+}
+
+#[test]
 fn non_numeric_options_exit_2() {
     assert_usage_error(&["--paths", "many"], "--paths");
     assert_usage_error(&["--seed=-1"], "--seed");

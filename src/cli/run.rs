@@ -24,7 +24,7 @@ pub struct StudyArgs {
     /// Master seed (default: run.seed in the scenario).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Worker threads (default: all cores). Results do not depend on it.
+    /// Worker threads (default: all cores; at most 8 per core). Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
     /// Output folder (default: under output/, named after the scenario).
@@ -352,12 +352,22 @@ pub fn check_writable_destination(out: &Path) -> anyhow::Result<()> {
 
 /// A thread-count option (`flag` names it in the error): at least 1; by default every core.
 pub fn thread_count(requested: Option<usize>, flag: &str) -> Result<usize, Failure> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     match requested {
         Some(0) => Err(Failure::Input(anyhow!("{flag} must be at least 1"))),
+        // More threads than this only spawns idle workers (results do not depend on the count).
+        Some(n) if n > MAX_THREADS_PER_CORE * cores => Err(Failure::Input(anyhow!(
+            "{flag} {n} is more than {MAX_THREADS_PER_CORE} per core on this machine ({cores} cores): \
+             at most {} (results are the same on any thread count)",
+            MAX_THREADS_PER_CORE * cores
+        ))),
         Some(n) => Ok(n),
-        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+        None => Ok(cores),
     }
 }
+
+/// The most worker threads per available core `--threads` accepts.
+pub const MAX_THREADS_PER_CORE: usize = 8;
 
 /// Quotes a path for a POSIX shell when it needs it.
 pub fn shell_quote(s: &str) -> String {
