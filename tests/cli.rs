@@ -759,6 +759,12 @@ fn threads_zero_exits_2() {
 }
 
 #[test]
+fn paths_that_cannot_fit_in_memory_exit_2_before_running() {
+    // Once an allocation abort (SIGABRT); now a usage error naming the memory needed.
+    assert_usage_error(&["--paths", "18446744073709551615"], "GiB available");
+}
+
+#[test]
 fn threads_far_beyond_the_cores_exit_2_before_spawning() {
     // 100,000 threads only spawn idle workers (and once made the machine unusable).
     assert_usage_error(&["--threads", "100000"], "per core on this machine");

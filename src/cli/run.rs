@@ -132,6 +132,8 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
     let range = shard
         .as_ref()
         .map_or(0..scenario.paths, |s| s.spec.path_range(scenario.paths));
+    // A shard keeps only its own paths in memory.
+    check_path_memory(&scenario, range.end - range.start)?;
     let out = args.study.out.clone().unwrap_or_else(|| {
         let study = PathBuf::from("output").join(&scenario.name);
         match &shard {
@@ -406,6 +408,36 @@ pub fn interrupt_flag() -> &'static std::sync::atomic::AtomicBool {
 }
 
 /// Peak resident set size of this process (Linux `VmHWM`), if known.
+/// Memory this machine can still give, from `/proc/meminfo` (`None` where unknown).
+fn available_memory_bytes() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Refuses, before anything runs, a path count whose per-path results
+/// (kept for the quantiles and bands) would not fit in the memory available.
+fn check_path_memory(scenario: &Scenario, paths: u64) -> Result<(), Failure> {
+    let (s, b, h) = (scenario.segments.len(), scenario.bands.len(), scenario.horizon_months);
+    let k = scenario.macro_model.factor_names.len();
+    // PathOutcome: fixed fields, vectors by segment, band and month, factors; and the sort copies.
+    let per_path = 256 + 16 * s + 8 * b + 16 * h + 8 * k * h + 64;
+    let needed = (paths as u128) * per_path as u128;
+    // Where the machine does not say, no run may ask for more than 1 TiB.
+    let available = available_memory_bytes().unwrap_or(1 << 40);
+    if needed > available as u128 {
+        let gib = |x: u128| x as f64 / (1u128 << 30) as f64;
+        return Err(Failure::Input(anyhow!(
+            "--paths {paths}: the per-path results need about {:.1} GiB and this machine has {:.1} GiB available; \
+             run fewer paths, or split the study with --shard K/N and merge it",
+            gib(needed),
+            gib(available as u128)
+        )));
+    }
+    Ok(())
+}
+
 pub fn peak_rss_bytes() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
