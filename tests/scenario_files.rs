@@ -239,3 +239,29 @@ fn bundled_policies_are_valid_against_the_downturn_book() {
     }
     assert!(count >= 3, "expected the bundled policies in {}", dir.display());
 }
+
+#[test]
+fn the_smallest_beta_std_still_draws_finite_values() {
+    // At the floor of a Beta std (1e-6) the parameters are about 2.5e11:
+    // every draw must still be finite and near the mean.
+    let text = read(&root().join("tests/scenarios/bad/utilisation_std_tiny.toml"))
+        .replace("std = 1e-160", "std = 1e-6")
+        .replace("lgd = { mean = 0.6, std = 0.2 }", "lgd = { mean = 0.6, std = 1e-6 }");
+    let s = parse_scenario(&text).expect("the floor itself is accepted");
+    let prepared = creditstress::engine::Prepared::new(&s);
+    let book = prepared.book.as_ref().unwrap();
+    for loan in &book.loans {
+        let share = loan.balance as f64 / loan.limit as f64;
+        if loan.kind == creditstress::population::ProductKind::Revolving {
+            assert!((share - 0.5).abs() < 0.01, "utilisation {share}");
+        }
+    }
+    let paths = prepared
+        .simulate_paths(0..5, creditstress::engine::RunControl::default())
+        .unwrap();
+    assert!(
+        paths
+            .iter()
+            .all(|p| p.tally.loss.is_finite() && p.tally.recoveries.is_finite())
+    );
+}

@@ -267,6 +267,10 @@ impl Policy {
     }
 }
 
+/// Largest collection cost per delinquent account-month: far above any real
+/// cost, and small enough that a path's total stays finite and exact in cents.
+pub const MAX_COST_PER_ACCOUNT_MONTH: f64 = 1e6;
+
 fn err<T>(field: String, problem: String) -> Result<T, ScenarioError> {
     Err(ScenarioError::invalid(field, problem))
 }
@@ -411,10 +415,17 @@ pub fn check_policy(raw: &PolicySection, prefix: &str, bands: usize) -> Result<P
         let (cost, cure, lgd) = c.strategy.defaults();
         p.collections = Some(Collections {
             strategy: c.strategy,
-            cost_per_account_month: non_negative(
-                f("collections.cost_per_account_month"),
-                c.cost_per_account_month.unwrap_or(cost),
-            )?,
+            cost_per_account_month: {
+                let field = f("collections.cost_per_account_month");
+                let v = non_negative(field.clone(), c.cost_per_account_month.unwrap_or(cost))?;
+                if v > MAX_COST_PER_ACCOUNT_MONTH {
+                    return err(
+                        field,
+                        format!("at most {MAX_COST_PER_ACCOUNT_MONTH:e} currency units per account-month, got {v:e}"),
+                    );
+                }
+                v
+            },
             cure_multiplier: non_negative(f("collections.cure_multiplier"), c.cure_multiplier.unwrap_or(cure))?,
             lgd_multiplier: non_negative(f("collections.lgd_multiplier"), c.lgd_multiplier.unwrap_or(lgd))?,
         });

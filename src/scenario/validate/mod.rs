@@ -83,8 +83,19 @@ pub(crate) fn unit_distribution(field: &str, spec: BetaSpec) -> Result<UnitDistr
     Ok(UnitDistribution::Beta(beta))
 }
 
+/// Smallest non-zero std of a Beta specification: below it the Beta
+/// parameters pass 1e11 and sampling loses all precision (a std of 1e-154
+/// once made every draw NaN); give 0 for a fixed value.
+pub const MIN_BETA_STD: f64 = 1e-6;
+
 /// `alpha + beta = m (1 - m) / s^2 - 1`, which must be positive.
 pub(super) fn beta_concentration(field: &str, m: f64, s: f64) -> Result<f64> {
+    if s < MIN_BETA_STD {
+        return err(
+            format!("{field}.std"),
+            format!("must be 0 (a fixed value) or at least {MIN_BETA_STD:e}, got {s:e}"),
+        );
+    }
     let max_std = (m * (1.0 - m)).sqrt();
     if s >= max_std {
         return err(
@@ -291,6 +302,12 @@ fn score_bands(edges: &[f64]) -> Result<ScoreBands> {
     let field = "population.score_bands";
     if edges.len() < 2 {
         return err(field, "give at least two edges (one band)");
+    }
+    if let Some(i) = edges.iter().position(|e| !e.is_finite()) {
+        return err(
+            format!("{field}[{i}]"),
+            format!("must be a finite number, got {}", edges[i]),
+        );
     }
     if edges[0] != SCORE_MIN || edges[edges.len() - 1] != SCORE_MAX {
         return err(field, format!("must start at {SCORE_MIN} and end at {SCORE_MAX}"));
