@@ -615,3 +615,16 @@ fn help_shows_examples_for_the_new_commands() {
         assert!(text.contains(&format!("creditstress {cmd}")), "{cmd} --help: {text}");
     }
 }
+
+#[test]
+fn init_refuses_an_empty_name_instead_of_writing_a_hidden_file() {
+    let tmp = TempDir::new().unwrap();
+    let out = creditstress()
+        .current_dir(tmp.path())
+        .args(["init", ""])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a valid scenario name"));
+    assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0, "nothing written");
+}

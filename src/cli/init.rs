@@ -203,8 +203,10 @@ pub fn starter(name: &str, file: &str) -> String {
 }
 
 /// A scenario name may hold letters, digits, `-`, `_` and `.`.
+/// The scenario-name rule (letters, digits, `-`, `_`, `.`, not starting with
+/// `.`): `init ""` used to write a hidden `.toml`.
 fn valid_name(name: &str) -> bool {
-    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    !name.is_empty() && !name.starts_with('.') && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
 }
 
 pub fn execute(args: InitArgs) -> Result<(), Failure> {
@@ -219,7 +221,8 @@ pub fn execute(args: InitArgs) -> Result<(), Failure> {
         .to_string();
     if !valid_name(&name) {
         return Err(Failure::Input(anyhow!(
-            "{name:?} is not a valid scenario name: use letters, digits, '-', '_' and '.'"
+            "{:?} is not a valid scenario name: use letters, digits, '-', '_' and '.', not starting with '.'",
+            args.name
         )));
     }
     let text = starter(&name, &path.display().to_string());
