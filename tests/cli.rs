@@ -962,3 +962,34 @@ fn a_precision_target_stops_at_the_same_block_on_any_thread_count() {
         .code(2);
     assert!(stderr_of(&assert).contains("--target \"cvar:0.99:0.1\""));
 }
+
+#[test]
+fn sigint_and_sigterm_stop_a_run_with_130_and_write_nothing() {
+    for signal in ["-INT", "-TERM"] {
+        let tmp = TempDir::new().unwrap();
+        let out = tmp.path().join("out");
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_creditstress"))
+            .arg("run")
+            .arg(repo_file("scenarios/downturn.toml"))
+            .args(["--paths", "200000", "--threads", "1", "--quiet", "--out"])
+            .arg(&out)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Long enough to be simulating, far before the 200,000 paths end.
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let killed = std::process::Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(130), "{signal}: {stderr}");
+        assert!(
+            stderr.contains("interrupted: nothing was written"),
+            "{signal}: {stderr}"
+        );
+        assert!(!out.exists(), "{signal}: the output folder was written");
+    }
+}

@@ -88,7 +88,7 @@ pub fn run_policies(scenarios: &[Scenario], threads: usize, quiet: bool) -> Resu
         let (prepared, paths) = pool
             .install(|| engine::run_with(scenario, choice, control))
             .map_err(|e| match e {
-                EngineError::Cancelled => Failure::Runtime(anyhow!("interrupted: nothing was written")),
+                EngineError::Cancelled => Failure::Interrupted(anyhow!("interrupted: nothing was written")),
                 other => Failure::Runtime(other.into()),
             })?;
         let loans = prepared.profile.loans;

@@ -78,6 +78,9 @@ pub enum Failure {
     Input(anyhow::Error),
     /// Something went wrong while running: exit code 1.
     Runtime(anyhow::Error),
+    /// Ctrl-C or SIGTERM stopped the command before it wrote anything: exit
+    /// code 130 (the shell's 128 + SIGINT).
+    Interrupted(anyhow::Error),
 }
 
 impl Failure {
@@ -85,6 +88,7 @@ impl Failure {
         match self {
             Failure::Input(_) => 2,
             Failure::Runtime(_) => 1,
+            Failure::Interrupted(_) => 130,
         }
     }
 }
@@ -104,7 +108,7 @@ pub fn main_with(cli: Cli) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            let (Failure::Input(e) | Failure::Runtime(e)) = &failure;
+            let (Failure::Input(e) | Failure::Runtime(e) | Failure::Interrupted(e)) = &failure;
             eprintln!("error: {e:#}");
             ExitCode::from(failure.exit_code())
         }

@@ -190,10 +190,19 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
     });
     bar.finish_and_clear();
     let (prepared, paths, precision) = outcome.map_err(|e| match e {
-        EngineError::Cancelled => Failure::Runtime(anyhow!("interrupted: nothing was written to {}", out.display())),
+        EngineError::Cancelled => {
+            Failure::Interrupted(anyhow!("interrupted: nothing was written to {}", out.display()))
+        }
         EngineError::FastPathUnavailable(_) => Failure::Input(anyhow!("--engine fast: {e}")),
     })?;
     let elapsed = started.elapsed().as_secs_f64();
+    // An interrupt that arrives after the last path still stops the run before it writes.
+    if cancel.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(Failure::Interrupted(anyhow!(
+            "interrupted: nothing was written to {}",
+            out.display()
+        )));
+    }
 
     if let Some(s) = shard {
         return finish_shard(
@@ -407,7 +416,6 @@ pub fn interrupt_flag() -> &'static std::sync::atomic::AtomicBool {
     &FLAG
 }
 
-/// Peak resident set size of this process (Linux `VmHWM`), if known.
 /// Memory this machine can still give, from `/proc/meminfo` (`None` where unknown).
 fn available_memory_bytes() -> Option<u64> {
     let info = std::fs::read_to_string("/proc/meminfo").ok()?;
@@ -438,6 +446,7 @@ fn check_path_memory(scenario: &Scenario, paths: u64) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Peak resident set size of this process (Linux `VmHWM`), if known.
 pub fn peak_rss_bytes() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;

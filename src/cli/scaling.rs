@@ -111,7 +111,7 @@ fn timed_run(scenario: &Scenario, threads: usize) -> Result<(Measurement, Vec<Pa
     let outcome = pool.install(|| engine::run(scenario, control));
     let wall_seconds = started.elapsed().as_secs_f64();
     let (_, paths) = outcome.map_err(|e| match e {
-        EngineError::Cancelled => Failure::Runtime(anyhow!("interrupted")),
+        EngineError::Cancelled => Failure::Interrupted(anyhow!("interrupted")),
         other => Failure::Runtime(anyhow!(other)),
     })?;
     let measurement = Measurement {
