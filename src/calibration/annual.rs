@@ -8,6 +8,7 @@ use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
 
 use super::LoanChain;
+use crate::macro_paths::pick_state;
 use crate::scenario::{FactorLaw, Scenario, Segment, stationary_distribution};
 use crate::stats::normal::{norm_cdf, norm_inv};
 
@@ -88,14 +89,14 @@ pub fn default_rate_quantile(
     let mut rates: Vec<f64> = (0..paths)
         .map(|_| {
             let mut y: f64 = StandardNormal.sample(&mut rng);
-            let mut state = start.as_ref().map(|p| pick(p, rng.random()));
+            let mut state = start.as_ref().map(|p| pick_state(p, rng.random(), 0));
             let z: Vec<f64> = (0..months)
                 .map(|t| {
                     if t > 0 {
                         let e: f64 = StandardNormal.sample(&mut rng);
                         y = m.phi * y + innovation * e;
                         if let (Some(r), Some(s)) = (regimes, state.as_mut()) {
-                            *s = pick(&r.transition[*s], rng.random());
+                            *s = pick_state(&r.transition[*s], rng.random(), *s);
                         }
                     }
                     let shift = match (regimes, state) {
@@ -121,15 +122,4 @@ pub fn default_rate_quantile(
         interval: (rates[lo], rates[hi]),
         paths,
     }
-}
-
-fn pick(probabilities: &[f64], u: f64) -> usize {
-    let mut cumulative = 0.0;
-    for (j, &p) in probabilities.iter().enumerate() {
-        cumulative += p;
-        if u < cumulative {
-            return j;
-        }
-    }
-    probabilities.len() - 1
 }

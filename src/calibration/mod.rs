@@ -52,9 +52,12 @@ pub fn bucket_probabilities(t: &Transitions, z: f64, cure_multiplier: f64) -> [(
 /// (Computed with the segment's main product's transitions.)
 pub fn implied_period_correlation(scenario: &Scenario, segment: &Segment, rho: f64, pd: f64) -> f64 {
     let period = scenario.dynamics.pd_period_months as usize;
-    let t = segment.main_transitions();
-    let probit = calibrate_segment(scenario, segment, rho, t, &[pd])[0].probit;
-    let chain = LoanChain::new(scenario, segment, rho, t);
+    // One chain serves the grade's probit and the pair probability.
+    let chain = LoanChain::new(scenario, segment, rho, segment.main_transitions());
+    let probit = match closed_form(scenario, rho) {
+        Some(closed) => closed(pd, period).probit,
+        None => solve_grades(&chain, period, &[pd])[0].probit,
+    };
     vasicek_correlation_from_second_moment(pd, chain.both_bad_within(probit, period))
 }
 
@@ -122,12 +125,16 @@ pub fn calibrate_segment(
     if let Some(closed) = closed_form(scenario, rho) {
         return pds.iter().map(|&pd| closed(pd, period)).collect();
     }
-    let chain = LoanChain::new(scenario, segment, rho, transitions);
+    solve_grades(&LoanChain::new(scenario, segment, rho, transitions), period, pds)
+}
+
+/// Solves the grades of `pds` on `chain` in order (see [`calibrate_segment`]).
+fn solve_grades(chain: &LoanChain, period: usize, pds: &[f64]) -> Vec<GradeCalibration> {
     let ceiling = chain.bad_within(f64::INFINITY, period);
     let mut prior: Option<Prior> = None;
     pds.iter()
         .map(|&pd| {
-            let c = solve_grade(&chain, pd, period, ceiling, prior);
+            let c = solve_grade(chain, pd, period, ceiling, prior);
             if !c.capped && c.probit.is_finite() {
                 let target = norm_inv(pd);
                 let slope = prior

@@ -77,11 +77,8 @@ pub fn build_path_tables(
     let policy = &scenario.policy;
     let plan_redefault = match &policy.forbearance {
         None => Vec::new(),
-        Some(f) => scenario
-            .segments
-            .iter()
-            .enumerate()
-            .flat_map(|(s, _)| {
+        Some(f) => (0..scenario.segments.len())
+            .flat_map(|s| {
                 let r = f.redefault_monthly.get();
                 let (follows, zs, rho) = (f.redefault_follows_factor, &z[s], grades.segment_rho[s]);
                 zs.iter()

@@ -352,19 +352,30 @@ impl PathTally {
         factor: &[f64],
     ) {
         let ead_money = cents_to_money(ead);
-        let economy = |lag: usize| {
-            let z = factor.get(t + lag).copied().unwrap_or(0.0);
-            norm_cdf(norm_inv(1.0 - lgd) + recovery.macro_sensitivity * z)
-        };
+        let nominal_loss = ead_money * lgd;
+        let recovered = ead_money - nominal_loss;
+        let rate = recovery.discount_monthly.unwrap_or(loan.rate_monthly);
+        let (mut cash_total, mut present_value) = (0.0, 0.0);
+        for &(lag, share) in &recovery.schedule {
+            let cash = if factor.is_empty() {
+                recovered * share
+            } else {
+                let z = factor.get(t + lag).copied().unwrap_or(0.0);
+                ead_money * share * norm_cdf(norm_inv(1.0 - lgd) + recovery.macro_sensitivity * z)
+            };
+            cash_total += cash;
+            if t + lag < self.monthly_loss.len() {
+                self.recoveries += cash;
+                self.recovery_cost += cash * recovery.cost_share;
+            } else {
+                self.recoveries_after_horizon += cash;
+            }
+            present_value += cash / (1.0 + rate).powi(lag as i32);
+        }
         let loss = if factor.is_empty() {
-            ead_money * lgd
+            nominal_loss
         } else {
-            ead_money
-                - recovery
-                    .schedule
-                    .iter()
-                    .map(|&(lag, share)| ead_money * share * economy(lag))
-                    .sum::<f64>()
+            ead_money - cash_total
         };
         self.loss += loss;
         if fraud {
@@ -377,23 +388,6 @@ impl PathTally {
         self.monthly_defaults[t] += 1;
         self.monthly_loss[t] += loss;
         self.ledger.charged_off += ead;
-        let recovered = ead_money - loss;
-        let rate = recovery.discount_monthly.unwrap_or(loan.rate_monthly);
-        let mut present_value = 0.0;
-        for &(lag, share) in &recovery.schedule {
-            let cash = if factor.is_empty() {
-                recovered * share
-            } else {
-                ead_money * share * economy(lag)
-            };
-            if t + lag < self.monthly_loss.len() {
-                self.recoveries += cash;
-                self.recovery_cost += cash * recovery.cost_share;
-            } else {
-                self.recoveries_after_horizon += cash;
-            }
-            present_value += cash / (1.0 + rate).powi(lag as i32);
-        }
         self.economic_loss += ead_money - present_value;
     }
 }

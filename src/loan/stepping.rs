@@ -225,8 +225,7 @@ fn step_months(loan: &Loan, model: &LoanModel, tables: &PathTables, path_key: u6
             } else {
                 &tables.buckets
             };
-            let rows = &buckets[bucket_row(loan, tables) * horizon..][..horizon];
-            let (end, deepest) = delinquency(rows, t + 1, &mut rng, tally);
+            let (end, deepest) = delinquency(bucket_months(loan, tables, buckets, horizon), t + 1, &mut rng, tally);
             if let DelinquencyEnd::Cured(next) = end {
                 collect_penalty(model, &account, next - 1 - t, tally);
                 suspend_if_due(model, &mut account, revolving, deepest);
@@ -263,8 +262,8 @@ fn step_months(loan: &Loan, model: &LoanModel, tables: &PathTables, path_key: u6
                 DelinquencyEnd::Cured(if model.outage_hazard_continues { t } else { t + 1 })
             } else {
                 tally.monthly_delinquent[t] += 1;
-                let rows = &tables.buckets[bucket_row(loan, tables) * horizon..][..horizon];
-                let (end, deepest) = delinquency(rows, t + 1, &mut rng, tally);
+                let months = bucket_months(loan, tables, &tables.buckets, horizon);
+                let (end, deepest) = delinquency(months, t + 1, &mut rng, tally);
                 if matches!(end, DelinquencyEnd::Cured(_)) {
                     suspend_if_due(model, &mut account, revolving, deepest);
                 }
@@ -354,10 +353,17 @@ fn suspend_if_due(model: &LoanModel, account: &mut Account, revolving: bool, dee
     }
 }
 
-/// The bucket-threshold row of a loan's segment and product.
+/// The month-by-month thresholds in `buckets` (plain or plan) of a loan's
+/// segment and product.
 #[inline(always)]
-fn bucket_row(loan: &Loan, tables: &PathTables) -> usize {
-    tables.bucket_rows[loan.segment as usize][usize::from(loan.kind != ProductKind::Revolving)]
+fn bucket_months<'t>(
+    loan: &Loan,
+    tables: &PathTables,
+    buckets: &'t [BucketThresholds],
+    horizon: usize,
+) -> &'t [BucketThresholds] {
+    let row = tables.bucket_rows[loan.segment as usize][usize::from(loan.kind != ProductKind::Revolving)];
+    &buckets[row * horizon..(row + 1) * horizon]
 }
 
 /// A loan 30 days past due at the end of month `start - 1` rolls, cures or

@@ -35,7 +35,8 @@ impl FactorPath {
 
 /// The state `j` with `u` in `[sum_{i<j} p_i, sum_{i<=j} p_i)`; falls back to
 /// the last reachable state (or `fallback`) if rounding leaves `u` above the sum.
-fn pick(probabilities: &[f64], u: f64, fallback: usize) -> usize {
+/// Every draw of a regime state, here and in `crate::calibration`, uses it.
+pub fn pick_state(probabilities: &[f64], u: f64, fallback: usize) -> usize {
     let mut cumulative = 0.0;
     for (j, &p) in probabilities.iter().enumerate() {
         cumulative += p;
@@ -58,12 +59,12 @@ pub fn draw_factor_path(model: &MacroModel, horizon: usize, seed: u64, path: u64
             // A fixed start takes no draw, so the stream is that of a chain without a drawn start.
             let mut state = match &r.initial {
                 RegimeStart::Fixed(s) => *s,
-                RegimeStart::Drawn { probabilities, .. } => pick(probabilities, rng.random(), 0),
+                RegimeStart::Drawn { probabilities, .. } => pick_state(probabilities, rng.random(), 0),
             };
             let mut seq = Vec::with_capacity(horizon);
             for t in 0..horizon {
                 if t > 0 {
-                    state = pick(&r.transition[state], rng.random(), state);
+                    state = pick_state(&r.transition[state], rng.random(), state);
                 }
                 seq.push(state);
                 for f in values.iter_mut() {

@@ -271,16 +271,10 @@ pub enum RegimeStart {
     },
 }
 
-impl Regimes {
-    /// The stationary distribution `pi = pi P`, by power iteration of the
-    /// lazy chain `(I + P) / 2` from the uniform distribution (the same `pi`
-    /// for an irreducible chain; the limit from the uniform start otherwise).
-    pub fn stationary(&self) -> Vec<f64> {
-        stationary_distribution(&self.transition)
-    }
-}
-
-/// The stationary distribution of a row-stochastic matrix (see [`Regimes::stationary`]).
+/// The stationary distribution `pi = pi P` of a row-stochastic matrix, by
+/// power iteration of the lazy chain `(I + P) / 2` from the uniform
+/// distribution (the same `pi` for an irreducible chain; the limit from the
+/// uniform start otherwise).
 pub fn stationary_distribution(transition: &[Vec<f64>]) -> Vec<f64> {
     let n = transition.len();
     let mut pi = vec![1.0 / n as f64; n];

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::normal::norm_inv;
-use super::risk::{FEW_TAIL_PATHS, expected_shortfall, level_key, moments, quantile};
+use super::risk::{FEW_TAIL_PATHS, expected_shortfall, level_key, moments, quantile, tail_paths};
 
 /// Confidence level of every interval in a comparison.
 pub const COMPARE_CI_LEVEL: f64 = 0.95;
@@ -226,7 +226,7 @@ fn tail_differences(a: &PolicySample, b: &PolicySample, levels: &[f64], seed: u6
         .collect();
     // Tail paths behind each statistic: VaRs and ESs by level, the
     // risk-adjusted return by the highest level's ES.
-    let tail = |q: f64| (n as f64 * (1.0 - q)).floor() as u64;
+    let tail = |q: f64| tail_paths(n as u64, q);
     let tails: Vec<u64> = levels
         .iter()
         .chain(levels)

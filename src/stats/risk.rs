@@ -119,13 +119,19 @@ pub fn paths_for_quantile_ci(q: f64, confidence: f64) -> u64 {
     hi
 }
 
+/// Paths beyond level `q` in a sample of `n`: `floor(n (1 - q))`, the
+/// whole paths ES averages and the count the tail warnings look at.
+pub fn tail_paths(n: u64, q: f64) -> u64 {
+    (n as f64 * (1.0 - q)).floor() as u64
+}
+
 /// Standard error of the Acerbi-Tasche ES estimator at level `q`, from its
 /// asymptotic variance `(Var(L | L >= VaR_q) + q (ES_q - VaR_q)^2) / (n (1 - q))`
 /// (the tail variance, plus the uncertainty of where the tail starts);
 /// `None` with fewer than two tail paths.
 pub fn expected_shortfall_stderr(sorted: &[f64], q: f64) -> Option<f64> {
     let n = sorted.len();
-    let m = (n as f64 * (1.0 - q)).floor() as usize;
+    let m = tail_paths(n as u64, q) as usize;
     if m < 2 {
         return None;
     }
@@ -221,7 +227,7 @@ pub fn risk_measures(values: &[f64], levels: &[f64]) -> RiskMeasures {
             key.clone(),
             [lo.map(|v| v - m.mean - mean_half), hi.map(|v| v - m.mean + mean_half)],
         );
-        out.tail_paths.insert(key, (n as f64 * (1.0 - q)).floor() as u64);
+        out.tail_paths.insert(key, tail_paths(n as u64, q));
     }
     out
 }

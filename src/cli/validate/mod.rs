@@ -51,7 +51,7 @@ pub fn describe(s: &Scenario) -> String {
         .risk_levels
         .iter()
         .map(|&q| {
-            let tail = (s.paths as f64 * (1.0 - q)).floor() as u64;
+            let tail = creditstress::stats::risk::tail_paths(s.paths, q);
             let rough = if tail < creditstress::stats::risk::FEW_TAIL_PATHS {
                 " (rough)"
             } else {
