@@ -20,7 +20,7 @@ use anyhow::anyhow;
 use clap::Args;
 
 use creditstress::report::sha256_hex;
-use creditstress::scenario::parse_scenario;
+use creditstress::scenario::{Scenario, parse_scenario_file};
 use creditstress::shard::{Dims, SHARD_BIN, SHARD_JSON, ShardManifest, assemble, check_shards, decode_paths};
 
 use super::Failure;
@@ -81,7 +81,20 @@ pub fn execute(args: MergeArgs) -> Result<(), Failure> {
             "{label}: the scenario text does not match its sha256 (edited manifest?)"
         )));
     }
-    let scenario = parse_scenario(&study.scenario_text)
+    let mut file = parse_scenario_file(&study.scenario_text).map_err(|e| {
+        input(format!(
+            "{label}: the recorded scenario {} is refused: {e}",
+            study.scenario_file
+        ))
+    })?;
+    file.attachments = super::read_attachments(Path::new(&study.scenario_file), &file.referenced_files())?;
+    if creditstress::report::DataFile::of(&file) != study.data_files {
+        return Err(input(format!(
+            "{label}: the data files beside {} differ from those the shards were run on (their SHA-256 changed)",
+            study.scenario_file
+        )));
+    }
+    let scenario = Scenario::from_file(file)
         .map_err(|e| {
             input(format!(
                 "{label}: the recorded scenario {} is refused: {e}",

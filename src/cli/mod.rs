@@ -19,7 +19,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use creditstress::scenario::{Scenario, parse_scenario};
+use creditstress::scenario::{Attachments, Scenario, parse_scenario_file};
 
 /// Monte Carlo stress testing for consumer-credit portfolios.
 #[derive(Debug, Parser)]
@@ -159,6 +159,26 @@ fn check_correlation_targets(scenario: &Scenario) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Reads the data files a scenario names, relative to the scenario's folder.
+pub fn read_attachments(scenario_path: &Path, names: &[String]) -> Result<Attachments, Failure> {
+    let folder = scenario_path.parent().unwrap_or(Path::new(""));
+    let mut attachments = Attachments::new();
+    for name in names {
+        let full = folder.join(name);
+        let bytes = std::fs::read(&full)
+            .with_context(|| {
+                format!(
+                    "{}: cannot read {} (named in the scenario as {name:?}, relative to the scenario's folder)",
+                    scenario_path.display(),
+                    full.display()
+                )
+            })
+            .map_err(Failure::Input)?;
+        attachments.insert(name.clone(), bytes);
+    }
+    Ok(attachments)
+}
+
 pub fn load_scenario(path: &Path) -> Result<LoadedScenario, Failure> {
     let bytes = std::fs::read(path)
         .with_context(|| format!("{}: cannot read the scenario file", path.display()))
@@ -166,7 +186,10 @@ pub fn load_scenario(path: &Path) -> Result<LoadedScenario, Failure> {
     let text = std::str::from_utf8(&bytes)
         .map_err(|e| anyhow::anyhow!("{}: not UTF-8 text: {e}", path.display()))
         .map_err(Failure::Input)?;
-    let scenario = parse_scenario(text).map_err(|e| Failure::Input(anyhow::anyhow!("{}: {e}", path.display())))?;
+    let named = |e: creditstress::scenario::ScenarioError| Failure::Input(anyhow::anyhow!("{}: {e}", path.display()));
+    let mut file = parse_scenario_file(text).map_err(named)?;
+    file.attachments = read_attachments(path, &file.referenced_files())?;
+    let scenario = Scenario::from_file(file).map_err(named)?;
     check_correlation_targets(&scenario).map_err(|e| Failure::Input(anyhow::anyhow!("{}: {e}", path.display())))?;
     Ok(LoadedScenario {
         scenario,

@@ -317,6 +317,7 @@ pub fn write_run_outputs(done: &Finished, out: &Path) -> Result<RunSummary, Fail
         scenario_file: done.scenario_file.clone(),
         scenario_sha256: done.scenario_sha256.clone(),
         scenario: scenario.file.clone(),
+        data_files: creditstress::report::DataFile::of(&scenario.file),
         seed: scenario.seed,
         paths: scenario.paths,
         threads: done.threads,

@@ -239,6 +239,7 @@ pub fn write_shard(run: ShardRun) -> anyhow::Result<ShardManifest> {
         scenario_file,
         scenario_sha256: sha256_hex(run.scenario_bytes),
         scenario_text: text,
+        data_files: creditstress::report::DataFile::of(&run.scenario.file),
         scenario: serde_json::to_value(&run.scenario.file).context("cannot record the resolved scenario")?,
         paths_file: SHARD_BIN.to_string(),
         paths_bytes: bytes.len() as u64,

@@ -77,6 +77,9 @@ pub struct LoanModel {
     pub outage_hazard_continues: bool,
     /// Policy levers that act on individual loans.
     pub policy: LoanPolicy,
+    /// Fixed LGD of each imported loan by book row (empty when no row has one;
+    /// rows without one hold 0 and are never read).
+    pub fixed_lgd: Vec<f64>,
 }
 
 /// Recoveries after a charge-off.
@@ -158,6 +161,11 @@ impl LoanModel {
             suspend_from_bucket: scenario.dynamics.suspend_line_from_bucket,
             outage_hazard_continues: scenario.outage.is_some_and(|o| o.hazard_continues),
             policy: LoanPolicy::new(scenario),
+            fixed_lgd: if scenario.book.iter().any(|l| l.lgd.is_some()) {
+                scenario.book.iter().map(|l| l.lgd.unwrap_or(0.0)).collect()
+            } else {
+                Vec::new()
+            },
         }
     }
 }

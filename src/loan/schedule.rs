@@ -47,10 +47,12 @@ pub fn annuity_payment(principal: Cents, rate_monthly: f64, term_months: u32) ->
     round_cents(p * rate_monthly / denominator)
 }
 
-/// Balance and cumulative-interest fractions of every (segment, band, term)
-/// installment product, stored flat. A loan keeps the offset of its curve.
-/// Terms run from 1 to the segment's longest term plus any forbearance
-/// extension, so that a restructured loan finds its new curve too.
+/// Balance and cumulative-interest fractions of every installment curve a
+/// run can book or restructure, stored flat: one curve per (amortisation,
+/// monthly rate, term), the rates those of every segment's bands and of
+/// every imported loan. A loan keeps the offset of its curve. Terms run from
+/// 1 to the longest term at that rate plus any forbearance extension, so
+/// that a restructured loan finds its new curve too.
 #[derive(Debug, Clone, Default)]
 pub struct ScheduleTemplates {
     /// `balance[offset + k]`: fraction of principal outstanding after `k` payments.
@@ -58,8 +60,8 @@ pub struct ScheduleTemplates {
     /// `interest[offset + k]`: interest paid over the first `k` payments, as a
     /// fraction of principal: `r * sum_{j<k} b_j`.
     pub interest: Vec<f64>,
-    /// Offset of each (segment, band, term - 1) curve.
-    offsets: Vec<Vec<Vec<u32>>>,
+    /// Offset of each `(kind, rate bits)` curve of term `n`, at `[n - 1]`.
+    offsets: std::collections::BTreeMap<(u8, u64), Vec<u32>>,
 }
 
 impl ScheduleTemplates {
@@ -70,19 +72,30 @@ impl ScheduleTemplates {
             .forbearance
             .as_ref()
             .map_or(0, |f| f.term_extension_months);
-        let mut t = ScheduleTemplates::default();
+        // The longest term needed at each (kind, rate).
+        let mut longest = std::collections::BTreeMap::<(u8, u64), u32>::new();
+        let mut need = |kind: ProductKind, rate: f64, term: u32| {
+            let slot = longest.entry((kind as u8, rate.to_bits())).or_insert(0);
+            *slot = (*slot).max(term + extension);
+        };
         for seg in &scenario.segments {
             let kind = ProductKind::from(seg.amortisation);
-            let longest = seg.terms.iter().map(|&(n, _)| n).max().unwrap_or(0) + extension;
-            let mut by_band = Vec::with_capacity(seg.monthly_rate_by_band.len());
+            let term = seg.terms.iter().map(|&(n, _)| n).max().unwrap_or(0);
             for &r in &seg.monthly_rate_by_band {
-                let mut by_term = Vec::with_capacity(longest as usize);
-                for n in 1..=longest {
-                    by_term.push(t.push_curve(kind, r, n));
-                }
-                by_band.push(by_term);
+                need(kind, r, term);
             }
-            t.offsets.push(by_band);
+        }
+        for loan in scenario.book.iter() {
+            if let crate::scenario::ImportedProduct::Installment(a) = loan.product {
+                need(ProductKind::from(a), loan.rate_monthly, loan.remaining_term());
+            }
+        }
+        let mut t = ScheduleTemplates::default();
+        for (&(kind, bits), &n_max) in &longest {
+            let kind = ProductKind::from_index(kind);
+            let r = f64::from_bits(bits);
+            let by_term = (1..=n_max).map(|n| t.push_curve(kind, r, n)).collect();
+            t.offsets.insert((kind as u8, bits), by_term);
         }
         t
     }
@@ -100,9 +113,10 @@ impl ScheduleTemplates {
         offset
     }
 
-    /// Offset of the curve of a loan in `segment` and `band` with `term` months (>= 1).
-    pub fn offset(&self, segment: usize, band: usize, term: u32) -> u32 {
-        self.offsets[segment][band][term as usize - 1]
+    /// Offset of the curve of a `kind` loan at monthly rate `rate` with
+    /// `term` months (>= 1); every (kind, rate, term) of the scenario has one.
+    pub fn offset(&self, kind: ProductKind, rate: f64, term: u32) -> u32 {
+        self.offsets[&(kind as u8, rate.to_bits())][term as usize - 1]
     }
 
     /// Balance of principal `p` after `k` payments on the curve at `offset`, to the cent.

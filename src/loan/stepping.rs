@@ -156,6 +156,27 @@ fn step_months(loan: &Loan, model: &LoanModel, tables: &PathTables, path_key: u6
     let mut policy_rng: Option<LoanStream> = None;
     let mut account = Account::open(loan);
     let mut t = 0;
+    if loan.start_bucket > 0 {
+        // An imported loan delinquent at the start: its spell goes on from
+        // its bucket in month 0, with no new missed payment to draw.
+        let months = bucket_months(loan, tables, &tables.buckets, horizon);
+        let (end, deepest) = delinquency(months, 0, loan.start_bucket as usize - 1, &mut rng, tally);
+        match end {
+            DelinquencyEnd::Cured(next) => {
+                collect_penalty(model, &account, next, tally);
+                suspend_if_due(model, &mut account, revolving, deepest);
+                t = next;
+            }
+            DelinquencyEnd::ChargedOff(month) => {
+                charge_off(loan, model, tables, month, account.balance, tally);
+                return month + 1;
+            }
+            DelinquencyEnd::Horizon => {
+                tally.ledger.outstanding += account.balance;
+                return horizon;
+            }
+        }
+    }
     while t < horizon {
         if !account.cut_done && t >= cut_month {
             account.early_warning_cut(policy.cut_share.unwrap_or(0.0), t, policy.shock_months, tally);
@@ -225,7 +246,7 @@ fn step_months(loan: &Loan, model: &LoanModel, tables: &PathTables, path_key: u6
             } else {
                 &tables.buckets
             };
-            let (end, deepest) = delinquency(bucket_months(loan, tables, buckets, horizon), t + 1, &mut rng, tally);
+            let (end, deepest) = delinquency(bucket_months(loan, tables, buckets, horizon), t + 1, 0, &mut rng, tally);
             if let DelinquencyEnd::Cured(next) = end {
                 collect_penalty(model, &account, next - 1 - t, tally);
                 suspend_if_due(model, &mut account, revolving, deepest);
@@ -263,7 +284,7 @@ fn step_months(loan: &Loan, model: &LoanModel, tables: &PathTables, path_key: u6
             } else {
                 tally.monthly_delinquent[t] += 1;
                 let months = bucket_months(loan, tables, &tables.buckets, horizon);
-                let (end, deepest) = delinquency(months, t + 1, &mut rng, tally);
+                let (end, deepest) = delinquency(months, t + 1, 0, &mut rng, tally);
                 if matches!(end, DelinquencyEnd::Cured(_)) {
                     suspend_if_due(model, &mut account, revolving, deepest);
                 }
@@ -326,7 +347,7 @@ fn restructure(loan: &Loan, model: &LoanModel, account: &mut Account, tally: &mu
         account.principal = account.balance;
         account.paid = 0;
         account.term = term as u16;
-        account.schedule = model.schedules.offset(loan.segment as usize, loan.band as usize, term);
+        account.schedule = model.schedules.offset(loan.kind, loan.rate_monthly, term);
     }
 }
 
@@ -366,18 +387,19 @@ fn bucket_months<'t>(
     &buckets[row * horizon..(row + 1) * horizon]
 }
 
-/// A loan 30 days past due at the end of month `start - 1` rolls, cures or
-/// stays each month from `start` with the thresholds `by_month` (its
-/// segment's and product's); returns how the spell ended and the deepest
-/// bucket it reached (0 = 30 days past due).
+/// A loan in bucket `first_bucket` (0 = 30 days past due) at the end of
+/// month `start - 1` rolls, cures or stays each month from `start` with the
+/// thresholds `by_month` (its segment's and product's); returns how the
+/// spell ended and the deepest bucket it reached.
 #[inline(always)]
 fn delinquency(
     by_month: &[BucketThresholds],
     start: usize,
+    first_bucket: usize,
     rng: &mut LoanStream,
     tally: &mut PathTally,
 ) -> (DelinquencyEnd, usize) {
-    let mut bucket = 0;
+    let mut bucket = first_bucket;
     for (t, th) in by_month.iter().enumerate().skip(start) {
         let u = rng.next_u64();
         if u < th.roll[bucket] {
@@ -403,9 +425,10 @@ pub(super) fn charge_off(
     tally: &mut PathTally,
 ) {
     let dist = &tables.lgd[loan.segment as usize * model.horizon + t];
-    let lgd = match dist {
-        UnitDistribution::Fixed(v) => *v,
-        beta => beta.sample(&mut item_rng(tables.lgd_key, loan.id as u64)),
+    let lgd = match (loan.fixed_lgd, dist) {
+        (Some(row), _) => model.fixed_lgd[row.get() as usize - 1],
+        (None, UnitDistribution::Fixed(v)) => *v,
+        (None, beta) => beta.sample(&mut item_rng(tables.lgd_key, loan.id as u64)),
     };
     let lgd = if model.policy.lgd_multiplier == 1.0 {
         lgd

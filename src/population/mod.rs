@@ -13,7 +13,7 @@ use rand_distr::{Distribution, StandardNormal};
 
 use crate::engine::streams::{Purpose, item_rng, stream_key};
 use crate::loan::schedule::ScheduleTemplates;
-use crate::scenario::{SCORE_MAX, SCORE_MIN, Scenario, Segment};
+use crate::scenario::{ImportedLoan, ImportedProduct, SCORE_MAX, SCORE_MIN, Scenario, Segment, StartState};
 
 /// Amounts of money are kept in integer cents so that repayments, balances
 /// and accounting identities are exact.
@@ -38,7 +38,7 @@ pub fn cents_to_money(c: Cents) -> f64 {
 }
 
 /// The product of a loan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 #[repr(u8)]
 pub enum ProductKind {
     /// Revolving credit line.
@@ -49,6 +49,18 @@ pub enum ProductKind {
     EqualPrincipal,
     /// Interest-only loan with bullet repayment.
     Bullet,
+}
+
+impl ProductKind {
+    /// The kind whose `as u8` is `index`.
+    pub fn from_index(index: u8) -> Self {
+        match index {
+            0 => ProductKind::Revolving,
+            1 => ProductKind::EqualInstallment,
+            2 => ProductKind::EqualPrincipal,
+            _ => ProductKind::Bullet,
+        }
+    }
 }
 
 /// One booked loan (compact: the hot loop reads a few of these fields).
@@ -76,7 +88,14 @@ pub struct Loan {
     pub band: u8,
     /// Fraudulent application (never pays).
     pub fraud: bool,
+    /// Delinquency at the start: 0 current, `b + 1` in bucket `b` (imported books).
+    pub start_bucket: u8,
+    /// Fixed LGD of an imported loan: its row in `scenario.book`, plus 1.
+    pub fixed_lgd: Option<std::num::NonZeroU32>,
 }
+
+// The hot loop streams loans through the cache: keep them at 48 bytes.
+const _: () = assert!(std::mem::size_of::<Loan>() == 48);
 
 /// The booked portfolio.
 #[derive(Debug, Clone)]
@@ -118,9 +137,59 @@ pub fn draw_book(scenario: &Scenario, grades: &PdGrades, schedules: &ScheduleTem
             }
             next_id = next_id.wrapping_add(1);
         }
+        // The imported loans of the segment follow its synthetic ones, in
+        // file order. Approval and limit policy act on applicants, never on
+        // loans already on the book.
+        for (row, imported) in scenario.book.iter().enumerate().filter(|(_, l)| l.segment == s) {
+            loans.push(imported_loan(scenario, grades, schedules, row, imported));
+        }
         segment_ranges.push(start..loans.len());
     }
     Book { loans, segment_ranges }
+}
+
+/// The engine's view of row `row` of the imported book. An installment loan
+/// with `k` of `n` payments made runs on the curve of its remaining
+/// `n - k` payments from its balance: the same schedule as the original
+/// one, since every amortisation here restarts exactly from any balance.
+fn imported_loan(
+    scenario: &Scenario,
+    grades: &PdGrades,
+    schedules: &ScheduleTemplates,
+    row: usize,
+    l: &ImportedLoan,
+) -> Loan {
+    let band = scenario.bands.band_of(l.score);
+    let (kind, schedule, term) = match l.product {
+        ImportedProduct::Revolving => (ProductKind::Revolving, 0, 0),
+        ImportedProduct::Installment(a) => {
+            let kind = ProductKind::from(a);
+            let term = l.remaining_term();
+            (kind, schedules.offset(kind, l.rate_monthly, term), term as u16)
+        }
+    };
+    let revolving = kind == ProductKind::Revolving;
+    Loan {
+        balance: l.balance,
+        limit: l.limit,
+        schedule,
+        rate_monthly: l.rate_monthly,
+        id: l.stream_id,
+        grade: match l.pd {
+            Some(pd) => grades.grade_of_loan_pd(l.segment, pd, revolving),
+            None => grades.grade_of(l.segment, l.score, band, revolving),
+        },
+        term_months: term,
+        segment: l.segment as u16,
+        kind,
+        band: band as u8,
+        fraud: l.fraud,
+        start_bucket: match l.state {
+            StartState::Current => 0,
+            StartState::Delinquent(b) => b + 1,
+        },
+        fixed_lgd: l.lgd.and_then(|_| std::num::NonZeroU32::new(row as u32 + 1)),
+    }
 }
 
 fn draw_loan<R: rand::Rng>(
@@ -168,7 +237,7 @@ fn draw_loan<R: rand::Rng>(
         let principal =
             round_cents(limit as f64 * seg.installment_draw.sample(rng)).clamp(term as Cents, limit.max(term as Cents));
         let kind = ProductKind::from(seg.amortisation);
-        (kind, principal, term as u16, schedules.offset(segment, band, term))
+        (kind, principal, term as u16, schedules.offset(kind, rate_monthly, term))
     };
     let loan = Loan {
         balance,
@@ -182,6 +251,8 @@ fn draw_loan<R: rand::Rng>(
         kind,
         band: band as u8,
         fraud,
+        start_bucket: 0,
+        fixed_lgd: None,
     };
     (loan, score)
 }

@@ -42,6 +42,9 @@ pub struct PdGrades {
     pub segment_grades: Vec<usize>,
     /// Whether each segment has a block per product.
     pub segment_split: Vec<bool>,
+    /// Per-loan PDs of each segment's imported loans, sorted and distinct:
+    /// each is a grade of its own, after the scorecard's grades of its block.
+    pub segment_loan_pds: Vec<Vec<f64>>,
 }
 
 impl PdGrades {
@@ -59,6 +62,7 @@ impl PdGrades {
             rho_unreachable: Vec::new(),
             segment_grades: Vec::new(),
             segment_split: Vec::new(),
+            segment_loan_pds: Vec::new(),
         };
         for (s, seg) in scenario.segments.iter().enumerate() {
             out.segment_offset.push(out.pd_period.len());
@@ -82,6 +86,17 @@ impl PdGrades {
             out.segment_grading.push(grading);
             let band = scenario.bands.band_of(seg.score_mean);
             let typical = pds[local_grade(grading, seg.score_mean, band).min(pds.len() - 1)];
+            let mut loan_pds: Vec<f64> = scenario
+                .book
+                .iter()
+                .filter(|l| l.segment == s)
+                .filter_map(|l| l.pd)
+                .collect();
+            loan_pds.sort_by(f64::total_cmp);
+            loan_pds.dedup();
+            let mut pds = pds;
+            pds.extend_from_slice(&loan_pds);
+            out.segment_loan_pds.push(loan_pds);
             let (rho, unreachable) = resolve_rho(scenario, seg, typical);
             out.segment_rho.push(rho);
             out.rho_unreachable.push(unreachable);
@@ -122,12 +137,26 @@ impl PdGrades {
     /// Grade row of a borrower of `segment` with this score and band, on a
     /// revolving line (`revolving`) or an installment loan.
     pub fn grade_of(&self, segment: usize, score: f64, band: usize, revolving: bool) -> u32 {
+        (self.block_start(segment, revolving) + local_grade(self.segment_grading[segment], score, band)) as u32
+    }
+
+    /// Grade row of an imported loan of `segment` with its own PD `pd` (one
+    /// of the segment's `segment_loan_pds`).
+    pub fn grade_of_loan_pd(&self, segment: usize, pd: f64, revolving: bool) -> u32 {
+        let extras = &self.segment_loan_pds[segment];
+        let own = self.segment_grades[segment] - extras.len();
+        let position = extras.partition_point(|p| p.total_cmp(&pd).is_lt());
+        (self.block_start(segment, revolving) + own + position) as u32
+    }
+
+    /// First row of the product block of `segment`.
+    fn block_start(&self, segment: usize, revolving: bool) -> usize {
         let block = if self.segment_split[segment] && !revolving {
             self.segment_grades[segment]
         } else {
             0
         };
-        (self.segment_offset[segment] + block + local_grade(self.segment_grading[segment], score, band)) as u32
+        self.segment_offset[segment] + block
     }
 }
 

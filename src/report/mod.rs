@@ -35,6 +35,9 @@ pub struct Manifest {
     pub scenario_sha256: String,
     /// The scenario with every default filled in and CLI overrides applied.
     pub scenario: ScenarioFile,
+    /// The data files the scenario names (an imported book), with their SHA-256.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data_files: Vec<DataFile>,
     /// Master seed.
     pub seed: u64,
     /// Paths.
@@ -45,6 +48,27 @@ pub struct Manifest {
     pub wall_seconds: f64,
     /// The command to rerun.
     pub command: String,
+}
+
+/// A data file a scenario names, as a manifest records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct DataFile {
+    /// The path as the scenario names it (relative to the scenario's folder).
+    pub path: String,
+    /// SHA-256 of its bytes.
+    pub sha256: String,
+}
+
+impl DataFile {
+    /// The attached files of a scenario.
+    pub fn of(scenario: &ScenarioFile) -> Vec<DataFile> {
+        scenario
+            .attachments
+            .digests()
+            .into_iter()
+            .map(|(path, sha256)| DataFile { path, sha256 })
+            .collect()
+    }
 }
 
 /// Hex SHA-256 of some bytes.

@@ -47,6 +47,20 @@ pub struct ScenarioFile {
     /// What the scorecard PD means and how the entry rates are solved for it.
     #[serde(default)]
     pub calibration: CalibrationSection,
+    /// Optional imported book: the current portfolio loan by loan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub book: Option<super::BookSection>,
+    /// The bytes of the data files named above, attached by the caller
+    /// (never part of the TOML; see [`super::Attachments`]).
+    #[serde(skip)]
+    pub attachments: super::Attachments,
+}
+
+impl ScenarioFile {
+    /// The data files this scenario names, as written (relative to its folder).
+    pub fn referenced_files(&self) -> Vec<String> {
+        self.book.iter().map(|b| b.file.clone()).collect()
+    }
 }
 
 /// `[calibration]`: what a scorecard PD means. Each grade's monthly

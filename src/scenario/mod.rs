@@ -4,12 +4,16 @@
 //! rejected, defaults filled) and then checked once into a [`Scenario`], whose
 //! fields can no longer hold a bad value. Nothing downstream re-checks.
 
+mod attachments;
+mod book;
 mod file;
 mod policy;
 mod resolved;
 mod sweep;
 mod validate;
 
+pub use attachments::Attachments;
+pub use book::*;
 pub use file::*;
 pub use policy::*;
 pub use resolved::*;
@@ -37,6 +41,19 @@ pub enum ScenarioError {
     Invalid {
         /// Dotted path of the offending field, e.g. `segments[1].lgd.mean`.
         field: String,
+        /// What is wrong, with the value found.
+        problem: String,
+    },
+    /// A data file the scenario names (a loan book, an economic table) has
+    /// a bad value, or was not attached.
+    #[error("{file}{}{}: {problem}", line.map(|l| format!(", line {l}")).unwrap_or_default(), column.as_ref().map(|c| format!(", column `{c}`")).unwrap_or_default())]
+    Data {
+        /// The file as the scenario names it.
+        file: String,
+        /// Line in the file (the header is line 1), when one row is at fault.
+        line: Option<u64>,
+        /// The column at fault.
+        column: Option<String>,
         /// What is wrong, with the value found.
         problem: String,
     },

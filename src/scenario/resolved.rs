@@ -53,6 +53,8 @@ pub struct Scenario {
     pub policy: super::Policy,
     /// What the scorecard PDs mean.
     pub calibration: Calibration,
+    /// Loans imported from `[book] file`, in file order (empty without a book).
+    pub book: std::sync::Arc<Vec<super::ImportedLoan>>,
 }
 
 /// What a scorecard PD means (see [`super::CalibrationSection`]).
@@ -65,8 +67,13 @@ pub struct Calibration {
 }
 
 impl Scenario {
-    /// Total loans over all segments.
+    /// Total loans over all segments, synthetic and imported.
     pub fn total_loans(&self) -> u64 {
+        self.segments.iter().map(|s| s.loans).sum::<u64>() + self.book.len() as u64
+    }
+
+    /// Synthetic applicants over all segments (the stream keys `0..n`).
+    pub fn synthetic_loans(&self) -> u64 {
         self.segments.iter().map(|s| s.loans).sum()
     }
 

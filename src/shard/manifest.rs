@@ -44,6 +44,10 @@ pub struct ShardManifest {
     pub scenario_sha256: String,
     /// The scenario file's text; the merge rebuilds the scenario from it.
     pub scenario_text: String,
+    /// The data files the scenario names, with their SHA-256; the merge
+    /// reads them again beside `scenario_file` and checks them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data_files: Vec<crate::report::DataFile>,
     /// The resolved scenario (defaults filled, `--paths`/`--seed` applied), as in `manifest.json`.
     pub scenario: serde_json::Value,
     /// Name of the binary file next to this one.

@@ -85,7 +85,7 @@ impl fmt::Display for MergeError {
 }
 
 /// The fields that make shards part of one study, with their names.
-fn identity(m: &ShardManifest) -> [(&'static str, String); 7] {
+fn identity(m: &ShardManifest) -> [(&'static str, String); 8] {
     [
         ("program version", m.version.clone()),
         ("shard format version", m.format_version.to_string()),
@@ -94,6 +94,14 @@ fn identity(m: &ShardManifest) -> [(&'static str, String); 7] {
         ("total paths", m.total_paths.to_string()),
         ("shard count", m.shard.count().to_string()),
         ("engine", m.engine.clone()),
+        (
+            "data files",
+            m.data_files
+                .iter()
+                .map(|d| format!("{} {}", d.path, d.sha256))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
     ]
 }
 
@@ -256,6 +264,7 @@ mod tests {
             scenario_file: "s.toml".into(),
             scenario_sha256: "abc".into(),
             scenario_text: String::new(),
+            data_files: Vec::new(),
             scenario: serde_json::Value::Null,
             paths_file: "shard.bin".into(),
             paths_bytes: 0,

@@ -10,7 +10,7 @@ mod segment;
 use super::file::*;
 use super::policy::{Policy, check_policy};
 use super::resolved::*;
-use super::{SCHEMA_VERSION, SCORE_MAX, SCORE_MIN, ScenarioError};
+use super::{BookSection, ImportedLoan, SCHEMA_VERSION, SCORE_MAX, SCORE_MIN, ScenarioError, StartState, parse_book};
 use macro_model::macro_model;
 use segment::{pricing_rates, segment};
 
@@ -104,6 +104,69 @@ pub(super) fn beta_concentration(field: &str, m: f64, s: f64) -> Result<f64> {
         );
     }
     Ok(m * (1.0 - m) / (s * s) - 1.0)
+}
+
+/// Parses the attached book file and checks it against the scenario.
+fn imported_book(
+    file: &ScenarioFile,
+    section: &BookSection,
+    segments: &[Segment],
+    synthetic_loans: u64,
+    delinquency: bool,
+) -> Result<Vec<ImportedLoan>> {
+    let data_error = |line: Option<u64>, column: Option<&str>, problem: String| ScenarioError::Data {
+        file: section.file.clone(),
+        line,
+        column: column.map(str::to_string),
+        problem,
+    };
+    let Some(bytes) = file.attachments.get(&section.file) else {
+        return Err(data_error(
+            None,
+            None,
+            "the scenario names this file but it was not read (load the scenario from its file)".into(),
+        ));
+    };
+    let names: Vec<String> = segments.iter().map(|s| s.name.clone()).collect();
+    let amortisation: Vec<Amortisation> = segments.iter().map(|s| s.amortisation).collect();
+    let loans = parse_book(&section.file, bytes, &names, &amortisation, synthetic_loans)?;
+    if synthetic_loans + loans.len() as u64 > MAX_LOANS {
+        return Err(data_error(None, None, format!("the book may hold at most {MAX_LOANS} loans in all")));
+    }
+    let mut per_segment = vec![0u64; segments.len()];
+    for loan in &loans {
+        per_segment[loan.segment] += 1;
+        if !delinquency && loan.state != StartState::Current {
+            return Err(data_error(
+                None,
+                Some("dpd"),
+                format!(
+                    "loan {:?} is delinquent, but the scenario has no delinquency buckets (dynamics.delinquency = false)",
+                    loan.loan_id
+                ),
+            ));
+        }
+    }
+    for (i, seg) in segments.iter().enumerate() {
+        if seg.loans + per_segment[i] == 0 {
+            return err(
+                format!("segments[{i}].loans"),
+                format!("segment {:?} has no synthetic loans and none in {}", seg.name, section.file),
+            );
+        }
+    }
+    let exposure: f64 = loans.iter().map(|l| l.limit as f64).sum();
+    if exposure > MAX_BOOK_CENTS {
+        return Err(data_error(
+            None,
+            Some("limit"),
+            format!(
+                "the limits sum to more than {:e} currency units; cent totals would no longer be exact",
+                MAX_BOOK_CENTS / 100.0
+            ),
+        ));
+    }
+    Ok(loans)
 }
 
 impl Scenario {
@@ -205,6 +268,7 @@ impl Scenario {
                 &macro_model,
                 &global_transitions,
                 dynamics.delinquency,
+                file.book.is_some(),
             )?;
             if let Some(rates) = &policy_rates {
                 seg.monthly_rate_by_band = rates.clone();
@@ -247,6 +311,10 @@ impl Scenario {
         if fraud_waves.is_some_and(|f| f.with_outage) && outage.is_none() {
             return err("fraud_waves.with_outage", "needs an [outage]");
         }
+        let book = match &file.book {
+            None => Vec::new(),
+            Some(section) => imported_book(&file, section, &segments, total_loans, dynamics.delinquency)?,
+        };
         // Resolve the default recovery lag into the file so the manifest shows it.
         if file.dynamics.recovery_curve.is_none() && file.dynamics.recovery_lag_months.is_none() {
             file.dynamics.recovery_lag_months = Some(DEFAULT_RECOVERY_LAG_MONTHS);
@@ -269,6 +337,7 @@ impl Scenario {
                 bad_event: file.calibration.bad_event,
                 factor_law: file.calibration.factor_law,
             },
+            book: std::sync::Arc::new(book),
             file,
         })
     }

@@ -16,13 +16,14 @@ pub(super) fn segment(
     macro_model: &MacroModel,
     global: &Transitions,
     delinquency: bool,
+    imported_book: bool,
 ) -> Result<Segment> {
     let f = |name: &str| format!("{field}.{name}");
     if !is_safe_name(&raw.name) {
         return err(f("name"), format!("{NAME_RULE}, got {:?}", raw.name));
     }
-    if raw.loans == 0 {
-        return err(f("loans"), "must be at least 1");
+    if raw.loans == 0 && !imported_book {
+        return err(f("loans"), "must be at least 1 (0 only with an imported [book])");
     }
     if raw.loans > u32::MAX as u64 {
         return err(f("loans"), format!("at most {} loans per segment", u32::MAX));
