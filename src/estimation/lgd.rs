@@ -1,0 +1,3 @@
+//! Beta LGD.
+pub struct BetaLgdFit;
+pub fn fit_beta_lgd() {}

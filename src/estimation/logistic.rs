@@ -1,0 +1,3 @@
+//! Logistic.
+pub struct LogisticFit;
+pub fn fit_logistic() {}

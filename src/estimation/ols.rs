@@ -1,0 +1,3 @@
+//! OLS.
+pub struct OlsFit;
+pub fn fit_ols() {}
