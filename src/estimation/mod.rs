@@ -25,7 +25,7 @@ pub use factor_model::{
     BucketCounts, CurrentCounts, FactorFit, FactorPanel, FitOptions, MonthCounts, PathCounts, fit_factor_model,
 };
 pub use lgd::{BetaLgdFit, fit_beta_lgd};
-pub use logistic::{LogisticFit, fit_logistic};
+pub use logistic::{LogisticFit, Scorecard, fit_logistic};
 pub use ols::{OlsFit, fit_ols};
 
 /// One estimated parameter: the point estimate, its standard error and an
