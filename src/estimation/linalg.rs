@@ -16,7 +16,7 @@ pub(crate) fn cholesky(a: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
             d -= l[j][k] * l[j][k];
         }
         // Relative pivot floor: a pivot lost to rounding is a singular matrix.
-        if !(d > 1e-13 * a[j][j].abs()) || !d.is_finite() {
+        if d.is_nan() || d <= 1e-13 * a[j][j].abs() || d.is_infinite() {
             return None;
         }
         let d = d.sqrt();

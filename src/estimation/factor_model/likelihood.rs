@@ -274,7 +274,7 @@ pub(crate) fn path_likelihood(
             }
         }
         let c: f64 = alpha.iter().sum();
-        if !(c > 0.0) || !c.is_finite() {
+        if c.is_nan() || c <= 0.0 || c.is_infinite() {
             return impossible();
         }
         alpha.iter_mut().for_each(|a| *a /= c);

@@ -73,7 +73,7 @@ pub(crate) fn bfgs(
     while iterations < max_iterations {
         let mut d: Vec<f64> = mat_vec(&h, &g).iter().map(|v| -v).collect();
         let mut slope = dot(&g, &d);
-        if !(slope < 0.0) {
+        if slope.is_nan() || slope >= 0.0 {
             // Not a descent direction: restart from steepest descent.
             h = fresh(&g);
             d = mat_vec(&h, &g).iter().map(|v| -v).collect();
