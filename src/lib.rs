@@ -1,7 +1,8 @@
 //! creditstress: Monte Carlo stress testing for consumer-credit portfolios.
 //!
 //! The modules follow a run in order: [`scenario`] (parse and check the
-//! file) → [`calibration`] (what a PD means) → [`population`] (draw the book) → [`macro_paths`] (systematic factor
+//! file) → [`calibration`] (what a PD means) → [`estimation`] (fitting
+//! parameters back from observed counts, for `calibrate`) → [`population`] (draw the book) → [`macro_paths`] (systematic factor
 //! paths) → [`loan`] (one loan's monthly step) → [`engine`] (paths in
 //! parallel) → [`stats`] (risk measures) → [`report`] (files out). Everything
 //! before `report` is pure and deterministic: the same scenario and seed give
@@ -12,6 +13,7 @@
 
 pub mod scenario;
 pub mod calibration;
+pub mod estimation;
 pub mod population;
 pub mod macro_paths;
 pub mod loan;
