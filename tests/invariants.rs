@@ -415,7 +415,12 @@ fn schedule_of(amortisation: Amortisation, r: f64, p: Cents, term: u16) -> Vec<P
     seg.monthly_rate_by_band = vec![r];
     seg.terms = vec![(term as u32, 1.0)];
     let templates = ScheduleTemplates::new(&scenario);
-    full_schedule(&templates, templates.offset(ProductKind::from(amortisation), r, term as u32), p, term)
+    full_schedule(
+        &templates,
+        templates.offset(ProductKind::from(amortisation), r, term as u32),
+        p,
+        term,
+    )
 }
 
 /// Fraction of the principal outstanding after `k` of `n` on-time payments,

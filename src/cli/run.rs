@@ -91,6 +91,15 @@ pub struct RunArgs {
     /// With --target: the most paths to run (default: --paths, or run.paths).
     #[arg(long, value_name = "N", requires = "target", value_parser = clap::value_parser!(u64).range(1..))]
     max_paths: Option<u64>,
+    /// Also write the loan-level tape of the first --tape-paths paths into
+    /// DIR: book.csv (the book at month 0, in the schema `[book] file`
+    /// reads) and tape.csv (every loan's state and cash flows, month by
+    /// month; see docs/scenario.md, "Loan tapes").
+    #[arg(long, value_name = "DIR")]
+    emit_tape: Option<PathBuf>,
+    /// With --emit-tape: how many paths the tape holds (paths 0..K).
+    #[arg(long, value_name = "K", requires = "emit_tape", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    tape_paths: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -142,6 +151,10 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
         }
     });
     check_writable_destination(&out).map_err(Failure::Runtime)?;
+    if let Some(dir) = &args.emit_tape {
+        check_tape_request(&scenario, shard.is_some(), args.tape_paths)?;
+        check_writable_destination(dir).map_err(Failure::Runtime)?;
+    }
     if let Some(s) = shard.as_ref().filter(|_| !args.study.quiet) {
         eprintln!(
             "shard {} (from {}): paths {}..{} of {}",
@@ -229,6 +242,12 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
         );
     }
 
+    if let Some(dir) = &args.emit_tape {
+        let written = pool.install(|| emit_tape(&prepared, args.tape_paths, dir))?;
+        if !args.study.quiet && !args.study.json {
+            eprintln!("{written}");
+        }
+    }
     let prepared_engine = prepared.engine_description();
     let profile = prepared.profile.clone();
     drop(prepared);
@@ -253,6 +272,81 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
     let last_line = format!("Results written to {}", out.display());
     print_summary(args.study.json, args.study.quiet, &summary, &scenario, &last_line);
     Ok(())
+}
+
+/// Refuses a tape the run cannot give.
+fn check_tape_request(scenario: &Scenario, sharded: bool, tape_paths: u64) -> Result<(), Failure> {
+    if sharded {
+        return Err(Failure::Input(anyhow!(
+            "--emit-tape cannot be combined with --shard: emit the tape from one unsharded run (paths 0..K)"
+        )));
+    }
+    if scenario.redraw_population {
+        return Err(Failure::Input(anyhow!(
+            "--emit-tape needs one book for all paths; the scenario redraws the population on every path \
+             (run.redraw_population = true)"
+        )));
+    }
+    if tape_paths > scenario.paths {
+        return Err(Failure::Input(anyhow!(
+            "--tape-paths {tape_paths} is more than the run's {} paths",
+            scenario.paths
+        )));
+    }
+    Ok(())
+}
+
+/// Writes `book.csv` and `tape.csv` of paths `0..k` into `dir`; returns a line saying so.
+fn emit_tape(prepared: &Prepared, k: u64, dir: &Path) -> Result<String, Failure> {
+    use creditstress::report::tape::{LoanIds, write_book_csv, write_tape_csv};
+    use rayon::prelude::*;
+    let runs: Vec<_> = (0..k)
+        .into_par_iter()
+        .map(|i| prepared.simulate_path_with_tape(i))
+        .collect();
+    let (_, book, origins) = &runs[0];
+    let ids = LoanIds::new(prepared.scenario, book, origins);
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create {}", dir.display()))
+        .map_err(Failure::Runtime)?;
+    write_streamed(&dir.join("book.csv"), |w| {
+        write_book_csv(w, prepared.scenario, book, origins)
+    })?;
+    let empty = Default::default();
+    let tapes: Vec<(u64, &creditstress::loan::tape::LoanTape)> = runs
+        .iter()
+        .enumerate()
+        .map(|(i, (o, _, _))| (i as u64, o.tally.tape.as_deref().unwrap_or(&empty)))
+        .collect();
+    write_streamed(&dir.join("tape.csv"), |w| write_tape_csv(w, &tapes, &ids))?;
+    let rows: usize = tapes.iter().map(|(_, t)| t.rows.len()).sum();
+    Ok(format!(
+        "Tape of {k} path(s) written to {}: book.csv ({} loans), tape.csv ({rows} loan-months)",
+        dir.display(),
+        book.loans.len()
+    ))
+}
+
+/// Writes a file through a buffered temporary file and a rename, so that a
+/// failed or interrupted write leaves no half file under the final name.
+fn write_streamed(
+    path: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
+) -> Result<(), Failure> {
+    use std::io::Write;
+    let tmp = path.with_extension("csv.tmp");
+    let result = std::fs::File::create(&tmp).and_then(|f| {
+        let mut w = std::io::BufWriter::new(f);
+        write(&mut w)?;
+        w.flush()?;
+        std::fs::rename(&tmp, path)
+    });
+    result
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            anyhow!("cannot write {}: {e}", path.display())
+        })
+        .map_err(Failure::Runtime)
 }
 
 /// The end of `run` and `merge`: the summary as JSON (`--json`), or the

@@ -17,7 +17,7 @@ use thiserror::Error;
 
 use crate::loan::{LoanModel, PathTally, simulate_loan};
 use crate::macro_paths::{FactorPath, draw_factor_path};
-use crate::population::{Book, PdGrades, cents_to_money, draw_book};
+use crate::population::{Book, LoanOrigin, PdGrades, cents_to_money, draw_book, draw_book_with_origins};
 use crate::scenario::Scenario;
 
 use streams::{Purpose, stream_key};
@@ -219,6 +219,21 @@ impl<'a> Prepared<'a> {
 
     /// Simulates path `index`.
     pub fn simulate_path(&self, index: u64) -> PathOutcome {
+        self.simulate_path_with(index, false)
+    }
+
+    /// Simulates path `index` and records its loan-level tape
+    /// (`outcome.tally.tape`): the same path as in the run, loan by loan in
+    /// book order. Also returns the book the path ran on and where each of
+    /// its loans came from.
+    pub fn simulate_path_with_tape(&self, index: u64) -> (PathOutcome, Book, Vec<LoanOrigin>) {
+        let outcome = self.simulate_path_with(index, true);
+        let path = self.book.is_none().then_some(index);
+        let (book, origins) = draw_book_with_origins(self.scenario, &self.grades, &self.model.schedules, path);
+        (outcome, book, origins)
+    }
+
+    fn simulate_path_with(&self, index: u64, record_tape: bool) -> PathOutcome {
         let s = self.scenario;
         let factors = draw_factor_path(&s.macro_model, s.horizon_months, s.seed, index);
         let redrawn;
@@ -237,13 +252,13 @@ impl<'a> Prepared<'a> {
             // pre-pass (even when a cut's liquidity shock changes later
             // delinquency), and the pre-pass finds exactly the same month.
             let loans = book.loans.len().max(1) as f64;
-            let pre = self.step_book(book, &factors, index, None);
+            let pre = self.step_book(book, &factors, index, None, false);
             pre.monthly_delinquent
                 .iter()
                 .position(|&n| n as f64 / loans > limit)
                 .map(|t| t + 1)
         });
-        let mut tally = self.step_book(book, &factors, index, portfolio_cut_month);
+        let mut tally = self.step_book(book, &factors, index, portfolio_cut_month, record_tape);
         if let Some(c) = &s.policy.collections {
             tally.collection_cost = c.cost_per_account_month * tally.delinquent_account_months() as f64;
         }
@@ -262,10 +277,14 @@ impl<'a> Prepared<'a> {
         factors: &FactorPath,
         index: u64,
         portfolio_cut_month: Option<usize>,
+        record_tape: bool,
     ) -> PathTally {
         let s = self.scenario;
         let tables = tables::build_path_tables(self, factors, index, portfolio_cut_month);
         let mut tally = PathTally::new(s.segments.len(), s.bands.len(), s.horizon_months);
+        if record_tape {
+            tally.tape = Some(Box::default());
+        }
         let key = stream_key(s.seed, index, Purpose::LoanEvents);
         for loan in &book.loans {
             simulate_loan(loan, &self.model, &tables, key, &mut tally);

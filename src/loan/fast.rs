@@ -63,7 +63,7 @@ pub(super) fn first_event(
     let u = LoanStream::new(path_key, loan.id as u64).next_u64();
     let t = fast.first_event[row..row + last].partition_point(|&f| f <= u);
     let mut account = Account::open(loan);
-    settle(loan, model, &mut account, t, tally);
+    settle(loan, model, &mut account, 0, t, tally);
     if t == last {
         if !revolving && account.paid == account.term {
             return t;
@@ -80,6 +80,11 @@ pub(super) fn first_event(
         charge_off(loan, model, tables, t, account.balance, tally);
     } else {
         tally.ledger.prepaid += account.balance;
+        if let Some(tape) = tally.tape.as_deref_mut() {
+            let mut row = super::tape::TapeRow::state(loan.id, t, super::tape::TapeState::Prepaid, 0);
+            row.principal_paid = account.balance;
+            tape.rows.push(row);
+        }
     }
     t + 1
 }

@@ -10,6 +10,7 @@
 mod fast;
 pub mod schedule;
 mod stepping;
+pub mod tape;
 
 use crate::engine::streams::threshold;
 use crate::population::{Cents, Loan, cents_to_money};
@@ -255,6 +256,20 @@ pub struct Ledger {
     pub outstanding: Cents,
 }
 
+/// Books recovery cash of month `t` on the tape: on the charge-off row in
+/// its own month, else on the loan's recovery row of that month.
+#[cold]
+fn tape_recovery(tape: &mut tape::LoanTape, loan: u32, t: usize, cash: f64) {
+    match tape.rows.last_mut() {
+        Some(row) if row.loan == loan && row.month == t as u32 + 1 => row.recovery += cash,
+        _ => {
+            let mut row = tape::TapeRow::state(loan, t, tape::TapeState::Recovery, 0);
+            row.recovery = cash;
+            tape.rows.push(row);
+        }
+    }
+}
+
 /// What one path's loans did, summed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PathTally {
@@ -302,6 +317,8 @@ pub struct PathTally {
     pub collection_cost: f64,
     /// Accounting identity.
     pub ledger: Ledger,
+    /// The loan-level tape of the path, when one is recorded (`None` in runs).
+    pub tape: Option<Box<tape::LoanTape>>,
 }
 
 impl PathTally {
@@ -329,6 +346,7 @@ impl PathTally {
             penalty_interest: 0,
             collection_cost: 0.0,
             ledger: Ledger::default(),
+            tape: None,
         }
     }
 
@@ -363,6 +381,11 @@ impl PathTally {
         let nominal_loss = ead_money * lgd;
         let recovered = ead_money - nominal_loss;
         let rate = recovery.discount_monthly.unwrap_or(loan.rate_monthly);
+        if let Some(tape) = self.tape.as_deref_mut() {
+            let mut row = tape::TapeRow::state(loan.id, t, tape::TapeState::ChargedOff, 0);
+            row.charge_off = ead;
+            tape.rows.push(row);
+        }
         let (mut cash_total, mut present_value) = (0.0, 0.0);
         for &(lag, share) in &recovery.schedule {
             let cash = if factor.is_empty() {
@@ -375,6 +398,9 @@ impl PathTally {
             if t + lag < self.monthly_loss.len() {
                 self.recoveries += cash;
                 self.recovery_cost += cash * recovery.cost_share;
+                if let Some(tape) = self.tape.as_deref_mut() {
+                    tape_recovery(tape, loan.id, t + lag, cash);
+                }
             } else {
                 self.recoveries_after_horizon += cash;
             }

@@ -3,6 +3,7 @@
 //! (early-warning limit cuts, forbearance plans, collections, penalty interest).
 
 use super::fast::first_event;
+use super::tape::{LoanTape, TapeRow, TapeState};
 use super::{BUCKETS, BucketThresholds, LoanModel, PathTables, PathTally};
 use crate::engine::streams::{LoanStream, item_rng};
 use crate::population::{Cents, Loan, ProductKind, round_cents};
@@ -93,11 +94,21 @@ impl Account {
     }
 }
 
-/// Pays `months` on-time months at once from the closed-form curves.
+/// Pays `months` on-time months from month `first` at once from the closed-form curves.
 #[inline(always)]
-pub(super) fn settle(loan: &Loan, model: &LoanModel, account: &mut Account, months: usize, tally: &mut PathTally) {
+pub(super) fn settle(
+    loan: &Loan,
+    model: &LoanModel,
+    account: &mut Account,
+    first: usize,
+    months: usize,
+    tally: &mut PathTally,
+) {
     if months == 0 {
         return;
+    }
+    if let Some(tape) = tally.tape.as_deref_mut() {
+        tape_current_months(loan, model, account, first, months, tape);
     }
     if loan.kind == ProductKind::Revolving {
         let rules = &model.rules[loan.segment as usize];
@@ -120,6 +131,74 @@ pub(super) fn settle(loan: &Loan, model: &LoanModel, account: &mut Account, mont
         tally.ledger.repaid += account.balance - balance;
         account.balance = balance;
         account.paid = paid;
+    }
+}
+
+/// The tape rows of `months` on-time months from month `first`: the
+/// differences of the same closed forms `settle` books, so they add up to it.
+#[cold]
+fn tape_current_months(
+    loan: &Loan,
+    model: &LoanModel,
+    account: &Account,
+    first: usize,
+    months: usize,
+    tape: &mut LoanTape,
+) {
+    let mut row = |j: usize, balance: Cents, principal: Cents, interest: Cents, drawn: Cents, state: TapeState| {
+        let mut r = TapeRow::state(loan.id, first + j, state, balance);
+        r.principal_paid = principal;
+        r.interest_paid = interest;
+        r.drawn = drawn;
+        tape.rows.push(r);
+    };
+    if loan.kind == ProductKind::Revolving {
+        let rules = &model.rules[loan.segment as usize];
+        let curve = if account.frozen {
+            &rules.frozen
+        } else {
+            &rules.revolving
+        };
+        let mut before = curve.run(account.balance, account.limit, loan.rate_monthly, 0);
+        for j in 0..months {
+            let after = curve.run(account.balance, account.limit, loan.rate_monthly, j + 1);
+            row(
+                j,
+                after.balance,
+                after.repaid - before.repaid,
+                after.interest - before.interest,
+                after.drawn - before.drawn,
+                TapeState::Current,
+            );
+            before = after;
+        }
+    } else {
+        let s = &model.schedules;
+        let (offset, p) = (account.schedule, account.principal);
+        for j in 0..months {
+            let k = account.paid + j as u16;
+            let state = if k + 1 == account.term {
+                TapeState::Repaid
+            } else {
+                TapeState::Current
+            };
+            row(
+                j,
+                s.balance_after(offset, p, k + 1),
+                s.balance_after(offset, p, k) - s.balance_after(offset, p, k + 1),
+                s.interest_through(offset, p, k + 1) - s.interest_through(offset, p, k),
+                0,
+                state,
+            );
+        }
+    }
+}
+
+/// Adds a row with only a state and a balance to the tape, if one is kept.
+#[inline(always)]
+fn tape_state(tally: &mut PathTally, loan: &Loan, t: usize, state: TapeState, balance: Cents) {
+    if let Some(tape) = tally.tape.as_deref_mut() {
+        tape.rows.push(TapeRow::state(loan.id, t, state, balance));
     }
 }
 
@@ -160,7 +239,15 @@ fn step_months(loan: &Loan, model: &LoanModel, tables: &PathTables, path_key: u6
         // An imported loan delinquent at the start: its spell goes on from
         // its bucket in month 0, with no new missed payment to draw.
         let months = bucket_months(loan, tables, &tables.buckets, horizon);
-        let (end, deepest) = delinquency(months, 0, loan.start_bucket as usize - 1, &mut rng, tally);
+        let (end, deepest) = delinquency(
+            loan,
+            account.balance,
+            months,
+            0,
+            loan.start_bucket as usize - 1,
+            &mut rng,
+            tally,
+        );
         match end {
             DelinquencyEnd::Cured(next) => {
                 collect_penalty(model, &account, next, tally);
@@ -205,7 +292,7 @@ fn step_months(loan: &Loan, model: &LoanModel, tables: &PathTables, path_key: u6
             }),
             None => current_spell(&mut rng, &mut t, run_end, |t| tables.event[t * grades + row]),
         };
-        settle(loan, model, &mut account, t - run_start, tally);
+        settle(loan, model, &mut account, run_start, t - run_start, tally);
         let Some(u) = event else {
             if !revolving && account.paid == account.term {
                 return t;
@@ -237,16 +324,19 @@ fn step_months(loan: &Loan, model: &LoanModel, tables: &PathTables, path_key: u6
             }
             if offer_plan(loan, model, tables, t, &account, &mut policy_rng) {
                 restructure(loan, model, &mut account, tally);
+                tape_state(tally, loan, t, TapeState::Plan, account.balance);
                 t += 1;
                 continue;
             }
+            tape_state(tally, loan, t, TapeState::Dpd30, account.balance);
             tally.monthly_delinquent[t] += 1;
             let buckets = if account.in_plan {
                 &tables.plan_buckets
             } else {
                 &tables.buckets
             };
-            let (end, deepest) = delinquency(bucket_months(loan, tables, buckets, horizon), t + 1, 0, &mut rng, tally);
+            let months = bucket_months(loan, tables, buckets, horizon);
+            let (end, deepest) = delinquency(loan, account.balance, months, t + 1, 0, &mut rng, tally);
             if let DelinquencyEnd::Cured(next) = end {
                 collect_penalty(model, &account, next - 1 - t, tally);
                 suspend_if_due(model, &mut account, revolving, deepest);
@@ -254,6 +344,11 @@ fn step_months(loan: &Loan, model: &LoanModel, tables: &PathTables, path_key: u6
             end
         } else if u < miss.saturating_add(rules.prepay) {
             tally.ledger.prepaid += account.balance;
+            if let Some(tape) = tally.tape.as_deref_mut() {
+                let mut row = TapeRow::state(loan.id, t, TapeState::Prepaid, 0);
+                row.principal_paid = account.balance;
+                tape.rows.push(row);
+            }
             return t + 1;
         } else if tables.attack.get(t).copied().unwrap_or(false)
             && !tables
@@ -271,6 +366,7 @@ fn step_months(loan: &Loan, model: &LoanModel, tables: &PathTables, path_key: u6
             return fraud_charge_off(loan, model, tables, t, ead, tally);
         } else {
             // A failed automatic debit in the outage month (no penalty): most cure the next month.
+            tape_state(tally, loan, t, TapeState::Dpd30, account.balance);
             tally.monthly_delinquent[t] += 1;
             t += 1;
             if t == horizon {
@@ -280,11 +376,15 @@ fn step_months(loan: &Loan, model: &LoanModel, tables: &PathTables, path_key: u6
             if rng.next_u64() < cure {
                 // The retried debit succeeds this month; with the hazard
                 // continuing the loan is current this month and draws as usual.
+                if !model.outage_hazard_continues {
+                    tape_state(tally, loan, t, TapeState::Current, account.balance);
+                }
                 DelinquencyEnd::Cured(if model.outage_hazard_continues { t } else { t + 1 })
             } else {
+                tape_state(tally, loan, t, TapeState::Dpd30, account.balance);
                 tally.monthly_delinquent[t] += 1;
                 let months = bucket_months(loan, tables, &tables.buckets, horizon);
-                let (end, deepest) = delinquency(months, t + 1, 0, &mut rng, tally);
+                let (end, deepest) = delinquency(loan, account.balance, months, t + 1, 0, &mut rng, tally);
                 if matches!(end, DelinquencyEnd::Cured(_)) {
                     suspend_if_due(model, &mut account, revolving, deepest);
                 }
@@ -365,6 +465,10 @@ fn collect_penalty(model: &LoanModel, account: &Account, months: usize, tally: &
     let penalty = months as Cents * round_cents(account.balance as f64 * rate * factor);
     tally.interest += penalty;
     tally.penalty_interest += penalty;
+    // Collected in the month of the cure, the tape's last row.
+    if let Some(row) = tally.tape.as_deref_mut().and_then(|tape| tape.rows.last_mut()) {
+        row.interest_paid += penalty;
+    }
 }
 
 /// A revolving line that reached the suspension bucket stays frozen after its cure.
@@ -393,6 +497,8 @@ fn bucket_months<'t>(
 /// spell ended and the deepest bucket it reached.
 #[inline(always)]
 fn delinquency(
+    loan: &Loan,
+    balance: Cents,
     by_month: &[BucketThresholds],
     start: usize,
     first_bucket: usize,
@@ -408,8 +514,10 @@ fn delinquency(
             }
             bucket += 1;
         } else if u < th.roll_or_cure[bucket] {
+            tape_state(tally, loan, t, TapeState::Current, balance);
             return (DelinquencyEnd::Cured(t + 1), bucket);
         }
+        tape_state(tally, loan, t, TapeState::of_bucket(bucket), balance);
         tally.monthly_delinquent[t] += 1;
     }
     (DelinquencyEnd::Horizon, bucket)
@@ -482,6 +590,7 @@ fn fraud_charge_off(
 ) -> usize {
     let charge_off_month = start + if model.delinquency { BUCKETS } else { 0 };
     for t in start..charge_off_month.min(model.horizon) {
+        tape_state(tally, loan, t, TapeState::of_bucket(t - start), ead);
         tally.monthly_delinquent[t] += 1;
     }
     if charge_off_month < model.horizon {

@@ -116,6 +116,37 @@ impl Book {
 /// Draws the whole book for the run (`path = None`) or for one path when the
 /// population is redrawn per path.
 pub fn draw_book(scenario: &Scenario, grades: &PdGrades, schedules: &ScheduleTemplates, path: Option<u64>) -> Book {
+    draw_book_into(scenario, grades, schedules, path, None)
+}
+
+/// Where a booked loan came from, for exporting a book.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LoanOrigin {
+    /// The borrower's credit score.
+    pub score: f64,
+    /// Row in `scenario.book` of an imported loan (`None`: synthetic).
+    pub imported_row: Option<usize>,
+}
+
+/// [`draw_book`] with the origin of every booked loan, in book order.
+pub fn draw_book_with_origins(
+    scenario: &Scenario,
+    grades: &PdGrades,
+    schedules: &ScheduleTemplates,
+    path: Option<u64>,
+) -> (Book, Vec<LoanOrigin>) {
+    let mut origins = Vec::new();
+    let book = draw_book_into(scenario, grades, schedules, path, Some(&mut origins));
+    (book, origins)
+}
+
+fn draw_book_into(
+    scenario: &Scenario,
+    grades: &PdGrades,
+    schedules: &ScheduleTemplates,
+    path: Option<u64>,
+    mut origins: Option<&mut Vec<LoanOrigin>>,
+) -> Book {
     let key = stream_key(
         scenario.seed,
         path.unwrap_or(crate::engine::streams::RUN_LEVEL),
@@ -134,6 +165,12 @@ pub fn draw_book(scenario: &Scenario, grades: &PdGrades, schedules: &ScheduleTem
             let (loan, score) = draw_loan(scenario, seg, s, grades, schedules, next_id, &mut rng);
             if scenario.policy.min_score.is_none_or(|cutoff| score >= cutoff) {
                 loans.push(loan);
+                if let Some(o) = origins.as_deref_mut() {
+                    o.push(LoanOrigin {
+                        score,
+                        imported_row: None,
+                    });
+                }
             }
             next_id = next_id.wrapping_add(1);
         }
@@ -142,6 +179,12 @@ pub fn draw_book(scenario: &Scenario, grades: &PdGrades, schedules: &ScheduleTem
         // loans already on the book.
         for (row, imported) in scenario.book.iter().enumerate().filter(|(_, l)| l.segment == s) {
             loans.push(imported_loan(scenario, grades, schedules, row, imported));
+            if let Some(o) = origins.as_deref_mut() {
+                o.push(LoanOrigin {
+                    score: imported.score,
+                    imported_row: Some(row),
+                });
+            }
         }
         segment_ranges.push(start..loans.len());
     }

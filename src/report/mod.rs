@@ -7,6 +7,7 @@ pub mod html;
 pub mod input;
 pub mod plots;
 pub mod sweep;
+pub mod tape;
 
 pub use html::ReportFiles;
 pub use input::{InputError, ReportInput};

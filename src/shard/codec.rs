@@ -192,6 +192,8 @@ pub fn encode_paths(data: &ShardData) -> Result<Vec<u8>, CodecError> {
             penalty_interest,
             collection_cost,
             ledger,
+            // Tapes are written by `run --emit-tape`, never carried in shards.
+            tape: _,
         } = tally;
         let Ledger {
             originated,
@@ -320,6 +322,7 @@ pub fn decode_paths(bytes: &[u8]) -> Result<ShardData, CodecError> {
                 charged_off: r.i64(),
                 outstanding: r.i64(),
             },
+            tape: None,
         };
         let factors = (0..d.factors).map(|_| r.f64s(d.horizon)).collect();
         paths.push(PathOutcome {

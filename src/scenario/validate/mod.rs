@@ -131,7 +131,11 @@ fn imported_book(
     let amortisation: Vec<Amortisation> = segments.iter().map(|s| s.amortisation).collect();
     let loans = parse_book(&section.file, bytes, &names, &amortisation, synthetic_loans)?;
     if synthetic_loans + loans.len() as u64 > MAX_LOANS {
-        return Err(data_error(None, None, format!("the book may hold at most {MAX_LOANS} loans in all")));
+        return Err(data_error(
+            None,
+            None,
+            format!("the book may hold at most {MAX_LOANS} loans in all"),
+        ));
     }
     let mut per_segment = vec![0u64; segments.len()];
     for loan in &loans {
@@ -151,7 +155,10 @@ fn imported_book(
         if seg.loans + per_segment[i] == 0 {
             return err(
                 format!("segments[{i}].loans"),
-                format!("segment {:?} has no synthetic loans and none in {}", seg.name, section.file),
+                format!(
+                    "segment {:?} has no synthetic loans and none in {}",
+                    seg.name, section.file
+                ),
             );
         }
     }
