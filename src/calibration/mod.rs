@@ -45,6 +45,17 @@ pub fn bucket_probabilities(t: &Transitions, z: f64, cure_multiplier: f64) -> [(
     })
 }
 
+/// `P(bad event within the PD period)` of a current loan of `segment` whose
+/// monthly missed-payment rate, averaged over a standard normal factor, is
+/// `miss_rate` (the probit `Phi^-1(miss_rate)`), with transitions `t` and
+/// monthly correlation `rho`: the forward map of [`calibrate_segment`],
+/// which `creditstress calibrate` uses to turn fitted monthly rates into
+/// the scorecard PDs a scenario states.
+pub fn period_pd_of_miss_rate(scenario: &Scenario, segment: &Segment, rho: f64, t: &Transitions, miss_rate: f64) -> f64 {
+    let chain = LoanChain::new(scenario, segment, rho, t);
+    chain.bad_within(norm_inv(miss_rate), scenario.dynamics.pd_period_months as usize)
+}
+
 /// The asset correlation per PD period that monthly `rho` implies for a
 /// grade of PD `pd`: the one-period Vasicek correlation with the same mean
 /// and variance of a large book's PD-period default rate, the variance from

@@ -167,7 +167,10 @@ pub struct SegmentSection {
     /// Credit score distribution (normal, truncated to 350-950).
     pub score: ScoreSpec,
     /// Monthly income distribution (log-normal).
-    pub income: IncomeSpec,
+    /// Required when the segment draws synthetic loans (`loans > 0`); a
+    /// segment that only holds an imported book has no use for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub income: Option<IncomeSpec>,
     /// Product mix: revolving lines and installment loans.
     #[serde(default)]
     pub products: ProductMix,

@@ -43,8 +43,17 @@ pub(super) fn segment(
             format!("must be at most {MAX_SCORE_STD} points, got {score_std}"),
         );
     }
-    let income_median = positive(&f("income.median_monthly"), raw.income.median_monthly)?;
-    let income_sigma = non_negative(&f("income.sigma"), raw.income.sigma)?;
+    let (income_median, income_sigma) = match &raw.income {
+        Some(income) => (
+            positive(&f("income.median_monthly"), income.median_monthly)?,
+            non_negative(&f("income.sigma"), income.sigma)?,
+        ),
+        None if raw.loans > 0 => {
+            return err(f("income"), "required when the segment draws synthetic loans (loans > 0)");
+        }
+        // Never read: the segment draws no applicants.
+        None => (0.0, 0.0),
+    };
 
     let p = &raw.products;
     let revolving_share = probability(&f("products.revolving_share"), p.revolving_share)?;
