@@ -82,7 +82,14 @@ impl ImportedLoan {
 
 /// Columns a book file must have.
 pub const REQUIRED_COLUMNS: [&str; 8] = [
-    "loan_id", "segment", "product", "balance", "limit", "score", "term_months", "dpd",
+    "loan_id",
+    "segment",
+    "product",
+    "balance",
+    "limit",
+    "score",
+    "term_months",
+    "dpd",
 ];
 
 /// Columns a book file may have (besides the required ones); exactly one of
@@ -142,7 +149,10 @@ pub fn parse_book(
             return Err(error(Some(1), Some(name), "required column missing".into()));
         }
     }
-    let rate_column = match (index.contains_key("rate_monthly"), index.contains_key("rate_annual_nominal")) {
+    let rate_column = match (
+        index.contains_key("rate_monthly"),
+        index.contains_key("rate_annual_nominal"),
+    ) {
         (true, false) => "rate_monthly",
         (false, true) => "rate_annual_nominal",
         (true, true) => {
@@ -243,8 +253,12 @@ fn parse_row(
         if text.is_empty() {
             return default.ok_or_else(|| fail(name, "a value is required".into()));
         }
-        text.parse::<u32>()
-            .map_err(|_| fail(name, format!("expected a whole number of months (0 or more), got {text:?}")))
+        text.parse::<u32>().map_err(|_| {
+            fail(
+                name,
+                format!("expected a whole number of months (0 or more), got {text:?}"),
+            )
+        })
     };
     let money = |name: &str| -> Result<Cents, ScenarioError> {
         let value = number(name)?;
@@ -288,10 +302,18 @@ fn parse_row(
             };
             ImportedProduct::Installment(amortisation)
         }
-        other => return Err(fail("product", format!("expected revolving or installment, got {other:?}"))),
+        other => {
+            return Err(fail(
+                "product",
+                format!("expected revolving or installment, got {other:?}"),
+            ));
+        }
     };
     if product == ImportedProduct::Revolving && !cell("amortisation").is_empty() {
-        return Err(fail("amortisation", "a revolving line has no amortisation; leave it empty".into()));
+        return Err(fail(
+            "amortisation",
+            "a revolving line has no amortisation; leave it empty".into(),
+        ));
     }
     let balance = money("balance")?;
     let limit = money("limit")?;
@@ -302,7 +324,11 @@ fn parse_row(
         ));
     }
     let rate = number(rate_column)?;
-    let rate_monthly = if rate_column == "rate_monthly" { rate } else { rate / 12.0 };
+    let rate_monthly = if rate_column == "rate_monthly" {
+        rate
+    } else {
+        rate / 12.0
+    };
     if !(0.0..=MAX_MONTHLY_RATE).contains(&rate_monthly) {
         return Err(fail(
             rate_column,
@@ -313,7 +339,13 @@ fn parse_row(
         ImportedProduct::Revolving => {
             for name in ["term_months", "payments_made"] {
                 if !matches!(cell(name), "" | "0") {
-                    return Err(fail(name, format!("a revolving line has no term; give 0 or leave it empty, got {:?}", cell(name))));
+                    return Err(fail(
+                        name,
+                        format!(
+                            "a revolving line has no term; give 0 or leave it empty, got {:?}",
+                            cell(name)
+                        ),
+                    ));
                 }
             }
             (0, 0)
@@ -321,7 +353,10 @@ fn parse_row(
         ImportedProduct::Installment(_) => {
             let term = whole("term_months", None)?;
             if !(1..=MAX_TERM_MONTHS).contains(&term) {
-                return Err(fail("term_months", format!("must be in 1..={MAX_TERM_MONTHS}, got {term}")));
+                return Err(fail(
+                    "term_months",
+                    format!("must be in 1..={MAX_TERM_MONTHS}, got {term}"),
+                ));
             }
             let paid = whole("payments_made", Some(0))?;
             if paid >= term {
@@ -348,11 +383,19 @@ fn parse_row(
         "30" => StartState::Delinquent(0),
         "60" => StartState::Delinquent(1),
         "90" => StartState::Delinquent(2),
-        other => return Err(fail("dpd", format!("expected 0, 30, 60 or 90 (days past due), got {other:?}"))),
+        other => {
+            return Err(fail(
+                "dpd",
+                format!("expected 0, 30, 60 or 90 (days past due), got {other:?}"),
+            ));
+        }
     };
     let score = number("score")?;
     if !(SCORE_MIN..=SCORE_MAX).contains(&score) {
-        return Err(fail("score", format!("must be in [{SCORE_MIN}, {SCORE_MAX}], got {score}")));
+        return Err(fail(
+            "score",
+            format!("must be in [{SCORE_MIN}, {SCORE_MAX}], got {score}"),
+        ));
     }
     let pd = optional_number("pd")?;
     if let Some(p) = pd
@@ -423,7 +466,10 @@ fn assign_stream_ids(file: &str, rows: &mut [ImportedLoan], synthetic_ids: u64) 
             file: file.to_string(),
             line: None,
             column: None,
-            problem: format!("at most {} loans in all, synthetic and imported", u64::from(u32::MAX) + 1),
+            problem: format!(
+                "at most {} loans in all, synthetic and imported",
+                u64::from(u32::MAX) + 1
+            ),
         });
     }
     let numeric: Option<Vec<u32>> = rows.iter().map(|r| r.loan_id.parse::<u32>().ok()).collect();

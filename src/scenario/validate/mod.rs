@@ -131,7 +131,11 @@ fn imported_book(
     let amortisation: Vec<Amortisation> = segments.iter().map(|s| s.amortisation).collect();
     let loans = parse_book(&section.file, bytes, &names, &amortisation, synthetic_loans)?;
     if synthetic_loans + loans.len() as u64 > MAX_LOANS {
-        return Err(data_error(None, None, format!("the book may hold at most {MAX_LOANS} loans in all")));
+        return Err(data_error(
+            None,
+            None,
+            format!("the book may hold at most {MAX_LOANS} loans in all"),
+        ));
     }
     let mut per_segment = vec![0u64; segments.len()];
     for loan in &loans {
@@ -151,7 +155,10 @@ fn imported_book(
         if seg.loans + per_segment[i] == 0 {
             return err(
                 format!("segments[{i}].loans"),
-                format!("segment {:?} has no synthetic loans and none in {}", seg.name, section.file),
+                format!(
+                    "segment {:?} has no synthetic loans and none in {}",
+                    seg.name, section.file
+                ),
             );
         }
     }
@@ -196,7 +203,7 @@ impl Scenario {
         }
         check_risk_levels(&run.risk_levels)?;
         let bands = score_bands(&file.population.score_bands)?;
-        let macro_model = macro_model(&file.macro_model, run.horizon_months as usize)?;
+        let macro_model = macro_model(&file.macro_model, &file.attachments, run.horizon_months as usize)?;
         let (dynamics, global_transitions) = dynamics(&file.dynamics)?;
         if file.segments.is_empty() {
             return err("segments", "at least one [[segments]] table is required");
