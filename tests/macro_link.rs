@@ -13,7 +13,7 @@
 
 use creditstress::engine::{RunControl, run};
 use creditstress::macro_paths::draw_factor_path;
-use creditstress::scenario::{Scenario, ScenarioError, parse_scenario_file};
+use creditstress::scenario::{Scenario, ScenarioError, parse_scenario_file, with_field};
 
 const TABLE_FILE: &str = "data/table.csv";
 
@@ -411,4 +411,17 @@ fn bad_link_fields_are_named() {
             "{extra}\n  got  {message}\n  want {expect}"
         );
     }
+}
+
+#[test]
+fn a_sweep_of_a_coefficient_keeps_the_table() {
+    let mut file = parse_scenario_file(&scenario_text(3, &link("quarterly", "step", "[]"))).unwrap();
+    file.attachments.insert(TABLE_FILE, QUARTERLY.as_bytes().to_vec());
+    let swept = with_field(&file, "macro.link.variables.unemployment_rate.coefficient", -1.0).unwrap();
+    let s = Scenario::from_file(swept).unwrap();
+    let want: Vec<f64> = [(6.0, 1.0); 3]
+        .iter()
+        .map(|(u, g)| -1.0 * (u - 5.0) + 0.25 * (g - 2.0))
+        .collect();
+    assert_close("national", &factor_path(&s)[0], &want);
 }
