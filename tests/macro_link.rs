@@ -382,7 +382,7 @@ fn bad_link_fields_are_named() {
             "macro.link.variables.period: `period` numbers the rows",
         ),
         (
-            format!("[macro.link]\nfile = \"\"\n[macro.link.variables.u]\ncoefficient = 1.0\nbaseline = 0.0\n"),
+            "[macro.link]\nfile = \"\"\n[macro.link.variables.u]\ncoefficient = 1.0\nbaseline = 0.0\n".to_string(),
             "macro.link.file: give the table's path",
         ),
         (
@@ -421,7 +421,7 @@ fn a_sweep_of_a_coefficient_keeps_the_table() {
     let s = Scenario::from_file(swept).unwrap();
     let want: Vec<f64> = [(6.0, 1.0); 3]
         .iter()
-        .map(|(u, g)| -1.0 * (u - 5.0) + 0.25 * (g - 2.0))
+        .map(|(u, g)| -(u - 5.0) + 0.25 * (g - 2.0))
         .collect();
     assert_close("national", &factor_path(&s)[0], &want);
 }
