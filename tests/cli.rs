@@ -993,3 +993,111 @@ fn sigint_and_sigterm_stop_a_run_with_130_and_write_nothing() {
         assert!(!out.exists(), "{signal}: the output folder was written");
     }
 }
+
+// ---------------------------------------------------------------------------
+// [macro.link]: the stress in economic units
+
+/// A copy of scenarios/economic_adverse.toml and its table in a temporary
+/// folder, with `edit` applied to the scenario text and `table` (if given)
+/// replacing the table.
+fn economic_adverse_copy(edit: impl Fn(String) -> String, table: Option<&str>) -> (TempDir, PathBuf) {
+    let tmp = TempDir::new().unwrap();
+    let text = fs::read_to_string(repo_file("scenarios/economic_adverse.toml")).unwrap();
+    let scenario = tmp.path().join("economic_adverse.toml");
+    fs::write(&scenario, edit(text)).unwrap();
+    fs::create_dir(tmp.path().join("data")).unwrap();
+    let table = match table {
+        Some(t) => t.to_string(),
+        None => fs::read_to_string(repo_file("scenarios/data/macro_adverse.csv")).unwrap(),
+    };
+    fs::write(tmp.path().join("data/macro_adverse.csv"), table).unwrap();
+    (tmp, scenario)
+}
+
+#[test]
+fn validate_shows_the_macro_link() {
+    let assert = creditstress()
+        .args(["validate"])
+        .arg(repo_file("scenarios/economic_adverse.toml"))
+        .assert()
+        .code(0);
+    let stdout = stdout_of(&assert);
+    for expect in [
+        "link from data/macro_adverse.csv (quarterly, linear between quarter midpoints) to national",
+        "unemployment_rate         -0.5         5",
+        "gdp_growth                0.25         2",
+        "factor contribution",
+        // Quarter 1: unemployment 5.0, growth 1.0: 0.25 (1 - 2) in months 1-2,
+        // then a third of the way to quarter 2's midpoint.
+        "1           1-3           1                  5  -0.250 -0.250 -0.558",
+        "the horizon (24 months) uses 8 of the table's 9 quarters",
+        "deterministic national (with the link below)",
+    ] {
+        assert!(stdout.contains(expect), "validate does not show {expect:?}:\n{stdout}");
+    }
+    assert!(
+        !stdout.contains("deterministic regional (with the link"),
+        "regional is not linked:\n{stdout}"
+    );
+}
+
+#[test]
+fn validate_says_where_the_table_ends() {
+    let (_tmp, scenario) = economic_adverse_copy(|t| t.replace("horizon_months = 24", "horizon_months = 36"), None);
+    let assert = creditstress().arg("validate").arg(&scenario).assert().code(0);
+    let stdout = stdout_of(&assert);
+    assert!(
+        stdout.contains("the table ends with quarter 9 (month 27); months 28-36 carry its last values forward"),
+        "{stdout}"
+    );
+    // 12 quarters in the horizon: all shown.
+    assert!(stdout.contains("12        34-36"), "{stdout}");
+}
+
+#[test]
+fn the_economic_adverse_scenario_runs_and_records_its_table() {
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("out");
+    creditstress()
+        .arg("run")
+        .arg(repo_file("scenarios/economic_adverse.toml"))
+        .args(["--paths", "20", "--seed", "3", "--threads", "2", "--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .code(0);
+    let summary = read_json(&out.join("summary.json"));
+    assert_eq!(summary["paths"], 20);
+    let manifest = fs::read_to_string(out.join("manifest.json")).unwrap();
+    let digest = sha256_hex(&read(&repo_file("scenarios/data/macro_adverse.csv")));
+    assert!(
+        manifest.contains("data/macro_adverse.csv") && manifest.contains(&digest),
+        "the manifest does not name the table and its digest:\n{manifest}"
+    );
+}
+
+#[test]
+fn a_bad_economic_table_is_refused_with_its_line_and_column() {
+    let table = "period,unemployment_rate,gdp_growth\n1,5.0,1.0\n2,5.6,n/a\n";
+    let (_tmp, scenario) = economic_adverse_copy(|t| t, Some(table));
+    let assert = creditstress().arg("validate").arg(&scenario).assert().code(2);
+    let stderr = stderr_of(&assert);
+    assert!(
+        stderr.contains(&format!(
+            "{}: data/macro_adverse.csv, line 3, column `gdp_growth`: expected a number, got \"n/a\"",
+            scenario.display()
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_missing_economic_table_is_refused() {
+    let (tmp, scenario) = economic_adverse_copy(|t| t, None);
+    fs::remove_file(tmp.path().join("data/macro_adverse.csv")).unwrap();
+    let assert = creditstress().arg("validate").arg(&scenario).assert().code(2);
+    let stderr = stderr_of(&assert);
+    assert!(
+        stderr.contains("cannot read") && stderr.contains("\"data/macro_adverse.csv\""),
+        "{stderr}"
+    );
+}

@@ -23,7 +23,7 @@ use std::sync::OnceLock;
 use creditstress::engine::{EngineChoice, PathOutcome, Prepared, RunControl};
 use creditstress::loan::schedule::{Payment, ScheduleTemplates, annuity_payment, full_schedule};
 use creditstress::population::{Cents, ProductKind};
-use creditstress::scenario::{Amortisation, Scenario, parse_policy_file, parse_scenario};
+use creditstress::scenario::{Amortisation, Scenario, parse_policy_file, parse_scenario, parse_scenario_file};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 
@@ -57,9 +57,16 @@ struct Run {
     segment_loans: Vec<u64>,
 }
 
+/// A scenario file with the data files it names (read relative to its folder).
 fn load(path: &Path) -> Scenario {
     let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    parse_scenario(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    let mut file = parse_scenario_file(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let folder = path.parent().expect("a file has a folder");
+    for name in file.referenced_files() {
+        let bytes = fs::read(folder.join(&name)).unwrap_or_else(|e| panic!("{}: {name}: {e}", path.display()));
+        file.attachments.insert(name, bytes);
+    }
+    Scenario::from_file(file).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 fn simulate(scenario: &Scenario, engine: EngineChoice) -> Run {

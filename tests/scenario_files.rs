@@ -5,12 +5,15 @@
 //!   `name` equals its file stem;
 //! - every file in `tests/scenarios/bad/` starts with `# expect: <text>` and
 //!   fails with an error whose message contains `<text>`;
-//! - baseline, downturn and pandemic describe the same book.
+//! - baseline, downturn, pandemic and economic_adverse describe the same book.
+//!
+//! A bundled scenario that names a data file (`[macro.link] file`) is loaded
+//! with it, read relative to the scenario's folder as the CLI reads it.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use creditstress::scenario::{Correlation, Scenario, parse_scenario};
+use creditstress::scenario::{Correlation, Scenario, parse_scenario, parse_scenario_file};
 
 const MIN_BAD_FILES: usize = 14;
 
@@ -49,9 +52,21 @@ fn stem(path: &Path) -> &str {
     path.file_stem().and_then(|s| s.to_str()).expect("UTF-8 file stem")
 }
 
+/// Parses and validates a scenario file with the data files it names
+/// (a book, an economic table) read relative to its folder, as the CLI does.
+fn parse_with_attachments(path: &Path) -> Result<Scenario, String> {
+    let mut file = parse_scenario_file(&read(path)).map_err(|e| e.to_string())?;
+    let folder = path.parent().expect("a file has a folder");
+    for name in file.referenced_files() {
+        let bytes = fs::read(folder.join(&name)).map_err(|e| format!("cannot read {name}: {e}"))?;
+        file.attachments.insert(name, bytes);
+    }
+    Scenario::from_file(file).map_err(|e| e.to_string())
+}
+
 fn load(rel: &str) -> Scenario {
     let path = root().join(rel);
-    parse_scenario(&read(&path)).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    parse_with_attachments(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 #[test]
@@ -63,7 +78,7 @@ fn bundled_scenarios_are_valid_and_named_after_their_file() {
     );
     let mut failures = Vec::new();
     for path in &files {
-        match parse_scenario(&read(path)) {
+        match parse_with_attachments(path) {
             Ok(s) if s.name == stem(path) => {}
             Ok(s) => failures.push(format!(
                 "{}: name is {:?}, expected the file stem {:?}",
@@ -96,7 +111,7 @@ fn bundled_scenarios_start_with_schema_version_and_have_a_description() {
             "{}: the first setting must be schema_version = 1",
             path.display()
         );
-        let s = parse_scenario(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let s = parse_with_attachments(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert!(
             !s.file.description.trim().is_empty(),
             "{}: give a description",
@@ -164,7 +179,11 @@ fn bad_corpus_is_large_enough() {
 #[test]
 fn stress_scenarios_share_the_baseline_book() {
     let baseline = load("scenarios/baseline.toml");
-    for other in ["scenarios/downturn.toml", "scenarios/pandemic.toml"] {
+    for other in [
+        "scenarios/downturn.toml",
+        "scenarios/pandemic.toml",
+        "scenarios/economic_adverse.toml",
+    ] {
         let s = load(other);
         assert_eq!(s.file.run, baseline.file.run, "{other}: [run] differs from baseline");
         assert_eq!(

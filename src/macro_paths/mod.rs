@@ -4,7 +4,8 @@
 //! `F_{k,t} = det_k(t) + mu(regime_t) - sum(shock depths) + sigma X_{k,t}`,
 //! `X_1 = L eps_1`, `X_t = phi X_{t-1} + sqrt(1 - phi^2) L eps_t`,
 //! with `L` the Cholesky factor of the factor correlation matrix. A positive
-//! factor is a good economy.
+//! factor is a good economy. `det_k(t)` already holds the stress in economic
+//! units of `[macro.link]`, `sum_j c_j (x_j(t) - b_j)`, for a linked factor.
 
 use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};

@@ -59,7 +59,12 @@ pub struct ScenarioFile {
 impl ScenarioFile {
     /// The data files this scenario names, as written (relative to its folder).
     pub fn referenced_files(&self) -> Vec<String> {
-        self.book.iter().map(|b| b.file.clone()).collect()
+        let book = self.book.iter().map(|b| b.file.clone());
+        let link = self.macro_model.link.iter().map(|l| l.file.clone());
+        let mut files: Vec<String> = book.chain(link).collect();
+        // One file may serve twice; it is read once.
+        files.dedup();
+        files
     }
 }
 
@@ -496,7 +501,7 @@ pub struct MacroSection {
     /// AR(1) noise.
     pub noise: NoiseSpec,
     /// Deterministic mean path per factor name, month by month from month 1;
-    /// the last value is carried forward.
+    /// the last value is carried forward. `link` adds to it.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub deterministic: BTreeMap<String, Vec<f64>>,
     /// Optional Markov regime chain.
@@ -505,6 +510,10 @@ pub struct MacroSection {
     /// Shock events.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub shocks: Vec<ShockSpec>,
+    /// Optional stress in economic units: a table of economic variables
+    /// whose effect is added to the deterministic path (see [`super::MacroLinkSection`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<super::MacroLinkSection>,
 }
 
 impl Default for MacroSection {
@@ -516,6 +525,7 @@ impl Default for MacroSection {
             deterministic: BTreeMap::new(),
             regimes: None,
             shocks: Vec::new(),
+            link: None,
         }
     }
 }

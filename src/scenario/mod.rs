@@ -7,6 +7,7 @@
 mod attachments;
 mod book;
 mod file;
+mod macro_link;
 mod policy;
 mod resolved;
 mod sweep;
@@ -15,6 +16,7 @@ mod validate;
 pub use attachments::Attachments;
 pub use book::*;
 pub use file::*;
+pub use macro_link::*;
 pub use policy::*;
 pub use resolved::*;
 pub use sweep::with_field;

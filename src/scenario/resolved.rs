@@ -242,8 +242,13 @@ pub struct MacroModel {
     pub phi: f64,
     /// Noise scale.
     pub sigma: f64,
-    /// Deterministic mean per factor per month (length = horizon).
+    /// Deterministic mean per factor per month (length = horizon): the
+    /// `[macro.deterministic]` path plus the link's contribution,
+    /// `det_k(t) = path_k(t) + link(t)` for a factor the link drives.
     pub deterministic: Vec<Vec<f64>>,
+    /// The stress in economic units, if any (already in `deterministic`;
+    /// kept to describe it).
+    pub link: Option<super::MacroLink>,
     /// Regime chain.
     pub regimes: Option<Regimes>,
     /// Shocks.

@@ -88,13 +88,17 @@ pub fn with_field(file: &ScenarioFile, path: &str, value: f64) -> Result<Scenari
             }
         };
     }
-    serde_path_to_error::deserialize(doc).map_err(|e| {
+    let mut swept: ScenarioFile = serde_path_to_error::deserialize(doc).map_err(|e| {
         let at = e.path().to_string();
         ScenarioError::invalid(
             path,
             format!("the swept value does not fit the format at {at}: {}", e.into_inner()),
         )
-    })
+    })?;
+    // The data files are not part of the TOML: without this, a swept book or
+    // economic table would be refused as "not read".
+    swept.attachments = file.attachments.clone();
+    Ok(swept)
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! `creditstress validate`: check a scenario and describe it.
 
 mod calibration;
+mod macro_link;
 
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -118,13 +119,18 @@ pub fn describe(s: &Scenario) -> String {
         m.factor_names, m.phi, m.sigma
     );
     if m.deterministic.iter().any(|f| f.iter().any(|&v| v != 0.0)) {
-        for (name, path) in m.factor_names.iter().zip(&m.deterministic) {
+        for (k, (name, path)) in m.factor_names.iter().zip(&m.deterministic).enumerate() {
+            let linked = m.link.as_ref().is_some_and(|l| l.drives_factor[k]);
+            let with_link = if linked { " (with the link below)" } else { "" };
             let _ = writeln!(
                 out,
-                "  deterministic {name}: {:?}",
+                "  deterministic {name}{with_link}: {:?}",
                 path.iter().map(|v| (v * 100.0).round() / 100.0).collect::<Vec<_>>()
             );
         }
+    }
+    if let Some(link) = &m.link {
+        out.push_str(&macro_link::describe(link, &m.factor_names, s.horizon_months));
     }
     if let Some(r) = &m.regimes {
         let start = match &r.initial {

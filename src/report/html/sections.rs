@@ -6,6 +6,7 @@ use std::fmt::Write;
 use super::super::input::ReportInput;
 use super::super::plots::format::{count, level, money, number, percent};
 use super::{PCT_DECIMALS, escape};
+use crate::scenario::{Frequency, Interpolation};
 use crate::stats::risk::{VAR_CI_LEVEL, level_key};
 
 pub(super) fn cards(h: &mut String, input: &ReportInput) {
@@ -360,6 +361,38 @@ pub(super) fn scenario(h: &mut String, input: &ReportInput) {
             })
             .collect();
         item("Deterministic paths", paths.join("; "));
+    }
+    if let Some(link) = &m.link {
+        let variables: Vec<String> = link
+            .variables
+            .iter()
+            .map(|(name, v)| {
+                format!(
+                    "{} (coefficient {}, baseline {})",
+                    escape(name),
+                    v.coefficient,
+                    v.baseline
+                )
+            })
+            .collect();
+        let factors = if link.factors.is_empty() {
+            "every factor".to_string()
+        } else {
+            escape(&link.factors.join(", "))
+        };
+        item(
+            "Macro link",
+            format!(
+                "{} ({}), added to {factors}: {}",
+                escape(&link.file),
+                match (link.frequency, link.interpolation) {
+                    (Frequency::Monthly, _) => "monthly",
+                    (Frequency::Quarterly, Interpolation::Linear) => "quarterly, linear between quarter midpoints",
+                    (Frequency::Quarterly, Interpolation::Step) => "quarterly, each month its quarter's value",
+                },
+                variables.join("; ")
+            ),
+        );
     }
     if let Some(r) = &m.regimes {
         let states: Vec<String> = r

@@ -1,14 +1,16 @@
 //! Checks of `[macro]`: factor names, the correlation matrix (symmetric,
 //! unit diagonal, positive semi-definite), AR(1) noise, deterministic paths,
-//! regimes and shocks.
+//! the link from economic variables, regimes and shocks.
 
 use std::collections::BTreeSet;
 
+use super::super::Attachments;
 use super::super::file::*;
+use super::super::macro_link::resolve_link;
 use super::super::resolved::*;
 use super::{Result, err, finite, non_negative, probability};
 
-pub(super) fn macro_model(raw: &MacroSection, horizon: usize) -> Result<MacroModel> {
+pub(super) fn macro_model(raw: &MacroSection, attachments: &Attachments, horizon: usize) -> Result<MacroModel> {
     let k = raw.factors.len();
     if k == 0 {
         return err("macro.factors", "give at least one factor name");
@@ -53,6 +55,19 @@ pub(super) fn macro_model(raw: &MacroSection, horizon: usize) -> Result<MacroMod
             finite(&format!("{field}[{t}]"), v)?;
         }
     }
+    let link = raw
+        .link
+        .as_ref()
+        .map(|l| resolve_link(l, attachments, &raw.factors, horizon))
+        .transpose()?;
+    if let Some(link) = &link {
+        // The link is a second deterministic term: det_k(t) = path_k(t) + link(t).
+        for (path, _) in deterministic.iter_mut().zip(&link.drives_factor).filter(|(_, d)| **d) {
+            for (slot, c) in path.iter_mut().zip(&link.contribution) {
+                *slot += c;
+            }
+        }
+    }
     let regimes = raw.regimes.as_ref().map(regimes).transpose()?;
     let shocks = raw
         .shocks
@@ -67,6 +82,7 @@ pub(super) fn macro_model(raw: &MacroSection, horizon: usize) -> Result<MacroMod
         phi,
         sigma,
         deterministic,
+        link,
         regimes,
         shocks,
     })

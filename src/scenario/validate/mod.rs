@@ -203,7 +203,7 @@ impl Scenario {
         }
         check_risk_levels(&run.risk_levels)?;
         let bands = score_bands(&file.population.score_bands)?;
-        let macro_model = macro_model(&file.macro_model, run.horizon_months as usize)?;
+        let macro_model = macro_model(&file.macro_model, &file.attachments, run.horizon_months as usize)?;
         let (dynamics, global_transitions) = dynamics(&file.dynamics)?;
         if file.segments.is_empty() {
             return err("segments", "at least one [[segments]] table is required");
