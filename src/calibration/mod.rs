@@ -51,7 +51,13 @@ pub fn bucket_probabilities(t: &Transitions, z: f64, cure_multiplier: f64) -> [(
 /// monthly correlation `rho`: the forward map of [`calibrate_segment`],
 /// which `creditstress calibrate` uses to turn fitted monthly rates into
 /// the scorecard PDs a scenario states.
-pub fn period_pd_of_miss_rate(scenario: &Scenario, segment: &Segment, rho: f64, t: &Transitions, miss_rate: f64) -> f64 {
+pub fn period_pd_of_miss_rate(
+    scenario: &Scenario,
+    segment: &Segment,
+    rho: f64,
+    t: &Transitions,
+    miss_rate: f64,
+) -> f64 {
     let chain = LoanChain::new(scenario, segment, rho, t);
     chain.bad_within(norm_inv(miss_rate), scenario.dynamics.pd_period_months as usize)
 }

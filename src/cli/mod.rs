@@ -2,6 +2,7 @@
 //! the only layer that reads files given by the user, prints, and owns the
 //! thread pool; it maps every failure to an exit code.
 
+mod calibrate;
 mod compare;
 mod format;
 mod init;
@@ -64,6 +65,11 @@ enum Command {
         after_help = "Examples:\n  creditstress report output/downturn\n  creditstress run scenarios/downturn.toml --out output/dt && creditstress report output/dt"
     )]
     Report(report_cmd::ReportArgs),
+    /// Fit a scenario to a loan-level history (a book and its monthly tape) and write it, every value with its interval.
+    #[command(
+        after_help = "Examples:\n  creditstress run scenarios/downturn.toml --paths 100 --emit-tape output/tape --tape-paths 20\n  creditstress calibrate output/tape/tape.csv --out output/calibrated.toml\n  creditstress validate output/calibrated.toml && creditstress run output/calibrated.toml"
+    )]
+    Calibrate(calibrate::CalibrateArgs),
     /// Write a commented starter scenario NAME.toml to edit (never overwrites a file).
     #[command(
         after_help = "Examples:\n  creditstress init\n  creditstress init stress_2025\n  creditstress validate stress_2025.toml && creditstress run stress_2025.toml"
@@ -104,6 +110,7 @@ pub fn main_with(cli: Cli) -> ExitCode {
         Command::Merge(args) => merge::execute(args),
         Command::Report(args) => report_cmd::execute(args),
         Command::Init(args) => init::execute(args),
+        Command::Calibrate(args) => calibrate::execute(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

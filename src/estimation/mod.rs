@@ -14,6 +14,7 @@ pub mod factor_model;
 pub mod lgd;
 pub mod logistic;
 pub mod ols;
+pub mod scenario_fit;
 pub mod tape;
 mod linalg;
 

@@ -81,7 +81,7 @@ pub struct SegmentHistory {
     pub panel: FactorPanel,
     /// Whether any loan was ever delinquent (buckets in the data).
     pub delinquency: bool,
-    /// Revolving current months: sum of balances at the start.
+    /// Revolving current months of lines never delinquent before: sum of balances at the start.
     pub revolving_balance: f64,
     /// Revolving current months: sum of principal repaid.
     pub revolving_repaid: f64,
@@ -89,7 +89,7 @@ pub struct SegmentHistory {
     pub revolving_undrawn: f64,
     /// Revolving current months: sum of draws.
     pub revolving_drawn: f64,
-    /// Revolving first misses: sum of undrawn limit before the miss.
+    /// Revolving first misses (the line's first delinquency): sum of undrawn limit before the miss.
     pub miss_undrawn: f64,
     /// Revolving first misses: sum of the balance increase at the miss.
     pub miss_drawdown: f64,
@@ -128,14 +128,24 @@ struct Row {
 
 /// Reads `tape` against `book`; `bands` grade the loans by score. Rows must
 /// be grouped by path, then by loan, months increasing within a loan.
-pub fn read_history(file: &str, bytes: &[u8], book: &HistoryBook, bands: &ScoreBands) -> Result<History, ScenarioError> {
+pub fn read_history(
+    file: &str,
+    bytes: &[u8],
+    book: &HistoryBook,
+    bands: &ScoreBands,
+) -> Result<History, ScenarioError> {
     let error = |line: Option<u64>, column: Option<&str>, problem: String| ScenarioError::Data {
         file: file.to_string(),
         line,
         column: column.map(str::to_string),
         problem,
     };
-    let by_id: HashMap<&str, usize> = book.loans.iter().enumerate().map(|(i, l)| (l.loan_id.as_str(), i)).collect();
+    let by_id: HashMap<&str, usize> = book
+        .loans
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.loan_id.as_str(), i))
+        .collect();
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(bytes);
     let headers = reader
         .headers()
@@ -155,14 +165,26 @@ pub fn read_history(file: &str, bytes: &[u8], book: &HistoryBook, bands: &ScoreB
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
-            Err(e) => return Err(error(e.position().map(|p| p.line()), None, format!("not a valid CSV row: {e}"))),
+            Err(e) => {
+                return Err(error(
+                    e.position().map(|p| p.line()),
+                    None,
+                    format!("not a valid CSV row: {e}"),
+                ));
+            }
         }
         let line = record.position().map_or(0, |p| p.line());
         let cell = |k: usize| record.get(index[k]).unwrap_or("");
         let fail = |k: usize, problem: String| error(Some(line), Some(TAPE_COLUMNS[k]), problem);
-        let whole = |k: usize| cell(k).parse::<u64>().map_err(|_| fail(k, format!("expected a whole number, got {:?}", cell(k))));
+        let whole = |k: usize| {
+            cell(k)
+                .parse::<u64>()
+                .map_err(|_| fail(k, format!("expected a whole number, got {:?}", cell(k))))
+        };
         let amount = |k: usize| -> Result<f64, ScenarioError> {
-            let v: f64 = cell(k).parse().map_err(|_| fail(k, format!("expected a number, got {:?}", cell(k))))?;
+            let v: f64 = cell(k)
+                .parse()
+                .map_err(|_| fail(k, format!("expected a number, got {:?}", cell(k))))?;
             if !v.is_finite() || v < 0.0 {
                 return Err(fail(k, format!("must be a finite amount, 0 or more, got {v}")));
             }
@@ -282,11 +304,18 @@ fn walk_loan(
         StartState::Delinquent(b) => Status::Bucket(b as usize),
     };
     let (mut balance, limit) = (loan.balance, loan.limit);
+    // A line that was ever delinquent may be suspended for good (no draws,
+    // no drawdown at a miss): its draws say nothing of the draw rates.
+    let mut ever_delinquent = status != Status::Current;
     let mut charge_off: Option<ChargeOff> = None;
     let mut expected = 1u32;
     for r in rows {
         if r.month < expected {
-            return Err((r.line, "month", format!("month {} is out of order for this loan", r.month)));
+            return Err((
+                r.line,
+                "month",
+                format!("month {} is out of order for this loan", r.month),
+            ));
         }
         if status != Status::Closed && r.month != expected {
             return Err((
@@ -328,7 +357,7 @@ fn walk_loan(
                         TapeState::Prepaid => cell.prepaid += 1,
                         _ => {}
                     }
-                    if revolving {
+                    if revolving && !ever_delinquent {
                         if r.state == TapeState::Current {
                             seg.revolving_balance += balance as f64;
                             seg.revolving_repaid += r.principal_paid as f64;
@@ -364,6 +393,7 @@ fn walk_loan(
             TapeState::Current | TapeState::Plan => Status::Current,
             TapeState::Dpd30 | TapeState::Dpd60 | TapeState::Dpd90 => {
                 seg.delinquency = true;
+                ever_delinquent = true;
                 Status::Bucket(r.state.bucket().unwrap_or(0))
             }
             TapeState::ChargedOff => {

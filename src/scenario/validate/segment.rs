@@ -49,7 +49,10 @@ pub(super) fn segment(
             non_negative(&f("income.sigma"), income.sigma)?,
         ),
         None if raw.loans > 0 => {
-            return err(f("income"), "required when the segment draws synthetic loans (loans > 0)");
+            return err(
+                f("income"),
+                "required when the segment draws synthetic loans (loans > 0)",
+            );
         }
         // Never read: the segment draws no applicants.
         None => (0.0, 0.0),

@@ -1,0 +1,170 @@
+//! `creditstress calibrate TAPE`: fit a scenario to a loan-level history.
+
+use std::path::{Component, Path, PathBuf};
+
+use anyhow::{Context, anyhow};
+use clap::Args;
+
+use creditstress::estimation::scenario_fit::{CalibrateOptions, Calibrated, calibrate_history};
+use creditstress::estimation::tape::{read_history, read_history_book};
+use creditstress::report::write_atomic;
+use creditstress::scenario::{PopulationSection, Scenario, ScenarioFile, parse_scenario_file};
+
+use super::{Failure, emit, read_attachments};
+
+#[derive(Debug, Args)]
+pub struct CalibrateArgs {
+    /// The monthly loan tape (CSV, the schema `run --emit-tape` writes).
+    tape: PathBuf,
+    /// The book at the tape's month 0 (default: book.csv beside the tape).
+    #[arg(long)]
+    book: Option<PathBuf>,
+    /// The scenario file to write (refused if it exists).
+    #[arg(long)]
+    out: PathBuf,
+    /// Score band edges of the PD table, comma-separated (default: the
+    /// scenario format's bands 350,550,600,650,700,750,950).
+    #[arg(long, value_delimiter = ',')]
+    bands: Option<Vec<f64>>,
+    /// Months the written scorecard PD is quoted over.
+    #[arg(long, default_value_t = 12)]
+    pd_period_months: u32,
+    /// Confidence of every interval written.
+    #[arg(long, default_value_t = 0.95)]
+    confidence: f64,
+}
+
+pub fn execute(args: CalibrateArgs) -> Result<(), Failure> {
+    let input = |e: anyhow::Error| Failure::Input(e);
+    if !(args.confidence > 0.0 && args.confidence < 1.0) {
+        return Err(input(anyhow!(
+            "--confidence must be in (0, 1), got {}",
+            args.confidence
+        )));
+    }
+    if args.out.exists() {
+        return Err(input(anyhow!(
+            "{} exists; calibrate never overwrites a file",
+            args.out.display()
+        )));
+    }
+    let book_path = args
+        .book
+        .clone()
+        .unwrap_or_else(|| args.tape.parent().unwrap_or(Path::new("")).join("book.csv"));
+    let read = |p: &Path| {
+        std::fs::read(p)
+            .with_context(|| format!("cannot read {}", p.display()))
+            .map_err(input)
+    };
+    let book_bytes = read(&book_path)?;
+    let tape_bytes = read(&args.tape)?;
+    let book = read_history_book(&book_path.display().to_string(), &book_bytes).map_err(|e| input(e.into()))?;
+    let edges = args
+        .bands
+        .clone()
+        .unwrap_or_else(|| PopulationSection::default().score_bands);
+    // The bands are checked as a scenario's are.
+    let mut probe: ScenarioFile = parse_scenario_file(&band_probe(&edges)).map_err(|e| input(e.into()))?;
+    probe.population.score_bands = edges.clone();
+    let bands = Scenario::from_file(probe)
+        .map_err(|e| input(anyhow!("--bands: {e}")))?
+        .bands;
+    let history =
+        read_history(&args.tape.display().to_string(), &tape_bytes, &book, &bands).map_err(|e| input(e.into()))?;
+
+    let out_folder = args.out.parent().unwrap_or(Path::new(""));
+    let options = CalibrateOptions {
+        name: args
+            .out
+            .file_stem()
+            .map(|s| {
+                s.to_string_lossy()
+                    .replace(|c: char| !c.is_ascii_alphanumeric() && c != '_' && c != '-', "_")
+            })
+            .filter(|s| !s.is_empty() && !s.starts_with('.'))
+            .unwrap_or_else(|| "calibrated".into()),
+        book_path: relative_to(&book_path, out_folder),
+        source: args.tape.display().to_string(),
+        bands: edges,
+        pd_period_months: args.pd_period_months,
+        confidence: args.confidence,
+    };
+    let calibrated = calibrate_history(&book, &history, &options).map_err(|e| Failure::Runtime(e.into()))?;
+    // What is written must load as any scenario does, with its book.
+    let mut file = parse_scenario_file(&calibrated.scenario_toml)
+        .map_err(|e| Failure::Runtime(anyhow!("the written scenario does not parse (a bug): {e}")))?;
+    file.attachments = read_attachments(&args.out, &file.referenced_files())?;
+    Scenario::from_file(file).map_err(|e| Failure::Runtime(anyhow!("the written scenario is refused (a bug): {e}")))?;
+    if !out_folder.as_os_str().is_empty() {
+        std::fs::create_dir_all(out_folder)
+            .with_context(|| format!("cannot create {}", out_folder.display()))
+            .map_err(Failure::Runtime)?;
+    }
+    write_atomic(&args.out, calibrated.scenario_toml.as_bytes())
+        .with_context(|| format!("cannot write {}", args.out.display()))
+        .map_err(Failure::Runtime)?;
+    emit(&summary(&calibrated, &args.out));
+    Ok(())
+}
+
+/// A minimal scenario used only to check `--bands` with the scenario rules.
+fn band_probe(_edges: &[f64]) -> String {
+    "schema_version = 1\nname = \"bands\"\n[[segments]]\nname = \"s\"\nloans = 1\nscore = { mean = 650, std = 50 }\n\
+     income = { median_monthly = 1000, sigma = 0.5 }\npd = { model = \"constant\", value = 0.01 }\nrho = 0.1\nlgd = { mean = 0.5 }\n"
+        .to_string()
+}
+
+/// `path` relative to `folder` when both are under one root, else absolute.
+fn relative_to(path: &Path, folder: &Path) -> String {
+    let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let (target, base) = (absolute(path), absolute(folder));
+    let (t, b) = (normal_components(&target), normal_components(&base));
+    let common = t.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    if common == 0 {
+        return target.display().to_string();
+    }
+    let mut rel = PathBuf::new();
+    for _ in common..b.len() {
+        rel.push("..");
+    }
+    for c in &t[common..] {
+        rel.push(c.as_os_str());
+    }
+    rel.display().to_string()
+}
+
+fn normal_components(p: &Path) -> Vec<Component<'_>> {
+    p.components().filter(|c| *c != Component::CurDir).collect()
+}
+
+/// What the command prints.
+fn summary(c: &Calibrated, out: &Path) -> String {
+    let mut s = format!(
+        "Calibrated from {} months x {} path(s); factor persistence phi = {:.4} [{:.4}, {:.4}]\n",
+        c.months, c.paths, c.phi.value, c.phi.lower, c.phi.upper
+    );
+    for seg in &c.segments {
+        s.push_str(&format!(
+            "  {}: {} loans, monthly rho {:.4} [{:.4}, {:.4}], prepayment {:.4}, LGD {}\n",
+            seg.name,
+            seg.loans,
+            seg.factor.rho.value,
+            seg.factor.rho.lower,
+            seg.factor.rho.upper,
+            seg.factor.prepay_rate.value,
+            seg.lgd.as_ref().map_or("not estimated".to_string(), |l| format!(
+                "{:.3} from {} charge-offs",
+                l.mean.value, l.observations
+            )),
+        ));
+        for w in &seg.warnings {
+            s.push_str(&format!("    warning: {w}\n"));
+        }
+    }
+    s.push_str(&format!(
+        "Scenario written to {} (every value with its interval in comments)\n",
+        out.display()
+    ));
+    s
+}
