@@ -101,10 +101,24 @@ pub fn execute(args: CalibrateArgs) -> Result<(), Failure> {
             .with_context(|| format!("cannot create {}", out_folder.display()))
             .map_err(Failure::Runtime)?;
     }
+    let report_dir = args.out.with_extension("calibration");
+    let report = creditstress::report::calibration::render(
+        &calibrated,
+        &history,
+        &options.bands,
+        &args.out.display().to_string(),
+    );
+    creditstress::report::write_files(&report_dir, report.iter().map(|(n, b)| (n.as_str(), b.as_slice())))
+        .with_context(|| format!("cannot write the report into {}", report_dir.display()))
+        .map_err(Failure::Runtime)?;
     write_atomic(&args.out, calibrated.scenario_toml.as_bytes())
         .with_context(|| format!("cannot write {}", args.out.display()))
         .map_err(Failure::Runtime)?;
     emit(&summary(&calibrated, &args.out));
+    emit(&format!(
+        "Report written to {}\n",
+        report_dir.join("calibration.html").display()
+    ));
     Ok(())
 }
 

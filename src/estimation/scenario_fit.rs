@@ -435,6 +435,9 @@ fn list(values: &[f64]) -> String {
     )
 }
 
+/// The fitted segments and their PD tables (`(pd, taken from a neighbour)` per band).
+type Fitted<'a> = (&'a [SegmentCalibration], &'a [Vec<(f64, bool)>]);
+
 /// The scenario text; without `fitted` a provisional one for the forward map.
 #[allow(clippy::too_many_arguments)]
 fn scenario_text(
@@ -444,7 +447,7 @@ fn scenario_text(
     fits: &[FactorFit],
     phi: f64,
     delinquency: bool,
-    fitted: Option<(&[SegmentCalibration], &[Vec<(f64, bool)>])>,
+    fitted: Option<Fitted>,
 ) -> String {
     use std::fmt::Write;
     let level = options.confidence * 100.0;

@@ -2,6 +2,7 @@
 //! bytes; [`write_outputs`] is the one place that writes files, each one
 //! atomically (temporary name, then rename) so that a reader never sees half a file.
 
+pub mod calibration;
 pub mod compare;
 pub mod html;
 pub mod input;

@@ -63,7 +63,7 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-const CSS: &str = r#"
+pub(crate) const CSS: &str = r#"
 :root { --ink: #212529; --muted: #6c757d; --line: #dee2e6; --soft: #f8f9fa; --accent: #1f77b4; }
 * { box-sizing: border-box; }
 body { margin: 0; color: var(--ink); background: #fff;
