@@ -1101,3 +1101,96 @@ fn a_missing_economic_table_is_refused() {
         "{stderr}"
     );
 }
+
+#[test]
+fn emit_tape_then_calibrate_then_run_the_calibrated_book() {
+    let dir = TempDir::new().expect("temp dir");
+    let tape = dir.path().join("tape");
+    let out = dir.path().join("run");
+    let a = creditstress()
+        .args([
+            "run",
+            repo_file("scenarios/downturn.toml").to_str().unwrap(),
+            "--paths",
+            "4",
+            "--out",
+        ])
+        .arg(&out)
+        .arg("--emit-tape")
+        .arg(&tape)
+        .args(["--tape-paths", "4"])
+        .assert()
+        .success();
+    assert!(stderr_of(&a).contains("tape.csv"), "{}", stderr_of(&a));
+    assert_eq!(
+        entries(&tape),
+        BTreeSet::from(["book.csv".to_string(), "tape.csv".to_string()])
+    );
+    let calibrated = dir.path().join("fitted").join("calibrated.toml");
+    let c = creditstress()
+        .arg("calibrate")
+        .arg(tape.join("tape.csv"))
+        .arg("--out")
+        .arg(&calibrated)
+        .assert()
+        .success();
+    assert!(stdout_of(&c).contains("monthly rho"), "{}", stdout_of(&c));
+    let report = dir.path().join("fitted").join("calibrated.calibration");
+    assert!(report.join("calibration.html").is_file());
+    assert!(report.join("plots").join("calibration_bands_0.svg").is_file());
+    let text = String::from_utf8(read(&calibrated)).unwrap();
+    assert!(text.contains("file = \"../tape/book.csv\""), "{text}");
+    // The written scenario validates and runs its imported book.
+    creditstress().arg("validate").arg(&calibrated).assert().success();
+    let run = dir.path().join("calibrated-run");
+    creditstress()
+        .arg("run")
+        .arg(&calibrated)
+        .args(["--paths", "20", "--out"])
+        .arg(&run)
+        .assert()
+        .success();
+    let summary = read_json(&run.join("summary.json"));
+    let booked = String::from_utf8(read(&tape.join("book.csv"))).unwrap().lines().count() as u64 - 1;
+    assert_eq!(summary["loans"].as_u64().unwrap(), booked);
+    // The manifest names the book it ran on, with its digest.
+    let manifest = read_json(&run.join("manifest.json"));
+    assert_eq!(
+        manifest["data_files"][0]["sha256"].as_str().unwrap(),
+        sha256_hex(&read(&tape.join("book.csv")))
+    );
+    // Calibrate never overwrites its output.
+    let again = creditstress()
+        .arg("calibrate")
+        .arg(tape.join("tape.csv"))
+        .arg("--out")
+        .arg(&calibrated)
+        .assert()
+        .code(2);
+    assert!(stderr_of(&again).contains("never overwrites"));
+}
+
+#[test]
+fn emit_tape_is_refused_where_it_cannot_be_honest() {
+    let dir = TempDir::new().expect("temp dir");
+    let scenario = repo_file("scenarios/downturn.toml");
+    let e = creditstress()
+        .arg("run")
+        .arg(&scenario)
+        .args(["--paths", "4", "--shard", "0/2", "--emit-tape"])
+        .arg(dir.path().join("t"))
+        .assert()
+        .code(2);
+    assert!(stderr_of(&e).contains("--emit-tape cannot be combined with --shard"));
+    let e = creditstress()
+        .arg("run")
+        .arg(&scenario)
+        .args(["--paths", "4", "--tape-paths", "5", "--emit-tape"])
+        .arg(dir.path().join("t"))
+        .arg("--out")
+        .arg(dir.path().join("o"))
+        .assert()
+        .code(2);
+    assert!(stderr_of(&e).contains("more than the run's 4 paths"));
+    assert!(!dir.path().join("t").exists() && !dir.path().join("o").exists());
+}

@@ -10,7 +10,7 @@ use creditstress::estimation::tape::{read_history, read_history_book};
 use creditstress::report::write_atomic;
 use creditstress::scenario::{PopulationSection, Scenario, ScenarioFile, parse_scenario_file};
 
-use super::{Failure, emit, read_attachments};
+use super::{Failure, emit};
 
 #[derive(Debug, Args)]
 pub struct CalibrateArgs {
@@ -94,7 +94,8 @@ pub fn execute(args: CalibrateArgs) -> Result<(), Failure> {
     // What is written must load as any scenario does, with its book.
     let mut file = parse_scenario_file(&calibrated.scenario_toml)
         .map_err(|e| Failure::Runtime(anyhow!("the written scenario does not parse (a bug): {e}")))?;
-    file.attachments = read_attachments(&args.out, &file.referenced_files())?;
+    // The book as read above (the output's folder may not exist yet).
+    file.attachments.insert(options.book_path.clone(), book_bytes.clone());
     Scenario::from_file(file).map_err(|e| Failure::Runtime(anyhow!("the written scenario is refused (a bug): {e}")))?;
     if !out_folder.as_os_str().is_empty() {
         std::fs::create_dir_all(out_folder)
