@@ -428,11 +428,34 @@ fn interval(e: &Estimate) -> String {
     format!("[{:.6}, {:.6}], std error {:.6}", e.lower, e.upper, e.std_error)
 }
 
+/// A fitted value to 6 significant digits: far below any interval's width,
+/// and a file a person can read.
+fn short(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let decimals = (5 - x.abs().log10().floor() as i32).clamp(0, 15);
+    let p = 10f64.powi(decimals);
+    format!("{}", (x * p).round() / p)
+}
+
 fn list(values: &[f64]) -> String {
-    format!(
-        "[{}]",
-        values.iter().map(|v| format!("{v}")).collect::<Vec<_>>().join(", ")
-    )
+    format!("[{}]", values.iter().map(|v| short(*v)).collect::<Vec<_>>().join(", "))
+}
+
+/// Recovery shares to 6 decimals that still sum to 1 (the largest takes the rest).
+fn rounded_shares(curve: &[f64]) -> Vec<f64> {
+    let mut out: Vec<f64> = curve.iter().map(|s| (s * 1e6).round() / 1e6).collect();
+    if let Some(largest) = (0..out.len()).max_by(|&a, &b| out[a].total_cmp(&out[b])) {
+        let others: f64 = out
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != largest)
+            .map(|(_, v)| v)
+            .sum();
+        out[largest] = 1.0 - others;
+    }
+    out
 }
 
 /// The fitted segments and their PD tables (`(pd, taken from a neighbour)` per band).
@@ -479,7 +502,8 @@ fn scenario_text(
         t,
         "# The factor: a unit-variance AR(1) (its scale is absorbed in rho and the\n\
          # sensitivities); phi is the inverse-variance mean of the segments' fits.\n\
-         [macro.noise]\nphi = {phi}\nsigma = 1\n"
+         [macro.noise]\nphi = {}\nsigma = 1\n",
+        short(phi)
     );
     let _ = writeln!(
         t,
@@ -496,8 +520,12 @@ fn scenario_text(
             t,
             "# Recovery shares by months after the charge-off (pooled over segments'\n\
              # charge-offs whose recoveries the tape saw in full; the first segment with any).\n\
-             recovery_curve = {}",
-            list(curve)
+             recovery_curve = [{}]",
+            rounded_shares(curve)
+                .iter()
+                .map(|v| v.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     t.push('\n');
@@ -553,14 +581,15 @@ fn scenario_text(
                 let _ = writeln!(t, "pd = {{ model = \"constant\", value = 0.01 }}");
             }
         }
-        let _ = writeln!(t, "rho = {}  # monthly; {}", fit.rho.value, interval(&fit.rho));
+        let _ = writeln!(t, "rho = {}  # monthly; {}", short(fit.rho.value), interval(&fit.rho));
         match seg.and_then(|c| c.lgd.as_ref()) {
             Some(l) => {
                 let std = if l.std.value > 0.0 { l.std.value.max(1e-6) } else { 0.0 };
                 let _ = writeln!(
                     t,
-                    "lgd = {{ mean = {}, std = {std} }}  # mean {}; std {}; {} charge-offs",
-                    l.mean.value,
+                    "lgd = {{ mean = {}, std = {} }}  # mean {}; std {}; {} charge-offs",
+                    short(l.mean.value),
+                    short(std),
                     interval(&l.mean),
                     interval(&l.std),
                     l.observations
@@ -573,14 +602,14 @@ fn scenario_text(
         let _ = writeln!(
             t,
             "prepayment_monthly = {}  # {}",
-            fit.prepay_rate.value,
+            short(fit.prepay_rate.value),
             interval(&fit.prepay_rate)
         );
         let _ = writeln!(t, "[segments.products]");
         if let Some(c) = seg {
-            let _ = writeln!(t, "revolving_share = {}", c.revolving_share);
+            let _ = writeln!(t, "revolving_share = {}", short(c.revolving_share));
             let rate = |name: &str, v: Option<f64>| match v {
-                Some(v) => format!("{name} = {v}\n"),
+                Some(v) => format!("{name} = {}\n", short(v)),
                 None => format!("# {name}: no revolving months in the history; default kept\n"),
             };
             t.push_str(&rate("revolving_repay_rate", c.revolving_repay_rate));
@@ -600,10 +629,20 @@ fn scenario_text(
                 }
             }
             if let Some(e) = fit.roll_sensitivity {
-                let _ = writeln!(t, "roll_sensitivity = {}  # {}", e.value.clamp(0.0, 0.99), interval(&e));
+                let _ = writeln!(
+                    t,
+                    "roll_sensitivity = {}  # {}",
+                    short(e.value.clamp(0.0, 0.99)),
+                    interval(&e)
+                );
             }
             if let Some(e) = fit.cure_sensitivity {
-                let _ = writeln!(t, "cure_sensitivity = {}  # {}", e.value.clamp(0.0, 0.99), interval(&e));
+                let _ = writeln!(
+                    t,
+                    "cure_sensitivity = {}  # {}",
+                    short(e.value.clamp(0.0, 0.99)),
+                    interval(&e)
+                );
             }
         }
         if let Some(c) = seg {

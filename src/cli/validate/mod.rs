@@ -68,9 +68,13 @@ pub fn describe(s: &Scenario) -> String {
         })
         .collect();
     let _ = writeln!(out, "Tail at {} paths: {}", s.paths, tails.join("; "));
+    let imported = match &s.file.book {
+        Some(b) => format!("; {} imported from {}", s.book.len(), b.file),
+        None => String::new(),
+    };
     let _ = writeln!(
         out,
-        "Book: {} loans ({} revolving, {} flagged fraud), exposure {}\n",
+        "Book: {} loans ({} revolving, {} flagged fraud{imported}), exposure {}\n",
         p.loans,
         p.revolving_loans,
         p.fraud_loans,
@@ -96,12 +100,16 @@ pub fn describe(s: &Scenario) -> String {
             } => {
                 format!("logistic({intercept}, {slope_per_100}/100 @ {pivot})")
             }
-            PdSpec::Table { by_band } => format!("table {by_band:?}"),
+            PdSpec::Table { by_band } => format!(
+                "table [{}]",
+                by_band.iter().map(|v| format!("{v:.4}")).collect::<Vec<_>>().join(", ")
+            ),
             PdSpec::Constant { value } => format!("constant {value}"),
         };
         rows.push(vec![
             seg.name.clone(),
-            seg.loans.to_string(),
+            // Booked: synthetic applicants that passed the cutoff and imported loans.
+            p.segment_loans[i].to_string(),
             format::money(p.segment_exposure[i]),
             format!("{}+-{}", seg.score_mean, seg.score_std),
             pd,
