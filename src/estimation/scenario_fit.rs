@@ -453,7 +453,9 @@ fn rounded_shares(curve: &[f64]) -> Vec<f64> {
             .filter(|(i, _)| *i != largest)
             .map(|(_, v)| v)
             .sum();
-        out[largest] = 1.0 - others;
+        // Every share is a whole number of millionths, so this one is too,
+        // and the decimals written sum to exactly 1.
+        out[largest] = ((1.0 - others) * 1e6).round() / 1e6;
     }
     out
 }
