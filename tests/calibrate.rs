@@ -71,6 +71,7 @@ fn calibrate(book_csv: &[u8], tape_csv: &[u8], confidence: f64) -> Calibrated {
         bands: PopulationSection::default().score_bands,
         pd_period_months: 12,
         confidence,
+        macro_series: None,
     };
     calibrate_history(&book, &history, &options).expect("fits")
 }
@@ -262,4 +263,92 @@ fn the_cohort_counts_match_a_hand_counted_tape() {
         .expect_err("unknown loan")
         .to_string();
     assert!(e.contains("column `loan_id`") && e.contains("not in the book"), "{e}");
+}
+
+#[test]
+fn a_macro_series_gives_back_the_link_that_drove_the_factor() {
+    use creditstress::estimation::scenario_fit::MacroSeries;
+    use creditstress::scenario::{Frequency, Interpolation, parse_economic_table};
+    // Two variables that move the factor, a little noise around them.
+    let mut table = String::from("period,unemployment_rate,gdp_growth\n");
+    for t in 1..=36 {
+        let tf = t as f64;
+        let u = 5.0 + 2.0 * (2.0 * std::f64::consts::PI * tf / 24.0).sin();
+        let g = 2.0 + 3.0 * (2.0 * std::f64::consts::PI * tf / 18.0).cos();
+        table.push_str(&format!("{t},{u},{g}\n"));
+    }
+    let text = SOURCE
+        .replace("[macro.noise]\nphi = 0.7", "[macro.noise]\nphi = 0.5\nsigma = 0.3")
+        .replace(
+            "[dynamics]",
+            "[macro.link]\nfile = \"macro.csv\"\nfrequency = \"monthly\"\n\
+         [macro.link.variables.unemployment_rate]\ncoefficient = -0.5\nbaseline = 5.0\n\
+         [macro.link.variables.gdp_growth]\ncoefficient = 0.25\nbaseline = 2.0\n[dynamics]",
+        );
+    let mut file = parse_scenario_file(&text).expect("parses");
+    file.attachments.insert("macro.csv", table.clone().into_bytes());
+    let source = Scenario::from_file(file)
+        .expect("valid")
+        .with_overrides(Some(1), Some(5));
+    let (book_csv, tape_csv) = emit(&source, 1);
+    let book = read_history_book("book.csv", &book_csv).expect("book");
+    let history = read_history("tape.csv", &tape_csv, &book, &source.bands).expect("tape");
+    let series = MacroSeries {
+        file: "macro.csv".into(),
+        table: parse_economic_table("macro.csv", table.as_bytes()).expect("table"),
+        frequency: Frequency::Monthly,
+        interpolation: Interpolation::Linear,
+    };
+    let options = CalibrateOptions {
+        name: "calibrated".into(),
+        book_path: "book.csv".into(),
+        source: "tape.csv".into(),
+        bands: PopulationSection::default().score_bands,
+        pd_period_months: 12,
+        confidence: 0.99,
+        macro_series: Some(series.clone()),
+    };
+    let c = calibrate_history(&book, &history, &options).expect("fits");
+    let link = c.segments[0].macro_link.as_ref().expect("fitted");
+    assert!(link.ols.r_squared > 0.8, "R^2 {}", link.ols.r_squared);
+    // The factor's scale is the fit's own (unit variance), so what the
+    // history identifies is the ratio of the coefficients: -0.5 / 0.25 = -2,
+    // inside its delta-method 99% interval.
+    let (bu, bg) = (link.ols.coefficients[1].value, link.ols.coefficients[2].value);
+    let v = &link.ols.covariance;
+    let ratio = bu / bg;
+    let var = v[1][1] / (bg * bg) + bu * bu * v[2][2] / bg.powi(4) - 2.0 * bu * v[1][2] / bg.powi(3);
+    assert!(
+        (ratio + 2.0).abs() < 2.576 * var.sqrt(),
+        "ratio {ratio} +- {}",
+        var.sqrt()
+    );
+    assert!(bu < 0.0 && bg > 0.0);
+    // The written scenario carries the link, commented out, and still loads.
+    assert!(
+        c.scenario_toml.contains("# [macro.link.variables.unemployment_rate]"),
+        "{}",
+        c.scenario_toml
+    );
+    load(&c, &book_csv);
+    // A series cannot describe several paths, nor be shorter than the tape.
+    let (book20, tape20) = emit(&source.clone().with_overrides(Some(2), None), 2);
+    let b20 = read_history_book("book.csv", &book20).expect("book");
+    let h20 = read_history("tape.csv", &tape20, &b20, &source.bands).expect("tape");
+    let e = calibrate_history(&b20, &h20, &options)
+        .expect_err("two paths")
+        .to_string();
+    assert!(e.contains("macro.csv") && e.contains("2 paths"), "{e}");
+    let short_table = table.lines().take(13).collect::<Vec<_>>().join("\n");
+    let short = CalibrateOptions {
+        macro_series: Some(MacroSeries {
+            table: parse_economic_table("macro.csv", short_table.as_bytes()).expect("table"),
+            ..series
+        }),
+        ..options
+    };
+    let e = calibrate_history(&book, &history, &short)
+        .expect_err("too short")
+        .to_string();
+    assert!(e.contains("covers 12 months"), "{e}");
 }

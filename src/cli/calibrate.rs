@@ -5,10 +5,14 @@ use std::path::{Component, Path, PathBuf};
 use anyhow::{Context, anyhow};
 use clap::Args;
 
-use creditstress::estimation::scenario_fit::{CalibrateOptions, Calibrated, calibrate_history};
+use creditstress::estimation::scenario_fit::{
+    CalibrateError, CalibrateOptions, Calibrated, MacroSeries, calibrate_history,
+};
 use creditstress::estimation::tape::{read_history, read_history_book};
 use creditstress::report::write_atomic;
-use creditstress::scenario::{PopulationSection, Scenario, ScenarioFile, parse_scenario_file};
+use creditstress::scenario::{
+    Frequency, Interpolation, PopulationSection, Scenario, ScenarioFile, parse_economic_table, parse_scenario_file,
+};
 
 use super::{Failure, emit};
 
@@ -32,6 +36,29 @@ pub struct CalibrateArgs {
     /// Confidence of every interval written.
     #[arg(long, default_value_t = 0.95)]
     confidence: f64,
+    /// A history of economic variables over the tape's months (CSV: `period`
+    /// and one column per variable, as a `[macro.link]` table) to fit the
+    /// link from economic units to the factor; the tape must hold one path.
+    #[arg(long = "macro", value_name = "FILE")]
+    macro_series: Option<PathBuf>,
+    /// What one row of --macro is.
+    #[arg(long, value_enum, default_value_t = FrequencyArg::Monthly, requires = "macro_series")]
+    macro_frequency: FrequencyArg,
+    /// How --macro's quarters spread over months.
+    #[arg(long, value_enum, default_value_t = InterpolationArg::Linear, requires = "macro_series")]
+    macro_interpolation: InterpolationArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum FrequencyArg {
+    Monthly,
+    Quarterly,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum InterpolationArg {
+    Linear,
+    Step,
 }
 
 pub fn execute(args: CalibrateArgs) -> Result<(), Failure> {
@@ -73,6 +100,25 @@ pub fn execute(args: CalibrateArgs) -> Result<(), Failure> {
     let history =
         read_history(&args.tape.display().to_string(), &tape_bytes, &book, &bands).map_err(|e| input(e.into()))?;
 
+    let macro_series = match &args.macro_series {
+        None => None,
+        Some(path) => {
+            let name = path.display().to_string();
+            let table = parse_economic_table(&name, &read(path)?).map_err(|e| input(e.into()))?;
+            Some(MacroSeries {
+                file: name,
+                table,
+                frequency: match args.macro_frequency {
+                    FrequencyArg::Monthly => Frequency::Monthly,
+                    FrequencyArg::Quarterly => Frequency::Quarterly,
+                },
+                interpolation: match args.macro_interpolation {
+                    InterpolationArg::Linear => Interpolation::Linear,
+                    InterpolationArg::Step => Interpolation::Step,
+                },
+            })
+        }
+    };
     let out_folder = args.out.parent().unwrap_or(Path::new(""));
     let options = CalibrateOptions {
         name: args
@@ -89,8 +135,12 @@ pub fn execute(args: CalibrateArgs) -> Result<(), Failure> {
         bands: edges,
         pd_period_months: args.pd_period_months,
         confidence: args.confidence,
+        macro_series,
     };
-    let calibrated = calibrate_history(&book, &history, &options).map_err(|e| Failure::Runtime(e.into()))?;
+    let calibrated = calibrate_history(&book, &history, &options).map_err(|e| match e {
+        CalibrateError::MacroSeries { .. } => Failure::Input(e.into()),
+        e => Failure::Runtime(e.into()),
+    })?;
     // What is written must load as any scenario does, with its book.
     let mut file = parse_scenario_file(&calibrated.scenario_toml)
         .map_err(|e| Failure::Runtime(anyhow!("the written scenario does not parse (a bug): {e}")))?;

@@ -16,10 +16,14 @@
 
 use super::factor_model::{FactorFit, FitOptions, fit_factor_model};
 use super::lgd::{BetaLgdFit, fit_beta_lgd};
+use super::ols::{OlsFit, fit_ols};
 use super::tape::{History, HistoryBook, SegmentHistory};
 use super::{Estimate, EstimationError, two_sided_quantile};
 use crate::calibration::period_pd_of_miss_rate;
-use crate::scenario::{ImportedProduct, Probability, Scenario, ScenarioError, Transitions, parse_scenario};
+use crate::scenario::{
+    EconomicTable, Frequency, ImportedProduct, Interpolation, Probability, Scenario, ScenarioError, Transitions,
+    monthly_values, parse_scenario,
+};
 
 /// What `calibrate` is asked for.
 #[derive(Debug, Clone)]
@@ -36,6 +40,34 @@ pub struct CalibrateOptions {
     pub pd_period_months: u32,
     /// Confidence of every interval.
     pub confidence: f64,
+    /// A macro series in economic units over the tape's months, to fit a
+    /// `[macro.link]` from (the tape must then hold one path).
+    pub macro_series: Option<MacroSeries>,
+}
+
+/// A history of economic variables beside the tape.
+#[derive(Debug, Clone)]
+pub struct MacroSeries {
+    /// The file, as the user named it.
+    pub file: String,
+    /// Its contents.
+    pub table: EconomicTable,
+    /// What one row is.
+    pub frequency: Frequency,
+    /// How quarters spread over months.
+    pub interpolation: Interpolation,
+}
+
+/// A `[macro.link]` fitted by least squares of a segment's fitted factor on
+/// the economic variables.
+#[derive(Debug, Clone)]
+pub struct MacroLinkFit {
+    /// The variables, in the table's order.
+    pub variables: Vec<String>,
+    /// The regression (intercept first, then one coefficient per variable).
+    pub ols: OlsFit,
+    /// Each variable's mean over the history (the written baselines).
+    pub means: Vec<f64>,
 }
 
 /// One segment's fitted parameters.
@@ -69,6 +101,8 @@ pub struct SegmentCalibration {
     pub revolving_share: f64,
     /// Warnings about what the history could not pin down.
     pub warnings: Vec<String>,
+    /// The macro link fitted to this segment's factor, with a macro series.
+    pub macro_link: Option<MacroLinkFit>,
 }
 
 /// The whole calibration.
@@ -103,6 +137,14 @@ pub enum CalibrateError {
     /// The fitted scenario does not validate (a bug or a degenerate history).
     #[error("the fitted scenario is refused: {0}")]
     Scenario(ScenarioError),
+    /// The macro series cannot be matched to the tape.
+    #[error("{file}: {problem}")]
+    MacroSeries {
+        /// The series' file.
+        file: String,
+        /// What does not match.
+        problem: String,
+    },
 }
 
 /// Fits a scenario to a history.
@@ -164,6 +206,9 @@ pub fn calibrate_history(
             options,
         )?);
     }
+    if let Some(series) = &options.macro_series {
+        fit_macro_links(series, history, &mut segments, options.confidence)?;
+    }
     let scenario_toml = scenario_text(
         book,
         history,
@@ -181,6 +226,52 @@ pub fn calibrate_history(
         delinquency,
         scenario_toml,
     })
+}
+
+/// Fits each segment's `[macro.link]`: OLS of the factor's posterior mean in
+/// each month of the (single) path on the series' monthly values.
+fn fit_macro_links(
+    series: &MacroSeries,
+    history: &History,
+    segments: &mut [SegmentCalibration],
+    confidence: f64,
+) -> Result<(), CalibrateError> {
+    let problem = |problem: String| CalibrateError::MacroSeries {
+        file: series.file.clone(),
+        problem,
+    };
+    if history.paths.len() != 1 {
+        return Err(problem(format!(
+            "a macro series describes one history, but the tape holds {} paths",
+            history.paths.len()
+        )));
+    }
+    let months = history.months;
+    let table_months = series.table.months(series.frequency);
+    if table_months < months {
+        return Err(problem(format!(
+            "covers {table_months} months ({} {}s), the tape {months}",
+            series.table.periods(),
+            series.frequency.period_name()
+        )));
+    }
+    let x = monthly_values(&series.table, series.frequency, series.interpolation, months);
+    let means: Vec<f64> = x.iter().map(|v| v.iter().sum::<f64>() / months as f64).collect();
+    for seg in segments.iter_mut() {
+        let Some(z) = seg.factor.factor_mean.first() else {
+            continue;
+        };
+        let ols = fit_ols(z, &x, confidence).map_err(|source| CalibrateError::Estimation {
+            segment: seg.name.clone(),
+            source,
+        })?;
+        seg.macro_link = Some(MacroLinkFit {
+            variables: series.table.variables.clone(),
+            ols,
+            means: means.clone(),
+        });
+    }
+    Ok(())
 }
 
 /// Inverse-variance pooling of per-segment estimates (a fixed one wins).
@@ -420,6 +511,7 @@ fn segment_side(
         score: (mean, sd.max(1.0)),
         revolving_share: revolving / n,
         warnings,
+        macro_link: None,
     })
 }
 
@@ -657,5 +749,74 @@ fn scenario_text(
     if fitted.is_some() {
         let _ = writeln!(t, "[book]\nfile = {:?}", options.book_path);
     }
+    if let (Some((segments, _)), Some(series)) = (fitted, &options.macro_series) {
+        macro_link_block(&mut t, segments, series);
+    }
     t
+}
+
+/// The fitted link, commented out: applied to the history itself it would
+/// count the history's economy twice (once in the noise the factor was
+/// fitted as, once as a path), so it waits for a scenario table.
+fn macro_link_block(t: &mut String, segments: &[SegmentCalibration], series: &MacroSeries) {
+    use std::fmt::Write;
+    let Some((seg, link)) = segments
+        .iter()
+        .filter_map(|s| s.macro_link.as_ref().map(|l| (s, l)))
+        .max_by_key(|(s, _)| s.band_exposure_months.iter().sum::<u64>())
+    else {
+        return;
+    };
+    let _ = writeln!(
+        t,
+        "\n# Macro link fitted by least squares of each segment's fitted factor (its\n\
+         # posterior mean, month by month) on the variables of {} ({}, {}):",
+        series.file,
+        series.frequency.period_name(),
+        match series.interpolation {
+            Interpolation::Linear => "linear between quarter midpoints",
+            Interpolation::Step => "each month its period's value",
+        }
+    );
+    for s in segments {
+        if let Some(l) = &s.macro_link {
+            let coefficients: Vec<String> = l
+                .variables
+                .iter()
+                .zip(&l.ols.coefficients[1..])
+                .map(|(v, e)| format!("{v} {}", interval(e)))
+                .collect();
+            let _ = writeln!(
+                t,
+                "#   {}: R^2 {:.3}, residual sd {:.3}; {}",
+                s.name,
+                l.ols.r_squared,
+                l.ols.residual_std,
+                coefficients.join("; ")
+            );
+        }
+    }
+    let _ = writeln!(
+        t,
+        "# To stress in economic units: uncomment, point `file` at a scenario table\n\
+         # in the same units and frequency, and set [macro.noise] sigma to the\n\
+         # residual sd ({:.3}): the link then carries the part of the factor the\n\
+         # economy explains. Written from segment {} (the most loan-months); the\n\
+         # baselines are the history's means.\n\
+         # [macro.link]\n# file = \"your_scenario_table.csv\"\n# frequency = \"{}\"",
+        link.ols.residual_std,
+        seg.name,
+        match series.frequency {
+            Frequency::Monthly => "monthly",
+            Frequency::Quarterly => "quarterly",
+        }
+    );
+    for (j, v) in link.variables.iter().enumerate() {
+        let _ = writeln!(
+            t,
+            "# [macro.link.variables.{v}]\n# coefficient = {}\n# baseline = {}",
+            short(link.ols.coefficients[j + 1].value),
+            short(link.means[j])
+        );
+    }
 }

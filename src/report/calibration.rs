@@ -374,6 +374,29 @@ pub fn render(c: &Calibrated, history: &History, edges: &[f64], scenario_file: &
             }
             None => h.push_str("<h3>Loss given default</h3>\n<p>Not estimated: too few complete charge-offs.</p>\n"),
         }
+        if let Some(link) = &seg.macro_link {
+            let _ = write!(
+                h,
+                "<h3>Macro link</h3>\n<p>Least squares of the fitted factor (posterior mean by month) on the \
+                 economic variables: R² {:.3}, residual sd {:.3} over {} months. The scenario carries it \
+                 commented out, for a scenario table in the same units.</p>\n<table><tr><th>variable</th>\
+                 <th>coefficient (factor units per unit)</th><th>interval</th><th>history mean (baseline)</th></tr>\n",
+                link.ols.r_squared, link.ols.residual_std, link.ols.observations
+            );
+            for (j, v) in link.variables.iter().enumerate() {
+                let e = &link.ols.coefficients[j + 1];
+                let _ = writeln!(
+                    h,
+                    "<tr><td>{}</td><td>{:.4}</td><td>[{:.4}, {:.4}]</td><td>{:.4}</td></tr>",
+                    escape(v),
+                    e.value,
+                    e.lower,
+                    e.upper,
+                    link.means[j]
+                );
+            }
+            h.push_str("</table>\n");
+        }
         if !seg.warnings.is_empty() {
             h.push_str("<h3>Warnings</h3>\n<ul>");
             for w in &seg.warnings {
