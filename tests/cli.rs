@@ -1194,3 +1194,43 @@ fn emit_tape_is_refused_where_it_cannot_be_honest() {
     assert!(stderr_of(&e).contains("more than the run's 4 paths"));
     assert!(!dir.path().join("t").exists() && !dir.path().join("o").exists());
 }
+
+#[test]
+fn a_bad_book_cell_is_refused_with_file_line_and_column_and_nothing_is_written() {
+    let dir = TempDir::new().expect("temp dir");
+    let data = dir.path().join("data");
+    fs::create_dir_all(&data).unwrap();
+    fs::write(
+        data.join("book.csv"),
+        "loan_id,segment,product,balance,limit,rate_monthly,term_months,dpd,score\n\
+         1,all,revolving,100,200,0.01,0,0,650\n\
+         2,all,revolving,100,200,0.01,0,0,1200\n",
+    )
+    .unwrap();
+    let scenario = dir.path().join("imported.toml");
+    fs::write(
+        &scenario,
+        "schema_version = 1\nname = \"imported\"\n[[segments]]\nname = \"all\"\nloans = 0\n\
+         score = { mean = 650, std = 50 }\npd = { model = \"constant\", value = 0.02 }\nrho = 0.1\n\
+         lgd = { mean = 0.6 }\n[book]\nfile = \"data/book.csv\"\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let e = creditstress()
+        .arg("run")
+        .arg(&scenario)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2);
+    let message = stderr_of(&e);
+    assert!(
+        message.contains("data/book.csv, line 3, column `score`: must be in [350, 950], got 1200"),
+        "{message}"
+    );
+    assert!(!out.exists());
+    // A missing book names the scenario and the path it looked for.
+    fs::remove_file(data.join("book.csv")).unwrap();
+    let e = creditstress().arg("validate").arg(&scenario).assert().code(2);
+    assert!(stderr_of(&e).contains("cannot read") && stderr_of(&e).contains("book.csv"));
+}
