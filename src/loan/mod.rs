@@ -299,6 +299,10 @@ pub struct PathTally {
     pub segment_defaults: Vec<u64>,
     /// Charge-offs per score band.
     pub band_defaults: Vec<u64>,
+    /// Loss per score band.
+    pub band_loss: Vec<f64>,
+    /// Loss per product: `[revolving, installment]`.
+    pub product_loss: [f64; 2],
     /// Charge-offs per month.
     pub monthly_defaults: Vec<u32>,
     /// Loans 30+ days past due at the end of each month.
@@ -337,6 +341,8 @@ impl PathTally {
             segment_loss: vec![0.0; segments],
             segment_defaults: vec![0; segments],
             band_defaults: vec![0; bands],
+            band_loss: vec![0.0; bands],
+            product_loss: [0.0; 2],
             monthly_defaults: vec![0; horizon],
             monthly_delinquent: vec![0; horizon],
             monthly_loss: vec![0.0; horizon],
@@ -419,6 +425,8 @@ impl PathTally {
         self.segment_loss[loan.segment as usize] += loss;
         self.segment_defaults[loan.segment as usize] += 1;
         self.band_defaults[loan.band as usize] += 1;
+        self.band_loss[loan.band as usize] += loss;
+        self.product_loss[usize::from(loan.kind != crate::population::ProductKind::Revolving)] += loss;
         self.monthly_defaults[t] += 1;
         self.monthly_loss[t] += loss;
         self.ledger.charged_off += ead;

@@ -16,7 +16,7 @@
 //!          index u64, exposure f64, loss f64, defaults u64, interest i64,
 //!          recoveries f64, recoveries_after_horizon f64, economic_loss f64,
 //!          recovery_cost f64, fraud_loss f64, takeovers u64, segment_loss [f64; S], segment_defaults [u64; S],
-//!          band_defaults [u64; B], monthly_defaults [u32; H],
+//!          band_defaults [u64; B], band_loss [f64; B], product_loss [f64; 2], monthly_defaults [u32; H],
 //!          monthly_delinquent [u32; H], monthly_loss [f64; H], loan_months u64,
 //!          limit_cut i64, plans u64, penalty_interest i64, collection_cost f64,
 //!          ledger (originated, repaid, prepaid, charged_off, outstanding) [i64; 5],
@@ -35,7 +35,7 @@ use crate::scenario::Scenario;
 /// First bytes of every shard file.
 pub const MAGIC: [u8; 8] = *b"CSSHARD\0";
 /// The version of the binary layout this program writes and reads.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 /// Bytes of the header.
 const HEADER_BYTES: usize = 8 + 4 * 5 + 8 * 2;
 
@@ -65,7 +65,7 @@ impl Dims {
 
     /// Bytes of one encoded path.
     pub fn path_bytes(self) -> usize {
-        8 * (21 + 2 * self.segments + self.bands + 2 * self.horizon + self.factors * self.horizon)
+        8 * (23 + 2 * self.segments + 2 * self.bands + 2 * self.horizon + self.factors * self.horizon)
     }
 
     fn profile_bytes(self) -> usize {
@@ -183,6 +183,8 @@ pub fn encode_paths(data: &ShardData) -> Result<Vec<u8>, CodecError> {
             segment_loss,
             segment_defaults,
             band_defaults,
+            band_loss,
+            product_loss,
             monthly_defaults,
             monthly_delinquent,
             monthly_loss,
@@ -216,6 +218,8 @@ pub fn encode_paths(data: &ShardData) -> Result<Vec<u8>, CodecError> {
         segment_loss.iter().for_each(|&v| put_f64(&mut w, v));
         segment_defaults.iter().for_each(|&v| put_u64(&mut w, v));
         band_defaults.iter().for_each(|&v| put_u64(&mut w, v));
+        band_loss.iter().for_each(|&v| put_f64(&mut w, v));
+        product_loss.iter().for_each(|&v| put_f64(&mut w, v));
         monthly_defaults
             .iter()
             .for_each(|&v| w.extend_from_slice(&v.to_le_bytes()));
@@ -307,6 +311,8 @@ pub fn decode_paths(bytes: &[u8]) -> Result<ShardData, CodecError> {
             segment_loss: r.f64s(d.segments),
             segment_defaults: r.u64s(d.segments),
             band_defaults: r.u64s(d.bands),
+            band_loss: r.f64s(d.bands),
+            product_loss: [r.f64(), r.f64()],
             monthly_defaults: (0..d.horizon).map(|_| r.u32()).collect(),
             monthly_delinquent: (0..d.horizon).map(|_| r.u32()).collect(),
             monthly_loss: r.f64s(d.horizon),
@@ -360,6 +366,7 @@ fn check_shape(data: &ShardData) -> Result<(), CodecError> {
         let ok = t.segment_loss.len() == d.segments
             && t.segment_defaults.len() == d.segments
             && t.band_defaults.len() == d.bands
+            && t.band_loss.len() == d.bands
             && t.monthly_defaults.len() == d.horizon
             && t.monthly_delinquent.len() == d.horizon
             && t.monthly_loss.len() == d.horizon
@@ -454,6 +461,8 @@ mod tests {
                 tally.segment_loss = vec![x(2), x(3)];
                 tally.segment_defaults = vec![i, u64::MAX];
                 tally.band_defaults = vec![1, 2, i];
+                tally.band_loss = vec![x(8), x(9), x(10)];
+                tally.product_loss = [x(11), -x(12)];
                 tally.monthly_defaults = vec![u32::MAX, 0, 5, i as u32];
                 tally.monthly_delinquent = vec![9, 8, 7, 6];
                 tally.monthly_loss = vec![x(4), x(5), x(6), x(7)];

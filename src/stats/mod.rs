@@ -4,6 +4,7 @@
 
 pub mod normal;
 pub mod risk;
+pub mod contributions;
 pub mod summary;
 pub mod compare;
 pub mod precision;

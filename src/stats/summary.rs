@@ -1,5 +1,6 @@
 //! The run summary and the monthly series, computed from path outcomes.
 
+use super::contributions::euler_contributions;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -24,8 +25,9 @@ pub struct SegmentSummary {
     pub default_rate: RiskMeasures,
     /// Share of the portfolio's expected loss.
     pub el_share: f64,
-    /// Mean of the segment's loss on paths beyond the portfolio's VaR, per level:
-    /// the segment's contribution to portfolio ES.
+    /// The segment's Euler contribution to portfolio ES per level: its mean
+    /// loss on the tail paths the ES averages (the same weights), so the
+    /// segments' contributions add up to ES (see `contributions` for intervals).
     pub es_contribution: BTreeMap<String, f64>,
 }
 
@@ -122,6 +124,92 @@ pub struct RunSummary {
     /// For a run with `--target`: the target, the precision reached and why it stopped (filled by the caller).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precision: Option<super::precision::PrecisionReport>,
+    /// Euler contributions to VaR and ES by segment, score band and product,
+    /// at each risk level (see [`super::contributions`]).
+    #[serde(default)]
+    pub contributions: BTreeMap<String, RiskContributions>,
+}
+
+/// The Euler contributions at one risk level.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RiskContributions {
+    /// Portfolio VaR at the level.
+    pub var: f64,
+    /// Portfolio ES at the level: the ES contributions of each breakdown add up to it.
+    pub es: f64,
+    /// Sum of the kernel VaR contributions of a breakdown (the kernel mean
+    /// of the loss near VaR; close to VaR, not equal).
+    pub var_contributions_sum: f64,
+    /// Gaussian kernel bandwidth of the VaR contributions, loss units.
+    pub kernel_bandwidth: f64,
+    /// Effective paths the kernel averages.
+    pub kernel_effective_paths: f64,
+    /// Paths in the tail the ES contributions average (fractional last one).
+    pub tail_paths: f64,
+    /// By segment, in scenario order.
+    pub segments: Vec<PartContribution>,
+    /// By score band, lowest first.
+    pub score_bands: Vec<PartContribution>,
+    /// By product: revolving, installment.
+    pub products: Vec<PartContribution>,
+}
+
+/// One part's contributions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartContribution {
+    /// Segment name, band label or product.
+    pub name: String,
+    /// The contributions.
+    #[serde(flatten)]
+    pub contribution: super::contributions::Contribution,
+}
+
+/// Euler contributions at every level of `levels`.
+fn risk_contributions(
+    scenario: &Scenario,
+    paths: &[PathOutcome],
+    levels: &[f64],
+) -> BTreeMap<String, RiskContributions> {
+    let loss: Vec<f64> = paths.iter().map(|p| p.tally.loss).collect();
+    let series = |f: &dyn Fn(&PathOutcome) -> f64| -> Vec<f64> { paths.iter().map(f).collect() };
+    let segments: Vec<(String, Vec<f64>)> = scenario
+        .segments
+        .iter()
+        .enumerate()
+        .map(|(s, seg)| (seg.name.clone(), series(&|p| p.tally.segment_loss[s])))
+        .collect();
+    let bands: Vec<(String, Vec<f64>)> = (0..scenario.bands.len())
+        .map(|b| (scenario.bands.label(b), series(&|p| p.tally.band_loss[b])))
+        .collect();
+    let products: Vec<(String, Vec<f64>)> = ["revolving", "installment"]
+        .iter()
+        .enumerate()
+        .map(|(k, name)| (name.to_string(), series(&|p| p.tally.product_loss[k])))
+        .collect();
+    let named = |c: super::contributions::LevelContributions| -> Vec<PartContribution> {
+        c.parts
+            .into_iter()
+            .map(|(name, contribution)| PartContribution { name, contribution })
+            .collect()
+    };
+    levels
+        .iter()
+        .map(|&q| {
+            let by_segment = euler_contributions(&loss, &segments, q);
+            let entry = RiskContributions {
+                var: by_segment.var,
+                es: by_segment.es,
+                var_contributions_sum: by_segment.var_contributions_sum,
+                kernel_bandwidth: by_segment.kernel_bandwidth,
+                kernel_effective_paths: by_segment.kernel_effective_paths,
+                tail_paths: by_segment.tail_paths,
+                score_bands: named(euler_contributions(&loss, &bands, q)),
+                products: named(euler_contributions(&loss, &products, q)),
+                segments: named(by_segment),
+            };
+            (super::risk::level_key(q), entry)
+        })
+        .collect()
 }
 
 /// Warnings for the portfolio loss's tail levels: fewer than
@@ -170,6 +258,7 @@ impl RunSummary {
         let net: Vec<f64> = paths.iter().map(|p| p.tally.net_income()).collect();
         let recoveries: Vec<f64> = paths.iter().map(|p| p.tally.recoveries).collect();
         let portfolio_loss = risk_measures(&loss, levels);
+        let contributions = risk_contributions(scenario, paths, levels);
         let warnings = tail_warnings(&portfolio_loss, levels);
 
         let mut segments = BTreeMap::new();
@@ -191,19 +280,10 @@ impl RunSummary {
             } else {
                 0.0
             };
-            let es_contribution = levels
+            // The Euler ES contribution: one definition, shared with `contributions`.
+            let es_contribution = contributions
                 .iter()
-                .map(|&q| {
-                    let key = super::risk::level_key(q);
-                    let var = portfolio_loss.var.get(&key).copied().unwrap_or(f64::INFINITY);
-                    let tail: Vec<f64> = paths
-                        .iter()
-                        .zip(&seg_loss)
-                        .filter(|(p, _)| p.tally.loss >= var)
-                        .map(|(_, l)| *l)
-                        .collect();
-                    (key, moments(&tail).mean)
-                })
+                .map(|(key, c)| (key.clone(), c.segments[s].contribution.es))
                 .collect();
             segments.insert(
                 seg.name.clone(),
@@ -288,6 +368,7 @@ impl RunSummary {
             loan_months_per_second: 0.0,
             threads: 0,
             peak_rss_bytes: None,
+            contributions,
             precision: None,
         }
     }
