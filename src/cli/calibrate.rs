@@ -11,16 +11,19 @@ use creditstress::estimation::scenario_fit::{
 use creditstress::estimation::tape::{read_history, read_history_book};
 use creditstress::report::write_atomic;
 use creditstress::scenario::{
-    Frequency, Interpolation, PopulationSection, Scenario, ScenarioFile, parse_economic_table, parse_scenario_file,
+    Frequency, Interpolation, PopulationSection, Scenario, ScenarioFile, TableFormat, parse_economic_table,
+    parse_scenario_file,
 };
 
 use super::{Failure, emit};
 
 #[derive(Debug, Args)]
 pub struct CalibrateArgs {
-    /// The monthly loan tape (CSV, the schema `run --emit-tape` writes).
+    /// The monthly loan tape (the schema `run --emit-tape` writes): CSV, or
+    /// Parquet when the name ends in .parquet (needs `--features parquet`).
     tape: PathBuf,
-    /// The book at the tape's month 0 (default: book.csv beside the tape).
+    /// The book at the tape's month 0, CSV or Parquet (default: book.csv
+    /// beside the tape; book.parquet beside a .parquet tape).
     #[arg(long)]
     book: Option<PathBuf>,
     /// The scenario file to write (refused if it exists).
@@ -75,10 +78,14 @@ pub fn execute(args: CalibrateArgs) -> Result<(), Failure> {
             args.out.display()
         )));
     }
+    let default_book = match TableFormat::of(&args.tape.to_string_lossy()) {
+        TableFormat::Csv => "book.csv",
+        TableFormat::Parquet => "book.parquet",
+    };
     let book_path = args
         .book
         .clone()
-        .unwrap_or_else(|| args.tape.parent().unwrap_or(Path::new("")).join("book.csv"));
+        .unwrap_or_else(|| args.tape.parent().unwrap_or(Path::new("")).join(default_book));
     let read = |p: &Path| {
         std::fs::read(p)
             .with_context(|| format!("cannot read {}", p.display()))

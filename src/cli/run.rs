@@ -94,12 +94,35 @@ pub struct RunArgs {
     /// Also write the loan-level tape of the first --tape-paths paths into
     /// DIR: book.csv (the book at month 0, in the schema `[book] file`
     /// reads) and tape.csv (every loan's state and cash flows, month by
-    /// month; see docs/scenario.md, "Loan tapes").
+    /// month; see docs/scenario.md, "Loan tapes"); Parquet with --tape-format.
     #[arg(long, value_name = "DIR")]
     emit_tape: Option<PathBuf>,
     /// With --emit-tape: how many paths the tape holds (paths 0..K).
     #[arg(long, value_name = "K", requires = "emit_tape", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
     tape_paths: u64,
+    /// With --emit-tape: `csv` (book.csv, tape.csv), `parquet` (book.parquet,
+    /// tape.parquet: the same columns, typed; needs a build with
+    /// `--features parquet`) or `both`.
+    #[arg(long, value_enum, requires = "emit_tape", default_value_t = TapeFormat::Csv)]
+    tape_format: TapeFormat,
+}
+
+/// The files `--emit-tape` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum TapeFormat {
+    Csv,
+    Parquet,
+    Both,
+}
+
+impl TapeFormat {
+    fn csv(self) -> bool {
+        self != TapeFormat::Parquet
+    }
+
+    fn parquet(self) -> bool {
+        self != TapeFormat::Csv
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -152,7 +175,7 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
     });
     check_writable_destination(&out).map_err(Failure::Runtime)?;
     if let Some(dir) = &args.emit_tape {
-        check_tape_request(&scenario, shard.is_some(), args.tape_paths)?;
+        check_tape_request(&scenario, shard.is_some(), args.tape_paths, args.tape_format)?;
         check_writable_destination(dir).map_err(Failure::Runtime)?;
     }
     if let Some(s) = shard.as_ref().filter(|_| !args.study.quiet) {
@@ -243,7 +266,7 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
     }
 
     if let Some(dir) = &args.emit_tape {
-        let written = pool.install(|| emit_tape(&prepared, args.tape_paths, dir))?;
+        let written = pool.install(|| emit_tape(&prepared, args.tape_paths, args.tape_format, dir))?;
         if !args.study.quiet && !args.study.json {
             eprintln!("{written}");
         }
@@ -275,7 +298,14 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
 }
 
 /// Refuses a tape the run cannot give.
-fn check_tape_request(scenario: &Scenario, sharded: bool, tape_paths: u64) -> Result<(), Failure> {
+fn check_tape_request(scenario: &Scenario, sharded: bool, tape_paths: u64, format: TapeFormat) -> Result<(), Failure> {
+    if format.parquet() && !cfg!(feature = "parquet") {
+        return Err(Failure::Input(anyhow!(
+            "--tape-format {}: {}",
+            if format == TapeFormat::Both { "both" } else { "parquet" },
+            creditstress::scenario::PARQUET_FEATURE_MISSING
+        )));
+    }
     if sharded {
         return Err(Failure::Input(anyhow!(
             "--emit-tape cannot be combined with --shard: emit the tape from one unsharded run (paths 0..K)"
@@ -296,8 +326,9 @@ fn check_tape_request(scenario: &Scenario, sharded: bool, tape_paths: u64) -> Re
     Ok(())
 }
 
-/// Writes `book.csv` and `tape.csv` of paths `0..k` into `dir`; returns a line saying so.
-fn emit_tape(prepared: &Prepared, k: u64, dir: &Path) -> Result<String, Failure> {
+/// Writes the book and the tape of paths `0..k` into `dir` (book.csv and
+/// tape.csv, and/or book.parquet and tape.parquet); returns a line saying so.
+fn emit_tape(prepared: &Prepared, k: u64, format: TapeFormat, dir: &Path) -> Result<String, Failure> {
     use creditstress::report::tape::{LoanIds, write_book_csv, write_tape_csv};
     use rayon::prelude::*;
     let runs: Vec<_> = (0..k)
@@ -309,21 +340,37 @@ fn emit_tape(prepared: &Prepared, k: u64, dir: &Path) -> Result<String, Failure>
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create {}", dir.display()))
         .map_err(Failure::Runtime)?;
-    write_streamed(&dir.join("book.csv"), |w| {
-        write_book_csv(w, prepared.scenario, book, origins)
-    })?;
     let empty = Default::default();
     let tapes: Vec<(u64, &creditstress::loan::tape::LoanTape)> = runs
         .iter()
         .enumerate()
         .map(|(i, (o, _, _))| (i as u64, o.tally.tape.as_deref().unwrap_or(&empty)))
         .collect();
-    write_streamed(&dir.join("tape.csv"), |w| write_tape_csv(w, &tapes, &ids))?;
+    let mut names = Vec::new();
+    if format.csv() {
+        write_streamed(&dir.join("book.csv"), |w| {
+            write_book_csv(w, prepared.scenario, book, origins)
+        })?;
+        write_streamed(&dir.join("tape.csv"), |w| write_tape_csv(w, &tapes, &ids))?;
+        names.push(("book.csv", "tape.csv"));
+    }
+    #[cfg(feature = "parquet")]
+    if format.parquet() {
+        use creditstress::report::tape_parquet::{write_book_parquet, write_tape_parquet};
+        write_streamed(&dir.join("book.parquet"), |w| {
+            write_book_parquet(w, prepared.scenario, book, origins)
+        })?;
+        write_streamed(&dir.join("tape.parquet"), |w| write_tape_parquet(w, &tapes, &ids))?;
+        names.push(("book.parquet", "tape.parquet"));
+    }
     let rows: usize = tapes.iter().map(|(_, t)| t.rows.len()).sum();
+    let (books, tape_files): (Vec<_>, Vec<_>) = names.into_iter().unzip();
     Ok(format!(
-        "Tape of {k} path(s) written to {}: book.csv ({} loans), tape.csv ({rows} loan-months)",
+        "Tape of {k} path(s) written to {}: {} ({} loans), {} ({rows} loan-months)",
         dir.display(),
-        book.loans.len()
+        books.join(" and "),
+        book.loans.len(),
+        tape_files.join(" and "),
     ))
 }
 
@@ -334,7 +381,9 @@ fn write_streamed(
     write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
 ) -> Result<(), Failure> {
     use std::io::Write;
-    let tmp = path.with_extension("csv.tmp");
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
     let result = std::fs::File::create(&tmp).and_then(|f| {
         let mut w = std::io::BufWriter::new(f);
         write(&mut w)?;

@@ -4,7 +4,8 @@
 //! revolving lines' repayment, draw and drawdown-at-miss ratios, and every
 //! charge-off with its recoveries by lag.
 //!
-//! Pure: the caller passes the files' bytes. Errors name the file, the line
+//! Pure: the caller passes the files' bytes, CSV or (with the `parquet`
+//! feature) Parquet. Errors name the file, the line (Parquet: the data row)
 //! and the column.
 
 use std::collections::HashMap;
@@ -12,7 +13,10 @@ use std::collections::HashMap;
 use super::factor_model::{CurrentCounts, FactorPanel, MonthCounts, PathCounts};
 use crate::loan::tape::TapeState;
 use crate::population::{Cents, to_cents};
-use crate::scenario::{Amortisation, ImportedLoan, ImportedProduct, ScenarioError, ScoreBands, StartState, parse_book};
+use crate::scenario::{
+    Amortisation, CellKind, ImportedLoan, ImportedProduct, ScenarioError, ScoreBands, StartState, TableFormat,
+    TextRows, book_cell_kind, parse_book,
+};
 
 /// The columns of a tape file.
 pub const TAPE_COLUMNS: [&str; 10] = [
@@ -38,16 +42,16 @@ pub struct HistoryBook {
     pub loans: Vec<ImportedLoan>,
 }
 
-/// Reads a book file for calibration.
+/// Reads a book file (CSV or Parquet, by its extension) for calibration.
 pub fn read_history_book(file: &str, bytes: &[u8]) -> Result<HistoryBook, ScenarioError> {
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(bytes);
-    let segment_column = reader
-        .headers()
-        .ok()
-        .and_then(|h| h.iter().position(|c| c == "segment"));
+    // The segment names, in order of first appearance; a file that cannot
+    // be read is refused by `parse_book` below, with the place.
     let mut segments: Vec<String> = Vec::new();
-    if let Some(col) = segment_column {
-        for record in reader.records().flatten() {
+    if let Ok(mut reader) = TextRows::open(file, bytes, &book_cell_kind)
+        && let Some(col) = reader.headers().iter().position(|c| c == "segment")
+    {
+        let mut record = csv::StringRecord::new();
+        while let Ok(Some(_)) = reader.next_row(file, &mut record) {
             if let Some(name) = record.get(col)
                 && !name.is_empty()
                 && !segments.iter().any(|s| s == name)
@@ -61,6 +65,17 @@ pub fn read_history_book(file: &str, bytes: &[u8]) -> Result<HistoryBook, Scenar
     let amortisation = vec![Amortisation::EqualInstallment; segments.len()];
     let loans = parse_book(file, bytes, &segments, &amortisation, 0)?;
     Ok(HistoryBook { segments, loans })
+}
+
+/// What each column of a tape may hold in a Parquet file.
+pub fn tape_cell_kind(column: &str) -> Option<CellKind> {
+    Some(match column {
+        "path" | "month" => CellKind::Whole,
+        "loan_id" => CellKind::Id,
+        "state" => CellKind::Text,
+        "balance" | "principal_paid" | "interest_paid" | "drawn" | "charge_off" | "recovery" => CellKind::Number,
+        _ => return None,
+    })
 }
 
 /// One charge-off of the history.
@@ -126,10 +141,23 @@ struct Row {
     line: u64,
 }
 
-/// Reads `tape` against `book`; `bands` grade the loans by score. Rows must
-/// be grouped by path, then by loan, months increasing within a loan.
+/// Reads `tape` (CSV or Parquet, by `file`'s extension) against `book`;
+/// `bands` grade the loans by score. Rows must be grouped by path, then by
+/// loan, months increasing within a loan.
 pub fn read_history(
     file: &str,
+    bytes: &[u8],
+    book: &HistoryBook,
+    bands: &ScoreBands,
+) -> Result<History, ScenarioError> {
+    let format = TableFormat::of(file);
+    check_history(file, format, bytes, book, bands).map_err(|e| format.locate(e))
+}
+
+/// [`read_history`] with the positions of errors in lines (or data rows).
+fn check_history(
+    file: &str,
+    format: TableFormat,
     bytes: &[u8],
     book: &HistoryBook,
     bands: &ScoreBands,
@@ -146,34 +174,19 @@ pub fn read_history(
         .enumerate()
         .map(|(i, l)| (l.loan_id.as_str(), i))
         .collect();
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(bytes);
-    let headers = reader
-        .headers()
-        .map_err(|e| error(Some(1), None, format!("cannot read the header row: {e}")))?
-        .clone();
+    let mut reader = TextRows::open(file, bytes, &tape_cell_kind)?;
+    let headers = reader.headers().clone();
     let mut index = [0usize; TAPE_COLUMNS.len()];
     for (k, name) in TAPE_COLUMNS.iter().enumerate() {
         index[k] = headers
             .iter()
             .position(|h| h == *name)
-            .ok_or_else(|| error(Some(1), Some(name), "required column missing".into()))?;
+            .ok_or_else(|| error(format.header_position(), Some(name), "required column missing".into()))?;
     }
     // First pass: parse and check every row.
     let mut rows = Vec::new();
     let mut record = csv::StringRecord::new();
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                return Err(error(
-                    e.position().map(|p| p.line()),
-                    None,
-                    format!("not a valid CSV row: {e}"),
-                ));
-            }
-        }
-        let line = record.position().map_or(0, |p| p.line());
+    while let Some(line) = reader.next_row(file, &mut record)? {
         let cell = |k: usize| record.get(index[k]).unwrap_or("");
         let fail = |k: usize, problem: String| error(Some(line), Some(TAPE_COLUMNS[k]), problem);
         let whole = |k: usize| {
@@ -221,7 +234,11 @@ pub fn read_history(
         let _ = amount(6)?;
     }
     if rows.is_empty() {
-        return Err(error(None, None, "no rows (only a header row)".into()));
+        let problem = match format {
+            TableFormat::Csv => "no rows (only a header row)",
+            TableFormat::Parquet => "no rows",
+        };
+        return Err(error(None, None, problem.into()));
     }
     let months = rows.iter().map(|r| r.month).max().unwrap_or(0) as usize;
     let grades = bands.len();
@@ -249,8 +266,9 @@ pub fn read_history(
                 Some(rows[start].line),
                 Some("loan_id"),
                 format!(
-                    "rows of loan {:?} on path {path} are not together (also at line {first}); sort the tape by path, loan and month",
-                    book.loans[loan].loan_id
+                    "rows of loan {:?} on path {path} are not together (also at {} {first}); sort the tape by path, loan and month",
+                    book.loans[loan].loan_id,
+                    format.position_word()
                 ),
             ));
         }

@@ -9,6 +9,8 @@ pub mod input;
 pub mod plots;
 pub mod sweep;
 pub mod tape;
+#[cfg(feature = "parquet")]
+pub mod tape_parquet;
 
 pub use html::ReportFiles;
 pub use input::{InputError, ReportInput};

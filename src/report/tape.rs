@@ -51,8 +51,83 @@ impl LoanIds {
     }
 }
 
-/// Writes `book.csv`: one row per booked loan, in book order, such that a
-/// scenario importing it (with no synthetic loans) runs bitwise the same.
+/// One row of the exported book, typed: what `book.csv` and `book.parquet`
+/// hold, column for column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BookRow<'a> {
+    /// The loan's id: the imported id, or the synthetic applicant number.
+    pub loan_id: String,
+    /// Segment name.
+    pub segment: &'a str,
+    /// `revolving` or `installment`.
+    pub product: &'static str,
+    /// The amortisation of an installment loan (`None` for a revolving line).
+    pub amortisation: Option<&'static str>,
+    /// Balance, cents.
+    pub balance: Cents,
+    /// Limit, cents.
+    pub limit: Cents,
+    /// Monthly interest rate.
+    pub rate_monthly: f64,
+    /// Contractual term, months (0 for a revolving line).
+    pub term_months: u32,
+    /// Scheduled payments made.
+    pub payments_made: u32,
+    /// Months on book.
+    pub months_on_book: u32,
+    /// Days past due: 0, 30, 60 or 90.
+    pub dpd: u32,
+    /// Credit score.
+    pub score: f64,
+    /// The imported PD override.
+    pub pd: Option<f64>,
+    /// The imported LGD override.
+    pub lgd: Option<f64>,
+    /// Fraudulent account.
+    pub fraud: bool,
+}
+
+/// The rows of the exported book, one per booked loan, in book order, such
+/// that a scenario importing them (with no synthetic loans) runs bitwise
+/// the same.
+pub fn book_rows<'a>(
+    scenario: &'a Scenario,
+    book: &'a Book,
+    origins: &'a [LoanOrigin],
+) -> impl Iterator<Item = BookRow<'a>> + 'a {
+    book.loans.iter().zip(origins).map(move |(loan, origin)| {
+        let imported = origin.imported_row.map(|row| &scenario.book[row]);
+        let (product, amortisation) = match loan.kind {
+            ProductKind::Revolving => ("revolving", None),
+            ProductKind::EqualInstallment => ("installment", Some("equal_installment")),
+            ProductKind::EqualPrincipal => ("installment", Some("equal_principal")),
+            ProductKind::Bullet => ("installment", Some("bullet")),
+        };
+        let (loan_id, term_months, payments_made, months_on_book) = match imported {
+            Some(l) => (l.loan_id.clone(), l.term_months, l.payments_made, l.months_on_book),
+            None => (loan.id.to_string(), loan.term_months as u32, 0, 0),
+        };
+        BookRow {
+            loan_id,
+            segment: &scenario.segments[loan.segment as usize].name,
+            product,
+            amortisation,
+            balance: loan.balance,
+            limit: loan.limit,
+            rate_monthly: loan.rate_monthly,
+            term_months,
+            payments_made,
+            months_on_book,
+            dpd: 30 * loan.start_bucket as u32,
+            score: origin.score,
+            pd: imported.and_then(|l| l.pd),
+            lgd: imported.and_then(|l| l.lgd),
+            fraud: loan.fraud,
+        }
+    })
+}
+
+/// Writes `book.csv`: the [`book_rows`].
 pub fn write_book_csv<W: Write>(
     out: &mut W,
     scenario: &Scenario,
@@ -60,35 +135,26 @@ pub fn write_book_csv<W: Write>(
     origins: &[LoanOrigin],
 ) -> io::Result<()> {
     writeln!(out, "{BOOK_HEADER}")?;
-    for (loan, origin) in book.loans.iter().zip(origins) {
-        let segment = &scenario.segments[loan.segment as usize].name;
-        let imported = origin.imported_row.map(|row| &scenario.book[row]);
-        let (product, amortisation) = match loan.kind {
-            ProductKind::Revolving => ("revolving", ""),
-            ProductKind::EqualInstallment => ("installment", "equal_installment"),
-            ProductKind::EqualPrincipal => ("installment", "equal_principal"),
-            ProductKind::Bullet => ("installment", "bullet"),
-        };
-        let (id, term, paid, on_book) = match imported {
-            Some(l) => (l.loan_id.clone(), l.term_months, l.payments_made, l.months_on_book),
-            None => (loan.id.to_string(), loan.term_months as u32, 0, 0),
-        };
-        let dpd = match loan.start_bucket {
-            0 => 0,
-            b => 30 * b as u32,
-        };
-        let optional = |v: Option<f64>| v.map_or(String::new(), |x| x.to_string());
+    let optional = |v: Option<f64>| v.map_or(String::new(), |x| x.to_string());
+    for r in book_rows(scenario, book, origins) {
         writeln!(
             out,
-            "{},{segment},{product},{amortisation},{},{},{},{term},{paid},{on_book},{dpd},{},{},{},{}",
-            csv_field(&id),
-            money(loan.balance),
-            money(loan.limit),
-            loan.rate_monthly,
-            origin.score,
-            optional(imported.and_then(|l| l.pd)),
-            optional(imported.and_then(|l| l.lgd)),
-            loan.fraud,
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            csv_field(&r.loan_id),
+            r.segment,
+            r.product,
+            r.amortisation.unwrap_or(""),
+            money(r.balance),
+            money(r.limit),
+            r.rate_monthly,
+            r.term_months,
+            r.payments_made,
+            r.months_on_book,
+            r.dpd,
+            r.score,
+            optional(r.pd),
+            optional(r.lgd),
+            r.fraud,
         )?;
     }
     Ok(())

@@ -1,13 +1,15 @@
-//! `[book]`: the current portfolio imported loan by loan from a CSV file,
-//! instead of (or beside) the synthetic segments.
+//! `[book]`: the current portfolio imported loan by loan from a CSV file
+//! (or a Parquet file, with the `parquet` feature), instead of (or beside)
+//! the synthetic segments.
 //!
 //! Every row is checked here, once: a bad value is refused with the file,
-//! the line and the column named, and nothing runs. The columns are
+//! the line (a Parquet file: the data row) and the column named, and
+//! nothing runs. The columns are
 //! documented in `docs/scenario.md` ("Importing a book").
 
 use serde::{Deserialize, Serialize};
 
-use super::{Amortisation, SCORE_MAX, SCORE_MIN, ScenarioError};
+use super::{Amortisation, CellKind, SCORE_MAX, SCORE_MIN, ScenarioError, TableFormat, TextRows};
 use crate::population::Cents;
 
 /// `[book]` in the scenario file.
@@ -105,12 +107,39 @@ pub const OPTIONAL_COLUMNS: [&str; 8] = [
     "fraud",
 ];
 
-/// Parses and checks a book file. `file` is the name used in errors;
+/// What each column of a book may hold in a Parquet file.
+pub fn book_cell_kind(column: &str) -> Option<CellKind> {
+    Some(match column {
+        "loan_id" => CellKind::Id,
+        "segment" | "product" | "amortisation" => CellKind::Text,
+        "balance" | "limit" | "score" | "rate_monthly" | "rate_annual_nominal" | "pd" | "lgd" => CellKind::Number,
+        "term_months" | "dpd" | "payments_made" | "months_on_book" => CellKind::Whole,
+        "fraud" => CellKind::Flag,
+        _ => return None,
+    })
+}
+
+/// Parses and checks a book file, CSV or Parquet by `file`'s extension
+/// (Parquet cells are checked as the text of their CSV twin, see
+/// [`TextRows`]). `file` is the name used in errors;
 /// `segment_names` and `segment_amortisation` come from the scenario, and
 /// `synthetic_ids` is the number of synthetic applicants (whose stream keys
 /// are `0..synthetic_ids`): imported loans beside them are keyed after them.
 pub fn parse_book(
     file: &str,
+    bytes: &[u8],
+    segment_names: &[String],
+    segment_amortisation: &[Amortisation],
+    synthetic_ids: u64,
+) -> Result<Vec<ImportedLoan>, ScenarioError> {
+    let format = TableFormat::of(file);
+    check_book(file, format, bytes, segment_names, segment_amortisation, synthetic_ids).map_err(|e| format.locate(e))
+}
+
+/// [`parse_book`] with the positions of errors in lines (or data rows).
+fn check_book(
+    file: &str,
+    format: TableFormat,
     bytes: &[u8],
     segment_names: &[String],
     segment_amortisation: &[Amortisation],
@@ -122,16 +151,14 @@ pub fn parse_book(
         column: column.map(str::to_string),
         problem,
     };
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(bytes);
-    let headers = reader
-        .headers()
-        .map_err(|e| error(Some(1), None, format!("cannot read the header row: {e}")))?
-        .clone();
+    let header = format.header_position();
+    let mut reader = TextRows::open(file, bytes, &book_cell_kind)?;
+    let headers = reader.headers().clone();
     let mut index = std::collections::HashMap::new();
     for (i, name) in headers.iter().enumerate() {
         if !REQUIRED_COLUMNS.contains(&name) && !OPTIONAL_COLUMNS.contains(&name) {
             return Err(error(
-                Some(1),
+                header,
                 Some(name),
                 format!(
                     "unknown column; the columns are {} (required) and {} (optional)",
@@ -141,12 +168,12 @@ pub fn parse_book(
             ));
         }
         if index.insert(name.to_string(), i).is_some() {
-            return Err(error(Some(1), Some(name), "column given twice".into()));
+            return Err(error(header, Some(name), "column given twice".into()));
         }
     }
     for name in REQUIRED_COLUMNS {
         if !index.contains_key(name) {
-            return Err(error(Some(1), Some(name), "required column missing".into()));
+            return Err(error(header, Some(name), "required column missing".into()));
         }
     }
     let rate_column = match (
@@ -157,14 +184,14 @@ pub fn parse_book(
         (false, true) => "rate_annual_nominal",
         (true, true) => {
             return Err(error(
-                Some(1),
+                header,
                 Some("rate_annual_nominal"),
                 "give rate_monthly or rate_annual_nominal, not both".into(),
             ));
         }
         (false, false) => {
             return Err(error(
-                Some(1),
+                header,
                 Some("rate_monthly"),
                 "required column missing (or rate_annual_nominal, 12 times the monthly rate)".into(),
             ));
@@ -173,25 +200,21 @@ pub fn parse_book(
 
     let mut rows = Vec::new();
     let mut record = csv::StringRecord::new();
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                let line = e.position().map(|p| p.line());
-                return Err(error(line, None, format!("not a valid CSV row: {e}")));
-            }
-        }
+    while let Some(line) = reader.next_row(file, &mut record)? {
         let row = Row {
             file,
             record: &record,
             index: &index,
-            line: record.position().map_or(0, |p| p.line()),
+            line,
         };
         rows.push(parse_row(&row, rate_column, segment_names, segment_amortisation)?);
     }
     if rows.is_empty() {
-        return Err(error(None, None, "no loans (only a header row)".into()));
+        let problem = match format {
+            TableFormat::Csv => "no loans (only a header row)",
+            TableFormat::Parquet => "no loans (no rows)",
+        };
+        return Err(error(None, None, problem.into()));
     }
     assign_stream_ids(file, &mut rows, synthetic_ids)?;
     Ok(rows)

@@ -11,7 +11,11 @@ mod macro_link;
 mod policy;
 mod resolved;
 mod sweep;
+mod table;
 mod validate;
+
+#[cfg(feature = "parquet")]
+mod parquet_rows;
 
 pub use attachments::Attachments;
 pub use book::*;
@@ -20,6 +24,7 @@ pub use macro_link::*;
 pub use policy::*;
 pub use resolved::*;
 pub use sweep::with_field;
+pub use table::{CellKind, PARQUET_FEATURE_MISSING, TableFormat, TextRows};
 
 use thiserror::Error;
 
@@ -54,6 +59,19 @@ pub enum ScenarioError {
         file: String,
         /// Line in the file (the header is line 1), when one row is at fault.
         line: Option<u64>,
+        /// The column at fault.
+        column: Option<String>,
+        /// What is wrong, with the value found.
+        problem: String,
+    },
+    /// A columnar (Parquet) data file has a bad value or a column of the
+    /// wrong type. Parquet has no lines: a row is a data row, from 1.
+    #[error("{file}{}{}: {problem}", row.map(|r| format!(", row {r}")).unwrap_or_default(), column.as_ref().map(|c| format!(", column `{c}`")).unwrap_or_default())]
+    Table {
+        /// The file as the scenario (or the command line) names it.
+        file: String,
+        /// Data row (the first is row 1), when one row is at fault.
+        row: Option<u64>,
         /// The column at fault.
         column: Option<String>,
         /// What is wrong, with the value found.
