@@ -222,6 +222,7 @@ revolving_ccf = 0.4
             bands: PopulationSection::default().score_bands,
             pd_period_months: 12,
             confidence: 0.95,
+            macro_series: None,
         };
         let fit = |book_file: &str, book: &[u8], tape_file: &str, tape: &[u8]| {
             let book = read_history_book(book_file, book).expect("book");
