@@ -1234,3 +1234,29 @@ fn a_bad_book_cell_is_refused_with_file_line_and_column_and_nothing_is_written()
     let e = creditstress().arg("validate").arg(&scenario).assert().code(2);
     assert!(stderr_of(&e).contains("cannot read") && stderr_of(&e).contains("book.csv"));
 }
+
+#[test]
+fn risk_contributions_add_up_and_the_report_shows_them() {
+    let (_tmp, out) = baseline_run();
+    let v = read_json(&out.join("summary.json"));
+    for key in LEVELS {
+        let c = &v["contributions"][key];
+        let es = c["es"].as_f64().unwrap();
+        assert!(close(es, v["loss"]["es"][key].as_f64().unwrap(), 1e-12), "ES at {key}");
+        assert_eq!(c["var"], v["loss"]["var"][key]);
+        for breakdown in ["segments", "score_bands", "products"] {
+            let parts = c[breakdown].as_array().unwrap();
+            let sum: f64 = parts.iter().map(|p| p["es"].as_f64().unwrap()).sum();
+            assert!(close(sum, es, 1e-9), "{breakdown} at {key}: {sum} vs {es}");
+            let kernel: f64 = parts.iter().map(|p| p["var"].as_f64().unwrap()).sum();
+            assert!(close(kernel, c["var_contributions_sum"].as_f64().unwrap(), 1e-9));
+        }
+        // The segments' es_contribution is the same figure.
+        for p in c["segments"].as_array().unwrap() {
+            let name = p["name"].as_str().unwrap();
+            assert_eq!(v["segments"][name]["es_contribution"][key], p["es"]);
+        }
+    }
+    let html = String::from_utf8(read(&out.join("report.html"))).unwrap();
+    assert!(html.contains("id=\"contributions\"") && html.contains("VaR contribution (yuan)"));
+}

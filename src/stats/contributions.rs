@@ -18,8 +18,9 @@
 //!   `h = 1.06 sd(L) n^(-1/5)` (Silverman's rule). Their sum is the kernel
 //!   mean of `L` near VaR, close to but not exactly VaR; both are reported.
 //!   Interval: `VaR_i -+ 1.96 sqrt(Var_K(L_i) / n_eff)` with the
-//!   kernel-weighted variance and `n_eff = (sum K)^2 / sum K^2`; it covers
-//!   the sampling error, not the kernel's smoothing bias.
+//!   kernel-weighted variance and `n_eff = (sum K)^2 / sum K^2` (none below
+//!   10 effective paths); it covers the sampling error, not the kernel's
+//!   smoothing bias.
 
 use serde::{Deserialize, Serialize};
 
@@ -28,12 +29,16 @@ use super::normal::norm_inv;
 /// The kernel bandwidth's multiplier of `sd(L) n^(-1/5)` (Silverman's rule).
 pub const KERNEL_BANDWIDTH_FACTOR: f64 = 1.06;
 
+/// Fewest effective kernel paths for a VaR contribution interval: below it
+/// the kernel-weighted variance is itself too uncertain to give one.
+pub const MIN_KERNEL_PATHS: f64 = 10.0;
+
 /// One part's contributions at one level.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Contribution {
     /// Euler VaR contribution (kernel estimate).
     pub var: f64,
-    /// Its 95% interval (`null` bounds with fewer than two effective paths).
+    /// Its 95% interval (`null` bounds with fewer than [`MIN_KERNEL_PATHS`] effective paths).
     pub var_ci: [Option<f64>; 2],
     /// Euler ES contribution (conditional tail mean).
     pub es: f64,
@@ -122,7 +127,7 @@ pub fn euler_contributions(total: &[f64], parts: &[(String, Vec<f64>)], q: f64) 
             } else {
                 0.0
             };
-            let var_ci = if n_eff >= 2.0 {
+            let var_ci = if n_eff >= MIN_KERNEL_PATHS {
                 let half = z * (var_var / n_eff).sqrt();
                 [Some(var_i - half), Some(var_i + half)]
             } else {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 mod sections;
 
-use sections::{cards, key_figures, reproduce, scenario, segments};
+use sections::{cards, contributions, key_figures, reproduce, scenario, segments};
 
 use super::input::ReportInput;
 use super::plots::format::{count, money};
@@ -149,7 +149,7 @@ pub fn report_html(input: &ReportInput, plots: &[Plot]) -> String {
         h,
         "<header>\n<h1>Stress test report: {name}</h1>\n<p class=\"meta\">{} paths · seed {} · {} months · \
          {} loans · initial exposure {} yuan</p>\n<nav><a href=\"#key-figures\">Key figures</a>\
-         <a href=\"#segments\">Segments</a><a href=\"#plots\">Plots</a><a href=\"#scenario\">Scenario</a>\
+         <a href=\"#segments\">Segments</a><a href=\"#contributions\">Contributions</a><a href=\"#plots\">Plots</a><a href=\"#scenario\">Scenario</a>\
          <a href=\"#reproduce\">Reproduce</a></nav>\n</header>\n",
         count(s.paths),
         s.seed,
@@ -164,6 +164,7 @@ pub fn report_html(input: &ReportInput, plots: &[Plot]) -> String {
     cards(&mut h, input);
     key_figures(&mut h, input);
     segments(&mut h, input);
+    contributions(&mut h, input);
     let _ = writeln!(h, "<h2 id=\"plots\">Plots</h2>");
     for p in plots {
         let _ = write!(

@@ -303,6 +303,78 @@ pub(super) fn segments(h: &mut String, input: &ReportInput) {
     end_table(h);
 }
 
+/// Euler contributions at the highest risk level: segments, score bands, products.
+pub(super) fn contributions(h: &mut String, input: &ReportInput) {
+    let s = &input.summary;
+    // The highest level whose tail has enough paths to read; else the lowest.
+    let levels = input.risk_levels();
+    let readable = levels.iter().rev().find(|&&q| {
+        s.contributions
+            .get(&level_key(q))
+            .is_some_and(|c| c.tail_paths >= crate::stats::risk::FEW_TAIL_PATHS as f64 - 1e-9)
+    });
+    let Some(&q) = readable.or(levels.first()) else {
+        return;
+    };
+    let Some(c) = s.contributions.get(&level_key(q)) else {
+        return;
+    };
+    let _ = writeln!(
+        h,
+        "<h2 id=\"contributions\">Risk contributions at {}</h2>\n<p class=\"note\">The highest risk level with at \
+         least 50 tail paths. Euler contributions: \
+         the ES contribution of a part is its mean loss on the {} tail paths the ES averages (so the parts \
+         add up to ES {}); the VaR contribution its mean loss on paths near VaR {}, by a Gaussian kernel \
+         (bandwidth {}, {} effective paths; the parts add up to {}, the kernel mean of the loss near VaR). \
+         Intervals 95%: ES asymptotic, VaR from the kernel's effective paths (sampling error only, not the \
+         smoothing bias). Every level is in summary.json, <code>contributions</code>.</p>",
+        level(q),
+        number(c.tail_paths.round(), 0),
+        money(c.es),
+        money(c.var),
+        money(c.kernel_bandwidth),
+        number(c.kernel_effective_paths, 0),
+        money(c.var_contributions_sum)
+    );
+    let bound = |b: Option<f64>| b.map_or("n/a".to_string(), money);
+    for (title, parts) in [
+        ("Segment", &c.segments),
+        ("Score band", &c.score_bands),
+        ("Product", &c.products),
+    ] {
+        head(
+            h,
+            &[
+                title,
+                "VaR contribution (yuan)",
+                "95% interval",
+                "ES contribution (yuan)",
+                "95% interval",
+                "Share of ES",
+            ],
+        );
+        for p in parts {
+            let x = &p.contribution;
+            row(
+                h,
+                &[
+                    escape(&p.name),
+                    money(x.var),
+                    format!("{} – {}", bound(x.var_ci[0]), bound(x.var_ci[1])),
+                    money(x.es),
+                    format!("{} – {}", bound(x.es_ci[0]), bound(x.es_ci[1])),
+                    if c.es > 0.0 {
+                        percent(x.es / c.es, 1)
+                    } else {
+                        "–".to_string()
+                    },
+                ],
+            );
+        }
+        end_table(h);
+    }
+}
+
 pub(super) fn scenario(h: &mut String, input: &ReportInput) {
     let f = &input.manifest.scenario;
     let s = &input.summary;
