@@ -37,6 +37,15 @@ pub(super) fn macro_model(raw: &MacroSection, attachments: &Attachments, horizon
         return err("macro.noise.phi", format!("must be in (-1, 1), got {phi}"));
     }
     let sigma = non_negative("macro.noise.sigma", raw.noise.sigma)?;
+    if sigma > MAX_NOISE_SIGMA {
+        return err(
+            "macro.noise.sigma",
+            format!(
+                "at most {MAX_NOISE_SIGMA} (the factor's paths would leave the range where probabilities move), got {}",
+                readable(sigma)
+            ),
+        );
+    }
 
     let mut deterministic = vec![vec![0.0; horizon]; k];
     for (name, path) in &raw.deterministic {
@@ -52,7 +61,7 @@ pub(super) fn macro_model(raw: &MacroSection, attachments: &Attachments, horizon
             *slot = v;
         }
         for (t, &v) in path.iter().enumerate() {
-            finite(&format!("{field}[{t}]"), v)?;
+            factor_shift(&format!("{field}[{t}]"), v)?;
         }
     }
     let link = raw
@@ -65,6 +74,21 @@ pub(super) fn macro_model(raw: &MacroSection, attachments: &Attachments, horizon
         for (path, _) in deterministic.iter_mut().zip(&link.drives_factor).filter(|(_, d)| **d) {
             for (slot, c) in path.iter_mut().zip(&link.contribution) {
                 *slot += c;
+            }
+        }
+        for (k, path) in deterministic.iter().enumerate() {
+            for (t, &v) in path.iter().enumerate() {
+                if v.abs() > MAX_FACTOR_SHIFT {
+                    return err(
+                        "macro.link",
+                        format!(
+                            "factor {:?} in month {} is {v} with the link: at most {MAX_FACTOR_SHIFT} standard \
+                             deviations from 0 (beyond that no probability moves)",
+                            raw.factors[k],
+                            t + 1
+                        ),
+                    );
+                }
             }
         }
     }
@@ -166,7 +190,7 @@ fn regimes(raw: &RegimeSpec) -> Result<Regimes> {
         );
     }
     for (i, s) in raw.states.iter().enumerate() {
-        finite(&format!("macro.regimes.states[{i}].mean"), s.mean)?;
+        factor_shift(&format!("macro.regimes.states[{i}].mean"), s.mean)?;
     }
     if raw.transition.len() != n || raw.transition.iter().any(|r| r.len() != n) {
         return err("macro.regimes.transition", format!("must be a {n}x{n} matrix"));
@@ -256,6 +280,7 @@ fn shock(field: &str, raw: &ShockSpec, factors: &[String], horizon: usize) -> Re
         _ => return err(field, "give exactly one of start_month or start_month_range"),
     };
     let depth = non_negative(&format!("{field}.depth"), raw.depth)?;
+    factor_shift(&format!("{field}.depth"), depth)?;
     if raw.duration_months == 0 {
         return err(format!("{field}.duration_months"), "must be at least 1");
     }
@@ -292,4 +317,36 @@ fn shock(field: &str, raw: &ShockSpec, factors: &[String], horizon: usize) -> Re
         probability: probability(&format!("{field}.probability"), raw.probability)?,
         hits_factor,
     })
+}
+
+/// Largest shift of the factor a scenario may give, in standard deviations:
+/// `Phi(40)` is 1 in double precision, so nothing moves beyond it, and plots
+/// of paths stay drawable.
+pub(super) const MAX_FACTOR_SHIFT: f64 = 40.0;
+
+/// A value as a person writes it: plain, or in exponent form when huge.
+fn readable(v: f64) -> String {
+    if v.abs() >= 1e6 {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
+/// Largest stationary standard deviation of the factor's noise.
+pub(super) const MAX_NOISE_SIGMA: f64 = 10.0;
+
+/// A finite shift of the factor within [`MAX_FACTOR_SHIFT`].
+fn factor_shift(field: &str, v: f64) -> Result<f64> {
+    let v = finite(field, v)?;
+    if v.abs() > MAX_FACTOR_SHIFT {
+        return err(
+            field,
+            format!(
+                "at most {MAX_FACTOR_SHIFT} standard deviations of the factor (beyond that no probability moves), got {}",
+                readable(v)
+            ),
+        );
+    }
+    Ok(v)
 }
