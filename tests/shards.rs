@@ -577,3 +577,47 @@ fn fast_path_forced_stepping_and_redrawn_populations_merge_exactly() {
         "{err}"
     );
 }
+
+#[test]
+fn a_scenario_with_an_imported_book_merges_exactly_and_a_changed_book_is_refused() {
+    let tmp = TempDir::new().unwrap();
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/own_book.toml");
+    let run = |out: &Path, shard: Option<&str>| {
+        let mut cmd = creditstress();
+        cmd.args(["run", "--paths", "60", "--seed", "5", "-q", "--out"])
+            .arg(out);
+        if let Some(s) = shard {
+            cmd.args(["--shard", s]);
+        }
+        cmd.arg(&scenario).assert().success();
+    };
+    let single = tmp.path().join("single");
+    run(&single, None);
+    let shards: Vec<PathBuf> = (0..2)
+        .map(|k| {
+            let out = tmp.path().join(format!("shard-{k}"));
+            run(&out, Some(&format!("{k}/2")));
+            out
+        })
+        .collect();
+    let manifest = json(&shards[0].join("shard.json"));
+    assert_eq!(
+        manifest["data_files"].as_array().map(Vec::len),
+        Some(2),
+        "the book and the macro table"
+    );
+    let merged = tmp.path().join("merged");
+    merge(&shards, &merged).success();
+    assert_eq!(
+        json(&single.join("summary.json"))["loss"],
+        json(&merged.join("summary.json"))["loss"]
+    );
+    // The merge reads the data files again beside the scenario and checks them.
+    for s in &shards {
+        let mut edited = json(&s.join("shard.json"));
+        edited["data_files"][0]["sha256"] = Value::String("0".repeat(64));
+        fs::write(s.join("shard.json"), serde_json::to_vec_pretty(&edited).unwrap()).unwrap();
+    }
+    let refused = merge(&shards, &tmp.path().join("merged2")).code(2);
+    assert!(stderr_of(&refused).contains("data files"), "{}", stderr_of(&refused));
+}
