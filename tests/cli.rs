@@ -1260,3 +1260,32 @@ fn risk_contributions_add_up_and_the_report_shows_them() {
     let html = String::from_utf8(read(&out.join("report.html"))).unwrap();
     assert!(html.contains("id=\"contributions\"") && html.contains("VaR contribution (yuan)"));
 }
+
+#[test]
+fn a_book_too_big_for_memory_is_refused_before_it_is_drawn() {
+    // Issue 17, item 4: 10^9 loans asked for 48 GB and aborted (SIGABRT).
+    let dir = TempDir::new().expect("temp dir");
+    let scenario = dir.path().join("huge.toml");
+    fs::write(
+        &scenario,
+        "schema_version = 1\nname = \"huge\"\n[[segments]]\nname = \"all\"\nloans = 4000000000\n\
+         score = { mean = 650, std = 50 }\nincome = { median_monthly = 5000, sigma = 0.5 }\n\
+         pd = { model = \"constant\", value = 0.02 }\nrho = 0.1\nlgd = { mean = 0.6 }\n\
+         [segments.limit]\ncap = 1000\n",
+    )
+    .unwrap();
+    for command in ["validate", "run"] {
+        let mut cmd = creditstress();
+        cmd.arg(command).arg(&scenario);
+        if command == "run" {
+            cmd.arg("--out").arg(dir.path().join("out"));
+        }
+        let refused = cmd.assert().code(2);
+        let message = stderr_of(&refused);
+        assert!(
+            message.contains("4000000000 loans") && message.contains("GiB available"),
+            "{command}: {message}"
+        );
+    }
+    assert!(!dir.path().join("out").exists());
+}

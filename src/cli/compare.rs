@@ -119,6 +119,9 @@ pub fn execute(args: CompareArgs) -> Result<(), Failure> {
     let base = loaded.scenario.with_overrides(args.study.paths, args.study.seed);
     let scenarios = scenarios_under(&base, &args.policies)?;
     let threads = super::run::thread_count(args.study.threads, "--threads")?;
+    for s in &scenarios {
+        super::run::check_memory(s, s.paths, threads)?;
+    }
     let out = args.study.out_or(&format!("{}-compare", base.name));
     check_writable_destination(&out).map_err(Failure::Runtime)?;
 

@@ -165,7 +165,7 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
         .as_ref()
         .map_or(0..scenario.paths, |s| s.spec.path_range(scenario.paths));
     // A shard keeps only its own paths in memory.
-    check_path_memory(&scenario, range.end - range.start)?;
+    check_memory(&scenario, range.end - range.start, threads)?;
     let out = args.study.out.clone().unwrap_or_else(|| {
         let study = PathBuf::from("output").join(&scenario.name);
         match &shard {
@@ -570,20 +570,40 @@ fn available_memory_bytes() -> Option<u64> {
 
 /// Refuses, before anything runs, a path count whose per-path results
 /// (kept for the quantiles and bands) would not fit in the memory available.
-fn check_path_memory(scenario: &Scenario, paths: u64) -> Result<(), Failure> {
+/// Refuses, before anything is allocated, a run whose book and per-path
+/// results would not fit in the memory available: the book's loans
+/// (`size_of::<Loan>()` each, once per worker thread as well when the
+/// population is redrawn per path) plus what every path keeps.
+pub fn check_memory(scenario: &Scenario, paths: u64, threads: usize) -> Result<(), Failure> {
     let (s, b, h) = (scenario.segments.len(), scenario.bands.len(), scenario.horizon_months);
     let k = scenario.macro_model.factor_names.len();
     // PathOutcome: fixed fields, vectors by segment, band and month, factors; and the sort copies.
-    let per_path = 256 + 16 * s + 8 * b + 16 * h + 8 * k * h + 64;
-    let needed = (paths as u128) * per_path as u128;
+    let per_path = 256 + 16 * s + 16 * b + 16 * h + 8 * k * h + 64;
+    let books = if scenario.redraw_population {
+        1 + threads as u128
+    } else {
+        1
+    };
+    let book = books * scenario.total_loans() as u128 * std::mem::size_of::<creditstress::population::Loan>() as u128;
+    let results = (paths as u128) * per_path as u128;
+    let needed = book + results;
     // Where the machine does not say, no run may ask for more than 1 TiB.
     let available = available_memory_bytes().unwrap_or(1 << 40);
     if needed > available as u128 {
         let gib = |x: u128| x as f64 / (1u128 << 30) as f64;
         return Err(Failure::Input(anyhow!(
-            "--paths {paths}: the per-path results need about {:.1} GiB and this machine has {:.1} GiB available; \
-             run fewer paths, or split the study with --shard K/N and merge it",
-            gib(needed),
+            "{}: the book ({} loans{}) needs about {:.1} GiB and the results of {paths} paths {:.1} GiB, \
+             but this machine has {:.1} GiB available; book fewer loans, run fewer paths, or split the study \
+             with --shard K/N and merge it",
+            scenario.name,
+            scenario.total_loans(),
+            if books > 1 {
+                ", drawn again in every worker thread"
+            } else {
+                ""
+            },
+            gib(book),
+            gib(results),
             gib(available as u128)
         )));
     }

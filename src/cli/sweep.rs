@@ -88,6 +88,9 @@ pub fn execute(args: SweepArgs) -> Result<(), Failure> {
         })
         .collect::<Result<Vec<_>, _>>()?;
     let threads = thread_count(args.study.threads, "--threads")?;
+    for s in &scenarios {
+        super::run::check_memory(s, s.paths, threads)?;
+    }
     let out = args.study.out_or(&format!("{}-sweep", base.name));
     check_writable_destination(&out).map_err(Failure::Runtime)?;
 

@@ -21,6 +21,8 @@ pub struct ValidateArgs {
 
 pub fn execute(args: ValidateArgs) -> Result<(), Failure> {
     let loaded = load_scenario(&args.scenario)?;
+    // validate draws the book to describe it.
+    super::run::check_memory(&loaded.scenario, 0, 1)?;
     emit(&format!(
         "{}{}: OK\n",
         describe(&loaded.scenario),
