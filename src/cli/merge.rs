@@ -56,6 +56,8 @@ fn input(message: String) -> Failure {
 }
 
 pub fn execute(args: MergeArgs) -> Result<(), Failure> {
+    // Ctrl-C and SIGTERM stop the merge with exit 130 and nothing written.
+    super::run::interrupt_flag();
     let mut found = Vec::with_capacity(args.shards.len());
     let mut folders = Vec::with_capacity(args.shards.len());
     for arg in &args.shards {

@@ -21,8 +21,12 @@ pub struct ReportArgs {
 
 pub fn execute(args: ReportArgs) -> Result<(), Failure> {
     // A missing, unreadable or corrupt input is the caller's to fix: exit code 2.
+    super::run::interrupt_flag();
     let input = ReportInput::load(&args.dir).map_err(|e: InputError| Failure::Input(anyhow!(e)))?;
-    let written = write_report(&args.dir, &input)?;
+    let report = ReportFiles::render(&input);
+    super::run::refuse_if_interrupted(&args.dir)?;
+    let written = write_rendered(&args.dir, &report)?;
+    super::run::refuse_if_interrupted_after_writing(&args.dir)?;
     if !args.quiet {
         super::emit(&format!(
             "Wrote {} plot files and {}\n",
@@ -33,9 +37,9 @@ pub fn execute(args: ReportArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Renders plots and page from `input` and writes them under `dir`; shared with `run`.
-pub fn write_report(dir: &Path, input: &ReportInput) -> Result<Vec<PathBuf>, Failure> {
-    ReportFiles::render(input)
+/// Writes rendered plots and page under `dir`; shared with `run` and `merge`.
+pub fn write_rendered(dir: &Path, report: &ReportFiles) -> Result<Vec<PathBuf>, Failure> {
+    report
         .write(dir)
         .with_context(|| format!("cannot write the report to {}", dir.display()))
         .map_err(Failure::Runtime)

@@ -474,15 +474,42 @@ pub fn write_run_outputs(done: &Finished, out: &Path) -> Result<RunSummary, Fail
         ),
     };
     let files = RunFiles::render(scenario, &summary, &series, done.paths, &manifest);
-    write_outputs(out, &files)
-        .with_context(|| format!("cannot write results to {}", out.display()))
-        .map_err(Failure::Runtime)?;
-    // Plots and report.html, drawn from the bytes just written, as `creditstress report` would.
+    // Plots and report.html, drawn from the bytes about to be written, as `creditstress report` would.
     let input = creditstress::report::ReportInput::from_run_files(&files)
         .context("cannot read the results back for the report")
         .map_err(Failure::Runtime)?;
-    super::report_cmd::write_report(out, &input)?;
+    let report = creditstress::report::ReportFiles::render(&input);
+    // Everything is rendered: an interrupt up to here leaves nothing behind,
+    // and from here on the whole set is written before the exit code says so.
+    refuse_if_interrupted(out)?;
+    write_outputs(out, &files)
+        .with_context(|| format!("cannot write results to {}", out.display()))
+        .map_err(Failure::Runtime)?;
+    super::report_cmd::write_rendered(out, &report)?;
+    refuse_if_interrupted_after_writing(out)?;
     Ok(summary)
+}
+
+/// Exit 130 with nothing written when Ctrl-C or SIGTERM came before the writing.
+pub fn refuse_if_interrupted(out: &Path) -> Result<(), Failure> {
+    if interrupt_flag().load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(Failure::Interrupted(anyhow!(
+            "interrupted: nothing was written to {}",
+            out.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Exit 130 when an interrupt came while the (then completed) set was written.
+pub fn refuse_if_interrupted_after_writing(out: &Path) -> Result<(), Failure> {
+    if interrupt_flag().load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(Failure::Interrupted(anyhow!(
+            "interrupted while writing: the whole set was written to {} before stopping",
+            out.display()
+        )));
+    }
+    Ok(())
 }
 
 /// Fails early (before simulating) when the output folder can never be created:
@@ -568,8 +595,6 @@ fn available_memory_bytes() -> Option<u64> {
     Some(kb * 1024)
 }
 
-/// Refuses, before anything runs, a path count whose per-path results
-/// (kept for the quantiles and bands) would not fit in the memory available.
 /// Refuses, before anything is allocated, a run whose book and per-path
 /// results would not fit in the memory available: the book's loans
 /// (`size_of::<Loan>()` each, once per worker thread as well when the
