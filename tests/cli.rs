@@ -1289,3 +1289,51 @@ fn a_book_too_big_for_memory_is_refused_before_it_is_drawn() {
     }
     assert!(!dir.path().join("out").exists());
 }
+
+#[test]
+fn a_second_run_into_a_folder_in_use_is_refused_and_a_stale_lock_is_taken_over() {
+    // Issue 17, item 7: two runs into one folder could mix their files.
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("out");
+    let lock = tmp.path().join(".out.lock");
+    let first = std::process::Command::new(env!("CARGO_BIN_EXE_creditstress"))
+        .arg("run")
+        .arg(repo_file("scenarios/downturn.toml"))
+        .args(["--paths", "200000", "--threads", "1", "--quiet", "--out"])
+        .arg(&out)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1000));
+    assert!(lock.exists(), "the running command holds the lock");
+    let second = creditstress()
+        .arg("run")
+        .arg(repo_file("scenarios/downturn.toml"))
+        .args(["--paths", "10", "--out"])
+        .arg(&out)
+        .assert()
+        .code(2);
+    assert!(
+        stderr_of(&second).contains("is in use by another creditstress command"),
+        "{}",
+        stderr_of(&second)
+    );
+    std::process::Command::new("kill")
+        .args(["-INT", &first.id().to_string()])
+        .status()
+        .unwrap();
+    let output = first.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130));
+    assert!(!lock.exists(), "the lock goes with the command");
+    // A lock whose process is gone (a SIGKILL) is taken over, with a note.
+    fs::write(&lock, "4294967\n").unwrap();
+    let third = creditstress()
+        .arg("run")
+        .arg(repo_file("scenarios/downturn.toml"))
+        .args(["--paths", "10", "--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    assert!(stderr_of(&third).contains("taking over"), "{}", stderr_of(&third));
+    assert!(!lock.exists() && out.join("summary.json").exists());
+}

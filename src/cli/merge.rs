@@ -119,6 +119,7 @@ pub fn execute(args: MergeArgs) -> Result<(), Failure> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(&scenario.name));
     check_writable_destination(&out).map_err(Failure::Runtime)?;
+    let _lock = super::OutputLock::acquire(&out)?;
 
     let dims = Dims::of(&scenario);
     let mut parts = Vec::with_capacity(order.len());

@@ -204,3 +204,76 @@ pub fn load_scenario(path: &Path) -> Result<LoadedScenario, Failure> {
         bytes,
     })
 }
+
+/// A lock on an output folder for as long as a command may write into it:
+/// `.<folder name>.lock` beside the folder, created exclusively, holding the
+/// process id; removed when the command ends, however it ends (short of
+/// SIGKILL). A second command into the same folder is refused while the
+/// first runs; a lock left by a process that no longer exists is taken over
+/// with a note on stderr.
+pub struct OutputLock {
+    path: PathBuf,
+}
+
+impl OutputLock {
+    /// Takes the lock of `out` (creating its parent folder if needed).
+    pub fn acquire(out: &Path) -> Result<Self, Failure> {
+        let name = out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "output".to_string());
+        let parent = out
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))
+            .map_err(Failure::Runtime)?;
+        let path = parent.join(format!(".{name}.lock"));
+        for _ in 0..2 {
+            match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(mut file) => {
+                    use std::io::Write;
+                    let _ = writeln!(file, "{}", std::process::id());
+                    return Ok(OutputLock { path });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let holder = std::fs::read_to_string(&path).unwrap_or_default();
+                    let pid = holder.trim().parse::<u32>().ok();
+                    let alive = pid.is_some_and(|p| Path::new(&format!("/proc/{p}")).exists());
+                    if alive || !Path::new("/proc/self").exists() {
+                        return Err(Failure::Input(anyhow::anyhow!(
+                            "{} is in use by another creditstress command (process {}; lock {}); wait for it, \
+                             or write elsewhere with --out",
+                            out.display(),
+                            pid.map_or("unknown".to_string(), |p| p.to_string()),
+                            path.display()
+                        )));
+                    }
+                    eprintln!(
+                        "note: taking over {}, left by process {} that no longer runs",
+                        path.display(),
+                        pid.map_or("unknown".to_string(), |p| p.to_string())
+                    );
+                    let _ = std::fs::remove_file(&path);
+                }
+                Err(e) => {
+                    return Err(Failure::Runtime(anyhow::anyhow!(
+                        "cannot create the lock {}: {e}",
+                        path.display()
+                    )));
+                }
+            }
+        }
+        Err(Failure::Runtime(anyhow::anyhow!(
+            "cannot take the lock {}",
+            path.display()
+        )))
+    }
+}
+
+impl Drop for OutputLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}

@@ -174,6 +174,7 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
         }
     });
     check_writable_destination(&out).map_err(Failure::Runtime)?;
+    let _lock = super::OutputLock::acquire(&out)?;
     if let Some(dir) = &args.emit_tape {
         check_tape_request(&scenario, shard.is_some(), args.tape_paths, args.tape_format)?;
         check_writable_destination(dir).map_err(Failure::Runtime)?;
