@@ -1325,8 +1325,13 @@ fn a_second_run_into_a_folder_in_use_is_refused_and_a_stale_lock_is_taken_over()
     let output = first.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(130));
     assert!(!lock.exists(), "the lock goes with the command");
-    // A lock whose process is gone (a SIGKILL) is taken over, with a note.
+    // A lock whose process is gone (a SIGKILL) is taken over, with a note,
+    // and the temporary files such a process left are removed.
     fs::write(&lock, "4294967\n").unwrap();
+    fs::create_dir_all(out.join("plots")).unwrap();
+    fs::write(out.join(".paths.csv.tmp-4294967"), "half a file").unwrap();
+    fs::write(out.join("plots").join(".fan_chart.png.tmp-4294967"), "half a plot").unwrap();
+    fs::write(out.join("mine.txt"), "the user's own file").unwrap();
     let third = creditstress()
         .arg("run")
         .arg(repo_file("scenarios/downturn.toml"))
@@ -1336,4 +1341,7 @@ fn a_second_run_into_a_folder_in_use_is_refused_and_a_stale_lock_is_taken_over()
         .success();
     assert!(stderr_of(&third).contains("taking over"), "{}", stderr_of(&third));
     assert!(!lock.exists() && out.join("summary.json").exists());
+    assert!(!out.join(".paths.csv.tmp-4294967").exists());
+    assert!(!out.join("plots").join(".fan_chart.png.tmp-4294967").exists());
+    assert!(out.join("mine.txt").exists(), "nothing the user had is lost");
 }

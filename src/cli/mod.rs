@@ -235,6 +235,7 @@ impl OutputLock {
                 Ok(mut file) => {
                     use std::io::Write;
                     let _ = writeln!(file, "{}", std::process::id());
+                    remove_stale_temporaries(out);
                     return Ok(OutputLock { path });
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
@@ -269,6 +270,30 @@ impl OutputLock {
             "cannot take the lock {}",
             path.display()
         )))
+    }
+}
+
+/// Removes the temporary files (`.NAME.tmp-PID`) a killed command left in
+/// `out` and `out/plots`: with the lock held no other command is writing
+/// them, and each stands for a file whose previous version is still whole.
+fn remove_stale_temporaries(out: &Path) {
+    for dir in [out.to_path_buf(), out.join("plots")] {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let stale = name.starts_with('.')
+                && name
+                    .rsplit_once(".tmp-")
+                    .is_some_and(|(_, pid)| !pid.is_empty() && pid.chars().all(|c| c.is_ascii_digit()));
+            if stale && entry.path().is_file() && std::fs::remove_file(entry.path()).is_ok() {
+                eprintln!(
+                    "note: removed {}, left by an interrupted command",
+                    entry.path().display()
+                );
+            }
+        }
     }
 }
 
