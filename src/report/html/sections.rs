@@ -406,11 +406,15 @@ pub(super) fn scenario(h: &mut String, input: &ReportInput) {
     item(
         "Book",
         format!(
-            "{} loans in {} segment{}, initial exposure {} yuan",
+            "{} loans in {} segment{}, initial exposure {} yuan{}",
             count(s.loans),
             f.segments.len(),
             if f.segments.len() == 1 { "" } else { "s" },
-            money(s.exposure)
+            money(s.exposure),
+            f.book.as_ref().map_or(String::new(), |b| format!(
+                "; loans imported from {} (see Reproduce)",
+                b.file
+            ))
         ),
     );
     let m = &f.macro_model;
@@ -537,6 +541,14 @@ pub(super) fn reproduce(h: &mut String, input: &ReportInput) {
         escape(&mf.scenario_file),
         escape(&mf.scenario_sha256)
     );
+    for d in &mf.data_files {
+        let _ = writeln!(
+            h,
+            "<dt>Data file</dt><dd><code>{}</code> (SHA-256 <code>{}</code>), relative to the scenario's folder</dd>",
+            escape(&d.path),
+            escape(&d.sha256)
+        );
+    }
     let _ = writeln!(
         h,
         "<dt>Run</dt><dd>{} loan-months simulated in {} s on {} thread{} (results do not depend on the thread count)</dd>",
