@@ -25,6 +25,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::normal::norm_inv;
+use super::risk::{expected_shortfall, quantile};
 
 /// The kernel bandwidth's multiplier of `sd(L) n^(-1/5)` (Silverman's rule).
 pub const KERNEL_BANDWIDTH_FACTOR: f64 = 1.06;
@@ -46,137 +47,164 @@ pub struct Contribution {
     pub es_ci: [Option<f64>; 2],
 }
 
-/// The contributions of every part of one breakdown at one level.
+/// The portfolio's side of the contributions at one level, shared by every
+/// breakdown (segments, bands, products) of the same paths.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LevelContributions {
-    /// The portfolio VaR the contributions share.
+pub struct TailSummary {
+    /// Portfolio VaR at the level.
     pub var: f64,
-    /// The portfolio ES the ES contributions add up to.
+    /// Portfolio ES at the level: the ES contributions of each breakdown add up to it.
     pub es: f64,
-    /// Sum of the kernel VaR contributions (the kernel mean of the loss near VaR).
+    /// Sum of the kernel VaR contributions of a breakdown (the kernel mean
+    /// of the loss near VaR; close to VaR, not equal).
     pub var_contributions_sum: f64,
-    /// Kernel bandwidth `h`, loss units.
+    /// Gaussian kernel bandwidth `h` of the VaR contributions, loss units.
     pub kernel_bandwidth: f64,
-    /// Effective number of paths the kernel averages, `(sum K)^2 / sum K^2`.
+    /// Effective paths the kernel averages, `(sum K)^2 / sum K^2`.
     pub kernel_effective_paths: f64,
-    /// Paths in the tail (with a fractional weight on the last).
+    /// Paths in the tail the ES contributions average (fractional last one).
     pub tail_paths: f64,
-    /// Per part, in the breakdown's order.
-    pub parts: Vec<(String, Contribution)>,
 }
 
-/// Euler contributions at level `q` of `parts` (name, loss per path) to
-/// the portfolio loss `total` (per path, the sum of the parts).
-pub fn euler_contributions(total: &[f64], parts: &[(String, Vec<f64>)], q: f64) -> LevelContributions {
-    let n = total.len();
-    let z = norm_inv(0.975);
-    // Paths by loss, ties in path order: the order the sorted sample has.
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| total[a].total_cmp(&total[b]).then(a.cmp(&b)));
-    let tail = n as f64 * (1.0 - q);
-    let m = (tail.floor() as usize).min(n);
-    let mut weights = vec![0.0; n];
-    for &j in &order[n - m..] {
-        weights[j] = 1.0;
-    }
-    if m < n && tail > m as f64 {
-        weights[order[n - m - 1]] = tail - m as f64;
-    }
-    let var = if n == 0 {
-        0.0
-    } else {
-        total[order[((n as f64 * q).ceil() as usize).clamp(1, n) - 1]]
-    };
-    let weight_sum: f64 = weights.iter().sum();
-    let es = if weight_sum > 0.0 {
-        total.iter().zip(&weights).map(|(l, w)| l * w).sum::<f64>() / weight_sum
-    } else {
-        var
-    };
+/// The tail weights and kernel weights of the portfolio loss at one level,
+/// computed once and applied to any number of parts.
+#[derive(Debug, Clone)]
+pub struct EulerWeights {
+    q: f64,
+    /// ES weight of each path (1 in the tail, the fractional rest on the next).
+    tail: Vec<f64>,
+    /// Paths with a whole tail weight, `floor(n (1 - q))`.
+    whole_tail_paths: usize,
+    /// Kernel weight of each path around VaR.
+    kernel: Vec<f64>,
+    kernel_sum: f64,
+    summary: TailSummary,
+}
 
-    let mean = total.iter().sum::<f64>() / n.max(1) as f64;
-    let sd = (total.iter().map(|l| (l - mean).powi(2)).sum::<f64>() / (n.max(2) - 1) as f64).sqrt();
-    let h = KERNEL_BANDWIDTH_FACTOR * sd * (n.max(1) as f64).powf(-0.2);
-    let kernel: Vec<f64> = if h > 0.0 {
-        total.iter().map(|l| (-0.5 * ((l - var) / h).powi(2)).exp()).collect()
-    } else {
-        // A degenerate loss: every path is "at" VaR.
-        total.iter().map(|l| if *l == var { 1.0 } else { 0.0 }).collect()
-    };
-    let k_sum: f64 = kernel.iter().sum();
-    let k_sq: f64 = kernel.iter().map(|k| k * k).sum();
-    let n_eff = if k_sq > 0.0 { k_sum * k_sum / k_sq } else { 0.0 };
-    let kernel_mean = |x: &[f64]| -> f64 {
-        if k_sum > 0.0 {
-            x.iter().zip(&kernel).map(|(v, k)| v * k).sum::<f64>() / k_sum
+impl EulerWeights {
+    /// The weights of the portfolio loss `total` (per path) at level `q`.
+    pub fn new(total: &[f64], q: f64) -> Self {
+        let n = total.len();
+        // Paths by loss, ties in path order: the order the sorted sample has.
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&a, &b| total[a].total_cmp(&total[b]).then(a.cmp(&b)));
+        let tail_mass = n as f64 * (1.0 - q);
+        let m = (tail_mass.floor() as usize).min(n);
+        let mut tail = vec![0.0; n];
+        for &j in &order[n - m..] {
+            tail[j] = 1.0;
+        }
+        if m < n && tail_mass > m as f64 {
+            tail[order[n - m - 1]] = tail_mass - m as f64;
+        }
+        let sorted: Vec<f64> = order.iter().map(|&j| total[j]).collect();
+        let (var, es) = if n == 0 {
+            (0.0, 0.0)
+        } else {
+            (quantile(&sorted, q), expected_shortfall(&sorted, q))
+        };
+
+        let mean = total.iter().sum::<f64>() / n.max(1) as f64;
+        let sd = (total.iter().map(|l| (l - mean).powi(2)).sum::<f64>() / (n.max(2) - 1) as f64).sqrt();
+        let h = KERNEL_BANDWIDTH_FACTOR * sd * (n.max(1) as f64).powf(-0.2);
+        let kernel: Vec<f64> = if h > 0.0 {
+            total.iter().map(|l| (-0.5 * ((l - var) / h).powi(2)).exp()).collect()
+        } else {
+            // A degenerate loss: every path is "at" VaR.
+            total.iter().map(|l| if *l == var { 1.0 } else { 0.0 }).collect()
+        };
+        let kernel_sum: f64 = kernel.iter().sum();
+        let k_sq: f64 = kernel.iter().map(|k| k * k).sum();
+        let mut weights = EulerWeights {
+            q,
+            tail,
+            whole_tail_paths: m,
+            kernel,
+            kernel_sum,
+            summary: TailSummary {
+                var,
+                es,
+                var_contributions_sum: 0.0,
+                kernel_bandwidth: h,
+                kernel_effective_paths: if k_sq > 0.0 {
+                    kernel_sum * kernel_sum / k_sq
+                } else {
+                    0.0
+                },
+                tail_paths: 0.0,
+            },
+        };
+        weights.summary.tail_paths = weights.tail.iter().sum();
+        weights.summary.var_contributions_sum = weights.kernel_mean(total);
+        weights
+    }
+
+    /// The portfolio's figures the contributions share.
+    pub fn summary(&self) -> &TailSummary {
+        &self.summary
+    }
+
+    fn kernel_mean(&self, x: &[f64]) -> f64 {
+        if self.kernel_sum > 0.0 {
+            x.iter().zip(&self.kernel).map(|(v, k)| v * k).sum::<f64>() / self.kernel_sum
         } else {
             0.0
         }
-    };
+    }
 
-    let parts_out = parts
-        .iter()
-        .map(|(name, loss)| {
-            let var_i = kernel_mean(loss);
-            let var_var = if k_sum > 0.0 {
-                loss.iter()
-                    .zip(&kernel)
-                    .map(|(v, k)| k * (v - var_i).powi(2))
-                    .sum::<f64>()
-                    / k_sum
-            } else {
-                0.0
-            };
-            let var_ci = if n_eff >= MIN_KERNEL_PATHS {
-                let half = z * (var_var / n_eff).sqrt();
-                [Some(var_i - half), Some(var_i + half)]
-            } else {
-                [None, None]
-            };
-            let es_i = if weight_sum > 0.0 {
-                loss.iter().zip(&weights).map(|(v, w)| v * w).sum::<f64>() / weight_sum
-            } else {
-                var_i
-            };
-            let es_ci = if m >= 2 {
-                let tail_var = loss
-                    .iter()
-                    .zip(&weights)
-                    .filter(|(_, w)| **w > 0.0)
-                    .map(|(v, w)| w * (v - es_i).powi(2))
-                    .sum::<f64>()
-                    / (weight_sum - 1.0).max(1.0);
-                let se = ((tail_var + q * (var_i - es_i).powi(2)) / (n as f64 * (1.0 - q))).sqrt();
-                [Some(es_i - z * se), Some(es_i + z * se)]
-            } else {
-                [None, None]
-            };
-            (
-                name.clone(),
-                Contribution {
-                    var: var_i,
-                    var_ci,
-                    es: es_i,
-                    es_ci,
-                },
-            )
-        })
-        .collect();
-    LevelContributions {
-        var,
-        es,
-        var_contributions_sum: kernel_mean(total),
-        kernel_bandwidth: h,
-        kernel_effective_paths: n_eff,
-        tail_paths: weight_sum,
-        parts: parts_out,
+    /// The contributions of a part whose loss per path is `loss`.
+    pub fn contribution(&self, loss: &[f64]) -> Contribution {
+        let z = norm_inv(0.975);
+        let n = loss.len();
+        let n_eff = self.summary.kernel_effective_paths;
+        let var_i = self.kernel_mean(loss);
+        let var_var = if self.kernel_sum > 0.0 {
+            loss.iter()
+                .zip(&self.kernel)
+                .map(|(v, k)| k * (v - var_i).powi(2))
+                .sum::<f64>()
+                / self.kernel_sum
+        } else {
+            0.0
+        };
+        let var_ci = if n_eff >= MIN_KERNEL_PATHS {
+            let half = z * (var_var / n_eff).sqrt();
+            [Some(var_i - half), Some(var_i + half)]
+        } else {
+            [None, None]
+        };
+        let weight_sum = self.summary.tail_paths;
+        let es_i = if weight_sum > 0.0 {
+            loss.iter().zip(&self.tail).map(|(v, w)| v * w).sum::<f64>() / weight_sum
+        } else {
+            var_i
+        };
+        let es_ci = if self.whole_tail_paths >= 2 {
+            let tail_var = loss
+                .iter()
+                .zip(&self.tail)
+                .filter(|(_, w)| **w > 0.0)
+                .map(|(v, w)| w * (v - es_i).powi(2))
+                .sum::<f64>()
+                / (weight_sum - 1.0).max(1.0);
+            let q = self.q;
+            let se = ((tail_var + q * (var_i - es_i).powi(2)) / (n as f64 * (1.0 - q))).sqrt();
+            [Some(es_i - z * se), Some(es_i + z * se)]
+        } else {
+            [None, None]
+        };
+        Contribution {
+            var: var_i,
+            var_ci,
+            es: es_i,
+            es_ci,
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stats::risk::{expected_shortfall, quantile};
     use rand::{RngExt, SeedableRng};
     use rand_distr::{Distribution, StandardNormal};
 
@@ -189,10 +217,11 @@ mod tests {
         let mut sorted = total.clone();
         sorted.sort_by(f64::total_cmp);
         for q in [0.9, 0.99, 0.995, 0.999] {
-            let c = euler_contributions(&total, &[("a".into(), a.clone()), ("b".into(), b.clone())], q);
+            let w = EulerWeights::new(&total, q);
+            let c = w.summary();
             assert_eq!(c.var, quantile(&sorted, q));
             assert!((c.es - expected_shortfall(&sorted, q)).abs() < 1e-9 * c.es);
-            let sum: f64 = c.parts.iter().map(|(_, p)| p.es).sum();
+            let sum = w.contribution(&a).es + w.contribution(&b).es;
             assert!((sum - c.es).abs() < 1e-9 * c.es, "q {q}: {sum} vs {}", c.es);
         }
     }
@@ -213,12 +242,15 @@ mod tests {
             .collect();
         let total: Vec<f64> = a.iter().zip(&b).map(|(x, y)| x + y).collect();
         let q = 0.99;
-        let c = euler_contributions(&total, &[("a".into(), a), ("b".into(), b)], q);
+        let w = EulerWeights::new(&total, q);
         let (mu, s2t) = (mu1 + mu2, s1 * s1 + s2 * s2);
         let zq = norm_inv(q);
         let v = mu + s2t.sqrt() * zq;
         let es = mu + s2t.sqrt() * crate::stats::normal::norm_pdf(zq) / (1.0 - q);
-        for ((_, part), (m, s)) in c.parts.iter().zip([(mu1, s1), (mu2, s2)]) {
+        for (part, (m, s)) in [w.contribution(&a), w.contribution(&b)]
+            .iter()
+            .zip([(mu1, s1), (mu2, s2)])
+        {
             let var_exact = m + s * s / s2t * (v - mu);
             let es_exact = m + s * s / s2t * (es - mu);
             // The VaR interval covers sampling error only; allow the kernel's
@@ -232,6 +264,7 @@ mod tests {
             let [lo, hi] = part.es_ci.map(|x| x.expect("bounded"));
             assert!(lo <= es_exact && es_exact <= hi, "ES {lo}..{hi} vs {es_exact}");
         }
+        let c = w.summary();
         assert!((c.var_contributions_sum - c.var).abs() < 0.05 * c.var);
     }
 }

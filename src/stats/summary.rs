@@ -1,6 +1,6 @@
 //! The run summary and the monthly series, computed from path outcomes.
 
-use super::contributions::euler_contributions;
+use super::contributions::EulerWeights;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -133,19 +133,9 @@ pub struct RunSummary {
 /// The Euler contributions at one risk level.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RiskContributions {
-    /// Portfolio VaR at the level.
-    pub var: f64,
-    /// Portfolio ES at the level: the ES contributions of each breakdown add up to it.
-    pub es: f64,
-    /// Sum of the kernel VaR contributions of a breakdown (the kernel mean
-    /// of the loss near VaR; close to VaR, not equal).
-    pub var_contributions_sum: f64,
-    /// Gaussian kernel bandwidth of the VaR contributions, loss units.
-    pub kernel_bandwidth: f64,
-    /// Effective paths the kernel averages.
-    pub kernel_effective_paths: f64,
-    /// Paths in the tail the ES contributions average (fractional last one).
-    pub tail_paths: f64,
+    /// The portfolio's VaR, ES and the weights' diagnostics.
+    #[serde(flatten)]
+    pub portfolio: super::contributions::TailSummary,
     /// By segment, in scenario order.
     pub segments: Vec<PartContribution>,
     /// By score band, lowest first.
@@ -186,26 +176,25 @@ fn risk_contributions(
         .enumerate()
         .map(|(k, name)| (name.to_string(), series(&|p| p.tally.product_loss[k])))
         .collect();
-    let named = |c: super::contributions::LevelContributions| -> Vec<PartContribution> {
-        c.parts
-            .into_iter()
-            .map(|(name, contribution)| PartContribution { name, contribution })
-            .collect()
-    };
     levels
         .iter()
         .map(|&q| {
-            let by_segment = euler_contributions(&loss, &segments, q);
+            // One set of tail and kernel weights serves every breakdown.
+            let weights = EulerWeights::new(&loss, q);
+            let parts = |breakdown: &[(String, Vec<f64>)]| -> Vec<PartContribution> {
+                breakdown
+                    .iter()
+                    .map(|(name, part)| PartContribution {
+                        name: name.clone(),
+                        contribution: weights.contribution(part),
+                    })
+                    .collect()
+            };
             let entry = RiskContributions {
-                var: by_segment.var,
-                es: by_segment.es,
-                var_contributions_sum: by_segment.var_contributions_sum,
-                kernel_bandwidth: by_segment.kernel_bandwidth,
-                kernel_effective_paths: by_segment.kernel_effective_paths,
-                tail_paths: by_segment.tail_paths,
-                score_bands: named(euler_contributions(&loss, &bands, q)),
-                products: named(euler_contributions(&loss, &products, q)),
-                segments: named(by_segment),
+                portfolio: weights.summary().clone(),
+                segments: parts(&segments),
+                score_bands: parts(&bands),
+                products: parts(&products),
             };
             (super::risk::level_key(q), entry)
         })

@@ -311,14 +311,15 @@ pub(super) fn contributions(h: &mut String, input: &ReportInput) {
     let readable = levels.iter().rev().find(|&&q| {
         s.contributions
             .get(&level_key(q))
-            .is_some_and(|c| c.tail_paths >= crate::stats::risk::FEW_TAIL_PATHS as f64 - 1e-9)
+            .is_some_and(|c| c.portfolio.tail_paths >= crate::stats::risk::FEW_TAIL_PATHS as f64 - 1e-9)
     });
     let Some(&q) = readable.or(levels.first()) else {
         return;
     };
-    let Some(c) = s.contributions.get(&level_key(q)) else {
+    let Some(all) = s.contributions.get(&level_key(q)) else {
         return;
     };
+    let c = &all.portfolio;
     let _ = writeln!(
         h,
         "<h2 id=\"contributions\">Risk contributions at {}</h2>\n<p class=\"note\">The highest risk level with at \
@@ -338,9 +339,9 @@ pub(super) fn contributions(h: &mut String, input: &ReportInput) {
     );
     let bound = |b: Option<f64>| b.map_or("n/a".to_string(), money);
     for (title, parts) in [
-        ("Segment", &c.segments),
-        ("Score band", &c.score_bands),
-        ("Product", &c.products),
+        ("Segment", &all.segments),
+        ("Score band", &all.score_bands),
+        ("Product", &all.products),
     ] {
         head(
             h,
