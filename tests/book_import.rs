@@ -3,81 +3,18 @@
 //! adds up to the path's totals, imported loans start where the file says,
 //! and every bad cell is refused with its file, line and column.
 
-use creditstress::engine::{EngineChoice, PathOutcome, Prepared, RunControl};
+use creditstress::engine::Prepared;
 use creditstress::loan::tape::TapeState;
 use creditstress::population::{Cents, cents_to_money};
-use creditstress::report::tape::{LoanIds, write_book_csv, write_tape_csv};
-use creditstress::scenario::{Scenario, ScenarioError, parse_scenario, parse_scenario_file};
+use creditstress::report::tape::{LoanIds, write_tape_csv};
+use creditstress::scenario::{Scenario, ScenarioError, parse_scenario};
 
-const BASE: &str = r#"
-schema_version = 1
-name = "book_test"
-[run]
-horizon_months = 18
-seed = 4242
-[macro.noise]
-phi = 0.7
-[dynamics]
-recovery_curve = [0.2, 0.3, 0.5]
-penalty_rate_monthly = 0.01
-#dynamics
-[[segments]]
-name = "mass"
-loans = 1500
-score = { mean = 630, std = 70 }
-income = { median_monthly = 5000, sigma = 0.5 }
-pd = { model = "logistic", intercept = -2.4, slope_per_100 = -1.1 }
-rho = 0.06
-lgd = { mean = 0.7, std = 0.15 }
-fraud_share = 0.003
-prepayment_monthly = 0.01
-[segments.products]
-revolving_share = 0.4
-installment_terms = [3, 6, 12]
-amortisation = "equal_principal"
-revolving_draw_rate = 0.05
-[[segments]]
-name = "prime"
-loans = 800
-score = { mean = 720, std = 40 }
-income = { median_monthly = 9000, sigma = 0.4 }
-pd = { model = "table", by_band = [0.25, 0.2, 0.1, 0.05, 0.02, 0.01] }
-rho = 0.04
-lgd = { mean = 0.5, std = 0.2 }
-[segments.products]
-revolving_share = 0.6
-installment_terms = [12]
-#policy
-"#;
+mod common;
+
+use common::{TWO_SEGMENT_BOOK as BASE, emit_csv, imported, simulate};
 
 fn scenario_with_book(text: &str, csv: &[u8]) -> Result<Scenario, ScenarioError> {
-    let mut file = parse_scenario_file(text)?;
-    file.attachments.insert("book.csv", csv.to_vec());
-    Scenario::from_file(file)
-}
-
-fn simulate(s: &Scenario, paths: u64) -> Vec<PathOutcome> {
-    Prepared::with_engine(s, EngineChoice::Auto)
-        .expect("engine")
-        .simulate_paths(0..paths, RunControl::default())
-        .expect("not cancelled")
-}
-
-/// The synthetic scenario with every segment's loans in an imported book instead.
-fn imported(text: &str) -> String {
-    let mut out = text
-        .replace("loans = 1500", "loans = 0")
-        .replace("loans = 800", "loans = 0");
-    out.push_str("\n[book]\nfile = \"book.csv\"\n");
-    out
-}
-
-fn export_book(s: &Scenario) -> Vec<u8> {
-    let prepared = Prepared::new(s);
-    let (_, book, origins) = prepared.simulate_path_with_tape(0);
-    let mut csv = Vec::new();
-    write_book_csv(&mut csv, s, &book, &origins).expect("in memory");
-    csv
+    common::scenario_with_book(text, "book.csv", csv)
 }
 
 #[test]
@@ -87,8 +24,8 @@ fn an_exported_book_runs_bitwise_as_the_synthetic_book_it_came_from() {
     for (dynamics, policy) in [("", ""), ("", policy), ("delinquency = false", "")] {
         let text = BASE.replace("#dynamics", dynamics).replace("#policy", policy);
         let synthetic = parse_scenario(&text).expect("valid");
-        let csv = export_book(&synthetic);
-        let from_file = scenario_with_book(&imported(&text), &csv).expect("the exported book is valid");
+        let (csv, _) = emit_csv(&synthetic, 1);
+        let from_file = scenario_with_book(&imported(&text, "book.csv"), &csv).expect("the exported book is valid");
         assert_eq!(from_file.total_loans(), Prepared::new(&synthetic).profile.loans);
         let (a, b) = (simulate(&synthetic, 40), simulate(&from_file, 40));
         assert_eq!(a, b, "dynamics {dynamics:?}, policy {policy:?}");

@@ -3,12 +3,15 @@
 //! the original EL inside the combined interval; and the counting of a tape
 //! checked against hand counts.
 
-use creditstress::engine::{Prepared, RunControl};
+use creditstress::engine::RunControl;
 use creditstress::estimation::scenario_fit::{CalibrateOptions, Calibrated, calibrate_history};
 use creditstress::estimation::tape::{read_history, read_history_book};
 use creditstress::estimation::{BucketCounts, CurrentCounts, Estimate};
-use creditstress::report::tape::{LoanIds, write_book_csv, write_tape_csv};
-use creditstress::scenario::{PopulationSection, Scenario, parse_scenario, parse_scenario_file};
+use creditstress::scenario::{Scenario, parse_scenario, parse_scenario_file};
+
+mod common;
+
+use common::{calibrate_options, emit_csv};
 
 const SOURCE: &str = r#"
 schema_version = 1
@@ -42,38 +45,11 @@ revolving_ccf = 0.4
 
 const TRUE_PD: [f64; 6] = [0.25, 0.15, 0.10, 0.06, 0.04, 0.02];
 
-/// The book and tape of paths `0..k` of `s`, as CSV bytes.
-fn emit(s: &Scenario, k: u64) -> (Vec<u8>, Vec<u8>) {
-    let prepared = Prepared::new(s);
-    let runs: Vec<_> = (0..k).map(|i| prepared.simulate_path_with_tape(i)).collect();
-    let (_, book, origins) = &runs[0];
-    let mut book_csv = Vec::new();
-    write_book_csv(&mut book_csv, s, book, origins).expect("in memory");
-    let ids = LoanIds::new(s, book, origins);
-    let tapes: Vec<_> = runs
-        .iter()
-        .enumerate()
-        .map(|(i, (o, _, _))| (i as u64, o.tally.tape.as_deref().expect("recorded")))
-        .collect();
-    let mut tape_csv = Vec::new();
-    write_tape_csv(&mut tape_csv, &tapes, &ids).expect("in memory");
-    (book_csv, tape_csv)
-}
-
 fn calibrate(book_csv: &[u8], tape_csv: &[u8], confidence: f64) -> Calibrated {
     let book = read_history_book("book.csv", book_csv).expect("book");
     let bands = parse_scenario(SOURCE).expect("valid").bands;
     let history = read_history("tape.csv", tape_csv, &book, &bands).expect("tape");
-    let options = CalibrateOptions {
-        name: "calibrated".into(),
-        book_path: "book.csv".into(),
-        source: "tape.csv".into(),
-        bands: PopulationSection::default().score_bands,
-        pd_period_months: 12,
-        confidence,
-        macro_series: None,
-    };
-    calibrate_history(&book, &history, &options).expect("fits")
+    calibrate_history(&book, &history, &calibrate_options(confidence)).expect("fits")
 }
 
 fn load(c: &Calibrated, book_csv: &[u8]) -> Scenario {
@@ -90,7 +66,7 @@ fn parameters_come_back_inside_their_intervals_over_several_seeds() {
         let source = parse_scenario(SOURCE)
             .expect("valid")
             .with_overrides(Some(20), Some(seed));
-        let (book_csv, tape_csv) = emit(&source, 20);
+        let (book_csv, tape_csv) = emit_csv(&source, 20);
         let c = calibrate(&book_csv, &tape_csv, 0.99);
         let seg = &c.segments[0];
         let f = &seg.factor;
@@ -152,7 +128,7 @@ fn the_calibrated_scenario_gives_back_the_original_el() {
     let source = parse_scenario(SOURCE)
         .expect("valid")
         .with_overrides(Some(20), Some(21));
-    let (book_csv, tape_csv) = emit(&source, 20);
+    let (book_csv, tape_csv) = emit_csv(&source, 20);
     let c = calibrate(&book_csv, &tape_csv, 0.95);
     let paths = 1500;
     let calibrated = load(&c, &book_csv).with_overrides(Some(paths), Some(99));
@@ -290,7 +266,7 @@ fn a_macro_series_gives_back_the_link_that_drove_the_factor() {
     let source = Scenario::from_file(file)
         .expect("valid")
         .with_overrides(Some(1), Some(5));
-    let (book_csv, tape_csv) = emit(&source, 1);
+    let (book_csv, tape_csv) = emit_csv(&source, 1);
     let book = read_history_book("book.csv", &book_csv).expect("book");
     let history = read_history("tape.csv", &tape_csv, &book, &source.bands).expect("tape");
     let series = MacroSeries {
@@ -300,13 +276,8 @@ fn a_macro_series_gives_back_the_link_that_drove_the_factor() {
         interpolation: Interpolation::Linear,
     };
     let options = CalibrateOptions {
-        name: "calibrated".into(),
-        book_path: "book.csv".into(),
-        source: "tape.csv".into(),
-        bands: PopulationSection::default().score_bands,
-        pd_period_months: 12,
-        confidence: 0.99,
         macro_series: Some(series.clone()),
+        ..calibrate_options(0.99)
     };
     let c = calibrate_history(&book, &history, &options).expect("fits");
     let link = c.segments[0].macro_link.as_ref().expect("fitted");
@@ -332,7 +303,7 @@ fn a_macro_series_gives_back_the_link_that_drove_the_factor() {
     );
     load(&c, &book_csv);
     // A series cannot describe several paths, nor be shorter than the tape.
-    let (book20, tape20) = emit(&source.clone().with_overrides(Some(2), None), 2);
+    let (book20, tape20) = emit_csv(&source.clone().with_overrides(Some(2), None), 2);
     let b20 = read_history_book("book.csv", &book20).expect("book");
     let h20 = read_history("tape.csv", &tape20, &b20, &source.bands).expect("tape");
     let e = calibrate_history(&b20, &h20, &options)

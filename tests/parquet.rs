@@ -8,64 +8,10 @@
 use std::path::PathBuf;
 
 use assert_cmd::{Command, cargo::cargo_bin_cmd};
-use creditstress::scenario::{Scenario, ScenarioError, parse_scenario_file};
 
-/// A small scenario with two segments, both product kinds, delinquency and
-/// fraud.
-const BASE: &str = r#"
-schema_version = 1
-name = "parquet_test"
-[run]
-horizon_months = 18
-seed = 4242
-[macro.noise]
-phi = 0.7
-[dynamics]
-recovery_curve = [0.2, 0.3, 0.5]
-penalty_rate_monthly = 0.01
-#dynamics
-[[segments]]
-name = "mass"
-loans = 1500
-score = { mean = 630, std = 70 }
-income = { median_monthly = 5000, sigma = 0.5 }
-pd = { model = "logistic", intercept = -2.4, slope_per_100 = -1.1 }
-rho = 0.06
-lgd = { mean = 0.7, std = 0.15 }
-fraud_share = 0.003
-prepayment_monthly = 0.01
-[segments.products]
-revolving_share = 0.4
-installment_terms = [3, 6, 12]
-amortisation = "equal_principal"
-revolving_draw_rate = 0.05
-[[segments]]
-name = "prime"
-loans = 800
-score = { mean = 720, std = 40 }
-income = { median_monthly = 9000, sigma = 0.4 }
-pd = { model = "table", by_band = [0.25, 0.2, 0.1, 0.05, 0.02, 0.01] }
-rho = 0.04
-lgd = { mean = 0.5, std = 0.2 }
-[segments.products]
-revolving_share = 0.6
-installment_terms = [12]
-"#;
+mod common;
 
-/// The synthetic scenario with every loan in an imported book `file`.
-fn imported(text: &str, file: &str) -> String {
-    let mut out = text
-        .replace("loans = 1500", "loans = 0")
-        .replace("loans = 800", "loans = 0");
-    out.push_str(&format!("\n[book]\nfile = \"{file}\"\n"));
-    out
-}
-
-fn scenario_with_book(text: &str, file: &str, bytes: &[u8]) -> Result<Scenario, ScenarioError> {
-    let mut scenario = parse_scenario_file(text)?;
-    scenario.attachments.insert(file, bytes.to_vec());
-    Scenario::from_file(scenario)
-}
+use common::{TWO_SEGMENT_BOOK as BASE, imported, scenario_with_book};
 
 fn creditstress() -> Command {
     let mut cmd = cargo_bin_cmd!("creditstress");
@@ -110,26 +56,18 @@ fn a_parquet_book_or_tape_format_without_the_feature_is_refused_with_the_way_out
 mod with_the_feature {
     use std::sync::Arc;
 
-    use creditstress::engine::{EngineChoice, PathOutcome, Prepared, RunControl};
-    use creditstress::estimation::scenario_fit::{CalibrateOptions, calibrate_history};
+    use creditstress::estimation::scenario_fit::calibrate_history;
     use creditstress::estimation::tape::{read_history, read_history_book};
-    use creditstress::loan::tape::LoanTape;
-    use creditstress::report::tape::{LoanIds, write_book_csv, write_tape_csv};
+    use creditstress::report::tape::LoanIds;
     use creditstress::report::tape_parquet::{write_book_parquet, write_tape_parquet};
-    use creditstress::scenario::{PopulationSection, Scenario, parse_scenario};
+    use creditstress::scenario::{Scenario, ScenarioError, parse_scenario};
     use parquet::data_type::{BoolType, ByteArray, ByteArrayType, DoubleType, Int32Type, Int64Type};
     use parquet::file::properties::WriterProperties;
     use parquet::file::writer::SerializedFileWriter;
     use parquet::schema::parser::parse_message_type;
 
+    use super::common::{Recorded, calibrate_options, simulate};
     use super::*;
-
-    fn simulate(s: &Scenario, paths: u64) -> Vec<PathOutcome> {
-        Prepared::with_engine(s, EngineChoice::Auto)
-            .expect("engine")
-            .simulate_paths(0..paths, RunControl::default())
-            .expect("not cancelled")
-    }
 
     /// The book and the tape of paths `0..k` of `s`: CSV and Parquet bytes.
     struct Emitted {
@@ -140,25 +78,17 @@ mod with_the_feature {
     }
 
     fn emit(s: &Scenario, k: u64) -> Emitted {
-        let prepared = Prepared::new(s);
-        let runs: Vec<_> = (0..k).map(|i| prepared.simulate_path_with_tape(i)).collect();
-        let (_, book, origins) = &runs[0];
-        let ids = LoanIds::new(s, book, origins);
-        let tapes: Vec<(u64, &LoanTape)> = runs
-            .iter()
-            .enumerate()
-            .map(|(i, (o, _, _))| (i as u64, o.tally.tape.as_deref().expect("recorded")))
-            .collect();
+        let recorded = Recorded::of(s, k);
+        let (book_csv, tape_csv) = recorded.csv(s);
+        let ids = LoanIds::new(s, &recorded.book, &recorded.origins);
         let mut e = Emitted {
-            book_csv: Vec::new(),
+            book_csv,
             book_parquet: Vec::new(),
-            tape_csv: Vec::new(),
+            tape_csv,
             tape_parquet: Vec::new(),
         };
-        write_book_csv(&mut e.book_csv, s, book, origins).expect("in memory");
-        write_book_parquet(&mut e.book_parquet, s, book, origins).expect("in memory");
-        write_tape_csv(&mut e.tape_csv, &tapes, &ids).expect("in memory");
-        write_tape_parquet(&mut e.tape_parquet, &tapes, &ids).expect("in memory");
+        write_book_parquet(&mut e.book_parquet, s, &recorded.book, &recorded.origins).expect("in memory");
+        write_tape_parquet(&mut e.tape_parquet, &recorded.tapes(), &ids).expect("in memory");
         e
     }
 
@@ -215,15 +145,7 @@ revolving_ccf = 0.4
     fn a_parquet_tape_calibrates_to_exactly_the_scenario_of_its_csv_twin() {
         let s = parse_scenario(HISTORY).expect("valid");
         let e = emit(&s, 4);
-        let options = CalibrateOptions {
-            name: "calibrated".into(),
-            book_path: "book.csv".into(),
-            source: "tape".into(),
-            bands: PopulationSection::default().score_bands,
-            pd_period_months: 12,
-            confidence: 0.95,
-            macro_series: None,
-        };
+        let options = calibrate_options(0.95);
         let fit = |book_file: &str, book: &[u8], tape_file: &str, tape: &[u8]| {
             let book = read_history_book(book_file, book).expect("book");
             let history = read_history(tape_file, tape, &book, &s.bands).expect("tape");

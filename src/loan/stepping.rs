@@ -73,6 +73,13 @@ impl Account {
         }
     }
 
+    /// The closed-form path a current line follows: frozen lines repay and never draw.
+    #[inline(always)]
+    fn revolving_curve<'m>(&self, loan: &Loan, model: &'m LoanModel) -> &'m super::RevolvingCurve {
+        let rules = &model.rules[loan.segment as usize];
+        if self.frozen { &rules.frozen } else { &rules.revolving }
+    }
+
     /// Removes `share` of the undrawn limit (once per line); a share of 1
     /// freezes the line.
     fn cut_limit(&mut self, share: f64, tally: &mut PathTally) {
@@ -111,12 +118,7 @@ pub(super) fn settle(
         tape_current_months(loan, model, account, first, months, tape);
     }
     if loan.kind == ProductKind::Revolving {
-        let rules = &model.rules[loan.segment as usize];
-        let curve = if account.frozen {
-            &rules.frozen
-        } else {
-            &rules.revolving
-        };
+        let curve = account.revolving_curve(loan, model);
         let run = curve.run(account.balance, account.limit, loan.rate_monthly, months);
         tally.interest += run.interest;
         tally.ledger.repaid += run.repaid;
@@ -153,12 +155,7 @@ fn tape_current_months(
         tape.rows.push(r);
     };
     if loan.kind == ProductKind::Revolving {
-        let rules = &model.rules[loan.segment as usize];
-        let curve = if account.frozen {
-            &rules.frozen
-        } else {
-            &rules.revolving
-        };
+        let curve = account.revolving_curve(loan, model);
         let mut before = curve.run(account.balance, account.limit, loan.rate_monthly, 0);
         for j in 0..months {
             let after = curve.run(account.balance, account.limit, loan.rate_monthly, j + 1);
