@@ -14,8 +14,8 @@ use super::factor_model::{CurrentCounts, FactorPanel, MonthCounts, PathCounts};
 use crate::loan::tape::TapeState;
 use crate::population::{Cents, to_cents};
 use crate::scenario::{
-    Amortisation, CellKind, ImportedLoan, ImportedProduct, ScenarioError, ScoreBands, StartState, TableFormat,
-    TextRows, book_cell_kind, parse_book,
+    Amortisation, CellKind, ImportedLoan, ImportedProduct, MAX_HORIZON_MONTHS, ScenarioError, ScoreBands, StartState,
+    TableFormat, TextRows, book_cell_kind, parse_book,
 };
 
 /// The columns of a tape file.
@@ -207,8 +207,8 @@ fn check_history(
             .get(cell(1))
             .ok_or_else(|| fail(1, format!("loan {:?} is not in the book", cell(1))))?;
         let month = whole(2)?;
-        if month == 0 || month > 600 {
-            return Err(fail(2, format!("must be in 1..=600, got {month}")));
+        if month == 0 || month > u64::from(MAX_HORIZON_MONTHS) {
+            return Err(fail(2, format!("must be in 1..={MAX_HORIZON_MONTHS}, got {month}")));
         }
         let state = TapeState::parse(cell(3)).ok_or_else(|| {
             fail(

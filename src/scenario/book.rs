@@ -458,7 +458,7 @@ fn parse_row(
 
 /// Largest balance or limit of one loan (currency units), the synthetic
 /// segments' largest limit: cent totals stay exact.
-pub const MAX_AMOUNT: f64 = 1e9;
+pub const MAX_AMOUNT: f64 = super::validate::MAX_LIMIT;
 /// Largest monthly rate (100% a month).
 pub const MAX_MONTHLY_RATE: f64 = 1.0;
 /// Longest installment term (months).

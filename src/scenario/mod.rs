@@ -31,6 +31,10 @@ use thiserror::Error;
 /// The version of the scenario format this program reads.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// The longest horizon a scenario may simulate, months (and so the longest
+/// tape a run writes).
+pub const MAX_HORIZON_MONTHS: u32 = 600;
+
 /// The lowest and highest credit score.
 pub const SCORE_MIN: f64 = 350.0;
 /// The highest credit score.

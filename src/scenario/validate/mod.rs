@@ -10,7 +10,10 @@ mod segment;
 use super::file::*;
 use super::policy::{Policy, check_policy};
 use super::resolved::*;
-use super::{BookSection, ImportedLoan, SCHEMA_VERSION, SCORE_MAX, SCORE_MIN, ScenarioError, StartState, parse_book};
+use super::{
+    BookSection, ImportedLoan, MAX_HORIZON_MONTHS, SCHEMA_VERSION, SCORE_MAX, SCORE_MIN, ScenarioError, StartState,
+    parse_book,
+};
 use macro_model::macro_model;
 use segment::{pricing_rates, segment};
 
@@ -192,10 +195,10 @@ impl Scenario {
             return err("name", format!("{NAME_RULE}, got {:?}", file.name));
         }
         let run = &file.run;
-        if run.horizon_months == 0 || run.horizon_months > 600 {
+        if run.horizon_months == 0 || run.horizon_months > MAX_HORIZON_MONTHS {
             return err(
                 "run.horizon_months",
-                format!("must be in 1..=600, got {}", run.horizon_months),
+                format!("must be in 1..={MAX_HORIZON_MONTHS}, got {}", run.horizon_months),
             );
         }
         if run.paths == 0 {
