@@ -11,7 +11,7 @@ use creditstress::estimation::scenario_fit::{
 use creditstress::estimation::tape::{read_history, read_history_book};
 use creditstress::report::write_atomic;
 use creditstress::scenario::{
-    Frequency, Interpolation, PopulationSection, Scenario, ScenarioFile, TableFormat, parse_economic_table,
+    Frequency, Interpolation, PopulationSection, Scenario, ScoreBands, TableFormat, parse_economic_table,
     parse_scenario_file,
 };
 
@@ -99,11 +99,7 @@ pub fn execute(args: CalibrateArgs) -> Result<(), Failure> {
         .clone()
         .unwrap_or_else(|| PopulationSection::default().score_bands);
     // The bands are checked as a scenario's are.
-    let mut probe: ScenarioFile = parse_scenario_file(&band_probe(&edges)).map_err(|e| input(e.into()))?;
-    probe.population.score_bands = edges.clone();
-    let bands = Scenario::from_file(probe)
-        .map_err(|e| input(anyhow!("--bands: {e}")))?
-        .bands;
+    let bands = ScoreBands::new(&edges).map_err(|e| input(anyhow!("--bands: {e}")))?;
     let history =
         read_history(&args.tape.display().to_string(), &tape_bytes, &book, &bands).map_err(|e| input(e.into()))?;
 
@@ -178,13 +174,6 @@ pub fn execute(args: CalibrateArgs) -> Result<(), Failure> {
         report_dir.join("calibration.html").display()
     ));
     Ok(())
-}
-
-/// A minimal scenario used only to check `--bands` with the scenario rules.
-fn band_probe(_edges: &[f64]) -> String {
-    "schema_version = 1\nname = \"bands\"\n[[segments]]\nname = \"s\"\nloans = 1\nscore = { mean = 650, std = 50 }\n\
-     income = { median_monthly = 1000, sigma = 0.5 }\npd = { model = \"constant\", value = 0.01 }\nrho = 0.1\nlgd = { mean = 0.5 }\n"
-        .to_string()
 }
 
 /// `path` relative to `folder` when both are under one root, else absolute.

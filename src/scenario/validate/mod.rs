@@ -377,6 +377,14 @@ fn check_risk_levels(levels: &[f64]) -> Result<()> {
     Ok(())
 }
 
+impl ScoreBands {
+    /// Band edges checked as `population.score_bands` is (errors name that
+    /// field), for callers with edges but no scenario (`calibrate --bands`).
+    pub fn new(edges: &[f64]) -> Result<Self> {
+        score_bands(edges)
+    }
+}
+
 fn score_bands(edges: &[f64]) -> Result<ScoreBands> {
     let field = "population.score_bands";
     if edges.len() < 2 {
