@@ -43,6 +43,30 @@ pub(crate) struct MonthGrid {
     pub h: f64,
 }
 
+/// One month's outcome counts `(n1, n2, n_stay)` when the engine carves the
+/// first outcome (probability `p1`) and then the second (`p2`, capped at
+/// `1 - p1`) from one uniform: the multinomial log-likelihood and its
+/// derivatives in `p1` and `p2` (0 in `p2` when the cap binds). `None` when
+/// the cap leaves nothing to stay in but some stayed.
+fn carved_trinomial(n1: f64, p1: f64, n2: f64, p2: f64, n_stay: f64) -> Option<(f64, f64, f64)> {
+    if p2 < 1.0 - p1 {
+        let stay = 1.0 - p1 - p2;
+        Some((
+            xlogy(n1, p1) + xlogy(n2, p2) + xlogy(n_stay, stay),
+            ratio(n1, p1) - ratio(n_stay, stay),
+            ratio(n2, p2) - ratio(n_stay, stay),
+        ))
+    } else if n_stay > 0.0 {
+        None
+    } else {
+        Some((
+            xlogy(n1, p1) + xlogy(n2, 1.0 - p1),
+            ratio(n1, p1) - ratio(n2, 1.0 - p1),
+            0.0,
+        ))
+    }
+}
+
 /// `count * ln p`, with `0 ln 0 = 0`.
 fn xlogy(count: f64, p: f64) -> f64 {
     if count == 0.0 { 0.0 } else { count * p.ln() }
@@ -79,21 +103,11 @@ pub(crate) fn log_emission(
         let r = c.at_risk as f64 - d - k;
         let u = (model.miss_probit[g] - s * z) / q;
         let p = norm_cdf(u);
-        let (dp, dpi);
-        if p + pi < 1.0 {
-            let stay = 1.0 - p - pi;
-            total += xlogy(d, p) + xlogy(k, pi) + xlogy(r, stay);
-            dp = ratio(d, p) - ratio(r, stay);
-            dpi = ratio(k, pi) - ratio(r, stay);
-        } else {
-            // Miss and prepayment share one uniform: prepayment takes what is left.
-            if r > 0.0 {
-                return f64::NEG_INFINITY;
-            }
-            total += xlogy(d, p) + xlogy(k, 1.0 - p);
-            dp = ratio(d, p) - ratio(k, 1.0 - p);
-            dpi = 0.0;
-        }
+        // Miss and prepayment share one uniform: prepayment takes what is left.
+        let Some((log, dp, dpi)) = carved_trinomial(d, p, k, pi, r) else {
+            return f64::NEG_INFINITY;
+        };
+        total += log;
         if let Some(grad) = grad.as_deref_mut() {
             let density = norm_pdf(u);
             grad[g] += dp * density / q;
@@ -115,21 +129,11 @@ pub(crate) fn log_emission(
         let v = (model.roll_probit[b] - sr * z) / qr;
         let w = (model.cure_probit[b] + sc * z) / qc;
         let (roll, cure) = (norm_cdf(v), norm_cdf(w));
-        let (droll, dcure);
-        if cure < 1.0 - roll {
-            let stay = 1.0 - roll - cure;
-            total += xlogy(nr, roll) + xlogy(nc, cure) + xlogy(ns, stay);
-            droll = ratio(nr, roll) - ratio(ns, stay);
-            dcure = ratio(nc, cure) - ratio(ns, stay);
-        } else {
-            // The engine caps the cure at 1 - roll: no loan stays.
-            if ns > 0.0 {
-                return f64::NEG_INFINITY;
-            }
-            total += xlogy(nr, roll) + xlogy(nc, 1.0 - roll);
-            droll = ratio(nr, roll) - ratio(nc, 1.0 - roll);
-            dcure = 0.0;
-        }
+        // The engine caps the cure at 1 - roll.
+        let Some((log, droll, dcure)) = carved_trinomial(nr, roll, nc, cure, ns) else {
+            return f64::NEG_INFINITY;
+        };
+        total += log;
         if let Some(grad) = grad.as_deref_mut() {
             let (fv, fw) = (norm_pdf(v), norm_pdf(w));
             grad[layout.roll(b)] += droll * fv / qr;
