@@ -169,7 +169,7 @@ pub fn calibrate_history(
         let factor = fit_factor_model(&h.panel, &fit_options).map_err(fail)?;
         fits.push(factor);
     }
-    let phi = pooled(fits.iter().map(|f| f.phi), options.confidence);
+    let phi = pooled_persistence(fits.iter().map(|f| f.phi), options.confidence);
 
     // A provisional scenario carries the fitted dynamics for the forward map
     // from monthly rates to PD-period PDs (its PDs are not used).
@@ -274,8 +274,10 @@ fn fit_macro_links(
     Ok(())
 }
 
-/// Inverse-variance pooling of per-segment estimates (a fixed one wins).
-fn pooled(estimates: impl Iterator<Item = Estimate>, confidence: f64) -> Estimate {
+/// The segments' factor persistence pooled by inverse variance over the
+/// estimates with a finite, positive standard error (the first estimate as
+/// it is when none has one); the interval is kept inside phi's range.
+fn pooled_persistence(estimates: impl Iterator<Item = Estimate>, confidence: f64) -> Estimate {
     let all: Vec<Estimate> = estimates.collect();
     let finite: Vec<&Estimate> = all
         .iter()
@@ -612,8 +614,8 @@ fn scenario_text(
     {
         let _ = writeln!(
             t,
-            "# Recovery shares by months after the charge-off (pooled over segments'\n\
-             # charge-offs whose recoveries the tape saw in full; the first segment with any).\n\
+            "# Recovery shares by months after the charge-off, one curve for the book: the\n\
+             # first segment's with charge-offs whose recoveries the tape saw in full.\n\
              recovery_curve = [{}]",
             rounded_shares(curve)
                 .iter()
