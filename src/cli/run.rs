@@ -318,6 +318,12 @@ fn check_tape_request(scenario: &Scenario, sharded: bool, tape_paths: u64, forma
              (run.redraw_population = true)"
         )));
     }
+    if scenario.originates() {
+        return Err(Failure::Input(anyhow!(
+            "--emit-tape exports the opening book and its loans' months; loans originated during the run \
+             ([segments.originations]) are not on the tape yet: emit it from the scenario without originations"
+        )));
+    }
     if tape_paths > scenario.paths {
         return Err(Failure::Input(anyhow!(
             "--tape-paths {tape_paths} is more than the run's {} paths",
@@ -599,12 +605,19 @@ fn available_memory_bytes() -> Option<u64> {
 /// Refuses, before anything is allocated, a run whose book and per-path
 /// results would not fit in the memory available: the book's loans
 /// (`size_of::<Loan>()` each, once per worker thread as well when the
-/// population is redrawn per path) plus what every path keeps.
+/// population is redrawn per path) plus what every path keeps (with its
+/// book flow and vintage cells when loans are originated). Loans booked
+/// during the run are stepped as they are drawn and never kept.
 pub fn check_memory(scenario: &Scenario, paths: u64, threads: usize) -> Result<(), Failure> {
     let (s, b, h) = (scenario.segments.len(), scenario.bands.len(), scenario.horizon_months);
     let k = scenario.macro_model.factor_names.len();
     // PathOutcome: fixed fields, vectors by segment, band and month, factors; and the sort copies.
-    let per_path = 256 + 16 * s + 16 * b + 16 * h + 8 * k * h + 64;
+    let mut per_path = 256 + 16 * s + 16 * b + 16 * h + 8 * k * h + 64;
+    if scenario.originates() {
+        // The book flow: monthly series, per-segment and per-band counts, the vintage cells.
+        let v = creditstress::loan::flow::vintage_count(h, scenario.vintage_months);
+        per_path += 400 + h * (28 + 12 * v) + 12 * s + 4 * b;
+    }
     let books = if scenario.redraw_population {
         1 + threads as u128
     } else {

@@ -15,8 +15,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use rayon::prelude::*;
 use thiserror::Error;
 
-use crate::loan::{LoanModel, PathTally, simulate_loan};
+use crate::loan::{BookFlow, LoanKeys, LoanModel, PathTally, simulate_loan};
 use crate::macro_paths::{FactorPath, draw_factor_path};
+use crate::originations;
 use crate::population::{Book, LoanOrigin, PdGrades, cents_to_money, draw_book, draw_book_with_origins};
 use crate::scenario::Scenario;
 
@@ -61,6 +62,9 @@ pub fn fast_path_blocker(scenario: &Scenario) -> Option<&'static str> {
     if scenario.fraud_waves.is_some() {
         return Some("fraud waves need monthly stepping");
     }
+    if scenario.originates() {
+        return Some("loans booked during the run (originations) need monthly stepping");
+    }
     if scenario.policy.acts_on_loans() {
         return Some(
             "policy levers that act on individual loans (early warning, forbearance, collections) need monthly stepping",
@@ -83,7 +87,8 @@ pub struct RunControl<'a> {
 pub struct PathOutcome {
     /// Path index.
     pub index: u64,
-    /// Initial exposure of the book on this path (varies only when the population is redrawn).
+    /// Exposure of the path: the opening book's balance, plus the balance
+    /// booked during the run (varies when the population is redrawn or loans are originated).
     pub exposure: f64,
     /// What the loans did.
     pub tally: PathTally,
@@ -92,7 +97,36 @@ pub struct PathOutcome {
 }
 
 impl PathOutcome {
-    /// Loss as a fraction of initial exposure.
+    /// Loans booked on the path: the opening book's, plus those originated during the run.
+    pub fn loans(&self, profile: &BookProfile) -> u64 {
+        self.tally.flow.as_ref().map_or(profile.loans, |f| f.total_loans())
+    }
+
+    /// Loans booked in segment `s` on the path.
+    pub fn segment_loans(&self, profile: &BookProfile, s: usize) -> u64 {
+        self.tally
+            .flow
+            .as_ref()
+            .map_or(profile.segment_loans[s], |f| f.segment_loans[s] as u64)
+    }
+
+    /// Balance booked in segment `s` on the path (the exposure of its loss rate).
+    pub fn segment_exposure(&self, profile: &BookProfile, s: usize) -> f64 {
+        self.tally
+            .flow
+            .as_ref()
+            .map_or(profile.segment_exposure[s], |f| cents_to_money(f.segment_balance[s]))
+    }
+
+    /// Loans booked in score band `b` on the path.
+    pub fn band_loans(&self, profile: &BookProfile, b: usize) -> u64 {
+        self.tally
+            .flow
+            .as_ref()
+            .map_or(profile.band_loans[b], |f| f.band_loans[b] as u64)
+    }
+
+    /// Loss as a fraction of exposure: the opening book's, plus every balance booked on the path.
     pub fn loss_rate(&self) -> f64 {
         if self.exposure > 0.0 {
             self.tally.loss / self.exposure
@@ -158,7 +192,8 @@ pub struct Prepared<'a> {
     pub book: Option<Book>,
     /// Profile of the run-level book (of path 0's book when redrawn).
     pub profile: BookProfile,
-    /// Grade rows any loan can have (all rows when the book is redrawn per path).
+    /// Grade rows any loan can have (all rows when the book is redrawn per
+    /// path or loans are originated during the run).
     pub used_grades: Vec<u32>,
     /// Run-level constants of loan stepping (repayment curves, segment rules).
     pub model: LoanModel,
@@ -198,7 +233,7 @@ impl<'a> Prepared<'a> {
             scenario.redraw_population.then_some(0),
         );
         let profile = BookProfile::of(&book, scenario.segments.len(), scenario.bands.len());
-        let used_grades = if scenario.redraw_population {
+        let used_grades = if scenario.redraw_population || scenario.originates() {
             (0..grades.len() as u32).collect()
         } else {
             let mut used = vec![false; grades.len()];
@@ -251,20 +286,33 @@ impl<'a> Prepared<'a> {
             // crossing, so up to the crossing month the final pass is the
             // pre-pass (even when a cut's liquidity shock changes later
             // delinquency), and the pre-pass finds exactly the same month.
-            let loans = book.loans.len().max(1) as f64;
+            // The rate's base is the loans booked by the month (the opening
+            // book's when nothing is originated).
             let pre = self.step_book(book, &factors, index, None, false);
+            let mut booked = 0u64;
             pre.monthly_delinquent
                 .iter()
-                .position(|&n| n as f64 / loans > limit)
+                .enumerate()
+                .position(|(t, &n)| {
+                    booked += pre
+                        .flow
+                        .as_ref()
+                        .map_or(if t == 0 { book.loans.len() as u64 } else { 0 }, |f| {
+                            f.booked_loans[t] as u64
+                        });
+                    n as f64 / booked.max(1) as f64 > limit
+                })
                 .map(|t| t + 1)
         });
         let mut tally = self.step_book(book, &factors, index, portfolio_cut_month, record_tape);
         if let Some(c) = &s.policy.collections {
             tally.collection_cost = c.cost_per_account_month * tally.delinquent_account_months() as f64;
         }
+        // A going-concern book is exposed with every balance booked on the path.
+        let exposure = tally.flow.as_ref().map_or(book.exposure(), |f| f.total_balance());
         PathOutcome {
             index,
-            exposure: cents_to_money(book.exposure()),
+            exposure: cents_to_money(exposure),
             tally,
             factors: factors.values,
         }
@@ -285,11 +333,55 @@ impl<'a> Prepared<'a> {
         if record_tape {
             tally.tape = Some(Box::default());
         }
-        let key = stream_key(s.seed, index, Purpose::LoanEvents);
+        if s.originates() {
+            let mut flow = BookFlow::new(s.horizon_months, s.vintage_months, s.segments.len(), s.bands.len());
+            book.loans.iter().for_each(|loan| flow.book(0, loan));
+            tally.flow = Some(Box::new(flow));
+        }
+        let keys = opening_keys(s, index);
         for loan in &book.loans {
-            simulate_loan(loan, &self.model, &tables, key, &mut tally);
+            simulate_loan(loan, 0, &self.model, &tables, &keys, &mut tally);
+        }
+        if s.originates() {
+            self.originate(factors, index, &tables, &mut tally);
         }
         tally
+    }
+
+    /// Books and steps the loans originated on path `index`, segment by
+    /// segment and month by month (see [`originations`]).
+    fn originate(&self, factors: &FactorPath, index: u64, tables: &crate::loan::PathTables, tally: &mut PathTally) {
+        let s = self.scenario;
+        for (g, seg) in s.segments.iter().enumerate() {
+            let Some(o) = &seg.originations else { continue };
+            let z = factors.combine(&seg.factor_weights);
+            for month in o.months() {
+                let n = originations::applications(s, o, g, month, z[month], index);
+                let keys = originations::loan_keys(s, g, month, index);
+                tally.flow.as_deref_mut().expect("a book flow is kept").applications[month] += n;
+                for i in 0..n {
+                    let a = originations::applicant(
+                        s,
+                        &self.grades,
+                        &self.model.schedules,
+                        o,
+                        g,
+                        month,
+                        i,
+                        z[month],
+                        index,
+                    );
+                    if a.approved {
+                        tally
+                            .flow
+                            .as_deref_mut()
+                            .expect("a book flow is kept")
+                            .book(month, &a.loan);
+                        simulate_loan(&a.loan, month, &self.model, tables, &keys, tally);
+                    }
+                }
+            }
+        }
     }
 
     /// Simulates the paths in `range` in parallel, returned in path order.
@@ -324,4 +416,13 @@ pub fn run_with<'a>(
     let prepared = Prepared::with_engine(scenario, choice)?;
     let paths = prepared.simulate_paths(0..scenario.paths, control)?;
     Ok((prepared, paths))
+}
+
+/// Stream keys of the opening book's loans on path `path`.
+pub fn opening_keys(scenario: &Scenario, path: u64) -> LoanKeys {
+    LoanKeys {
+        events: stream_key(scenario.seed, path, Purpose::LoanEvents),
+        lgd: stream_key(scenario.seed, path, Purpose::Lgd),
+        policy: stream_key(scenario.seed, path, Purpose::Policy),
+    }
 }

@@ -42,6 +42,16 @@ pub enum Purpose {
     Policy = 8,
     /// Whether and when fraud attacks start.
     Fraud = 9,
+    /// How many applicants arrive in a segment's month.
+    Applications = 10,
+    /// An applicant's attributes (score, income, product, amount).
+    Applicants = 11,
+    /// Loan events of a loan booked during the run.
+    OriginatedEvents = 12,
+    /// LGD draws of a loan booked during the run.
+    OriginatedLgd = 13,
+    /// Policy draws of a loan booked during the run.
+    OriginatedPolicy = 14,
 }
 
 /// Key of the stream for `(seed, path, purpose)`; `path = u64::MAX` marks
@@ -53,10 +63,16 @@ pub fn stream_key(seed: u64, path: u64, purpose: Purpose) -> u64 {
 /// Path index used for streams that belong to the whole run.
 pub const RUN_LEVEL: u64 = u64::MAX;
 
+/// The key of item `index` within the stream whose key is `key` (the seed
+/// [`item_rng`] starts from).
+pub fn item_key(key: u64, index: u64) -> u64 {
+    mix64(key ^ mix64(index.wrapping_add(GOLDEN_GAMMA)))
+}
+
 /// A general-purpose generator for item `index` of a stream (a segment, a
 /// factor, a loan's LGD), for draws that need a full `rand` generator.
 pub fn item_rng(key: u64, index: u64) -> Xoshiro256PlusPlus {
-    Xoshiro256PlusPlus::seed_from_u64(mix64(key ^ mix64(index.wrapping_add(GOLDEN_GAMMA))))
+    Xoshiro256PlusPlus::seed_from_u64(item_key(key, index))
 }
 
 /// A loan's stream of raw 64-bit uniforms for one path: SplitMix64 started

@@ -1,7 +1,7 @@
 //! The fast path for the plain default model.
 
 use super::stepping::{Account, charge_off, settle};
-use super::{LoanModel, PathTables, PathTally};
+use super::{LoanKeys, LoanModel, PathTables, PathTally};
 use crate::engine::streams::{LoanStream, threshold};
 use crate::population::{Loan, ProductKind, round_cents};
 
@@ -49,7 +49,7 @@ pub(super) fn first_event(
     model: &LoanModel,
     tables: &PathTables,
     fast: &FastTables,
-    path_key: u64,
+    keys: &LoanKeys,
     tally: &mut PathTally,
 ) -> usize {
     let horizon = model.horizon;
@@ -60,7 +60,7 @@ pub(super) fn first_event(
         horizon.min(loan.term_months as usize)
     };
     let row = loan.grade as usize * fast.horizon;
-    let u = LoanStream::new(path_key, loan.id as u64).next_u64();
+    let u = LoanStream::new(keys.events, loan.id as u64).next_u64();
     let t = fast.first_event[row..row + last].partition_point(|&f| f <= u);
     let mut account = Account::open(loan);
     settle(loan, model, &mut account, 0, t, tally);
@@ -77,13 +77,13 @@ pub(super) fn first_event(
             account.balance += extra;
             tally.ledger.originated += extra;
         }
-        charge_off(loan, model, tables, t, account.balance, tally);
+        charge_off(loan, model, tables, keys, t, account.balance, tally);
     } else {
         tally.ledger.prepaid += account.balance;
-        if let Some(tape) = tally.tape.as_deref_mut() {
+        if tally.records_months() {
             let mut row = super::tape::TapeRow::state(loan.id, t, super::tape::TapeState::Prepaid, 0);
             row.principal_paid = account.balance;
-            tape.rows.push(row);
+            tally.record_row(row);
         }
     }
     t + 1

@@ -8,6 +8,7 @@
 //! transcendental functions, no float arithmetic and no allocation.
 
 mod fast;
+pub mod flow;
 pub mod schedule;
 mod stepping;
 pub mod tape;
@@ -17,6 +18,7 @@ use crate::population::{Cents, Loan, cents_to_money};
 use crate::scenario::{Scenario, UnitDistribution};
 use crate::stats::normal::{norm_cdf, norm_inv};
 pub use fast::FastTables;
+pub use flow::BookFlow;
 pub use schedule::{RevolvingCurve, ScheduleTemplates};
 pub use stepping::simulate_loan;
 
@@ -213,8 +215,6 @@ pub struct PathTables {
     pub lgd: Vec<UnitDistribution>,
     /// Outage on this path.
     pub outage: Option<OutageThresholds>,
-    /// Key of this path's LGD stream.
-    pub lgd_key: u64,
     /// First-event curves, when the path uses the fast path.
     pub fast: Option<FastTables>,
     /// First month early warning cuts each segment's lines (`horizon`: never).
@@ -223,8 +223,6 @@ pub struct PathTables {
     pub plan_offered: Vec<bool>,
     /// Bucket thresholds of plan borrowers (boosted cures), laid out as `buckets`.
     pub plan_buckets: Vec<BucketThresholds>,
-    /// Key of this path's policy stream (forbearance take-up draws).
-    pub policy_key: u64,
     /// Missed-payment threshold of a borrower in a liquidity shock (line cut
     /// by early warning), `[t * grades + grade]` (empty without the shock).
     pub shocked_entry: Vec<u64>,
@@ -238,6 +236,20 @@ pub struct PathTables {
     /// Each segment's factor, `[segment * horizon + t]`, for recoveries that
     /// move with the economy (empty when they do not).
     pub recovery_factor: Vec<f64>,
+}
+
+/// Keys of a loan's random streams on one path: the opening book's come
+/// from the path alone, a loan booked during the run has keys of its
+/// segment and origination month (its id is its index among that month's
+/// applicants), so no two loans of a path share a stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoanKeys {
+    /// One uniform per loan-month: missed payment, prepayment, roll, cure.
+    pub events: u64,
+    /// LGD draws at charge-off.
+    pub lgd: u64,
+    /// Policy draws (forbearance take-up).
+    pub policy: u64,
 }
 
 /// Cash-flow accounting of a path, in cents. Conservation:
@@ -323,6 +335,9 @@ pub struct PathTally {
     pub ledger: Ledger,
     /// The loan-level tape of the path, when one is recorded (`None` in runs).
     pub tape: Option<Box<tape::LoanTape>>,
+    /// Bookings, the book at each month end and vintages, when loans are
+    /// originated during the run (`None` for a run-off book).
+    pub flow: Option<Box<flow::BookFlow>>,
 }
 
 impl PathTally {
@@ -353,6 +368,24 @@ impl PathTally {
             collection_cost: 0.0,
             ledger: Ledger::default(),
             tape: None,
+            flow: None,
+        }
+    }
+
+    /// Whether anything is recorded month by month (a tape or a book flow).
+    #[inline(always)]
+    pub(crate) fn records_months(&self) -> bool {
+        self.tape.is_some() || self.flow.is_some()
+    }
+
+    /// Records a loan-month: on the tape, and in the book at month end.
+    #[cold]
+    pub(crate) fn record_row(&mut self, row: tape::TapeRow) {
+        if let Some(flow) = self.flow.as_deref_mut() {
+            flow.month_end(row.month as usize - 1, row.state, row.balance);
+        }
+        if let Some(tape) = self.tape.as_deref_mut() {
+            tape.rows.push(row);
         }
     }
 
@@ -387,10 +420,10 @@ impl PathTally {
         let nominal_loss = ead_money * lgd;
         let recovered = ead_money - nominal_loss;
         let rate = recovery.discount_monthly.unwrap_or(loan.rate_monthly);
-        if let Some(tape) = self.tape.as_deref_mut() {
+        if self.records_months() {
             let mut row = tape::TapeRow::state(loan.id, t, tape::TapeState::ChargedOff, 0);
             row.charge_off = ead;
-            tape.rows.push(row);
+            self.record_row(row);
         }
         let (mut cash_total, mut present_value) = (0.0, 0.0);
         for &(lag, share) in &recovery.schedule {
@@ -429,6 +462,9 @@ impl PathTally {
         self.product_loss[usize::from(loan.kind != crate::population::ProductKind::Revolving)] += loss;
         self.monthly_defaults[t] += 1;
         self.monthly_loss[t] += loss;
+        if let Some(flow) = self.flow.as_deref_mut() {
+            flow.charge_off(t, loss);
+        }
         self.ledger.charged_off += ead;
         self.economic_loss += ead_money - present_value;
     }

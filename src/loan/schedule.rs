@@ -207,15 +207,34 @@ impl RevolvingCurve {
         }
     }
 
+    /// The long-run balance `B*` of a line from `b0` with limit `limit`.
+    #[inline(always)]
+    fn target(&self, b0: Cents, limit: Cents) -> f64 {
+        let (a, d) = (self.repay_rate, self.draw_rate);
+        if a + d > 0.0 {
+            d * limit as f64 / (a + d)
+        } else {
+            b0 as f64
+        }
+    }
+
+    /// The balance after `j` current months from `b0`, to the cent: the
+    /// balance [`RevolvingCurve::run`] settles.
+    #[inline(always)]
+    pub fn balance_after(&self, b0: Cents, limit: Cents, j: usize) -> Cents {
+        let target = self.target(b0, limit);
+        let end = target + (b0 as f64 - target) * self.decay[j];
+        round_cents(end.max(0.0)).clamp(0, limit.max(b0))
+    }
+
     /// Settles `j` current months from balance `b0` on a line with limit `limit`.
     #[inline]
     pub fn run(&self, b0: Cents, limit: Cents, rate_monthly: f64, j: usize) -> RevolvingRun {
-        let (a, d) = (self.repay_rate, self.draw_rate);
+        let d = self.draw_rate;
         let start = b0 as f64;
-        let target = if a + d > 0.0 { d * limit as f64 / (a + d) } else { start };
-        let end = target + (start - target) * self.decay[j];
+        let target = self.target(b0, limit);
         let sum = j as f64 * target + (start - target) * self.decay_sum[j];
-        let balance = round_cents(end.max(0.0)).clamp(0, limit.max(b0));
+        let balance = self.balance_after(b0, limit, j);
         let mut drawn = round_cents((d * (j as f64 * limit as f64 - sum)).max(0.0));
         let mut repaid = b0 + drawn - balance;
         if repaid < 0 {

@@ -3,8 +3,8 @@
 //! (early-warning limit cuts, forbearance plans, collections, penalty interest).
 
 use super::fast::first_event;
-use super::tape::{LoanTape, TapeRow, TapeState};
-use super::{BUCKETS, BucketThresholds, LoanModel, PathTables, PathTally};
+use super::tape::{TapeRow, TapeState};
+use super::{BUCKETS, BucketThresholds, LoanKeys, LoanModel, PathTables, PathTally};
 use crate::engine::streams::{LoanStream, item_rng};
 use crate::population::{Cents, Loan, ProductKind, round_cents};
 use crate::scenario::UnitDistribution;
@@ -19,18 +19,30 @@ enum DelinquencyEnd {
     Horizon,
 }
 
-/// Steps one loan through the horizon of one path and adds what happened to `tally`.
+/// Steps one loan, on the book from month `start` (0-based; 0 for the
+/// opening book), through the horizon of one path and adds what happened to `tally`.
 #[inline]
-pub fn simulate_loan(loan: &Loan, model: &LoanModel, tables: &PathTables, path_key: u64, tally: &mut PathTally) {
+pub fn simulate_loan(
+    loan: &Loan,
+    start: usize,
+    model: &LoanModel,
+    tables: &PathTables,
+    keys: &LoanKeys,
+    tally: &mut PathTally,
+) {
     tally.ledger.originated += loan.balance;
+    if let Some(flow) = tally.flow.as_deref_mut() {
+        flow.begin_loan(start);
+    }
     let months = if loan.fraud {
-        simulate_fraud(loan, model, tables, tally)
+        simulate_fraud(loan, start, model, tables, tally)
     } else if let Some(fast) = &tables.fast {
-        first_event(loan, model, tables, fast, path_key, tally)
+        debug_assert_eq!(start, 0, "the fast path steps the opening book only");
+        first_event(loan, model, tables, fast, keys, tally)
     } else {
-        step_months(loan, model, tables, path_key, tally)
+        step_months(loan, start, model, tables, keys, tally)
     };
-    tally.loan_months += months as u64;
+    tally.loan_months += (months - start) as u64;
 }
 
 /// A loan's balance, repayment curve and line between events. A forbearance
@@ -114,8 +126,8 @@ pub(super) fn settle(
     if months == 0 {
         return;
     }
-    if let Some(tape) = tally.tape.as_deref_mut() {
-        tape_current_months(loan, model, account, first, months, tape);
+    if tally.records_months() {
+        record_current_months(loan, model, account, first, months, tally);
     }
     if loan.kind == ProductKind::Revolving {
         let curve = account.revolving_curve(loan, model);
@@ -136,23 +148,51 @@ pub(super) fn settle(
     }
 }
 
-/// The tape rows of `months` on-time months from month `first`: the
+/// The month rows of `months` on-time months from month `first`: the
 /// differences of the same closed forms `settle` books, so they add up to it.
 #[cold]
-fn tape_current_months(
+fn record_current_months(
     loan: &Loan,
     model: &LoanModel,
     account: &Account,
     first: usize,
     months: usize,
-    tape: &mut LoanTape,
+    tally: &mut PathTally,
 ) {
+    if tally.tape.is_none()
+        && let Some(flow) = tally.flow.as_deref_mut()
+    {
+        // The book at each month end alone: balances from the same closed forms, no rows.
+        if loan.kind == ProductKind::Revolving {
+            let curve = account.revolving_curve(loan, model);
+            for j in 0..months {
+                flow.month_end(
+                    first + j,
+                    TapeState::Current,
+                    curve.balance_after(account.balance, account.limit, j + 1),
+                );
+            }
+        } else {
+            let s = &model.schedules;
+            for j in 0..months {
+                let k = account.paid + j as u16 + 1;
+                if k < account.term {
+                    flow.month_end(
+                        first + j,
+                        TapeState::Current,
+                        s.balance_after(account.schedule, account.principal, k),
+                    );
+                }
+            }
+        }
+        return;
+    }
     let mut row = |j: usize, balance: Cents, principal: Cents, interest: Cents, drawn: Cents, state: TapeState| {
         let mut r = TapeRow::state(loan.id, first + j, state, balance);
         r.principal_paid = principal;
         r.interest_paid = interest;
         r.drawn = drawn;
-        tape.rows.push(r);
+        tally.record_row(r);
     };
     if loan.kind == ProductKind::Revolving {
         let curve = account.revolving_curve(loan, model);
@@ -191,11 +231,11 @@ fn tape_current_months(
     }
 }
 
-/// Adds a row with only a state and a balance to the tape, if one is kept.
+/// Records a month with only a state and a balance, if months are recorded.
 #[inline(always)]
 fn tape_state(tally: &mut PathTally, loan: &Loan, t: usize, state: TapeState, balance: Cents) {
-    if let Some(tape) = tally.tape.as_deref_mut() {
-        tape.rows.push(TapeRow::state(loan.id, t, state, balance));
+    if tally.records_months() {
+        tally.record_row(TapeRow::state(loan.id, t, state, balance));
     }
 }
 
@@ -213,9 +253,16 @@ fn current_spell(rng: &mut LoanStream, t: &mut usize, end: usize, threshold: imp
     None
 }
 
-/// The monthly state machine; returns the number of months stepped.
+/// The monthly state machine from month `start`; returns the month after the last one stepped.
 #[inline(always)]
-fn step_months(loan: &Loan, model: &LoanModel, tables: &PathTables, path_key: u64, tally: &mut PathTally) -> usize {
+fn step_months(
+    loan: &Loan,
+    start: usize,
+    model: &LoanModel,
+    tables: &PathTables,
+    keys: &LoanKeys,
+    tally: &mut PathTally,
+) -> usize {
     let horizon = model.horizon;
     let grades = tables.grades;
     let row = loan.grade as usize;
@@ -228,10 +275,10 @@ fn step_months(loan: &Loan, model: &LoanModel, tables: &PathTables, path_key: u6
     } else {
         horizon
     };
-    let mut rng = LoanStream::new(path_key, loan.id as u64);
+    let mut rng = LoanStream::new(keys.events, loan.id as u64);
     let mut policy_rng: Option<LoanStream> = None;
     let mut account = Account::open(loan);
-    let mut t = 0;
+    let mut t = start;
     if loan.start_bucket > 0 {
         // An imported loan delinquent at the start: its spell goes on from
         // its bucket in month 0, with no new missed payment to draw.
@@ -252,7 +299,7 @@ fn step_months(loan: &Loan, model: &LoanModel, tables: &PathTables, path_key: u6
                 t = next;
             }
             DelinquencyEnd::ChargedOff(month) => {
-                charge_off(loan, model, tables, month, account.balance, tally);
+                charge_off(loan, model, tables, keys, month, account.balance, tally);
                 return month + 1;
             }
             DelinquencyEnd::Horizon => {
@@ -316,10 +363,10 @@ fn step_months(loan: &Loan, model: &LoanModel, tables: &PathTables, path_key: u6
                 }
             }
             if !model.delinquency {
-                charge_off(loan, model, tables, t, account.balance, tally);
+                charge_off(loan, model, tables, keys, t, account.balance, tally);
                 return t + 1;
             }
-            if offer_plan(loan, model, tables, t, &account, &mut policy_rng) {
+            if offer_plan(loan, model, tables, keys, t, &account, &mut policy_rng) {
                 restructure(loan, model, &mut account, tally);
                 tape_state(tally, loan, t, TapeState::Plan, account.balance);
                 t += 1;
@@ -341,10 +388,10 @@ fn step_months(loan: &Loan, model: &LoanModel, tables: &PathTables, path_key: u6
             end
         } else if u < miss.saturating_add(rules.prepay) {
             tally.ledger.prepaid += account.balance;
-            if let Some(tape) = tally.tape.as_deref_mut() {
+            if tally.records_months() {
                 let mut row = TapeRow::state(loan.id, t, TapeState::Prepaid, 0);
                 row.principal_paid = account.balance;
-                tape.rows.push(row);
+                tally.record_row(row);
             }
             return t + 1;
         } else if tables.attack.get(t).copied().unwrap_or(false)
@@ -391,7 +438,7 @@ fn step_months(loan: &Loan, model: &LoanModel, tables: &PathTables, path_key: u6
         match end {
             DelinquencyEnd::Cured(next) => t = next,
             DelinquencyEnd::ChargedOff(month) => {
-                charge_off(loan, model, tables, month, account.balance, tally);
+                charge_off(loan, model, tables, keys, month, account.balance, tally);
                 return month + 1;
             }
             DelinquencyEnd::Horizon => break,
@@ -408,6 +455,7 @@ fn offer_plan(
     loan: &Loan,
     model: &LoanModel,
     tables: &PathTables,
+    keys: &LoanKeys,
     t: usize,
     account: &Account,
     policy_rng: &mut Option<LoanStream>,
@@ -418,7 +466,7 @@ fn offer_plan(
     if account.in_plan || !tables.plan_offered[loan.segment as usize * model.horizon + t] {
         return false;
     }
-    let rng = policy_rng.get_or_insert_with(|| LoanStream::new(tables.policy_key, loan.id as u64));
+    let rng = policy_rng.get_or_insert_with(|| LoanStream::new(keys.policy, loan.id as u64));
     rng.next_u64() < plan.take_up
 }
 
@@ -525,6 +573,7 @@ pub(super) fn charge_off(
     loan: &Loan,
     model: &LoanModel,
     tables: &PathTables,
+    keys: &LoanKeys,
     t: usize,
     ead: Cents,
     tally: &mut PathTally,
@@ -533,7 +582,7 @@ pub(super) fn charge_off(
     let lgd = match (loan.fixed_lgd, dist) {
         (Some(row), _) => model.fixed_lgd[row.get() as usize - 1],
         (None, UnitDistribution::Fixed(v)) => *v,
-        (None, beta) => beta.sample(&mut item_rng(tables.lgd_key, loan.id as u64)),
+        (None, beta) => beta.sample(&mut item_rng(keys.lgd, loan.id as u64)),
     };
     let lgd = if model.policy.lgd_multiplier == 1.0 {
         lgd
@@ -560,10 +609,10 @@ fn recovery_factor<'t>(loan: &Loan, model: &LoanModel, tables: &'t PathTables) -
     &tables.recovery_factor[start..start + model.horizon]
 }
 
-/// A fraudulent loan booked as such never pays: it misses the first payment
-/// and rolls straight through the buckets to charge-off (month 1 without
-/// buckets). Returns the months stepped.
-fn simulate_fraud(loan: &Loan, model: &LoanModel, tables: &PathTables, tally: &mut PathTally) -> usize {
+/// A fraudulent loan booked as such never pays: it misses its first payment
+/// and rolls straight through the buckets to charge-off (in its first month
+/// without buckets). Returns the month after the last one stepped.
+fn simulate_fraud(loan: &Loan, start: usize, model: &LoanModel, tables: &PathTables, tally: &mut PathTally) -> usize {
     let rules = &model.rules[loan.segment as usize];
     let mut ead = loan.balance;
     if loan.kind == ProductKind::Revolving {
@@ -571,7 +620,7 @@ fn simulate_fraud(loan: &Loan, model: &LoanModel, tables: &PathTables, tally: &m
         ead += extra;
         tally.ledger.originated += extra;
     }
-    fraud_charge_off(loan, model, tables, 0, ead, tally)
+    fraud_charge_off(loan, model, tables, start, ead, tally)
 }
 
 /// A loan in a fraudster's hands from month `start` pays nothing: delinquent

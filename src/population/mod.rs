@@ -162,8 +162,8 @@ fn draw_book_into(
         for _ in 0..seg.loans {
             // Every applicant is drawn, booked or not, so that a cutoff never
             // shifts another applicant's draws (common random numbers).
-            let (loan, score) = draw_loan(scenario, seg, s, grades, schedules, next_id, &mut rng);
-            if scenario.policy.min_score.is_none_or(|cutoff| score >= cutoff) {
+            let (loan, score) = draw_loan(scenario, seg, s, grades, schedules, next_id, 0.0, &mut rng);
+            if approved(scenario, score) {
                 loans.push(loan);
                 if let Some(o) = origins.as_deref_mut() {
                     o.push(LoanOrigin {
@@ -235,18 +235,31 @@ fn imported_loan(
     }
 }
 
-fn draw_loan<R: rand::Rng>(
+/// Whether the approval policy books an applicant with this score.
+pub fn approved(scenario: &Scenario, score: f64) -> bool {
+    scenario.policy.min_score.is_none_or(|cutoff| score >= cutoff)
+}
+
+/// Draws one applicant of segment `segment` (whether approved or not) and
+/// returns the loan it would book and its score. The score is normal with
+/// mean `score.mean + score_shift` (the shift is adverse selection of
+/// applicants during the run; 0 for the opening book), redrawn until it lies
+/// within 350-950.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn draw_loan<R: rand::Rng>(
     scenario: &Scenario,
     seg: &Segment,
     segment: usize,
     grades: &PdGrades,
     schedules: &ScheduleTemplates,
     id: u32,
+    score_shift: f64,
     rng: &mut R,
 ) -> (Loan, f64) {
+    let mean = seg.score_mean + score_shift;
     let score = loop {
         let z: f64 = StandardNormal.sample(rng);
-        let s = seg.score_mean + seg.score_std * z;
+        let s = mean + seg.score_std * z;
         if (SCORE_MIN..=SCORE_MAX).contains(&s) {
             break s;
         }

@@ -104,6 +104,11 @@ pub fn paths_csv(scenario: &Scenario, paths: &[PathOutcome]) -> Vec<u8> {
         "fraud_loss".into(),
     ];
     header.extend(scenario.segments.iter().map(|s| format!("loss_{}", s.name)));
+    // A going-concern book's exposure (the loss rate's base) and loans vary by path.
+    let going_concern = paths.iter().any(|p| p.tally.flow.is_some());
+    if going_concern {
+        header.extend(["exposure".to_string(), "loans_booked".into()]);
+    }
     w.write_record(&header).expect("writing CSV to memory cannot fail");
     for p in paths {
         let interest = cents_to_money(p.tally.interest);
@@ -120,6 +125,9 @@ pub fn paths_csv(scenario: &Scenario, paths: &[PathOutcome]) -> Vec<u8> {
             p.tally.fraud_loss.to_string(),
         ];
         row.extend(p.tally.segment_loss.iter().map(f64::to_string));
+        if let Some(f) = p.tally.flow.as_deref() {
+            row.extend([p.exposure.to_string(), f.total_loans().to_string()]);
+        }
         w.write_record(&row).expect("writing CSV to memory cannot fail");
     }
     w.into_inner().expect("flushing CSV to memory cannot fail")
@@ -138,6 +146,46 @@ pub fn timeseries_csv(series: &Timeseries) -> Vec<u8> {
     for (t, row) in series.rows.iter().enumerate() {
         let mut rec = vec![(t + 1).to_string()];
         for b in row {
+            rec.extend([b.mean, b.p05, b.p25, b.p50, b.p75, b.p95].iter().map(f64::to_string));
+        }
+        w.write_record(&rec).expect("writing CSV to memory cannot fail");
+    }
+    w.into_inner().expect("flushing CSV to memory cannot fail")
+}
+
+/// `vintages.csv`: per vintage and month on book, the loans and balance it
+/// booked (means over the paths on which it booked any) and the mean and
+/// 5/25/50/75/95th percentiles of its cumulative default and loss rates.
+pub fn vintages_csv(points: &[crate::stats::vintages::VintagePoint]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<String> = [
+        "vintage",
+        "first_month",
+        "last_month",
+        "months_on_book",
+        "paths",
+        "loans_booked_mean",
+        "balance_booked_mean",
+    ]
+    .map(String::from)
+    .to_vec();
+    for name in ["cumulative_default_rate", "cumulative_loss_rate_of_balance_booked"] {
+        for stat in ["mean", "p05", "p25", "p50", "p75", "p95"] {
+            header.push(format!("{name}_{stat}"));
+        }
+    }
+    w.write_record(&header).expect("writing CSV to memory cannot fail");
+    for v in points {
+        let mut rec = vec![
+            v.vintage.clone(),
+            v.first_month.to_string(),
+            v.last_month.to_string(),
+            v.months_on_book.to_string(),
+            v.paths.to_string(),
+            v.loans.to_string(),
+            v.booked_balance.to_string(),
+        ];
+        for b in [&v.cumulative_default_rate, &v.cumulative_loss_rate] {
             rec.extend([b.mean, b.p05, b.p25, b.p50, b.p75, b.p95].iter().map(f64::to_string));
         }
         w.write_record(&rec).expect("writing CSV to memory cannot fail");
@@ -164,7 +212,7 @@ pub struct RunFiles {
 }
 
 impl RunFiles {
-    /// Renders summary, paths, timeseries and manifest.
+    /// Renders summary, paths, timeseries, manifest and (for a going-concern book) vintages.
     pub fn render(
         scenario: &Scenario,
         summary: &RunSummary,
@@ -172,14 +220,17 @@ impl RunFiles {
         paths: &[PathOutcome],
         manifest: &Manifest,
     ) -> Self {
-        RunFiles {
-            files: vec![
-                ("summary.json", to_json(summary).into_bytes()),
-                ("paths.csv", paths_csv(scenario, paths)),
-                ("timeseries.csv", timeseries_csv(series)),
-                ("manifest.json", to_json(manifest).into_bytes()),
-            ],
+        let mut files = vec![
+            ("summary.json", to_json(summary).into_bytes()),
+            ("paths.csv", paths_csv(scenario, paths)),
+            ("timeseries.csv", timeseries_csv(series)),
+            ("manifest.json", to_json(manifest).into_bytes()),
+        ];
+        let vintages = crate::stats::vintages::vintage_curves(paths);
+        if !vintages.is_empty() {
+            files.insert(3, ("vintages.csv", vintages_csv(&vintages)));
         }
+        RunFiles { files }
     }
 }
 

@@ -130,6 +130,17 @@ pub struct RunSection {
     pub risk_levels: Vec<f64>,
     /// Draw a fresh borrower population on every path instead of once per run.
     pub redraw_population: bool,
+    /// Origination months grouped into one vintage of `vintages.csv` (3: by
+    /// quarter). Only read when some segment originates new loans.
+    #[serde(skip_serializing_if = "is_default_vintage_months")]
+    pub vintage_months: u32,
+}
+
+/// Quarterly vintages, the usual grouping of vintage analysis.
+pub const DEFAULT_VINTAGE_MONTHS: u32 = 3;
+
+fn is_default_vintage_months(v: &u32) -> bool {
+    *v == DEFAULT_VINTAGE_MONTHS
 }
 
 impl Default for RunSection {
@@ -140,6 +151,7 @@ impl Default for RunSection {
             seed: 1,
             risk_levels: vec![0.95, 0.99, 0.999],
             redraw_population: false,
+            vintage_months: DEFAULT_VINTAGE_MONTHS,
         }
     }
 }
@@ -214,6 +226,63 @@ pub struct SegmentSection {
     /// from `[dynamics]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dynamics: Option<SegmentDynamicsSection>,
+    /// New applications during the run (a going-concern book); without it
+    /// the segment's book only runs off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub originations: Option<OriginationsSection>,
+}
+
+/// `[segments.originations]`: the monthly flow of new applicants. Each
+/// applicant is drawn from the segment's own score, income, product, limit
+/// and pricing rules and passes the same approval policy as the opening book.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OriginationsSection {
+    /// Mean applications a month when the segment's factor is 0.
+    pub applications_monthly: f64,
+    /// Log-volume per standard deviation of the segment's factor: the month's
+    /// mean is `applications_monthly * exp(volume_sensitivity * Z_t)`
+    /// (negative: more applications in a downturn, as distressed borrowers
+    /// seek credit; positive: demand falls with the economy).
+    #[serde(default)]
+    pub volume_sensitivity: f64,
+    /// The month's mean volume is at most this multiple of `applications_monthly`.
+    #[serde(default = "default_volume_cap_multiple")]
+    pub volume_cap_multiple: f64,
+    /// How the month's count is drawn around its mean.
+    #[serde(default)]
+    pub volume_noise: VolumeNoise,
+    /// Adverse selection: the applicants' mean score moves by this many
+    /// points per standard deviation of the factor, `score.mean +
+    /// score_shift_per_sd * Z_t` (positive: worse applicants in a downturn).
+    #[serde(default)]
+    pub score_shift_per_sd: f64,
+    /// First month (1-based) in which applicants arrive (default 2: the
+    /// opening book is month 1's).
+    #[serde(default = "default_first_origination_month")]
+    pub first_month: u32,
+    /// Last month in which applicants arrive (default: the horizon).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_month: Option<u32>,
+}
+
+fn default_volume_cap_multiple() -> f64 {
+    5.0
+}
+
+fn default_first_origination_month() -> u32 {
+    2
+}
+
+/// How a month's number of applicants is drawn from its mean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VolumeNoise {
+    /// A Poisson count with that mean.
+    #[default]
+    Poisson,
+    /// The mean rounded to the nearest whole applicant.
+    None,
 }
 
 /// Fixed-length arrays that refuse extra or missing values (serde's own

@@ -37,6 +37,8 @@ pub struct Scenario {
     pub risk_levels: Vec<f64>,
     /// Draw a new population on every path.
     pub redraw_population: bool,
+    /// Origination months per vintage of `vintages.csv`.
+    pub vintage_months: usize,
     /// Score band edges.
     pub bands: ScoreBands,
     /// Segments in file order.
@@ -70,6 +72,11 @@ impl Scenario {
     /// Total loans over all segments, synthetic and imported.
     pub fn total_loans(&self) -> u64 {
         self.segments.iter().map(|s| s.loans).sum::<u64>() + self.book.len() as u64
+    }
+
+    /// Whether any segment books new loans during the run.
+    pub fn originates(&self) -> bool {
+        self.segments.iter().any(|s| s.originations.is_some())
     }
 
     /// Synthetic applicants over all segments (the stream keys `0..n`).
@@ -197,6 +204,41 @@ pub struct Segment {
     /// Delinquency transitions of this segment's revolving lines and
     /// installment loans (their own, the segment's, or the global ones).
     pub transitions: ProductTransitions,
+    /// New applications during the run, if any.
+    pub originations: Option<Originations>,
+}
+
+/// A segment's monthly flow of applicants (see [`super::OriginationsSection`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Originations {
+    /// Mean applications a month at factor 0.
+    pub applications_monthly: f64,
+    /// Log-volume per standard deviation of the factor.
+    pub volume_sensitivity: f64,
+    /// Largest monthly mean, as a multiple of `applications_monthly`.
+    pub volume_cap_multiple: f64,
+    /// How the count is drawn around its mean.
+    pub volume_noise: super::VolumeNoise,
+    /// Score points the applicants' mean moves per standard deviation of the factor.
+    pub score_shift_per_sd: f64,
+    /// First month (0-based: a loan's first month on the book) in which applicants arrive.
+    pub first_month: usize,
+    /// The month after the last one in which applicants arrive (0-based).
+    pub end_month: usize,
+}
+
+impl Originations {
+    /// The months (0-based) in which applicants arrive.
+    pub fn months(&self) -> std::ops::Range<usize> {
+        self.first_month..self.end_month
+    }
+
+    /// Mean applications in a month whose factor is `z`:
+    /// `min(a exp(s z), cap a)`.
+    pub fn mean_volume(&self, z: f64) -> f64 {
+        let a = self.applications_monthly;
+        (a * (self.volume_sensitivity * z).exp()).min(a * self.volume_cap_multiple)
+    }
 }
 
 /// How a segment's asset correlation is given.

@@ -1,14 +1,15 @@
 //! The binary part of a shard (`shard.bin`): the book profile and every path
 //! outcome of the shard, with the exact bits of every `f64`.
 //!
-//! # Format, version 2
+//! # Format, version 4
 //!
 //! Little-endian throughout; `S` segments, `B` score bands, `H` months, `F`
 //! macro factors, all given in the header.
 //!
 //! ```text
-//! header   magic "CSSHARD\0" (8 bytes), format version u32 = 2,
-//!          S u32, B u32, H u32, F u32, first path index u64, path count u64
+//! header   magic "CSSHARD\0" (8 bytes), format version u32 = 4,
+//!          S u32, B u32, H u32, F u32, V u32 (vintages; 0 for a run-off book),
+//!          vintage months u32, first path index u64, path count u64
 //! profile  loans u64, exposure f64, segment_loans [u64; S],
 //!          segment_exposure [f64; S], band_loans [u64; B],
 //!          revolving_loans u64, fraud_loans u64
@@ -20,11 +21,17 @@
 //!          monthly_delinquent [u32; H], monthly_loss [f64; H], loan_months u64,
 //!          limit_cut i64, plans u64, penalty_interest i64, collection_cost f64,
 //!          ledger (originated, repaid, prepaid, charged_off, outstanding) [i64; 5],
-//!          factors [f64; F x H] (factor by factor, month by month)
+//!          factors [f64; F x H] (factor by factor, month by month),
+//!          and when V > 0 the book flow: applications [u32; H],
+//!          booked_loans [u32; H], booked_balance [i64; H],
+//!          active_accounts [u32; H], outstanding [i64; H],
+//!          segment_loans [u32; S], segment_balance [i64; S], band_loans [u32; B],
+//!          vintage_defaults [u32; V x H], vintage_loss [f64; V x H]
 //! ```
 //!
-//! A path takes `8 (21 + 2S + B + 2H + FH)` bytes: about 1 kB for the
-//! shipped scenarios (3 segments, 24 months, 2 factors).
+//! A run-off path takes `8 (23 + 2S + 2B + 2H + FH)` bytes: about 1 kB for the
+//! shipped scenarios (3 segments, 24 months, 2 factors); a book flow adds
+//! `H (28 + 12 V) + 12 S + 4 B` bytes.
 
 use thiserror::Error;
 
@@ -35,9 +42,9 @@ use crate::scenario::Scenario;
 /// First bytes of every shard file.
 pub const MAGIC: [u8; 8] = *b"CSSHARD\0";
 /// The version of the binary layout this program writes and reads.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 /// Bytes of the header.
-const HEADER_BYTES: usize = 8 + 4 * 5 + 8 * 2;
+const HEADER_BYTES: usize = 8 + 4 * 7 + 8 * 2;
 
 /// The shape every path outcome of a scenario has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +57,10 @@ pub struct Dims {
     pub horizon: usize,
     /// Macro factors.
     pub factors: usize,
+    /// Vintages of the book flow (0: a run-off book, no flow).
+    pub vintages: usize,
+    /// Origination months per vintage.
+    pub vintage_months: usize,
 }
 
 impl Dims {
@@ -60,12 +71,23 @@ impl Dims {
             bands: scenario.bands.len(),
             horizon: scenario.horizon_months,
             factors: scenario.macro_model.factor_names.len(),
+            vintages: if scenario.originates() {
+                crate::loan::flow::vintage_count(scenario.horizon_months, scenario.vintage_months)
+            } else {
+                0
+            },
+            vintage_months: scenario.vintage_months,
         }
     }
 
     /// Bytes of one encoded path.
     pub fn path_bytes(self) -> usize {
-        8 * (23 + 2 * self.segments + 2 * self.bands + 2 * self.horizon + self.factors * self.horizon)
+        let flow = if self.vintages > 0 {
+            self.horizon * (28 + 12 * self.vintages) + 12 * self.segments + 4 * self.bands
+        } else {
+            0
+        };
+        8 * (23 + 2 * self.segments + 2 * self.bands + 2 * self.horizon + self.factors * self.horizon) + flow
     }
 
     fn profile_bytes(self) -> usize {
@@ -138,6 +160,8 @@ pub fn encode_paths(data: &ShardData) -> Result<Vec<u8>, CodecError> {
         as_u32(d.bands),
         as_u32(d.horizon),
         as_u32(d.factors),
+        as_u32(d.vintages),
+        as_u32(d.vintage_months),
     ] {
         w.extend_from_slice(&v.to_le_bytes());
     }
@@ -196,6 +220,7 @@ pub fn encode_paths(data: &ShardData) -> Result<Vec<u8>, CodecError> {
             ledger,
             // Tapes are written by `run --emit-tape`, never carried in shards.
             tape: _,
+            flow,
         } = tally;
         let Ledger {
             originated,
@@ -236,6 +261,34 @@ pub fn encode_paths(data: &ShardData) -> Result<Vec<u8>, CodecError> {
             put_i64(&mut w, v);
         }
         factors.iter().flatten().for_each(|&v| put_f64(&mut w, v));
+        if let Some(f) = flow.as_deref() {
+            let crate::loan::BookFlow {
+                horizon: _,
+                vintage_months: _,
+                applications,
+                booked_loans,
+                booked_balance,
+                active_accounts,
+                outstanding,
+                segment_loans,
+                segment_balance,
+                band_loans,
+                vintage_defaults,
+                vintage_loss,
+                cursor: _,
+            } = f;
+            let u32s = |w: &mut Vec<u8>, v: &[u32]| v.iter().for_each(|&x| w.extend_from_slice(&x.to_le_bytes()));
+            u32s(&mut w, applications);
+            u32s(&mut w, booked_loans);
+            booked_balance.iter().for_each(|&v| put_i64(&mut w, v));
+            u32s(&mut w, active_accounts);
+            outstanding.iter().for_each(|&v| put_i64(&mut w, v));
+            u32s(&mut w, segment_loans);
+            segment_balance.iter().for_each(|&v| put_i64(&mut w, v));
+            u32s(&mut w, band_loans);
+            u32s(&mut w, vintage_defaults);
+            vintage_loss.iter().for_each(|&v| put_f64(&mut w, v));
+        }
     }
     Ok(w)
 }
@@ -266,7 +319,17 @@ pub fn decode_paths(bytes: &[u8]) -> Result<ShardData, CodecError> {
         bands: r.u32() as usize,
         horizon: r.u32() as usize,
         factors: r.u32() as usize,
+        vintages: r.u32() as usize,
+        vintage_months: r.u32() as usize,
     };
+    if d.vintages > 0
+        && (d.vintage_months == 0 || d.vintages != crate::loan::flow::vintage_count(d.horizon, d.vintage_months))
+    {
+        return Err(CodecError::Shape {
+            what: "the header's vintages".into(),
+            dims: d,
+        });
+    }
     let first_path = r.u64();
     let count = r.u64();
     let expected = (d.path_bytes() as u128) * u128::from(count) + (HEADER_BYTES + d.profile_bytes()) as u128;
@@ -329,8 +392,25 @@ pub fn decode_paths(bytes: &[u8]) -> Result<ShardData, CodecError> {
                 outstanding: r.i64(),
             },
             tape: None,
+            flow: None,
         };
         let factors = (0..d.factors).map(|_| r.f64s(d.horizon)).collect();
+        let mut tally = tally;
+        if d.vintages > 0 {
+            let mut f = crate::loan::BookFlow::new(d.horizon, d.vintage_months, d.segments, d.bands);
+            let cells = d.vintages * d.horizon;
+            f.applications = (0..d.horizon).map(|_| r.u32()).collect();
+            f.booked_loans = (0..d.horizon).map(|_| r.u32()).collect();
+            f.booked_balance = (0..d.horizon).map(|_| r.i64()).collect();
+            f.active_accounts = (0..d.horizon).map(|_| r.u32()).collect();
+            f.outstanding = (0..d.horizon).map(|_| r.i64()).collect();
+            f.segment_loans = (0..d.segments).map(|_| r.u32()).collect();
+            f.segment_balance = (0..d.segments).map(|_| r.i64()).collect();
+            f.band_loans = (0..d.bands).map(|_| r.u32()).collect();
+            f.vintage_defaults = (0..cells).map(|_| r.u32()).collect();
+            f.vintage_loss = r.f64s(cells);
+            tally.flow = Some(Box::new(f));
+        }
         paths.push(PathOutcome {
             index,
             exposure,
@@ -371,7 +451,26 @@ fn check_shape(data: &ShardData) -> Result<(), CodecError> {
             && t.monthly_delinquent.len() == d.horizon
             && t.monthly_loss.len() == d.horizon
             && o.factors.len() == d.factors
-            && o.factors.iter().all(|f| f.len() == d.horizon);
+            && o.factors.iter().all(|f| f.len() == d.horizon)
+            && match (&t.flow, d.vintages) {
+                (None, 0) => true,
+                (Some(f), v) if v > 0 => {
+                    f.horizon == d.horizon
+                        && f.vintage_months == d.vintage_months
+                        && f.vintages() == v
+                        && [&f.applications, &f.booked_loans, &f.active_accounts]
+                            .iter()
+                            .all(|x| x.len() == d.horizon)
+                        && f.booked_balance.len() == d.horizon
+                        && f.outstanding.len() == d.horizon
+                        && f.segment_loans.len() == d.segments
+                        && f.segment_balance.len() == d.segments
+                        && f.band_loans.len() == d.bands
+                        && f.vintage_defaults.len() == v * d.horizon
+                        && f.vintage_loss.len() == v * d.horizon
+                }
+                _ => false,
+            };
         if !ok {
             return shape(format!("path {}", o.index));
         }
@@ -437,6 +536,8 @@ mod tests {
             bands: 3,
             horizon: 4,
             factors: 2,
+            vintages: 0,
+            vintage_months: 3,
         }
     }
 
@@ -507,6 +608,44 @@ mod tests {
         }
     }
 
+    /// [`sample`] with a book flow on every path (2 vintages of 3 months over 4 months).
+    fn sample_with_flow(first: u64, count: u64) -> ShardData {
+        let mut data = sample(first, count);
+        data.dims.vintages = 2;
+        for (k, p) in data.paths.iter_mut().enumerate() {
+            let mut f = crate::loan::BookFlow::new(4, 3, 2, 3);
+            f.applications = vec![0, 7, u32::MAX, k as u32];
+            f.booked_loans = vec![1000, 5, 6, 0];
+            f.booked_balance = vec![i64::MAX, -1, 0, 3];
+            f.active_accounts = vec![9, 8, 7, 6];
+            f.outstanding = vec![1, 2, 3, i64::MIN];
+            f.segment_loans = vec![600, 411];
+            f.segment_balance = vec![5, 6];
+            f.band_loans = vec![1, 2, 1008];
+            f.vintage_defaults = (0..8).map(|i| i * 3 + k as u32).collect();
+            f.vintage_loss = vec![-0.0, 0.1 + 0.2, f64::MIN_POSITIVE / 3.0, 1e300, 2.0, 3.0, 4.0, k as f64];
+            p.tally.flow = Some(Box::new(f));
+        }
+        data
+    }
+
+    #[test]
+    fn round_trip_keeps_every_bit_of_a_book_flow() {
+        let data = sample_with_flow(3, 4);
+        let bytes = encode_paths(&data).unwrap();
+        assert_eq!(
+            bytes.len(),
+            HEADER_BYTES + data.dims.profile_bytes() + 4 * data.dims.path_bytes()
+        );
+        let back = decode_paths(&bytes).unwrap();
+        assert_eq!(bits(&back), bits(&data));
+        assert_eq!(encode_paths(&back).unwrap(), bytes);
+        // A path without its flow does not have the shape the header announces.
+        let mut broken = data.clone();
+        broken.paths[1].tally.flow = None;
+        assert!(matches!(encode_paths(&broken), Err(CodecError::Shape { .. })));
+    }
+
     /// Compares bit patterns, so that NaN payloads and -0.0 count.
     fn bits(data: &ShardData) -> Vec<u8> {
         format!("{data:?}").into_bytes()
@@ -538,8 +677,9 @@ mod tests {
         assert_eq!(&bytes[..8], b"CSSHARD\0");
         assert_eq!(bytes[8..12], FORMAT_VERSION.to_le_bytes());
         assert_eq!(bytes[12..16], 2u32.to_le_bytes());
-        assert_eq!(bytes[28..36], 5u64.to_le_bytes());
-        assert_eq!(bytes[36..44], 2u64.to_le_bytes());
+        assert_eq!(bytes[28..32], 0u32.to_le_bytes(), "no vintages in a run-off book");
+        assert_eq!(bytes[36..44], 5u64.to_le_bytes());
+        assert_eq!(bytes[44..52], 2u64.to_le_bytes());
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod contributions;
 pub mod summary;
 pub mod compare;
 pub mod precision;
+pub mod vintages;
 
 pub use risk::{Moments, RiskMeasures, risk_measures};
 pub use summary::{Band, RunSummary, Timeseries};

@@ -128,6 +128,9 @@ pub struct RunSummary {
     /// at each risk level (see [`super::contributions`]).
     #[serde(default)]
     pub contributions: BTreeMap<String, RiskContributions>,
+    /// Loans booked during the run (absent for a run-off book).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub originations: Option<super::vintages::OriginationSummary>,
 }
 
 /// The Euler contributions at one risk level.
@@ -239,10 +242,14 @@ impl RunSummary {
     /// Summarises path outcomes (timing fields zero until the caller sets them).
     pub fn new(scenario: &Scenario, profile: &BookProfile, paths: &[PathOutcome]) -> Self {
         let levels = &scenario.risk_levels;
-        let loans = profile.loans.max(1) as f64;
         let loss: Vec<f64> = paths.iter().map(|p| p.tally.loss).collect();
         let loss_rate: Vec<f64> = paths.iter().map(PathOutcome::loss_rate).collect();
-        let default_rate: Vec<f64> = paths.iter().map(|p| p.tally.defaults as f64 / loans).collect();
+        // Rates are against what each path booked: the opening book, plus
+        // the loans originated on the path.
+        let default_rate: Vec<f64> = paths
+            .iter()
+            .map(|p| p.tally.defaults as f64 / p.loans(profile).max(1) as f64)
+            .collect();
         let interest: Vec<f64> = paths.iter().map(|p| cents_to_money(p.tally.interest)).collect();
         let net: Vec<f64> = paths.iter().map(|p| p.tally.net_income()).collect();
         let recoveries: Vec<f64> = paths.iter().map(|p| p.tally.recoveries).collect();
@@ -256,12 +263,15 @@ impl RunSummary {
             let exposure = profile.segment_exposure[s];
             let seg_rate: Vec<f64> = seg_loss
                 .iter()
-                .map(|l| if exposure > 0.0 { l / exposure } else { 0.0 })
+                .zip(paths)
+                .map(|(l, p)| {
+                    let exposure = p.segment_exposure(profile, s);
+                    if exposure > 0.0 { l / exposure } else { 0.0 }
+                })
                 .collect();
-            let seg_loans = profile.segment_loans[s].max(1) as f64;
             let seg_def: Vec<f64> = paths
                 .iter()
-                .map(|p| p.tally.segment_defaults[s] as f64 / seg_loans)
+                .map(|p| p.tally.segment_defaults[s] as f64 / p.segment_loans(profile, s).max(1) as f64)
                 .collect();
             let measures = risk_measures(&seg_loss, levels);
             let el_share = if portfolio_loss.mean > 0.0 {
@@ -298,11 +308,23 @@ impl RunSummary {
                         .collect::<Vec<_>>(),
                 )
                 .mean;
+                // With originations the band's loans vary by path: their mean.
+                let mean_loans = if paths.iter().any(|p| p.tally.flow.is_some()) {
+                    moments(
+                        &paths
+                            .iter()
+                            .map(|p| p.band_loans(profile, b) as f64)
+                            .collect::<Vec<_>>(),
+                    )
+                    .mean
+                } else {
+                    band_loans as f64
+                };
                 BandSummary {
                     band: scenario.bands.label(b),
                     loans: band_loans,
-                    default_rate: if band_loans > 0 {
-                        mean_defaults / band_loans as f64
+                    default_rate: if mean_loans > 0.0 {
+                        mean_defaults / mean_loans
                     } else {
                         0.0
                     },
@@ -359,6 +381,7 @@ impl RunSummary {
             peak_rss_bytes: None,
             contributions,
             precision: None,
+            originations: super::vintages::OriginationSummary::new(paths),
         }
     }
 }
@@ -383,7 +406,7 @@ pub struct Band {
 /// Mean and percentiles; the percentiles are the same order statistics as
 /// [`super::risk::quantile`] of the sorted sample, found by selection (linear time) from
 /// the highest down, each within the part left of the previous one.
-fn band_of(values: &mut [f64]) -> Band {
+pub(crate) fn band_of(values: &mut [f64]) -> Band {
     let mean = moments(values).mean;
     let n = values.len();
     let mut pick = [0.0; 5];
@@ -421,29 +444,59 @@ pub struct Timeseries {
 impl Timeseries {
     /// Per month: charge-offs in the month / loans, loans 30+ days past due at
     /// month end / loans, cumulative loss / exposure, and each macro factor.
+    /// The loans and exposure are the opening book's, plus, on a
+    /// going-concern book, those booked up to the month; such a book adds
+    /// applications, loans and balance booked in the month, and the accounts
+    /// and balance on the book at its end.
     pub fn new(scenario: &Scenario, profile: &BookProfile, paths: &[PathOutcome]) -> Self {
-        let loans = profile.loans.max(1) as f64;
         let mut names = vec![
             "default_rate".to_string(),
             "dpd30_rate".to_string(),
             "cumulative_loss_rate".to_string(),
         ];
         names.extend(scenario.macro_model.factor_names.iter().map(|f| format!("factor_{f}")));
+        let going_concern = paths.iter().any(|p| p.tally.flow.is_some());
+        if going_concern {
+            names.extend(
+                [
+                    "applications",
+                    "booked_loans",
+                    "booked_balance",
+                    "active_accounts",
+                    "outstanding_balance",
+                ]
+                .map(String::from),
+            );
+        }
         let horizon = scenario.horizon_months;
         let mut cumulative: Vec<f64> = vec![0.0; paths.len()];
+        // Loans and balance booked up to the month, per path.
+        let mut loans: Vec<f64> = vec![profile.loans.max(1) as f64; paths.len()];
+        let mut exposure: Vec<f64> = paths.iter().map(|p| p.exposure).collect();
+        let (mut booked_loans, mut booked_cents) = (vec![0u64; paths.len()], vec![0i64; paths.len()]);
         let mut rows = Vec::with_capacity(horizon);
         for t in 0..horizon {
+            for (k, p) in paths.iter().enumerate() {
+                if let Some(f) = p.tally.flow.as_deref() {
+                    booked_loans[k] += f.booked_loans[t] as u64;
+                    booked_cents[k] += f.booked_balance[t];
+                    loans[k] = booked_loans[k].max(1) as f64;
+                    exposure[k] = crate::population::cents_to_money(booked_cents[k]);
+                }
+            }
             let mut row = Vec::with_capacity(names.len());
             row.push(band_of(
                 &mut paths
                     .iter()
-                    .map(|p| p.tally.monthly_defaults[t] as f64 / loans)
+                    .zip(&loans)
+                    .map(|(p, n)| p.tally.monthly_defaults[t] as f64 / n)
                     .collect::<Vec<_>>(),
             ));
             row.push(band_of(
                 &mut paths
                     .iter()
-                    .map(|p| p.tally.monthly_delinquent[t] as f64 / loans)
+                    .zip(&loans)
+                    .map(|(p, n)| p.tally.monthly_delinquent[t] as f64 / n)
                     .collect::<Vec<_>>(),
             ));
             for (c, p) in cumulative.iter_mut().zip(paths) {
@@ -452,12 +505,27 @@ impl Timeseries {
             row.push(band_of(
                 &mut cumulative
                     .iter()
-                    .zip(paths)
-                    .map(|(c, p)| if p.exposure > 0.0 { c / p.exposure } else { 0.0 })
+                    .zip(&exposure)
+                    .map(|(c, e)| if *e > 0.0 { c / e } else { 0.0 })
                     .collect::<Vec<_>>(),
             ));
             for k in 0..scenario.macro_model.factor_names.len() {
                 row.push(band_of(&mut paths.iter().map(|p| p.factors[k][t]).collect::<Vec<_>>()));
+            }
+            if going_concern {
+                let series = |f: &dyn Fn(&crate::loan::BookFlow) -> f64| -> Band {
+                    band_of(
+                        &mut paths
+                            .iter()
+                            .map(|p| p.tally.flow.as_deref().map_or(0.0, f))
+                            .collect::<Vec<_>>(),
+                    )
+                };
+                row.push(series(&|f| f.applications[t] as f64));
+                row.push(series(&|f| f.booked_loans[t] as f64));
+                row.push(series(&|f| crate::population::cents_to_money(f.booked_balance[t])));
+                row.push(series(&|f| f.active_accounts[t] as f64));
+                row.push(series(&|f| crate::population::cents_to_money(f.outstanding[t])));
             }
             rows.push(row);
         }

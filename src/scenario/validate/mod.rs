@@ -15,7 +15,7 @@ use super::{
     parse_book,
 };
 use macro_model::macro_model;
-use segment::{pricing_rates, segment};
+use segment::{SegmentContext, pricing_rates, segment};
 
 pub(super) type Result<T> = std::result::Result<T, ScenarioError>;
 
@@ -204,6 +204,12 @@ impl Scenario {
         if run.paths == 0 {
             return err("run.paths", "must be at least 1");
         }
+        if run.vintage_months == 0 || run.vintage_months > MAX_HORIZON_MONTHS {
+            return err(
+                "run.vintage_months",
+                format!("must be in 1..={MAX_HORIZON_MONTHS}, got {}", run.vintage_months),
+            );
+        }
         check_risk_levels(&run.risk_levels)?;
         let bands = score_bands(&file.population.score_bands)?;
         let macro_model = macro_model(&file.macro_model, &file.attachments, run.horizon_months as usize)?;
@@ -274,22 +280,31 @@ impl Scenario {
             let mut seg = segment(
                 &field,
                 raw,
-                &bands,
-                &macro_model,
-                &global_transitions,
-                dynamics.delinquency,
-                file.book.is_some(),
+                &SegmentContext {
+                    bands: &bands,
+                    macro_model: &macro_model,
+                    global: &global_transitions,
+                    delinquency: dynamics.delinquency,
+                    imported_book: file.book.is_some(),
+                    horizon: run.horizon_months,
+                },
             )?;
             if let Some(rates) = &policy_rates {
                 seg.monthly_rate_by_band = rates.clone();
             }
             total_loans += seg.loans;
             max_exposure_cents += seg.loans as f64 * seg.limit.cap * 100.0;
+            if let Some(o) = &seg.originations {
+                // Twice the largest mean (and 100 more) bounds a Poisson month's count.
+                let largest = o.applications_monthly * o.volume_cap_multiple;
+                let applicants = (2.0 * largest + 100.0) * o.months().len() as f64;
+                max_exposure_cents += applicants * seg.limit.cap * 100.0;
+            }
             if max_exposure_cents > MAX_BOOK_CENTS {
                 return err(
                     format!("{field}.loans"),
                     format!(
-                        "loans x limit.cap over all segments must stay below {:e} currency units, so that cent totals stay exact",
+                        "loans x limit.cap over all segments (with the most a run can originate) must stay below {:e} currency units, so that cent totals stay exact",
                         MAX_BOOK_CENTS / 100.0
                     ),
                 );
@@ -336,6 +351,7 @@ impl Scenario {
             seed: run.seed,
             risk_levels: run.risk_levels.clone(),
             redraw_population: run.redraw_population,
+            vintage_months: run.vintage_months as usize,
             bands,
             segments,
             macro_model,

@@ -9,15 +9,29 @@ use super::{
     non_negative, positive, probability, transitions, unit_distribution,
 };
 
-pub(super) fn segment(
-    field: &str,
-    raw: &SegmentSection,
-    bands: &ScoreBands,
-    macro_model: &MacroModel,
-    global: &Transitions,
-    delinquency: bool,
-    imported_book: bool,
-) -> Result<Segment> {
+/// What the checks of one segment need to know about the rest of the file.
+pub(super) struct SegmentContext<'a> {
+    pub bands: &'a ScoreBands,
+    pub macro_model: &'a MacroModel,
+    /// The `[dynamics]` transitions a segment's own ones override.
+    pub global: &'a Transitions,
+    /// `dynamics.delinquency`.
+    pub delinquency: bool,
+    /// The file imports a `[book]`.
+    pub imported_book: bool,
+    /// `run.horizon_months`.
+    pub horizon: u32,
+}
+
+pub(super) fn segment(field: &str, raw: &SegmentSection, cx: &SegmentContext) -> Result<Segment> {
+    let SegmentContext {
+        bands,
+        macro_model,
+        global,
+        delinquency,
+        imported_book,
+        horizon,
+    } = *cx;
     let f = |name: &str| format!("{field}.{name}");
     if !is_safe_name(&raw.name) {
         return err(f("name"), format!("{NAME_RULE}, got {:?}", raw.name));
@@ -48,10 +62,10 @@ pub(super) fn segment(
             positive(&f("income.median_monthly"), income.median_monthly)?,
             non_negative(&f("income.sigma"), income.sigma)?,
         ),
-        None if raw.loans > 0 => {
+        None if raw.loans > 0 || raw.originations.is_some() => {
             return err(
                 f("income"),
-                "required when the segment draws synthetic loans (loans > 0)",
+                "required when the segment draws synthetic loans (loans > 0 or [segments.originations])",
             );
         }
         // Never read: the segment draws no applicants.
@@ -127,6 +141,11 @@ pub(super) fn segment(
         fraud_share: probability(&f("fraud_share"), raw.fraud_share)?,
         fraud_lgd: probability(&f("fraud_lgd"), raw.fraud_lgd)?.get(),
         prepayment_monthly: probability(&f("prepayment_monthly"), raw.prepayment_monthly)?,
+        originations: raw
+            .originations
+            .as_ref()
+            .map(|o| originations(&f("originations"), o, horizon))
+            .transpose()?,
         transitions: match &raw.dynamics {
             None => ProductTransitions {
                 revolving: *global,
@@ -144,6 +163,69 @@ pub(super) fn segment(
                 }
             }
         },
+    })
+}
+
+/// Largest mean number of applications a month in one segment.
+pub(super) const MAX_APPLICATIONS_MONTHLY: f64 = 1e7;
+
+fn originations(field: &str, raw: &OriginationsSection, horizon: u32) -> Result<Originations> {
+    let f = |name: &str| format!("{field}.{name}");
+    let applications_monthly = non_negative(&f("applications_monthly"), raw.applications_monthly)?;
+    if applications_monthly > MAX_APPLICATIONS_MONTHLY {
+        return err(
+            f("applications_monthly"),
+            format!("must be at most {MAX_APPLICATIONS_MONTHLY:e}, got {applications_monthly}"),
+        );
+    }
+    let volume_sensitivity = finite(&f("volume_sensitivity"), raw.volume_sensitivity)?;
+    if volume_sensitivity.abs() > 5.0 {
+        return err(
+            f("volume_sensitivity"),
+            format!("must be within [-5, 5] (log-volume per sd of the factor), got {volume_sensitivity}"),
+        );
+    }
+    let volume_cap_multiple = finite(&f("volume_cap_multiple"), raw.volume_cap_multiple)?;
+    if !(1.0..=100.0).contains(&volume_cap_multiple) {
+        return err(
+            f("volume_cap_multiple"),
+            format!("must be within [1, 100], got {volume_cap_multiple}"),
+        );
+    }
+    let score_shift_per_sd = finite(&f("score_shift_per_sd"), raw.score_shift_per_sd)?;
+    if score_shift_per_sd.abs() > SCORE_MAX - SCORE_MIN {
+        return err(
+            f("score_shift_per_sd"),
+            format!(
+                "must be within +-{} points per sd, got {score_shift_per_sd}",
+                SCORE_MAX - SCORE_MIN
+            ),
+        );
+    }
+    let last = raw.last_month.unwrap_or(horizon);
+    if raw.first_month < 2 || raw.first_month > horizon {
+        return err(
+            f("first_month"),
+            format!(
+                "must be within 2..={horizon} (month 1 is the opening book's), got {}",
+                raw.first_month
+            ),
+        );
+    }
+    if last < raw.first_month || last > horizon {
+        return err(
+            f("last_month"),
+            format!("must be within {}..={horizon}, got {last}", raw.first_month),
+        );
+    }
+    Ok(Originations {
+        applications_monthly,
+        volume_sensitivity,
+        volume_cap_multiple,
+        volume_noise: raw.volume_noise,
+        score_shift_per_sd,
+        first_month: raw.first_month as usize - 1,
+        end_month: last as usize,
     })
 }
 
