@@ -96,7 +96,6 @@ fn sum_rounding(terms: usize, sum: f64) -> f64 {
 fn check_invariants(label: &str, scenario: &Scenario, run: &Run) {
     let outcomes = &run.outcomes;
     assert_eq!(outcomes.len() as u64, scenario.paths, "{label}");
-    let loans: u64 = run.segment_loans.iter().sum();
     let segments = scenario.segments.len();
     let horizon = scenario.horizon_months;
     let mut any_default = false;
@@ -104,6 +103,29 @@ fn check_invariants(label: &str, scenario: &Scenario, run: &Run) {
         let at = format!("{label}, path {}", o.index);
         let t = &o.tally;
         let l = &t.ledger;
+        // A going-concern book's loans are those booked on the path.
+        let segment_loans: Vec<u64> = match t.flow.as_deref() {
+            Some(f) => f.segment_loans.iter().map(|&n| n as u64).collect(),
+            None => run.segment_loans.clone(),
+        };
+        let loans: u64 = segment_loans.iter().sum();
+        if let Some(f) = t.flow.as_deref() {
+            assert_eq!(f.total_loans(), loans, "{at}: bookings by month and by segment");
+            assert_eq!(
+                f.band_loans.iter().map(|&n| n as u64).sum::<u64>(),
+                loans,
+                "{at}: by band"
+            );
+            assert_eq!(
+                f.outstanding[horizon - 1],
+                l.outstanding,
+                "{at}: the book at the horizon"
+            );
+            assert!(
+                f.active_accounts.iter().all(|&n| n as u64 <= loans),
+                "{at}: more accounts than loans"
+            );
+        }
 
         // Exposure conservation, exactly, in cents.
         for (name, v) in [
@@ -131,7 +153,7 @@ fn check_invariants(label: &str, scenario: &Scenario, run: &Run) {
         // A loan defaults at most once.
         assert!(t.defaults <= loans, "{at}: {} defaults of {loans} loans", t.defaults);
         assert_eq!(t.segment_defaults.len(), segments);
-        for (s, (&d, &booked)) in t.segment_defaults.iter().zip(&run.segment_loans).enumerate() {
+        for (s, (&d, &booked)) in t.segment_defaults.iter().zip(&segment_loans).enumerate() {
             assert!(d <= booked, "{at}: segment {s}: {d} defaults of {booked} loans");
         }
         assert_eq!(

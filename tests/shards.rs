@@ -621,3 +621,36 @@ fn a_scenario_with_an_imported_book_merges_exactly_and_a_changed_book_is_refused
     let refused = merge(&shards, &tmp.path().join("merged2")).code(2);
     assert!(stderr_of(&refused).contains("data files"), "{}", stderr_of(&refused));
 }
+
+#[test]
+fn a_going_concern_book_is_the_same_on_any_thread_and_shard_count() {
+    let tmp = TempDir::new().unwrap();
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/going_concern.toml");
+    assert_sharding_is_exact(&scenario, &[], tmp.path());
+    // The single run above used the default threads; 1 and 3 threads give the same bytes.
+    for threads in ["1", "3"] {
+        let out = tmp.path().join(format!("threads-{threads}"));
+        creditstress()
+            .args([
+                "run",
+                "--paths",
+                "120",
+                "--seed",
+                "11",
+                "-q",
+                "--threads",
+                threads,
+                "--out",
+            ])
+            .arg(&out)
+            .arg(&scenario)
+            .assert()
+            .success();
+        for file in ["paths.csv", "timeseries.csv", "vintages.csv"] {
+            assert!(
+                fs::read(out.join(file)).unwrap() == fs::read(tmp.path().join("single").join(file)).unwrap(),
+                "{file} differs on {threads} threads"
+            );
+        }
+    }
+}

@@ -107,7 +107,7 @@ pub fn summary_table(s: &RunSummary, scenario: &Scenario) -> String {
         ]);
     }
     let mut out = format!(
-        "{}: {} loans, exposure {}, {} months, {} paths, seed {}\n\n",
+        "{}: {} loans, exposure {}, {} months, {} paths, seed {}\n",
         s.scenario,
         s.loans,
         money(s.exposure),
@@ -115,6 +115,19 @@ pub fn summary_table(s: &RunSummary, scenario: &Scenario) -> String {
         s.paths,
         s.seed
     );
+    if let Some(o) = &s.originations {
+        let _ = writeln!(
+            out,
+            "going concern: {:.0} loans ({} balance) booked during the run on average, approval {} of {:.0} applications; \
+             rates are of the exposure booked, {} on average",
+            o.booked_loans.mean,
+            money(o.booked_balance.mean),
+            percent(o.approval_rate),
+            o.applications.mean,
+            money(o.exposure.mean)
+        );
+    }
+    out.push('\n');
     out.push_str(&table(&rows));
     out.push('\n');
     let row =
@@ -139,20 +152,30 @@ pub fn summary_table(s: &RunSummary, scenario: &Scenario) -> String {
     ];
     out.push_str(&table(&income));
     out.push('\n');
+    let going_concern = s.originations.is_some();
     let mut seg_rows = vec![vec![
         "segment".to_string(),
-        "loans".into(),
-        "exposure".into(),
+        if going_concern { "loans booked (mean)" } else { "loans" }.into(),
+        if going_concern {
+            "exposure booked (mean)"
+        } else {
+            "exposure"
+        }
+        .into(),
         "EL".into(),
         "EL rate".into(),
         "default rate".into(),
     ]];
     for seg in &scenario.segments {
         let x = &s.segments[&seg.name];
+        let (loans, exposure) = match x.booked {
+            Some(b) => (format!("{:.0}", b.loans), money(b.exposure)),
+            None => (x.loans.to_string(), money(x.exposure)),
+        };
         seg_rows.push(vec![
             seg.name.clone(),
-            x.loans.to_string(),
-            money(x.exposure),
+            loans,
+            exposure,
             money(x.loss.mean),
             percent(x.loss_rate.mean),
             percent(x.default_rate.mean),

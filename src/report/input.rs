@@ -12,10 +12,13 @@ use thiserror::Error;
 
 use super::{Manifest, RunFiles};
 use crate::stats::risk::level_key;
+use crate::stats::vintages::VintagePoint;
 use crate::stats::{Band, RunSummary, Timeseries};
 
 /// The files of a run that a report is drawn from.
 pub const INPUT_FILES: [&str; 4] = ["summary.json", "paths.csv", "timeseries.csv", "manifest.json"];
+/// The file of a going-concern run's vintage curves (read when the summary has originations).
+pub const VINTAGES_FILE: &str = "vintages.csv";
 
 /// Why a run's files could not be loaded. Every message names the file.
 #[derive(Debug, Error)]
@@ -71,6 +74,8 @@ pub struct ReportInput {
     pub paths: PathColumns,
     /// `timeseries.csv`.
     pub timeseries: Timeseries,
+    /// `vintages.csv` of a going-concern run (empty for a run-off book).
+    pub vintages: Vec<VintagePoint>,
 }
 
 impl ReportInput {
@@ -92,13 +97,20 @@ impl ReportInput {
             read(INPUT_FILES[2])?,
             read(INPUT_FILES[3])?,
         ];
-        Self::parse(&files[0], &files[1], &files[2], &files[3]).map_err(|e| match e {
-            InputError::Corrupt { path, problem } => InputError::Corrupt {
-                path: dir.join(path),
-                problem,
-            },
-            other => other,
-        })
+        Self::parse(&files[0], &files[1], &files[2], &files[3])
+            .and_then(|mut input| {
+                if input.summary.originations.is_some() {
+                    input.vintages = parse_vintages(&read(VINTAGES_FILE)?)?;
+                }
+                Ok(input)
+            })
+            .map_err(|e| match e {
+                InputError::Corrupt { path, problem } => InputError::Corrupt {
+                    path: dir.join(path),
+                    problem,
+                },
+                other => other,
+            })
     }
 
     /// Parses the files a run has rendered but not necessarily written yet.
@@ -111,12 +123,16 @@ impl ReportInput {
                 .map(|(_, b)| b.as_slice())
                 .ok_or_else(|| InputError::Missing(PathBuf::from(name)))
         };
-        Self::parse(
+        let mut input = Self::parse(
             get(INPUT_FILES[0])?,
             get(INPUT_FILES[1])?,
             get(INPUT_FILES[2])?,
             get(INPUT_FILES[3])?,
-        )
+        )?;
+        if input.summary.originations.is_some() {
+            input.vintages = parse_vintages(get(VINTAGES_FILE)?)?;
+        }
+        Ok(input)
     }
 
     /// Parses the contents of `summary.json`, `paths.csv`, `timeseries.csv` and
@@ -133,6 +149,7 @@ impl ReportInput {
             manifest,
             paths,
             timeseries,
+            vintages: Vec::new(),
         };
         input.check()?;
         Ok(input)
@@ -220,6 +237,62 @@ impl ReportInput {
             .filter_map(|n| n.strip_prefix("factor_").map(str::to_string))
             .collect()
     }
+}
+
+/// Parses `vintages.csv` (see [`super::vintages_csv`]).
+fn parse_vintages(bytes: &[u8]) -> Result<Vec<VintagePoint>, InputError> {
+    let mut reader = csv::Reader::from_reader(bytes);
+    let header = reader
+        .headers()
+        .map_err(|e| corrupt(VINTAGES_FILE, format!("bad header: {e}")))?
+        .clone();
+    let expected = String::from_utf8(super::vintages_csv(&[])).expect("the header is UTF-8");
+    let got = header.iter().collect::<Vec<_>>().join(",");
+    if got != expected.trim_end() {
+        return Err(corrupt(
+            VINTAGES_FILE,
+            "unexpected columns (a file from an older version? re-run the scenario)",
+        ));
+    }
+    let mut out = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let row = i + 2;
+        let record = record.map_err(|e| corrupt(VINTAGES_FILE, format!("row {row}: {e}")))?;
+        let num = |c: usize| parse_number(VINTAGES_FILE, row, &header[c], record.get(c).unwrap_or(""));
+        let whole = |c: usize| -> Result<usize, InputError> {
+            let v = num(c)?;
+            if v >= 0.0 && v.fract() == 0.0 {
+                Ok(v as usize)
+            } else {
+                Err(corrupt(
+                    VINTAGES_FILE,
+                    format!("row {row}, column {}: `{v}` is not a whole number", &header[c]),
+                ))
+            }
+        };
+        let band = |c: usize| -> Result<Band, InputError> {
+            Ok(Band {
+                mean: num(c)?,
+                p05: num(c + 1)?,
+                p25: num(c + 2)?,
+                p50: num(c + 3)?,
+                p75: num(c + 4)?,
+                p95: num(c + 5)?,
+            })
+        };
+        out.push(VintagePoint {
+            vintage: record.get(0).unwrap_or("").to_string(),
+            first_month: whole(1)?,
+            last_month: whole(2)?,
+            months_on_book: whole(3)?,
+            paths: whole(4)?,
+            loans: num(5)?,
+            booked_balance: num(6)?,
+            cumulative_default_rate: band(7)?,
+            cumulative_loss_rate: band(13)?,
+        });
+    }
+    Ok(out)
 }
 
 fn parse_number(file: &str, row: usize, column: &str, text: &str) -> Result<f64, InputError> {

@@ -25,10 +25,25 @@ pub struct SegmentSummary {
     pub default_rate: RiskMeasures,
     /// Share of the portfolio's expected loss.
     pub el_share: f64,
+    /// On a going-concern book: the loans and exposure booked per path
+    /// (opening book and originations), means over paths; the bases of the
+    /// segment's rates. Absent for a run-off book, whose bases are `loans`
+    /// and `exposure`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub booked: Option<Booked>,
     /// The segment's Euler contribution to portfolio ES per level: its mean
     /// loss on the tail paths the ES averages (the same weights), so the
     /// segments' contributions add up to ES (see `contributions` for intervals).
     pub es_contribution: BTreeMap<String, f64>,
+}
+
+/// Loans and exposure booked per path, means over paths.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Booked {
+    /// Loans booked (opening book and originations).
+    pub loans: f64,
+    /// Balance booked (opening book and originations).
+    pub exposure: f64,
 }
 
 /// Default rate of one score band.
@@ -293,6 +308,17 @@ impl RunSummary {
                     loss_rate: risk_measures(&seg_rate, levels),
                     default_rate: risk_measures(&seg_def, levels),
                     el_share,
+                    booked: paths.iter().any(|p| p.tally.flow.is_some()).then(|| Booked {
+                        loans: moments(
+                            &paths
+                                .iter()
+                                .map(|p| p.segment_loans(profile, s) as f64)
+                                .collect::<Vec<_>>(),
+                        )
+                        .mean,
+                        exposure: moments(&paths.iter().map(|p| p.segment_exposure(profile, s)).collect::<Vec<_>>())
+                            .mean,
+                    }),
                     es_contribution,
                 },
             );

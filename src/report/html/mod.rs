@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 mod sections;
 
-use sections::{cards, contributions, key_figures, reproduce, scenario, segments};
+use sections::{cards, contributions, going_concern, key_figures, reproduce, scenario, segments};
 
 use super::input::ReportInput;
 use super::plots::format::{count, money};
@@ -121,6 +121,12 @@ fn caption(name: &str) -> &'static str {
              (bands) of charge-offs in the month, loans 30+ days past due at month end and the cumulative \
              loss; below, the macro factor paths."
         }
+        "vintages" => {
+            "Top: each vintage's cumulative default rate (charge-offs / loans it booked) and loss rate (loss / \
+             balance it booked) by months on book, the median across the paths on which it booked loans; the \
+             opening book dashed, later vintages lighter. A curve ends at the months on book all of its loans \
+             reached by the horizon. Below: the balance on the book at each month end."
+        }
         "segments" => {
             "Left: each segment's expected loss and its contribution to portfolio ES (its mean loss on the \
              paths beyond the portfolio VaR). Right: mean share of each score band's loans charged off over \
@@ -149,13 +155,18 @@ pub fn report_html(input: &ReportInput, plots: &[Plot]) -> String {
         h,
         "<header>\n<h1>Stress test report: {name}</h1>\n<p class=\"meta\">{} paths · seed {} · {} months · \
          {} loans · initial exposure {} yuan</p>\n<nav><a href=\"#key-figures\">Key figures</a>\
-         <a href=\"#segments\">Segments</a><a href=\"#contributions\">Contributions</a><a href=\"#plots\">Plots</a><a href=\"#scenario\">Scenario</a>\
+         <a href=\"#segments\">Segments</a>{}<a href=\"#contributions\">Contributions</a><a href=\"#plots\">Plots</a><a href=\"#scenario\">Scenario</a>\
          <a href=\"#reproduce\">Reproduce</a></nav>\n</header>\n",
         count(s.paths),
         s.seed,
         s.horizon_months,
         count(s.loans),
-        money(s.exposure)
+        money(s.exposure),
+        if s.originations.is_some() {
+            "<a href=\"#going-concern\">Going concern</a>"
+        } else {
+            ""
+        }
     );
     let description = input.manifest.scenario.description.trim();
     if !description.is_empty() {
@@ -164,6 +175,7 @@ pub fn report_html(input: &ReportInput, plots: &[Plot]) -> String {
     cards(&mut h, input);
     key_figures(&mut h, input);
     segments(&mut h, input);
+    going_concern(&mut h, input);
     contributions(&mut h, input);
     let _ = writeln!(h, "<h2 id=\"plots\">Plots</h2>");
     for p in plots {

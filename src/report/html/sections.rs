@@ -248,10 +248,19 @@ pub(super) fn segments(h: &mut String, input: &ReportInput) {
     let s = &input.summary;
     let levels = input.risk_levels();
     let _ = writeln!(h, "<h2 id=\"segments\">Segments</h2>");
+    let going_concern = s.originations.is_some();
     let mut cols: Vec<String> = [
         "Segment",
-        "Loans",
-        "Exposure (yuan)",
+        if going_concern {
+            "Loans booked (mean per path)"
+        } else {
+            "Loans"
+        },
+        if going_concern {
+            "Exposure booked (yuan, mean per path)"
+        } else {
+            "Exposure (yuan)"
+        },
         "EL (yuan)",
         "EL rate",
         "Share of EL",
@@ -267,10 +276,14 @@ pub(super) fn segments(h: &mut String, input: &ReportInput) {
         let Some(x) = s.segments.get(name) else {
             continue;
         };
+        let (loans, exposure) = match x.booked {
+            Some(b) => (count(b.loans.round() as u64), money(b.exposure)),
+            None => (count(x.loans), money(x.exposure)),
+        };
         let mut cells = vec![
             escape(name),
-            count(x.loans),
-            money(x.exposure),
+            loans,
+            exposure,
             money(x.loss.mean),
             percent(x.loss_rate.mean, PCT_DECIMALS),
             percent(x.el_share, 1),
@@ -559,4 +572,78 @@ pub(super) fn reproduce(h: &mut String, input: &ReportInput) {
         if s.threads == 1 { "" } else { "s" }
     );
     let _ = writeln!(h, "</dl>");
+}
+
+/// The going-concern book: what was booked during the run, and each
+/// vintage at the last month on book all its loans reached.
+pub(super) fn going_concern(h: &mut String, input: &ReportInput) {
+    let Some(o) = &input.summary.originations else {
+        return;
+    };
+    let _ = writeln!(h, "<h2 id=\"going-concern\">Going-concern book</h2>");
+    let _ = writeln!(
+        h,
+        "<p>Besides the opening book ({} loans, {} yuan), each path booked on average {} loans and {} yuan \
+         during the run, from {} applications (approval rate {}, pooled over paths). Every rate in this report \
+         is of what was booked: the exposure of the loss rate is the opening book's plus the balance booked on \
+         the path, {} yuan on average.</p>",
+        count(input.summary.loans),
+        money(input.summary.exposure),
+        count(o.booked_loans.mean.round() as u64),
+        money(o.booked_balance.mean),
+        count(o.applications.mean.round() as u64),
+        percent(o.approval_rate, 1),
+        money(o.exposure.mean)
+    );
+    head(
+        h,
+        &[
+            "Vintage",
+            "Loans booked (mean)",
+            "Balance booked (yuan, mean)",
+            "Months on book",
+            "Cumulative default rate, median [5%–95%]",
+            "Cumulative loss rate of balance booked, median [5%–95%]",
+        ],
+    );
+    let band = |b: &crate::stats::Band| {
+        format!(
+            "{} [{} – {}]",
+            percent(b.p50, PCT_DECIMALS),
+            percent(b.p05, PCT_DECIMALS),
+            percent(b.p95, PCT_DECIMALS)
+        )
+    };
+    // The last point of each vintage: the months on book all its loans reached.
+    let mut last: Vec<&crate::stats::vintages::VintagePoint> = Vec::new();
+    for p in &input.vintages {
+        match last.last_mut() {
+            Some(l) if l.vintage == p.vintage => *l = p,
+            _ => last.push(p),
+        }
+    }
+    for p in last {
+        row(
+            h,
+            &[
+                if p.vintage == "opening" {
+                    "opening book".to_string()
+                } else {
+                    format!("booked in {}", escape(&p.vintage))
+                },
+                count(p.loans.round() as u64),
+                money(p.booked_balance),
+                p.months_on_book.to_string(),
+                band(&p.cumulative_default_rate),
+                band(&p.cumulative_loss_rate),
+            ],
+        );
+    }
+    end_table(h);
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">vintages.csv has every vintage at every month on book, with the mean and the \
+         5th/25th/50th/75th/95th percentiles across paths; timeseries.csv the applications, bookings, \
+         accounts and balance on the book month by month.</p>"
+    );
 }

@@ -96,12 +96,12 @@ fn build(input: &ReportInput, title: &str) -> FanChart {
 
 /// How many x labels to ask plotters for: one per month up to 12 (its "nice"
 /// steps then fall on whole months; labels between months are left blank).
-fn month_labels(months: usize) -> usize {
+pub(super) fn month_labels(months: usize) -> usize {
     months.clamp(2, 12)
 }
 
 /// A month tick label, blank between whole months.
-fn month_label(m: f64) -> String {
+pub(super) fn month_label(m: f64) -> String {
     if (m - m.round()).abs() < 1e-9 {
         format!("{m:.0}")
     } else {
@@ -110,7 +110,7 @@ fn month_label(m: f64) -> String {
 }
 
 /// The x range: months 1..=n, widened to half a month around a single month.
-fn x_range(months: usize) -> (f64, f64) {
+pub(super) fn x_range(months: usize) -> (f64, f64) {
     if months <= 1 { (0.5, 1.5) } else { (1.0, months as f64) }
 }
 
@@ -136,7 +136,7 @@ fn median_line(bands: &[Band]) -> Vec<(f64, f64)> {
 }
 
 /// Draws the 90% and 50% bands of one quantity in `colour`.
-fn draw_bands<DB: DrawingBackend>(
+pub(super) fn draw_bands<DB: DrawingBackend>(
     chart: &mut ChartContext<DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
     bands: &[Band],
     colour: RGBColor,
@@ -157,7 +157,7 @@ fn draw_bands<DB: DrawingBackend>(
 }
 
 /// Draws the median line of one quantity (a dot too when there is a single month).
-fn draw_median<DB: DrawingBackend>(
+pub(super) fn draw_median<DB: DrawingBackend>(
     chart: &mut ChartContext<DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
     bands: &[Band],
     colour: RGBColor,

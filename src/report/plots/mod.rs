@@ -16,6 +16,7 @@ mod exceedance;
 mod fan_chart;
 mod loss_distribution;
 mod segments;
+mod vintages;
 
 use rayon::prelude::*;
 
@@ -44,14 +45,33 @@ pub const PLOT_NAMES: [&str; 5] = [
     "convergence",
 ];
 
-/// Renders every plot (in parallel; the result does not depend on the number of threads).
-pub fn render_plots(input: &ReportInput) -> Vec<Plot> {
-    PLOT_NAMES.par_iter().map(|name| render_plot(name, input)).collect()
+/// The plots of a going-concern run (one that booked loans during the run), after [`PLOT_NAMES`].
+pub const GOING_CONCERN_PLOT_NAMES: [&str; 1] = ["vintages"];
+
+/// The plots of this run in report order: [`PLOT_NAMES`], and
+/// [`GOING_CONCERN_PLOT_NAMES`] when it booked loans during the run.
+pub fn plot_names(input: &ReportInput) -> Vec<&'static str> {
+    let mut names = PLOT_NAMES.to_vec();
+    if input.summary.originations.is_some() {
+        names.extend(GOING_CONCERN_PLOT_NAMES);
+    }
+    names
 }
 
-/// Renders one plot by name; `None` for an unknown name.
+/// Renders every plot (in parallel; the result does not depend on the number of threads).
+pub fn render_plots(input: &ReportInput) -> Vec<Plot> {
+    plot_names(input)
+        .par_iter()
+        .map(|name| render_plot(name, input))
+        .collect()
+}
+
+/// Renders one plot by name; `None` for a name this run has no plot of.
 pub fn render_named(name: &str, input: &ReportInput) -> Option<Plot> {
-    PLOT_NAMES.iter().find(|&&n| n == name).map(|&n| render_plot(n, input))
+    plot_names(input)
+        .into_iter()
+        .find(|&n| n == name)
+        .map(|n| render_plot(n, input))
 }
 
 fn render_plot(name: &'static str, input: &ReportInput) -> Plot {
@@ -60,6 +80,7 @@ fn render_plot(name: &'static str, input: &ReportInput) -> Plot {
         "exceedance" => exceedance::plot(input),
         "fan_chart" => fan_chart::plot(input),
         "segments" => segments::plot(input),
+        "vintages" => vintages::plot(input),
         _ => convergence::plot(input),
     }
 }
