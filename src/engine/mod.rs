@@ -331,12 +331,12 @@ impl<'a> Prepared<'a> {
         let tables = tables::build_path_tables(self, factors, index, portfolio_cut_month);
         let mut tally = PathTally::new(s.segments.len(), s.bands.len(), s.horizon_months);
         if record_tape {
-            tally.tape = Some(Box::default());
+            tally.record_tape();
         }
         if s.originates() {
             let mut flow = BookFlow::new(s.horizon_months, s.vintage_months, s.segments.len(), s.bands.len());
             book.loans.iter().for_each(|loan| flow.book(0, loan));
-            tally.flow = Some(Box::new(flow));
+            tally.record_flow(flow);
         }
         let keys = opening_keys(s, index);
         for loan in &book.loans {

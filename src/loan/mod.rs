@@ -338,6 +338,9 @@ pub struct PathTally {
     /// Bookings, the book at each month end and vintages, when loans are
     /// originated during the run (`None` for a run-off book).
     pub flow: Option<Box<flow::BookFlow>>,
+    /// Whether the stepping records months (a tape or a flow is kept): one
+    /// flag for the hot loop to test instead of two options.
+    pub(crate) records: bool,
 }
 
 impl PathTally {
@@ -369,13 +372,26 @@ impl PathTally {
             ledger: Ledger::default(),
             tape: None,
             flow: None,
+            records: false,
         }
+    }
+
+    /// Keeps the loan-level tape of the path.
+    pub fn record_tape(&mut self) {
+        self.tape = Some(Box::default());
+        self.records = true;
+    }
+
+    /// Keeps the book flow of a going-concern path.
+    pub fn record_flow(&mut self, flow: flow::BookFlow) {
+        self.flow = Some(Box::new(flow));
+        self.records = true;
     }
 
     /// Whether anything is recorded month by month (a tape or a book flow).
     #[inline(always)]
     pub(crate) fn records_months(&self) -> bool {
-        self.tape.is_some() || self.flow.is_some()
+        self.records
     }
 
     /// Records a loan-month: on the tape, and in the book at month end.

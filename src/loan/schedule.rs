@@ -218,13 +218,18 @@ impl RevolvingCurve {
         }
     }
 
+    /// The balance after `j` months towards `target`, to the cent.
+    #[inline(always)]
+    fn balance_towards(&self, target: f64, b0: Cents, limit: Cents, j: usize) -> Cents {
+        let end = target + (b0 as f64 - target) * self.decay[j];
+        round_cents(end.max(0.0)).clamp(0, limit.max(b0))
+    }
+
     /// The balance after `j` current months from `b0`, to the cent: the
     /// balance [`RevolvingCurve::run`] settles.
     #[inline(always)]
     pub fn balance_after(&self, b0: Cents, limit: Cents, j: usize) -> Cents {
-        let target = self.target(b0, limit);
-        let end = target + (b0 as f64 - target) * self.decay[j];
-        round_cents(end.max(0.0)).clamp(0, limit.max(b0))
+        self.balance_towards(self.target(b0, limit), b0, limit, j)
     }
 
     /// Settles `j` current months from balance `b0` on a line with limit `limit`.
@@ -234,7 +239,7 @@ impl RevolvingCurve {
         let start = b0 as f64;
         let target = self.target(b0, limit);
         let sum = j as f64 * target + (start - target) * self.decay_sum[j];
-        let balance = self.balance_after(b0, limit, j);
+        let balance = self.balance_towards(target, b0, limit, j);
         let mut drawn = round_cents((d * (j as f64 * limit as f64 - sum)).max(0.0));
         let mut repaid = b0 + drawn - balance;
         if repaid < 0 {

@@ -21,7 +21,8 @@ enum DelinquencyEnd {
 
 /// Steps one loan, on the book from month `start` (0-based; 0 for the
 /// opening book), through the horizon of one path and adds what happened to `tally`.
-#[inline]
+// Always inlined: in the engine's loop over the book the tally stays in registers (a call per loan cost ~6%).
+#[inline(always)]
 pub fn simulate_loan(
     loan: &Loan,
     start: usize,

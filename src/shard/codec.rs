@@ -221,6 +221,8 @@ pub fn encode_paths(data: &ShardData) -> Result<Vec<u8>, CodecError> {
             // Tapes are written by `run --emit-tape`, never carried in shards.
             tape: _,
             flow,
+            // Follows from `flow` (and tapes are never carried).
+            records: _,
         } = tally;
         let Ledger {
             originated,
@@ -393,6 +395,7 @@ pub fn decode_paths(bytes: &[u8]) -> Result<ShardData, CodecError> {
             },
             tape: None,
             flow: None,
+            records: false,
         };
         let factors = (0..d.factors).map(|_| r.f64s(d.horizon)).collect();
         let mut tally = tally;
@@ -409,7 +412,7 @@ pub fn decode_paths(bytes: &[u8]) -> Result<ShardData, CodecError> {
             f.band_loans = (0..d.bands).map(|_| r.u32()).collect();
             f.vintage_defaults = (0..cells).map(|_| r.u32()).collect();
             f.vintage_loss = r.f64s(cells);
-            tally.flow = Some(Box::new(f));
+            tally.record_flow(f);
         }
         paths.push(PathOutcome {
             index,
@@ -624,7 +627,7 @@ mod tests {
             f.band_loans = vec![1, 2, 1008];
             f.vintage_defaults = (0..8).map(|i| i * 3 + k as u32).collect();
             f.vintage_loss = vec![-0.0, 0.1 + 0.2, f64::MIN_POSITIVE / 3.0, 1e300, 2.0, 3.0, 4.0, k as f64];
-            p.tally.flow = Some(Box::new(f));
+            p.tally.record_flow(f);
         }
         data
     }
