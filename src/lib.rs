@@ -3,7 +3,7 @@
 //! The modules follow a run in order: [`scenario`] (parse and check the
 //! file) → [`calibration`] (what a PD means) → [`estimation`] (fitting
 //! parameters back from observed counts, for `calibrate`) → [`population`] (draw the book) → [`macro_paths`] (systematic factor
-//! paths) → [`originations`] (new lending during the run) → [`loan`] (one loan's monthly step) → [`engine`] (paths in
+//! paths) → [`events`] (industry tightening and seed-risk events) → [`originations`] (new lending during the run) → [`loan`] (one loan's monthly step) → [`engine`] (paths in
 //! parallel) → [`stats`] (risk measures) → [`report`] (files out). Everything
 //! before `report` is pure and deterministic: the same scenario and seed give
 //! bitwise the same result on any number of threads.
@@ -16,6 +16,7 @@ pub mod calibration;
 pub mod estimation;
 pub mod population;
 pub mod macro_paths;
+pub mod events;
 pub mod originations;
 pub mod loan;
 pub mod engine;

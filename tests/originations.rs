@@ -12,6 +12,7 @@
 
 use creditstress::engine::tables::build_path_tables;
 use creditstress::engine::{PathOutcome, Prepared, RunControl};
+use creditstress::events::PathEvents;
 use creditstress::loan::{BookFlow, PathTally, simulate_loan};
 use creditstress::macro_paths::draw_factor_path;
 use creditstress::originations::{applicant, applications, loan_keys};
@@ -170,7 +171,7 @@ fn a_count_without_noise_is_the_documented_mean_volume() {
             };
             assert_eq!(f.applications[t], expected, "month {}", t + 1);
             if o.months().contains(&t) {
-                assert_eq!(applications(&s, &o, 0, t, z, out.index), expected);
+                assert_eq!(applications(&s, &o, 0, t, z, 1.0, out.index), expected);
             }
         }
     }
@@ -261,13 +262,17 @@ fn a_stricter_cutoff_books_a_subset_of_the_same_applicants_with_the_same_draws()
     let (mut common, mut only_loose) = (0, 0);
     for path in 0..4u64 {
         let factors = draw_factor_path(&loose.macro_model, loose.horizon_months, loose.seed, path);
-        let tl = build_path_tables(&pl, &factors, path, None);
-        let ts = build_path_tables(&ps, &factors, path, None);
+        let tl = build_path_tables(&pl, &factors, path, None, &PathEvents::default());
+        let ts = build_path_tables(&ps, &factors, path, None, &PathEvents::default());
         let o = loose.segments[0].originations.unwrap();
         let z = factors.combine(&loose.segments[0].factor_weights);
         for month in o.months() {
-            let n = applications(&loose, &o, 0, month, z[month], path);
-            assert_eq!(n, applications(&strict, &o, 0, month, z[month], path), "the same flow");
+            let n = applications(&loose, &o, 0, month, z[month], 1.0, path);
+            assert_eq!(
+                n,
+                applications(&strict, &o, 0, month, z[month], 1.0, path),
+                "the same flow"
+            );
             let keys = loan_keys(&loose, 0, month, path);
             assert_eq!(keys, loan_keys(&strict, 0, month, path));
             for i in 0..n {
@@ -342,4 +347,44 @@ fn adverse_selection_raises_the_default_rate_of_downturn_vintages() {
         "mean difference {mean}, se {}",
         sd / n.sqrt()
     );
+}
+
+#[test]
+fn limit_increases_raise_exposure_within_the_cap_and_probability_zero_is_no_lever() {
+    let lever = |p: f64| {
+        format!(
+            "[policy]\nname = \"raise\"\n[policy.limit_increase]\nafter_months_current = 3\nprobability = {p}\nincrease_share = 0.5\nmax_increases = 2\n[policy.limits]\ncap = 30000"
+        )
+    };
+    let none = simulate(
+        &scenario("", "[policy]\nname = \"raise\"\n[policy.limits]\ncap = 30000"),
+        40,
+    );
+    let zero = simulate(&scenario("", &lever(0.0)), 40);
+    for (a, b) in none.iter().zip(&zero) {
+        assert_eq!(a, b, "probability 0 is no lever, bitwise");
+    }
+    let raised = simulate(&scenario("", &lever(0.8)), 40);
+    let mut more_drawn = 0;
+    for (a, b) in none.iter().zip(&raised) {
+        assert_eq!(a.tally.limit_raised, 0);
+        assert!(b.tally.limit_raised > 0, "path {}: no raise", b.index);
+        // Conservation still holds, and raised room is drawn.
+        let l = b.tally.ledger;
+        assert_eq!(l.originated, l.repaid + l.prepaid + l.charged_off + l.outstanding);
+        more_drawn += usize::from(b.tally.ledger.originated > a.tally.ledger.originated);
+    }
+    assert_eq!(more_drawn, 40, "every path draws more on raised lines");
+    // At most two raises of 50% per line, within the 30,000 cap: the most a
+    // line can gain is 30,000 less its booked limit, and 125% of it at most.
+    let s = scenario("", &lever(0.8));
+    let p = Prepared::new(&s);
+    let book = p.book.as_ref().unwrap();
+    let room: i64 = book
+        .loans
+        .iter()
+        .filter(|l| l.kind == creditstress::population::ProductKind::Revolving)
+        .map(|l| (3_000_000 - l.limit).min(l.limit + l.limit / 4).max(0))
+        .sum();
+    assert!(raised.iter().all(|o| o.tally.limit_raised <= room));
 }

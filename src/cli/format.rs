@@ -182,6 +182,27 @@ pub fn summary_table(s: &RunSummary, scenario: &Scenario) -> String {
         ]);
     }
     out.push_str(&table(&seg_rows));
+    if !s.events.is_empty() {
+        let mut rows = vec![vec![
+            "event".to_string(),
+            "share of paths".into(),
+            "mean month".into(),
+            "mean loss with".into(),
+            "without".into(),
+        ]];
+        for e in &s.events {
+            let or_dash = |v: Option<f64>, f: &dyn Fn(f64) -> String| v.map_or("-".to_string(), f);
+            rows.push(vec![
+                e.name.clone(),
+                percent(e.share),
+                or_dash(e.mean_month, &|m| format!("{m:.1}")),
+                or_dash(e.loss_with, &money),
+                or_dash(e.loss_without, &money),
+            ]);
+        }
+        out.push('\n');
+        out.push_str(&table(&rows));
+    }
     for w in &s.warnings {
         let _ = write!(out, "\nwarning: {w}");
     }

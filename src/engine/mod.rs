@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use rayon::prelude::*;
 use thiserror::Error;
 
+use crate::events::{PathEvents, draw_path_events};
 use crate::loan::{BookFlow, LoanKeys, LoanModel, PathTally, simulate_loan};
 use crate::macro_paths::{FactorPath, draw_factor_path};
 use crate::originations;
@@ -64,6 +65,16 @@ pub fn fast_path_blocker(scenario: &Scenario) -> Option<&'static str> {
     }
     if scenario.originates() {
         return Some("loans booked during the run (originations) need monthly stepping");
+    }
+    if scenario.has_contagion() {
+        return Some("multi-platform borrowers in an industry tightening need monthly stepping");
+    }
+    if scenario
+        .events
+        .iter()
+        .any(|e| matches!(e.effect, crate::scenario::EventEffect::ReputationalShock { .. }))
+    {
+        return Some("a reputational shock moves prepayment month by month, which needs monthly stepping");
     }
     if scenario.policy.acts_on_loans() {
         return Some(
@@ -279,16 +290,16 @@ impl<'a> Prepared<'a> {
                 &redrawn
             }
         };
-        let trigger = s.policy.early_warning.as_ref().and_then(|e| e.portfolio_dpd30_above);
-        let portfolio_cut_month = trigger.and_then(|limit| {
-            // A pre-pass finds when the portfolio's 30+ DPD rate crosses the
-            // trigger. The portfolio cut acts from the month after the
-            // crossing, so up to the crossing month the final pass is the
-            // pre-pass (even when a cut's liquidity shock changes later
-            // delinquency), and the pre-pass finds exactly the same month.
-            // The rate's base is the loans booked by the month (the opening
-            // book's when nothing is originated).
-            let pre = self.step_book(book, &factors, index, None, false);
+        let mut events = draw_path_events(s, &factors, index);
+        // The month after our own book's 30+ DPD rate first exceeds `limit`,
+        // from a pre-pass. A trigger acts from the month after the crossing,
+        // so up to the crossing month the final pass is the pre-pass (even
+        // when what the trigger sets off changes later delinquency), and the
+        // pre-pass finds exactly the same month. The rate's base is the
+        // loans booked by the month (the opening book's when nothing is
+        // originated). At most one trigger needs a pre-pass (validated).
+        let crossing = |limit: f64, events: &PathEvents| {
+            let pre = self.step_book(book, &factors, index, None, events, false);
             let mut booked = 0u64;
             pre.monthly_delinquent
                 .iter()
@@ -303,8 +314,17 @@ impl<'a> Prepared<'a> {
                     n as f64 / booked.max(1) as f64 > limit
                 })
                 .map(|t| t + 1)
-        });
-        let mut tally = self.step_book(book, &factors, index, portfolio_cut_month, record_tape);
+        };
+        let trigger = s.policy.early_warning.as_ref().and_then(|e| e.portfolio_dpd30_above);
+        let portfolio_cut_month = trigger.and_then(|limit| crossing(limit, &events));
+        // Feedback: the industry also tightens once our own delinquency crosses its line.
+        if let Some(limit) = s.industry_tightening.and_then(|t| t.when_own_dpd30_above)
+            && let Some(month) = crossing(limit, &events).filter(|&m| m < s.horizon_months)
+        {
+            events.tightening = Some(events.tightening.map_or(month, |m| m.min(month)));
+        }
+        let mut tally = self.step_book(book, &factors, index, portfolio_cut_month, &events, record_tape);
+        tally.event_months = events.recorded(s);
         if let Some(c) = &s.policy.collections {
             tally.collection_cost = c.cost_per_account_month * tally.delinquent_account_months() as f64;
         }
@@ -325,10 +345,11 @@ impl<'a> Prepared<'a> {
         factors: &FactorPath,
         index: u64,
         portfolio_cut_month: Option<usize>,
+        events: &PathEvents,
         record_tape: bool,
     ) -> PathTally {
         let s = self.scenario;
-        let tables = tables::build_path_tables(self, factors, index, portfolio_cut_month);
+        let tables = tables::build_path_tables(self, factors, index, portfolio_cut_month, events);
         let mut tally = PathTally::new(s.segments.len(), s.bands.len(), s.horizon_months);
         if record_tape {
             tally.record_tape();
@@ -343,20 +364,32 @@ impl<'a> Prepared<'a> {
             simulate_loan(loan, 0, &self.model, &tables, &keys, &mut tally);
         }
         if s.originates() {
-            self.originate(factors, index, &tables, &mut tally);
+            self.originate(factors, index, &tables, events, &mut tally);
         }
         tally
     }
 
     /// Books and steps the loans originated on path `index`, segment by
     /// segment and month by month (see [`originations`]).
-    fn originate(&self, factors: &FactorPath, index: u64, tables: &crate::loan::PathTables, tally: &mut PathTally) {
+    fn originate(
+        &self,
+        factors: &FactorPath,
+        index: u64,
+        tables: &crate::loan::PathTables,
+        events: &PathEvents,
+        tally: &mut PathTally,
+    ) {
         let s = self.scenario;
         for (g, seg) in s.segments.iter().enumerate() {
             let Some(o) = &seg.originations else { continue };
             let z = factors.combine(&seg.factor_weights);
             for month in o.months() {
-                let n = originations::applications(s, o, g, month, z[month], index);
+                // A lending suspension takes no applications; a reputational shock scales them.
+                let multiplier = events.volume_multiplier(s, month);
+                if multiplier == 0.0 {
+                    continue;
+                }
+                let n = originations::applications(s, o, g, month, z[month], multiplier, index);
                 let keys = originations::loan_keys(s, g, month, index);
                 tally.flow.as_deref_mut().expect("a book flow is kept").applications[month] += n;
                 for i in 0..n {
@@ -420,9 +453,15 @@ pub fn run_with<'a>(
 
 /// Stream keys of the opening book's loans on path `path`.
 pub fn opening_keys(scenario: &Scenario, path: u64) -> LoanKeys {
+    let borrowers = if scenario.redraw_population {
+        path
+    } else {
+        streams::RUN_LEVEL
+    };
     LoanKeys {
         events: stream_key(scenario.seed, path, Purpose::LoanEvents),
         lgd: stream_key(scenario.seed, path, Purpose::Lgd),
         policy: stream_key(scenario.seed, path, Purpose::Policy),
+        borrower: stream_key(scenario.seed, borrowers, Purpose::Borrowers),
     }
 }

@@ -52,6 +52,10 @@ pub enum Purpose {
     OriginatedLgd = 13,
     /// Policy draws of a loan booked during the run.
     OriginatedPolicy = 14,
+    /// Whether and when path-level events (industry tightening, seed-risk events) happen.
+    Events = 15,
+    /// Borrower attributes drawn at stepping time (debt on other platforms).
+    Borrowers = 16,
 }
 
 /// Key of the stream for `(seed, path, purpose)`; `path = u64::MAX` marks

@@ -6,6 +6,7 @@ use rand_distr::Beta;
 
 use super::Prepared;
 use crate::calibration::bucket_probabilities;
+use crate::events::PathEvents;
 use crate::loan::{BucketThresholds, FastTables, OutageThresholds, PathTables};
 use crate::macro_paths::FactorPath;
 use crate::scenario::{Transitions, UnitDistribution};
@@ -20,11 +21,16 @@ use super::streams::{Purpose, item_rng, stream_key, threshold};
 /// - LGD mean: `Phi(Phi^-1(mean) - k Z_t)`, Beta concentration fixed.
 ///
 /// Only the grade rows in `used_grades` are filled (the others stay 0: no loan reads them).
+/// - contagion: while the industry tightens, a multi-platform borrower's miss
+///   probability is `min(1, m p_t)`, `m` its segment's multiplier;
+/// - events: a collection restriction multiplies cure rates, a reputational
+///   shock prepayment rates, in the months they are in effect.
 pub fn build_path_tables(
     prepared: &Prepared,
     factors: &FactorPath,
     path: u64,
     portfolio_cut_month: Option<usize>,
+    events: &PathEvents,
 ) -> PathTables {
     let Prepared {
         scenario,
@@ -55,6 +61,8 @@ pub fn build_path_tables(
     });
     let shock = policy_shock(scenario);
     let mut shocked_entry = vec![0u64; if shock.is_some() { horizon * grades.len() } else { 0 }];
+    let contagion = scenario.has_contagion();
+    let mut contagion_entry = vec![0u64; if contagion { horizon * grades.len() } else { 0 }];
     let mut miss = vec![0.0; horizon];
     for &g in used_grades {
         let g = g as usize;
@@ -67,6 +75,15 @@ pub fn build_path_tables(
             entry[t * grades.len() + g] = threshold(miss[t]);
             if let Some(m) = shock {
                 shocked_entry[t * grades.len() + g] = threshold((m * miss[t]).min(1.0));
+            }
+            if contagion {
+                let raised = match scenario.segments[s].multi_platform {
+                    Some(mp) if events.tightening_in(scenario, t) => {
+                        threshold((mp.hazard_multiplier * miss[t]).min(1.0))
+                    }
+                    _ => entry[t * grades.len() + g],
+                };
+                contagion_entry[t * grades.len() + g] = raised;
             }
         }
         if let Some(fast) = fast.as_mut() {
@@ -119,9 +136,11 @@ pub fn build_path_tables(
         for &revolving in products {
             let transitions = seg.transitions.of(revolving);
             for t in 0..horizon {
-                buckets.push(bucket_thresholds(transitions, z[s][t], cure_multiplier));
+                // A collection restriction in effect lowers every cure (1 without one).
+                let restricted = events.cure_multiplier(scenario, t);
+                buckets.push(bucket_thresholds(transitions, z[s][t], cure_multiplier * restricted));
                 if let Some(m) = plan_cure_multiplier {
-                    plan_buckets.push(bucket_thresholds(transitions, z[s][t], m));
+                    plan_buckets.push(bucket_thresholds(transitions, z[s][t], m * restricted));
                 }
             }
         }
@@ -154,6 +173,20 @@ pub fn build_path_tables(
     });
 
     let attack = attack_months(scenario, path, outage.map(|o| o.0));
+    // A reputational shock moves the prepayment rate month by month.
+    let prepay: Vec<u64> = if (0..horizon).any(|t| events.prepayment_multiplier(scenario, t) != 1.0) {
+        scenario
+            .segments
+            .iter()
+            .flat_map(|seg| {
+                (0..horizon).map(move |t| {
+                    threshold((seg.prepayment_monthly.get() * events.prepayment_multiplier(scenario, t)).min(1.0))
+                })
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let takeover = scenario.fraud_waves.map_or(0, |f| threshold(f.takeover_share.get()));
     // Any event of a current loan: missed payment, prepayment, failed debit,
     // account takeover (in that order of u).
@@ -167,7 +200,12 @@ pub fn build_path_tables(
                 0
             };
             for &g in used_grades {
-                let prepay = model.rules[grades.segment_of[g as usize]].prepay;
+                let s = grades.segment_of[g as usize];
+                let prepay = if prepay.is_empty() {
+                    model.rules[s].prepay
+                } else {
+                    prepay[s * horizon + t]
+                };
                 let cell = &mut row[g as usize];
                 *cell = cell
                     .saturating_add(prepay)
@@ -179,6 +217,7 @@ pub fn build_path_tables(
     };
     let event = any_event(&entry);
     let shocked_event = any_event(&shocked_entry);
+    let contagion_event = any_event(&contagion_entry);
 
     // Early warning: the first month a segment's factor is below the trigger,
     // or the month after the portfolio's 30+ DPD rate crossed its trigger.
@@ -224,6 +263,18 @@ pub fn build_path_tables(
         } else {
             Vec::new()
         },
+        multi_platform_share: if contagion {
+            scenario
+                .segments
+                .iter()
+                .map(|s| s.multi_platform.map_or(0, |m| threshold(m.share.get())))
+                .collect()
+        } else {
+            Vec::new()
+        },
+        contagion_entry,
+        contagion_event,
+        prepay,
     }
 }
 

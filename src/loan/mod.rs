@@ -48,6 +48,8 @@ pub struct SegmentRules {
     pub ccf: f64,
     /// LGD of fraudulent loans.
     pub fraud_lgd: f64,
+    /// Largest limit a raise may reach: the segment's cap within the policy's.
+    pub limit_cap: Cents,
 }
 
 /// The outage of this path, if it happens.
@@ -116,6 +118,21 @@ pub struct LoanPolicy {
     /// Months an early-warning cut raises the borrower's miss probability
     /// (0: no liquidity shock; the raised thresholds are in [`PathTables::shocked_event`]).
     pub shock_months: usize,
+    /// Limit increases of lines that stay current (`None` also when their probability is 0).
+    pub limit_increase: Option<IncreaseRules>,
+}
+
+/// Limit increases as the loop uses them.
+#[derive(Debug, Clone, Copy)]
+pub struct IncreaseRules {
+    /// Months current in a row before a review.
+    pub after_months: usize,
+    /// Threshold of a raise at a review.
+    pub raise: u64,
+    /// Limit multiplier of a raise.
+    pub factor: f64,
+    /// Raises per line at most.
+    pub max: u32,
 }
 
 /// Forbearance as thresholds.
@@ -149,6 +166,12 @@ impl LoanModel {
                     frozen: RevolvingCurve::new(seg.revolving_repay_rate.get(), 0.0, horizon),
                     ccf: seg.revolving_ccf.get(),
                     fraud_lgd: seg.fraud_lgd,
+                    limit_cap: crate::population::to_cents(
+                        scenario
+                            .policy
+                            .limit_cap
+                            .map_or(seg.limit.cap, |c| c.min(seg.limit.cap)),
+                    ),
                 })
                 .collect(),
             delinquency: scenario.dynamics.delinquency,
@@ -192,6 +215,15 @@ impl LoanPolicy {
                 .as_ref()
                 .filter(|e| e.has_liquidity_shock())
                 .map_or(0, |e| e.shock_months as usize),
+            limit_increase: p
+                .limit_increase
+                .filter(|li| li.probability.get() > 0.0)
+                .map(|li| IncreaseRules {
+                    after_months: li.after_months as usize,
+                    raise: threshold(li.probability.get()),
+                    factor: 1.0 + li.increase_share,
+                    max: li.max_increases,
+                }),
         }
     }
 }
@@ -236,6 +268,28 @@ pub struct PathTables {
     /// Each segment's factor, `[segment * horizon + t]`, for recoveries that
     /// move with the economy (empty when they do not).
     pub recovery_factor: Vec<f64>,
+    /// Threshold of the share of multi-platform borrowers per segment (empty without contagion).
+    pub multi_platform_share: Vec<u64>,
+    /// Missed-payment threshold of a multi-platform borrower, `[t * grades +
+    /// grade]`: raised while the industry tightens (empty without contagion).
+    pub contagion_entry: Vec<u64>,
+    /// The matching any-event threshold, as `event`.
+    pub contagion_event: Vec<u64>,
+    /// Prepayment threshold per `[segment * horizon + t]` when a reputational
+    /// shock moves it (empty otherwise: the segment's constant applies).
+    pub prepay: Vec<u64>,
+}
+
+impl PathTables {
+    /// The prepayment threshold of segment `segment` in month `t`.
+    #[inline(always)]
+    pub fn prepay_at(&self, rules: &SegmentRules, segment: usize, horizon: usize, t: usize) -> u64 {
+        if self.prepay.is_empty() {
+            rules.prepay
+        } else {
+            self.prepay[segment * horizon + t]
+        }
+    }
 }
 
 /// Keys of a loan's random streams on one path: the opening book's come
@@ -250,6 +304,15 @@ pub struct LoanKeys {
     pub lgd: u64,
     /// Policy draws (forbearance take-up).
     pub policy: u64,
+    /// Borrower attributes drawn at stepping time (debt on other platforms);
+    /// not keyed by the path unless the population is redrawn per path.
+    pub borrower: u64,
+}
+
+/// Key of a loan's limit-review stream, derived from its policy key.
+#[inline(always)]
+pub(crate) fn review_key(keys: &LoanKeys) -> u64 {
+    crate::engine::streams::mix64(keys.policy ^ 0x6c69_6d69_7452_6576)
 }
 
 /// Cash-flow accounting of a path, in cents. Conservation:
@@ -325,6 +388,8 @@ pub struct PathTally {
     pub loan_months: u64,
     /// Undrawn limit removed by early warning.
     pub limit_cut: Cents,
+    /// Limit added by limit increases.
+    pub limit_raised: Cents,
     /// Forbearance plans taken up.
     pub plans: u64,
     /// Penalty interest collected (part of `interest`).
@@ -333,6 +398,9 @@ pub struct PathTally {
     pub collection_cost: f64,
     /// Accounting identity.
     pub ledger: Ledger,
+    /// Start month of each path-level event in the order of
+    /// `Scenario::event_names` (0: did not happen; else 1-based).
+    pub event_months: Vec<u32>,
     /// The loan-level tape of the path, when one is recorded (`None` in runs).
     pub tape: Option<Box<tape::LoanTape>>,
     /// Bookings, the book at each month end and vintages, when loans are
@@ -366,10 +434,12 @@ impl PathTally {
             monthly_loss: vec![0.0; horizon],
             loan_months: 0,
             limit_cut: 0,
+            limit_raised: 0,
             plans: 0,
             penalty_interest: 0,
             collection_cost: 0.0,
             ledger: Ledger::default(),
+            event_months: Vec::new(),
             tape: None,
             flow: None,
             records: false,

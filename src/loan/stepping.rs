@@ -68,6 +68,10 @@ pub(super) struct Account {
     in_plan: bool,
     /// First month after the liquidity shock of an early-warning cut (0: none).
     shock_until: usize,
+    /// Month of the line's next limit review (`usize::MAX`: none).
+    review_at: usize,
+    /// Limit raises so far.
+    raises: u32,
 }
 
 impl Account {
@@ -83,7 +87,37 @@ impl Account {
             frozen: false,
             in_plan: false,
             shock_until: 0,
+            review_at: usize::MAX,
+            raises: 0,
         }
+    }
+
+    /// Schedules the next limit review `after` months from month `t`, if
+    /// the line may still be raised (never once early warning or a plan has acted).
+    fn schedule_review(&mut self, rules: Option<super::IncreaseRules>, revolving: bool, t: usize) {
+        self.review_at = match rules {
+            Some(r) if revolving && !self.cut_done && !self.frozen && self.raises < r.max => t + r.after_months,
+            _ => usize::MAX,
+        };
+    }
+
+    /// A review in month `t` of a line current since the last one: a raise
+    /// with the rule's probability (one draw from the loan's own review stream).
+    fn review(
+        &mut self,
+        rules: super::IncreaseRules,
+        cap: Cents,
+        rng: &mut LoanStream,
+        t: usize,
+        tally: &mut PathTally,
+    ) {
+        if rng.next_u64() < rules.raise {
+            let raised = round_cents(self.limit as f64 * rules.factor).min(cap.max(self.limit));
+            tally.limit_raised += raised - self.limit;
+            self.limit = raised;
+            self.raises += 1;
+        }
+        self.schedule_review(Some(rules), true, t);
     }
 
     /// The closed-form path a current line follows: frozen lines repay and never draw.
@@ -278,8 +312,24 @@ fn step_months(
     };
     let mut rng = LoanStream::new(keys.events, loan.id as u64);
     let mut policy_rng: Option<LoanStream> = None;
+    // A borrower who owes other platforms too (from its own attribute
+    // stream) follows the contagion thresholds, raised while the industry tightens.
+    let multi_platform = !tables.multi_platform_share.is_empty()
+        && LoanStream::new(keys.borrower, loan.id as u64).next_u64() < tables.multi_platform_share[seg];
+    let (entry, event) = if multi_platform {
+        (&tables.contagion_entry, &tables.contagion_event)
+    } else {
+        (&tables.entry, &tables.event)
+    };
+    let prepay = |t: usize| tables.prepay_at(rules, seg, horizon, t);
     let mut account = Account::open(loan);
     let mut t = start;
+    // Limit reviews draw from a stream of their own, so that they move no other draw.
+    let mut review_rng = policy
+        .limit_increase
+        .filter(|_| revolving)
+        .map(|_| LoanStream::new(super::review_key(keys), loan.id as u64));
+    account.schedule_review(policy.limit_increase, revolving, t);
     if loan.start_bucket > 0 {
         // An imported loan delinquent at the start: its spell goes on from
         // its bucket in month 0, with no new missed payment to draw.
@@ -298,6 +348,7 @@ fn step_months(
                 collect_penalty(model, &account, next, tally);
                 suspend_if_due(model, &mut account, revolving, deepest);
                 t = next;
+                account.schedule_review(policy.limit_increase, revolving, t);
             }
             DelinquencyEnd::ChargedOff(month) => {
                 charge_off(loan, model, tables, keys, month, account.balance, tally);
@@ -312,6 +363,16 @@ fn step_months(
     while t < horizon {
         if !account.cut_done && t >= cut_month {
             account.early_warning_cut(policy.cut_share.unwrap_or(0.0), t, policy.shock_months, tally);
+            account.review_at = usize::MAX;
+        }
+        if t == account.review_at {
+            match (policy.limit_increase, review_rng.as_mut()) {
+                (Some(increase), Some(rng)) if !account.frozen && !account.cut_done => {
+                    account.review(increase, rules.limit_cap, rng, t, tally);
+                }
+                // A line frozen or cut since its review was scheduled is never raised.
+                _ => account.review_at = usize::MAX,
+            }
         }
         // Current: one draw a month until something happens, the loan
         // matures, or early warning is due to cut the line.
@@ -324,18 +385,20 @@ fn step_months(
         if !account.cut_done {
             run_end = run_end.min(cut_month.max(t));
         }
+        // A spell stops at the line's limit review (none without the lever).
+        run_end = run_end.min(account.review_at);
         let plan = policy.forbearance.filter(|_| account.in_plan);
         let shocked = t < account.shock_until;
         let event = match plan {
             Some(_) => {
                 let redefault = &tables.plan_redefault[seg * horizon..(seg + 1) * horizon];
-                current_spell(&mut rng, &mut t, run_end, |t| redefault[t].saturating_add(rules.prepay))
+                current_spell(&mut rng, &mut t, run_end, |t| redefault[t].saturating_add(prepay(t)))
             }
             // A spell in a liquidity shock stops where the shock ends.
             None if shocked => current_spell(&mut rng, &mut t, run_end.min(account.shock_until), |t| {
                 tables.shocked_event[t * grades + row]
             }),
-            None => current_spell(&mut rng, &mut t, run_end, |t| tables.event[t * grades + row]),
+            None => current_spell(&mut rng, &mut t, run_end, |t| event[t * grades + row]),
         };
         settle(loan, model, &mut account, run_start, t - run_start, tally);
         let Some(u) = event else {
@@ -343,14 +406,14 @@ fn step_months(
                 return t;
             }
             if t < horizon {
-                continue; // stopped for the limit cut
+                continue; // stopped for the limit cut or a limit review
             }
             break;
         };
         let miss = match plan {
             Some(_) => tables.plan_redefault[seg * horizon + t],
             None if shocked => tables.shocked_entry[t * grades + row],
-            None => tables.entry[t * grades + row],
+            None => entry[t * grades + row],
         };
         let end = if u < miss {
             if revolving {
@@ -387,7 +450,7 @@ fn step_months(
                 suspend_if_due(model, &mut account, revolving, deepest);
             }
             end
-        } else if u < miss.saturating_add(rules.prepay) {
+        } else if u < miss.saturating_add(prepay(t)) {
             tally.ledger.prepaid += account.balance;
             if tally.records_months() {
                 let mut row = TapeRow::state(loan.id, t, TapeState::Prepaid, 0);
@@ -398,7 +461,7 @@ fn step_months(
         } else if tables.attack.get(t).copied().unwrap_or(false)
             && !tables
                 .outage
-                .is_some_and(|o| o.month == t && u < miss.saturating_add(rules.prepay).saturating_add(o.share))
+                .is_some_and(|o| o.month == t && u < miss.saturating_add(prepay(t)).saturating_add(o.share))
         {
             // Account takeover in a fraud attack: the line is drawn in full and never repaid.
             tally.takeovers += 1;
@@ -437,7 +500,11 @@ fn step_months(
             }
         };
         match end {
-            DelinquencyEnd::Cured(next) => t = next,
+            DelinquencyEnd::Cured(next) => {
+                t = next;
+                // The current run that earns a review starts again at the cure.
+                account.schedule_review(policy.limit_increase, revolving, t);
+            }
             DelinquencyEnd::ChargedOff(month) => {
                 charge_off(loan, model, tables, keys, month, account.balance, tally);
                 return month + 1;

@@ -34,9 +34,18 @@ fn cell(segment: usize, month: usize) -> u64 {
 }
 
 /// Number of applicants of `segment` in month `month` on path `path`, whose
-/// segment factor that month is `z`.
-pub fn applications(scenario: &Scenario, o: &Originations, segment: usize, month: usize, z: f64, path: u64) -> u32 {
-    let mean = o.mean_volume(z);
+/// segment factor that month is `z`; `multiplier` scales the month's mean
+/// (a reputational shock; 1 without one).
+pub fn applications(
+    scenario: &Scenario,
+    o: &Originations,
+    segment: usize,
+    month: usize,
+    z: f64,
+    multiplier: f64,
+    path: u64,
+) -> u32 {
+    let mean = o.mean_volume(z) * multiplier;
     let count = match o.volume_noise {
         VolumeNoise::None => mean.round(),
         VolumeNoise::Poisson if mean > 0.0 => {
@@ -98,10 +107,12 @@ pub fn applicant(
 
 /// Stream keys of the loans booked in `segment` in month `month` on path `path`.
 pub fn loan_keys(scenario: &Scenario, segment: usize, month: usize, path: u64) -> LoanKeys {
-    let key = |purpose| item_key(stream_key(scenario.seed, path, purpose), cell(segment, month));
+    let key = |path, purpose| item_key(stream_key(scenario.seed, path, purpose), cell(segment, month));
+    let borrowers = if scenario.redraw_population { path } else { RUN_LEVEL };
     LoanKeys {
-        events: key(Purpose::OriginatedEvents),
-        lgd: key(Purpose::OriginatedLgd),
-        policy: key(Purpose::OriginatedPolicy),
+        events: key(path, Purpose::OriginatedEvents),
+        lgd: key(path, Purpose::OriginatedLgd),
+        policy: key(path, Purpose::OriginatedPolicy),
+        borrower: key(borrowers, Purpose::Borrowers),
     }
 }

@@ -109,6 +109,8 @@ pub fn paths_csv(scenario: &Scenario, paths: &[PathOutcome]) -> Vec<u8> {
     if going_concern {
         header.extend(["exposure".to_string(), "loans_booked".into()]);
     }
+    // The start month of each path-level event (empty when it did not happen).
+    header.extend(scenario.event_names().iter().map(|n| format!("{n}_month")));
     w.write_record(&header).expect("writing CSV to memory cannot fail");
     for p in paths {
         let interest = cents_to_money(p.tally.interest);
@@ -128,6 +130,12 @@ pub fn paths_csv(scenario: &Scenario, paths: &[PathOutcome]) -> Vec<u8> {
         if let Some(f) = p.tally.flow.as_deref() {
             row.extend([p.exposure.to_string(), f.total_loans().to_string()]);
         }
+        row.extend(
+            p.tally
+                .event_months
+                .iter()
+                .map(|&m| if m == 0 { String::new() } else { m.to_string() }),
+        );
         w.write_record(&row).expect("writing CSV to memory cannot fail");
     }
     w.into_inner().expect("flushing CSV to memory cannot fail")

@@ -41,6 +41,12 @@ pub struct ScenarioFile {
     /// Optional fraud waves: attacks that take over existing accounts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fraud_waves: Option<FraudWavesSection>,
+    /// The other platforms tightening together (contagion through multi-platform borrowers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub industry_tightening: Option<IndustryTighteningSection>,
+    /// Seed-risk events: collection restrictions, lending suspensions, reputational and funding shocks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<EventSection>,
     /// Optional risk policy levers (see [`super::PolicySection`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<super::PolicySection>,
@@ -230,6 +236,133 @@ pub struct SegmentSection {
     /// the segment's book only runs off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub originations: Option<OriginationsSection>,
+    /// Borrowers who also owe other platforms (contagion when the industry tightens).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multi_platform: Option<MultiPlatformSection>,
+}
+
+/// `[segments.multi_platform]`: borrowers in debt on other platforms too.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MultiPlatformSection {
+    /// Share of the segment's borrowers who owe other platforms, in [0, 1].
+    pub share: f64,
+    /// Other platforms such a borrower owes.
+    #[serde(default = "one_f64")]
+    pub other_lenders: f64,
+    /// What such a borrower owes each other platform, as a multiple of our limit.
+    #[serde(default = "one_f64")]
+    pub debt_per_lender_to_limit: f64,
+    /// Rise of the monthly miss probability per unit of debt elsewhere
+    /// (relative to our limit) while the industry tightens: the
+    /// probability is multiplied by `1 + k * other_lenders * debt_per_lender_to_limit`.
+    pub hazard_per_debt: f64,
+}
+
+fn one_f64() -> f64 {
+    1.0
+}
+
+/// `[industry_tightening]`: the other platforms cut their lines together;
+/// while they do, multi-platform borrowers miss more often.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndustryTighteningSection {
+    /// Fixed month (1-based).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub month: Option<u32>,
+    /// Or a month drawn uniformly within `[first, last]` (1-based).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<[u32; 2]>,
+    /// Probability of a fixed-month or window tightening (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probability: Option<f64>,
+    /// Or a monthly probability at factor 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probability_monthly: Option<f64>,
+    /// Probit sensitivity of the monthly probability to the factor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub factor_sensitivity: Option<f64>,
+    /// The factor of `factor_sensitivity` (default: the first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub factor: Option<String>,
+    /// Months the tightening lasts.
+    pub duration_months: u32,
+    /// Feedback: the industry also tightens from the month after our own
+    /// book's 30+ days-past-due rate first exceeds this share.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when_own_dpd30_above: Option<f64>,
+}
+
+/// `[[events]]`: a seed-risk event with its timing (see
+/// [`EventTimingFields`]) and the fields of its kind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventSection {
+    /// `collection_restriction`, `lending_suspension`, `reputational_shock` or `funding_shock`.
+    pub kind: EventKind,
+    /// Name in outputs (default: the kind).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Fixed month (1-based).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub month: Option<u32>,
+    /// Or a month drawn uniformly within `[first, last]` (1-based).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<[u32; 2]>,
+    /// Probability of a fixed-month or window event (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probability: Option<f64>,
+    /// Or a monthly probability at factor 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probability_monthly: Option<f64>,
+    /// Probit sensitivity of the monthly probability to the factor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub factor_sensitivity: Option<f64>,
+    /// The factor of `factor_sensitivity` (default: the first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub factor: Option<String>,
+    /// Months the effect lasts (every kind but `collection_restriction`, which lasts to the horizon).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_months: Option<u32>,
+    /// `collection_restriction`: cure rates are multiplied by this from the month on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cure_multiplier: Option<f64>,
+    /// `reputational_shock`: applications are multiplied by this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume_multiplier: Option<f64>,
+    /// `reputational_shock`: prepayment (and line closure) rates are multiplied by this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prepayment_multiplier: Option<f64>,
+    /// `funding_shock`: the rise of the annual cost of funds (recorded per path for the economics to come).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub funding_cost_jump_annual: Option<f64>,
+}
+
+/// The seed-risk events `[[events]]` can express.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// A regulator restricts collection practices: cures fall from the month on.
+    CollectionRestriction,
+    /// A licensing or platform suspension: no new lending for some months.
+    LendingSuspension,
+    /// A reputational shock: applications fall and borrowers repay early and leave.
+    ReputationalShock,
+    /// Funding strain: the cost of funds jumps (no effect on the loss; recorded per path).
+    FundingShock,
+}
+
+impl EventKind {
+    /// The kind's word in files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::CollectionRestriction => "collection_restriction",
+            EventKind::LendingSuspension => "lending_suspension",
+            EventKind::ReputationalShock => "reputational_shock",
+            EventKind::FundingShock => "funding_shock",
+        }
+    }
 }
 
 /// `[segments.originations]`: the monthly flow of new applicants. Each

@@ -29,12 +29,53 @@ pub struct PolicySection {
     /// Early warning and dynamic limit management of revolving lines.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub early_warning: Option<EarlyWarningSpec>,
+    /// Limit increases for revolving lines that stay current.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit_increase: Option<LimitIncreaseSpec>,
     /// Forbearance plans for borrowers who miss a payment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forbearance: Option<ForbearanceSpec>,
     /// Collection strategy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collections: Option<CollectionsSpec>,
+}
+
+/// `[policy.limit_increase]`: dynamic limit management upwards. A revolving
+/// line current for `after_months_current` months in a row is reviewed; a
+/// share `probability` of reviews raise its limit by `increase_share`
+/// (within the segment's `limit.cap` and the policy's cap), at most
+/// `max_increases` times per line. The clock restarts at every review and
+/// at every cure; lines cut or frozen by early warning, a plan or a
+/// suspension are never raised.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitIncreaseSpec {
+    /// Months current in a row before a review.
+    pub after_months_current: u32,
+    /// Share of reviews that raise the limit.
+    pub probability: f64,
+    /// Relative rise of the limit at a raise.
+    pub increase_share: f64,
+    /// Raises per line at most.
+    #[serde(default = "default_max_increases")]
+    pub max_increases: u32,
+}
+
+fn default_max_increases() -> u32 {
+    1
+}
+
+/// Checked limit increases.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LimitIncrease {
+    /// Months current before a review.
+    pub after_months: u32,
+    /// Share of reviews that raise the limit.
+    pub probability: Probability,
+    /// Relative rise.
+    pub increase_share: f64,
+    /// Raises per line at most.
+    pub max_increases: u32,
 }
 
 /// `[policy.approval]`.
@@ -197,6 +238,8 @@ pub struct Policy {
     pub limit_cap: Option<f64>,
     /// Early warning.
     pub early_warning: Option<EarlyWarning>,
+    /// Limit increases.
+    pub limit_increase: Option<LimitIncrease>,
     /// Forbearance.
     pub forbearance: Option<Forbearance>,
     /// Collections.
@@ -263,7 +306,10 @@ impl Policy {
     /// True when the policy acts on individual loans after booking (so the
     /// fast path, which has no delinquency, cannot apply it exactly).
     pub fn acts_on_loans(&self) -> bool {
-        self.early_warning.is_some() || self.forbearance.is_some() || self.collections.is_some()
+        self.early_warning.is_some()
+            || self.forbearance.is_some()
+            || self.collections.is_some()
+            || self.limit_increase.is_some()
     }
 }
 
@@ -409,6 +455,33 @@ pub fn check_policy(raw: &PolicySection, prefix: &str, bands: usize) -> Result<P
             cure_boost: non_negative(f("forbearance.cure_boost"), fb.cure_boost)?,
             redefault_monthly: prob(f("forbearance.redefault_monthly"), fb.redefault_monthly)?,
             redefault_follows_factor: fb.redefault_follows_factor,
+        });
+    }
+    if let Some(li) = &raw.limit_increase {
+        if li.after_months_current == 0 || li.after_months_current > 600 {
+            return err(
+                f("limit_increase.after_months_current"),
+                format!("must be in 1..=600, got {}", li.after_months_current),
+            );
+        }
+        let share = non_negative(f("limit_increase.increase_share"), li.increase_share)?;
+        if share > 10.0 {
+            return err(
+                f("limit_increase.increase_share"),
+                format!("at most 10 (an elevenfold limit), got {share}"),
+            );
+        }
+        if li.max_increases == 0 || li.max_increases > 100 {
+            return err(
+                f("limit_increase.max_increases"),
+                format!("must be in 1..=100, got {}", li.max_increases),
+            );
+        }
+        p.limit_increase = Some(LimitIncrease {
+            after_months: li.after_months_current,
+            probability: prob(f("limit_increase.probability"), li.probability)?,
+            increase_share: share,
+            max_increases: li.max_increases,
         });
     }
     if let Some(c) = &raw.collections {

@@ -51,6 +51,10 @@ pub struct Scenario {
     pub outage: Option<Outage>,
     /// Fraud waves, if any.
     pub fraud_waves: Option<FraudWaves>,
+    /// The industry's tightening, if any.
+    pub industry_tightening: Option<IndustryTightening>,
+    /// Seed-risk events, in file order.
+    pub events: Vec<Event>,
     /// Risk policy (the default changes nothing).
     pub policy: super::Policy,
     /// What the scorecard PDs mean.
@@ -72,6 +76,27 @@ impl Scenario {
     /// Total loans over all segments, synthetic and imported.
     pub fn total_loans(&self) -> u64 {
         self.segments.iter().map(|s| s.loans).sum::<u64>() + self.book.len() as u64
+    }
+
+    /// Names of the path-level events in output order: the industry
+    /// tightening (as `industry_tightening`) first, then `[[events]]`.
+    pub fn event_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .industry_tightening
+            .iter()
+            .map(|_| "industry_tightening".to_string())
+            .collect();
+        names.extend(self.events.iter().map(|e| e.name.clone()));
+        names
+    }
+
+    /// Whether contagion can act: some segment has multi-platform borrowers and the industry can tighten.
+    pub fn has_contagion(&self) -> bool {
+        self.industry_tightening.is_some()
+            && self
+                .segments
+                .iter()
+                .any(|s| s.multi_platform.is_some_and(|m| m.share.get() > 0.0))
     }
 
     /// Whether any segment books new loans during the run.
@@ -206,6 +231,96 @@ pub struct Segment {
     pub transitions: ProductTransitions,
     /// New applications during the run, if any.
     pub originations: Option<Originations>,
+    /// Borrowers in debt on other platforms, if any.
+    pub multi_platform: Option<MultiPlatform>,
+}
+
+/// A segment's multi-platform borrowers (see [`super::MultiPlatformSection`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MultiPlatform {
+    /// Share of borrowers with debt elsewhere.
+    pub share: Probability,
+    /// Their miss-probability multiplier while the industry tightens:
+    /// `1 + hazard_per_debt * other_lenders * debt_per_lender_to_limit`.
+    pub hazard_multiplier: f64,
+}
+
+/// When a path-level event happens (each path draws it from its own stream).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum EventTiming {
+    /// At `month` (0-based) with `probability`.
+    Fixed {
+        /// Month, 0-based.
+        month: usize,
+        /// Probability of happening on a path.
+        probability: f64,
+    },
+    /// At a month uniform on `first..=last` (0-based) with `probability`.
+    Window {
+        /// First month, 0-based.
+        first: usize,
+        /// Last month, 0-based.
+        last: usize,
+        /// Probability of happening on a path.
+        probability: f64,
+    },
+    /// The first month `t` whose draw falls below `Phi(Phi^-1(p) - s Z_t)`.
+    Hazard {
+        /// Monthly probability at factor 0.
+        probability_monthly: f64,
+        /// Probit sensitivity to the factor.
+        sensitivity: f64,
+        /// Index of the macro factor.
+        factor: usize,
+    },
+}
+
+/// The industry's tightening (see [`super::IndustryTighteningSection`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IndustryTightening {
+    /// Its own timing (`None`: only the feedback trigger).
+    pub timing: Option<EventTiming>,
+    /// Months it lasts.
+    pub duration_months: usize,
+    /// The feedback trigger on our own 30+ DPD rate.
+    pub when_own_dpd30_above: Option<f64>,
+}
+
+/// What a seed-risk event does.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum EventEffect {
+    /// Cure rates multiplied by this from the event month to the horizon.
+    CollectionRestriction {
+        /// Multiplier of cure rates.
+        cure_multiplier: f64,
+    },
+    /// No applications are taken during the event.
+    LendingSuspension,
+    /// Applications and prepayment rates multiplied during the event.
+    ReputationalShock {
+        /// Multiplier of the application volume.
+        volume_multiplier: f64,
+        /// Multiplier of prepayment (and line closure) rates.
+        prepayment_multiplier: f64,
+    },
+    /// The cost of funds rises (recorded; no effect on the loss).
+    FundingShock {
+        /// Rise of the annual cost of funds.
+        funding_cost_jump_annual: f64,
+    },
+}
+
+/// A seed-risk event (see [`super::EventSection`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// Name in outputs.
+    pub name: String,
+    /// When it happens.
+    pub timing: EventTiming,
+    /// Months its effect lasts (to the horizon for a collection restriction).
+    pub duration_months: usize,
+    /// What it does.
+    pub effect: EventEffect,
 }
 
 /// A segment's monthly flow of applicants (see [`super::OriginationsSection`]).

@@ -9,7 +9,7 @@
 //! ```text
 //! header   magic "CSSHARD\0" (8 bytes), format version u32 = 4,
 //!          S u32, B u32, H u32, F u32, V u32 (vintages; 0 for a run-off book),
-//!          vintage months u32, first path index u64, path count u64
+//!          vintage months u32, E u32 (path-level events), first path index u64, path count u64
 //! profile  loans u64, exposure f64, segment_loans [u64; S],
 //!          segment_exposure [f64; S], band_loans [u64; B],
 //!          revolving_loans u64, fraud_loans u64
@@ -19,9 +19,10 @@
 //!          recovery_cost f64, fraud_loss f64, takeovers u64, segment_loss [f64; S], segment_defaults [u64; S],
 //!          band_defaults [u64; B], band_loss [f64; B], product_loss [f64; 2], monthly_defaults [u32; H],
 //!          monthly_delinquent [u32; H], monthly_loss [f64; H], loan_months u64,
-//!          limit_cut i64, plans u64, penalty_interest i64, collection_cost f64,
+//!          limit_cut i64, limit_raised i64, plans u64, penalty_interest i64, collection_cost f64,
 //!          ledger (originated, repaid, prepaid, charged_off, outstanding) [i64; 5],
 //!          factors [f64; F x H] (factor by factor, month by month),
+//!          event_months [u32; E] (0: did not happen, else the 1-based month),
 //!          and when V > 0 the book flow: applications [u32; H],
 //!          booked_loans [u32; H], booked_balance [i64; H],
 //!          active_accounts [u32; H], outstanding [i64; H],
@@ -29,9 +30,9 @@
 //!          vintage_defaults [u32; V x H], vintage_loss [f64; V x H]
 //! ```
 //!
-//! A run-off path takes `8 (23 + 2S + 2B + 2H + FH)` bytes: about 1 kB for the
+//! A run-off path takes `8 (24 + 2S + 2B + 2H + FH)` bytes: about 1 kB for the
 //! shipped scenarios (3 segments, 24 months, 2 factors); a book flow adds
-//! `H (28 + 12 V) + 12 S + 4 B` bytes.
+//! `H (28 + 12 V) + 12 S + 4 B` bytes and events `4 E`.
 
 use thiserror::Error;
 
@@ -44,7 +45,7 @@ pub const MAGIC: [u8; 8] = *b"CSSHARD\0";
 /// The version of the binary layout this program writes and reads.
 pub const FORMAT_VERSION: u32 = 4;
 /// Bytes of the header.
-const HEADER_BYTES: usize = 8 + 4 * 7 + 8 * 2;
+const HEADER_BYTES: usize = 8 + 4 * 8 + 8 * 2;
 
 /// The shape every path outcome of a scenario has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +62,8 @@ pub struct Dims {
     pub vintages: usize,
     /// Origination months per vintage.
     pub vintage_months: usize,
+    /// Path-level events (industry tightening and `[[events]]`).
+    pub events: usize,
 }
 
 impl Dims {
@@ -77,6 +80,7 @@ impl Dims {
                 0
             },
             vintage_months: scenario.vintage_months,
+            events: scenario.event_names().len(),
         }
     }
 
@@ -87,7 +91,9 @@ impl Dims {
         } else {
             0
         };
-        8 * (23 + 2 * self.segments + 2 * self.bands + 2 * self.horizon + self.factors * self.horizon) + flow
+        8 * (24 + 2 * self.segments + 2 * self.bands + 2 * self.horizon + self.factors * self.horizon)
+            + 4 * self.events
+            + flow
     }
 
     fn profile_bytes(self) -> usize {
@@ -162,6 +168,7 @@ pub fn encode_paths(data: &ShardData) -> Result<Vec<u8>, CodecError> {
         as_u32(d.factors),
         as_u32(d.vintages),
         as_u32(d.vintage_months),
+        as_u32(d.events),
     ] {
         w.extend_from_slice(&v.to_le_bytes());
     }
@@ -214,10 +221,12 @@ pub fn encode_paths(data: &ShardData) -> Result<Vec<u8>, CodecError> {
             monthly_loss,
             loan_months,
             limit_cut,
+            limit_raised,
             plans,
             penalty_interest,
             collection_cost,
             ledger,
+            event_months,
             // Tapes are written by `run --emit-tape`, never carried in shards.
             tape: _,
             flow,
@@ -256,6 +265,7 @@ pub fn encode_paths(data: &ShardData) -> Result<Vec<u8>, CodecError> {
         monthly_loss.iter().for_each(|&v| put_f64(&mut w, v));
         put_u64(&mut w, *loan_months);
         put_i64(&mut w, *limit_cut);
+        put_i64(&mut w, *limit_raised);
         put_u64(&mut w, *plans);
         put_i64(&mut w, *penalty_interest);
         put_f64(&mut w, *collection_cost);
@@ -263,6 +273,7 @@ pub fn encode_paths(data: &ShardData) -> Result<Vec<u8>, CodecError> {
             put_i64(&mut w, v);
         }
         factors.iter().flatten().for_each(|&v| put_f64(&mut w, v));
+        event_months.iter().for_each(|&v| w.extend_from_slice(&v.to_le_bytes()));
         if let Some(f) = flow.as_deref() {
             let crate::loan::BookFlow {
                 horizon: _,
@@ -323,6 +334,7 @@ pub fn decode_paths(bytes: &[u8]) -> Result<ShardData, CodecError> {
         factors: r.u32() as usize,
         vintages: r.u32() as usize,
         vintage_months: r.u32() as usize,
+        events: r.u32() as usize,
     };
     if d.vintages > 0
         && (d.vintage_months == 0 || d.vintages != crate::loan::flow::vintage_count(d.horizon, d.vintage_months))
@@ -383,6 +395,7 @@ pub fn decode_paths(bytes: &[u8]) -> Result<ShardData, CodecError> {
             monthly_loss: r.f64s(d.horizon),
             loan_months: r.u64(),
             limit_cut: r.i64(),
+            limit_raised: r.i64(),
             plans: r.u64(),
             penalty_interest: r.i64(),
             collection_cost: r.f64(),
@@ -393,12 +406,14 @@ pub fn decode_paths(bytes: &[u8]) -> Result<ShardData, CodecError> {
                 charged_off: r.i64(),
                 outstanding: r.i64(),
             },
+            event_months: Vec::new(),
             tape: None,
             flow: None,
             records: false,
         };
         let factors = (0..d.factors).map(|_| r.f64s(d.horizon)).collect();
         let mut tally = tally;
+        tally.event_months = (0..d.events).map(|_| r.u32()).collect();
         if d.vintages > 0 {
             let mut f = crate::loan::BookFlow::new(d.horizon, d.vintage_months, d.segments, d.bands);
             let cells = d.vintages * d.horizon;
@@ -455,6 +470,7 @@ fn check_shape(data: &ShardData) -> Result<(), CodecError> {
             && t.monthly_loss.len() == d.horizon
             && o.factors.len() == d.factors
             && o.factors.iter().all(|f| f.len() == d.horizon)
+            && t.event_months.len() == d.events
             && match (&t.flow, d.vintages) {
                 (None, 0) => true,
                 (Some(f), v) if v > 0 => {
@@ -541,6 +557,7 @@ mod tests {
             factors: 2,
             vintages: 0,
             vintage_months: 3,
+            events: 0,
         }
     }
 
@@ -615,7 +632,9 @@ mod tests {
     fn sample_with_flow(first: u64, count: u64) -> ShardData {
         let mut data = sample(first, count);
         data.dims.vintages = 2;
+        data.dims.events = 3;
         for (k, p) in data.paths.iter_mut().enumerate() {
+            p.tally.event_months = vec![0, 4, k as u32 + 1];
             let mut f = crate::loan::BookFlow::new(4, 3, 2, 3);
             f.applications = vec![0, 7, u32::MAX, k as u32];
             f.booked_loans = vec![1000, 5, 6, 0];
@@ -681,8 +700,9 @@ mod tests {
         assert_eq!(bytes[8..12], FORMAT_VERSION.to_le_bytes());
         assert_eq!(bytes[12..16], 2u32.to_le_bytes());
         assert_eq!(bytes[28..32], 0u32.to_le_bytes(), "no vintages in a run-off book");
-        assert_eq!(bytes[36..44], 5u64.to_le_bytes());
-        assert_eq!(bytes[44..52], 2u64.to_le_bytes());
+        assert_eq!(bytes[36..40], 0u32.to_le_bytes(), "no events");
+        assert_eq!(bytes[40..48], 5u64.to_le_bytes());
+        assert_eq!(bytes[48..56], 2u64.to_le_bytes());
     }
 
     #[test]

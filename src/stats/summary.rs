@@ -51,9 +51,13 @@ pub struct Booked {
 pub struct BandSummary {
     /// Band label, e.g. `600-650`.
     pub band: String,
-    /// Loans booked in the band.
+    /// Loans booked in the band (the opening book's).
     pub loans: u64,
-    /// Mean share of the band's loans charged off over the horizon.
+    /// On a going-concern book: loans booked in the band per path, opening
+    /// and new, the mean over paths (the base of `default_rate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub booked_loans: Option<f64>,
+    /// Mean charge-offs of the band over the horizon / its loans (mean booked loans on a going-concern book).
     pub default_rate: f64,
 }
 
@@ -68,6 +72,9 @@ pub struct PolicyEffects {
     pub forbearance_plans: f64,
     /// Mean undrawn limit removed by early warning and plans.
     pub limit_cut: f64,
+    /// Mean limit added by limit increases.
+    #[serde(default)]
+    pub limit_raised: f64,
     /// Mean penalty interest collected (part of interest income).
     pub penalty_interest: f64,
 }
@@ -146,6 +153,55 @@ pub struct RunSummary {
     /// Loans booked during the run (absent for a run-off book).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub originations: Option<super::vintages::OriginationSummary>,
+    /// Path-level events: how often each happened and the loss with and without it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<EventSummary>,
+}
+
+/// How often a path-level event happened, and the mean loss of the paths
+/// with it and without it (not a causal effect: an event likelier in a
+/// downturn also marks the worse paths; compare runs on common random
+/// numbers for its effect).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventSummary {
+    /// Event name (`industry_tightening` or the `[[events]]` name).
+    pub name: String,
+    /// Paths on which it happened.
+    pub paths: u64,
+    /// Share of paths on which it happened.
+    pub share: f64,
+    /// Mean 1-based start month over those paths (null when it never happened).
+    pub mean_month: Option<f64>,
+    /// Mean loss of the paths with the event (null when none).
+    pub loss_with: Option<f64>,
+    /// Mean loss of the paths without it (null when none).
+    pub loss_without: Option<f64>,
+}
+
+/// Summaries of every path-level event.
+fn event_summaries(scenario: &Scenario, paths: &[PathOutcome]) -> Vec<EventSummary> {
+    scenario
+        .event_names()
+        .into_iter()
+        .enumerate()
+        .map(|(k, name)| {
+            let month = |p: &PathOutcome| p.tally.event_months.get(k).copied().unwrap_or(0);
+            let (with, without): (Vec<&PathOutcome>, Vec<&PathOutcome>) = paths.iter().partition(|p| month(p) > 0);
+            let mean = |v: &[f64]| (!v.is_empty()).then(|| moments(v).mean);
+            EventSummary {
+                name,
+                paths: with.len() as u64,
+                share: if paths.is_empty() {
+                    0.0
+                } else {
+                    with.len() as f64 / paths.len() as f64
+                },
+                mean_month: mean(&with.iter().map(|p| month(p) as f64).collect::<Vec<_>>()),
+                loss_with: mean(&with.iter().map(|p| p.tally.loss).collect::<Vec<_>>()),
+                loss_without: mean(&without.iter().map(|p| p.tally.loss).collect::<Vec<_>>()),
+            }
+        })
+        .collect()
 }
 
 /// The Euler contributions at one risk level.
@@ -335,7 +391,7 @@ impl RunSummary {
                 )
                 .mean;
                 // With originations the band's loans vary by path: their mean.
-                let mean_loans = if paths.iter().any(|p| p.tally.flow.is_some()) {
+                let booked_loans = paths.iter().any(|p| p.tally.flow.is_some()).then(|| {
                     moments(
                         &paths
                             .iter()
@@ -343,12 +399,12 @@ impl RunSummary {
                             .collect::<Vec<_>>(),
                     )
                     .mean
-                } else {
-                    band_loans as f64
-                };
+                });
+                let mean_loans = booked_loans.unwrap_or(band_loans as f64);
                 BandSummary {
                     band: scenario.bands.label(b),
                     loans: band_loans,
+                    booked_loans,
                     default_rate: if mean_loans > 0.0 {
                         mean_defaults / mean_loans
                     } else {
@@ -390,6 +446,7 @@ impl RunSummary {
                         .collect::<Vec<_>>(),
                 )
                 .mean,
+                limit_raised: per_path(paths, |t| cents_to_money(t.limit_raised)).mean,
                 penalty_interest: moments(
                     &paths
                         .iter()
@@ -408,6 +465,7 @@ impl RunSummary {
             contributions,
             precision: None,
             originations: super::vintages::OriginationSummary::new(paths),
+            events: event_summaries(scenario, paths),
         }
     }
 }

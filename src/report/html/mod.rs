@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 mod sections;
 
-use sections::{cards, contributions, going_concern, key_figures, reproduce, scenario, segments};
+use sections::{cards, contributions, events, going_concern, key_figures, reproduce, scenario, segments};
 
 use super::input::ReportInput;
 use super::plots::format::{count, money};
@@ -154,13 +154,14 @@ pub fn report_html(input: &ReportInput, plots: &[Plot]) -> String {
     let _ = write!(
         h,
         "<header>\n<h1>Stress test report: {name}</h1>\n<p class=\"meta\">{} paths · seed {} · {} months · \
-         {} loans · initial exposure {} yuan</p>\n<nav><a href=\"#key-figures\">Key figures</a>\
+         {} loans · {} exposure {} yuan</p>\n<nav><a href=\"#key-figures\">Key figures</a>\
          <a href=\"#segments\">Segments</a>{}<a href=\"#contributions\">Contributions</a><a href=\"#plots\">Plots</a><a href=\"#scenario\">Scenario</a>\
          <a href=\"#reproduce\">Reproduce</a></nav>\n</header>\n",
         count(s.paths),
         s.seed,
         s.horizon_months,
         count(s.loans),
+        if s.originations.is_some() { "opening" } else { "initial" },
         money(s.exposure),
         if s.originations.is_some() {
             "<a href=\"#going-concern\">Going concern</a>"
@@ -176,6 +177,7 @@ pub fn report_html(input: &ReportInput, plots: &[Plot]) -> String {
     key_figures(&mut h, input);
     segments(&mut h, input);
     going_concern(&mut h, input);
+    events(&mut h, input);
     contributions(&mut h, input);
     let _ = writeln!(h, "<h2 id=\"plots\">Plots</h2>");
     for p in plots {

@@ -298,14 +298,26 @@ pub(super) fn segments(h: &mut String, input: &ReportInput) {
     }
     end_table(h);
     let _ = writeln!(h, "<h3>Score bands</h3>");
-    head(h, &["Score band", "Loans", "Default rate"]);
+    head(
+        h,
+        &[
+            "Score band",
+            if going_concern {
+                "Loans booked (mean per path)"
+            } else {
+                "Loans"
+            },
+            "Default rate",
+        ],
+    );
     for b in &s.score_bands {
+        let loans = b.booked_loans.map_or(b.loans as f64, |n| n);
         row(
             h,
             &[
                 escape(&b.band),
-                count(b.loans),
-                if b.loans > 0 {
+                count(loans.round() as u64),
+                if loans > 0.0 {
                     percent(b.default_rate, PCT_DECIMALS)
                 } else {
                     "–".to_string()
@@ -602,18 +614,11 @@ pub(super) fn going_concern(h: &mut String, input: &ReportInput) {
             "Loans booked (mean)",
             "Balance booked (yuan, mean)",
             "Months on book",
-            "Cumulative default rate, median [5%–95%]",
-            "Cumulative loss rate of balance booked, median [5%–95%]",
+            "Cumulative default rate: median [5–95%]",
+            "Loss rate of balance booked: median [5–95%]",
         ],
     );
-    let band = |b: &crate::stats::Band| {
-        format!(
-            "{} [{} – {}]",
-            percent(b.p50, PCT_DECIMALS),
-            percent(b.p05, PCT_DECIMALS),
-            percent(b.p95, PCT_DECIMALS)
-        )
-    };
+    let band = |b: &crate::stats::Band| format!("{} [{}–{}]", percent(b.p50, 2), percent(b.p05, 1), percent(b.p95, 1));
     // The last point of each vintage: the months on book all its loans reached.
     let mut last: Vec<&crate::stats::vintages::VintagePoint> = Vec::new();
     for p in &input.vintages {
@@ -646,4 +651,45 @@ pub(super) fn going_concern(h: &mut String, input: &ReportInput) {
          5th/25th/50th/75th/95th percentiles across paths; timeseries.csv the applications, bookings, \
          accounts and balance on the book month by month.</p>"
     );
+}
+
+/// Path-level events: how often each happened, when, and the mean loss of
+/// the paths with and without it.
+pub(super) fn events(h: &mut String, input: &ReportInput) {
+    let s = &input.summary;
+    if s.events.is_empty() {
+        return;
+    }
+    let _ = writeln!(h, "<h2 id=\"events\">Events</h2>");
+    let _ = writeln!(
+        h,
+        "<p>Each path draws whether and when each event happens (paths.csv has the month, empty when it did \
+         not). The losses with and without an event are means over different paths: an event likelier in a \
+         downturn also marks the worse paths, so the gap is not its effect; for that, run the scenario with \
+         and without it on the same seed (common random numbers).</p>"
+    );
+    head(
+        h,
+        &[
+            "Event",
+            "Paths with it",
+            "Mean start month",
+            "Mean loss with it (yuan)",
+            "Mean loss without it (yuan)",
+        ],
+    );
+    let dash = |v: Option<String>| v.unwrap_or_else(|| "–".to_string());
+    for e in &s.events {
+        row(
+            h,
+            &[
+                escape(&e.name),
+                format!("{} ({})", count(e.paths), percent(e.share, 1)),
+                dash(e.mean_month.map(|m| number(m, 1))),
+                dash(e.loss_with.map(money)),
+                dash(e.loss_without.map(money)),
+            ],
+        );
+    }
+    end_table(h);
 }

@@ -336,6 +336,45 @@ impl Scenario {
         if fraud_waves.is_some_and(|f| f.with_outage) && outage.is_none() {
             return err("fraud_waves.with_outage", "needs an [outage]");
         }
+        let industry_tightening = file
+            .industry_tightening
+            .as_ref()
+            .map(|t| industry_tightening(t, run.horizon_months, &macro_model))
+            .transpose()?;
+        if industry_tightening.is_some_and(|t| t.when_own_dpd30_above.is_some())
+            && policy
+                .early_warning
+                .as_ref()
+                .is_some_and(|e| e.portfolio_dpd30_above.is_some())
+        {
+            return err(
+                "industry_tightening.when_own_dpd30_above",
+                "cannot be combined with policy.early_warning.portfolio_dpd30_above (each trigger needs its own pre-pass of the book)",
+            );
+        }
+        if industry_tightening.is_some_and(|t| t.when_own_dpd30_above.is_some()) && !dynamics.delinquency {
+            return err(
+                "industry_tightening.when_own_dpd30_above",
+                "without delinquency buckets no loan is ever 30 days past due; set dynamics.delinquency = true",
+            );
+        }
+        let mut events = Vec::with_capacity(file.events.len());
+        for (i, raw) in file.events.iter().enumerate() {
+            let e = event(&format!("events[{i}]"), raw, run.horizon_months, &macro_model)?;
+            if events.iter().any(|x: &Event| x.name == e.name) || e.name == "industry_tightening" {
+                return err(
+                    format!("events[{i}].name"),
+                    format!("duplicate event name {:?} (give each event its own name)", e.name),
+                );
+            }
+            if matches!(e.effect, EventEffect::CollectionRestriction { .. }) && !dynamics.delinquency {
+                return err(
+                    format!("events[{i}]"),
+                    "a collection restriction lowers cure rates, which need dynamics.delinquency = true",
+                );
+            }
+            events.push(e);
+        }
         let book = match &file.book {
             None => Vec::new(),
             Some(section) => imported_book(&file, section, &segments, total_loans, dynamics.delinquency)?,
@@ -358,6 +397,8 @@ impl Scenario {
             dynamics,
             outage,
             fraud_waves,
+            industry_tightening,
+            events,
             policy,
             calibration: Calibration {
                 bad_event: file.calibration.bad_event,
@@ -575,6 +616,242 @@ fn fraud_waves(raw: &FraudWavesSection, horizon: u32) -> Result<FraudWaves> {
         duration_months: raw.duration_months as usize,
         takeover_share: probability("fraud_waves.takeover_share", raw.takeover_share)?,
         with_outage: raw.with_outage,
+    })
+}
+
+/// The timing fields of an event, checked under `field`.
+#[allow(clippy::too_many_arguments)]
+fn event_timing(
+    field: &str,
+    month: Option<u32>,
+    window: Option<[u32; 2]>,
+    probability_field: Option<f64>,
+    probability_monthly: Option<f64>,
+    factor_sensitivity: Option<f64>,
+    factor: Option<&str>,
+    horizon: u32,
+    macro_model: &MacroModel,
+) -> Result<Option<EventTiming>> {
+    let f = |name: &str| format!("{field}.{name}");
+    let p = match probability_field {
+        Some(p) => probability(&f("probability"), p)?.get(),
+        None => 1.0,
+    };
+    if probability_monthly.is_none() && (factor_sensitivity.is_some() || factor.is_some()) {
+        return err(
+            f("factor_sensitivity"),
+            "factor_sensitivity and factor only go with probability_monthly",
+        );
+    }
+    let timing = match (month, window, probability_monthly) {
+        (None, None, None) => return Ok(None),
+        (Some(m), None, None) => {
+            if m == 0 || m > horizon {
+                return err(f("month"), format!("must be in 1..={horizon}, got {m}"));
+            }
+            EventTiming::Fixed {
+                month: m as usize - 1,
+                probability: p,
+            }
+        }
+        (None, Some([a, b]), None) => {
+            if a == 0 || a > b || b > horizon {
+                return err(
+                    f("window"),
+                    format!("must be [first, last] with 1 <= first <= last <= {horizon}, got [{a}, {b}]"),
+                );
+            }
+            EventTiming::Window {
+                first: a as usize - 1,
+                last: b as usize - 1,
+                probability: p,
+            }
+        }
+        (None, None, Some(q)) => {
+            if probability_field.is_some() {
+                return err(
+                    f("probability"),
+                    "probability goes with month or window; with probability_monthly the monthly probability is all",
+                );
+            }
+            let q = probability(&f("probability_monthly"), q)?.get();
+            let sensitivity = finite(&f("factor_sensitivity"), factor_sensitivity.unwrap_or(0.0))?;
+            if sensitivity.abs() > 10.0 {
+                return err(
+                    f("factor_sensitivity"),
+                    format!("must be within [-10, 10], got {sensitivity}"),
+                );
+            }
+            let index = match factor {
+                None => 0,
+                Some(name) => macro_model.factor_names.iter().position(|n| n == name).ok_or_else(|| {
+                    ScenarioError::invalid(
+                        f("factor"),
+                        format!(
+                            "no macro factor {name:?} (factors: {})",
+                            macro_model.factor_names.join(", ")
+                        ),
+                    )
+                })?,
+            };
+            EventTiming::Hazard {
+                probability_monthly: q,
+                sensitivity,
+                factor: index,
+            }
+        }
+        _ => {
+            return err(
+                field.to_string(),
+                "give exactly one of month, window or probability_monthly",
+            );
+        }
+    };
+    Ok(Some(timing))
+}
+
+fn industry_tightening(
+    raw: &IndustryTighteningSection,
+    horizon: u32,
+    macro_model: &MacroModel,
+) -> Result<IndustryTightening> {
+    let field = "industry_tightening";
+    let timing = event_timing(
+        field,
+        raw.month,
+        raw.window,
+        raw.probability,
+        raw.probability_monthly,
+        raw.factor_sensitivity,
+        raw.factor.as_deref(),
+        horizon,
+        macro_model,
+    )?;
+    let when = raw
+        .when_own_dpd30_above
+        .map(|x| probability("industry_tightening.when_own_dpd30_above", x).map(Probability::get))
+        .transpose()?;
+    if timing.is_none() && when.is_none() {
+        return err(
+            field,
+            "give its timing (month, window or probability_monthly), when_own_dpd30_above, or both",
+        );
+    }
+    if raw.duration_months == 0 || raw.duration_months > horizon {
+        return err(
+            "industry_tightening.duration_months",
+            format!("must be in 1..={horizon}, got {}", raw.duration_months),
+        );
+    }
+    Ok(IndustryTightening {
+        timing,
+        duration_months: raw.duration_months as usize,
+        when_own_dpd30_above: when,
+    })
+}
+
+fn event(field: &str, raw: &EventSection, horizon: u32, macro_model: &MacroModel) -> Result<Event> {
+    let f = |name: &str| format!("{field}.{name}");
+    let name = raw.name.clone().unwrap_or_else(|| raw.kind.as_str().to_string());
+    if !is_safe_name(&name) {
+        return err(f("name"), format!("{NAME_RULE}, got {name:?}"));
+    }
+    let timing = event_timing(
+        field,
+        raw.month,
+        raw.window,
+        raw.probability,
+        raw.probability_monthly,
+        raw.factor_sensitivity,
+        raw.factor.as_deref(),
+        horizon,
+        macro_model,
+    )?
+    .ok_or_else(|| {
+        ScenarioError::invalid(
+            field.to_string(),
+            "give exactly one of month, window or probability_monthly",
+        )
+    })?;
+    // Every field that does not belong to the kind is refused, so a typo cannot pass silently.
+    let given = [
+        ("cure_multiplier", raw.cure_multiplier.is_some()),
+        ("volume_multiplier", raw.volume_multiplier.is_some()),
+        ("prepayment_multiplier", raw.prepayment_multiplier.is_some()),
+        ("funding_cost_jump_annual", raw.funding_cost_jump_annual.is_some()),
+        ("duration_months", raw.duration_months.is_some()),
+    ];
+    let allowed: &[&str] = match raw.kind {
+        EventKind::CollectionRestriction => &["cure_multiplier"],
+        EventKind::LendingSuspension => &["duration_months"],
+        EventKind::ReputationalShock => &["volume_multiplier", "prepayment_multiplier", "duration_months"],
+        EventKind::FundingShock => &["funding_cost_jump_annual", "duration_months"],
+    };
+    if let Some((other, _)) = given.iter().find(|(n, g)| *g && !allowed.contains(n)) {
+        return err(
+            f(other),
+            format!(
+                "does not apply to a {} (it takes {})",
+                raw.kind.as_str(),
+                allowed.join(", ")
+            ),
+        );
+    }
+    let duration = match raw.kind {
+        EventKind::CollectionRestriction => horizon as usize,
+        _ => {
+            let d = raw.duration_months.unwrap_or(1);
+            if d == 0 || d > horizon {
+                return err(f("duration_months"), format!("must be in 1..={horizon}, got {d}"));
+            }
+            d as usize
+        }
+    };
+    let multiplier = |name: &str, v: Option<f64>, most: f64| -> Result<f64> {
+        let v = non_negative(&f(name), v.unwrap_or(1.0))?;
+        if v > most {
+            return err(f(name), format!("must be at most {most}, got {v}"));
+        }
+        Ok(v)
+    };
+    let effect = match raw.kind {
+        EventKind::CollectionRestriction => {
+            let m = raw
+                .cure_multiplier
+                .ok_or_else(|| ScenarioError::invalid(f("cure_multiplier"), "missing: the share of cure rates left"))?;
+            EventEffect::CollectionRestriction {
+                cure_multiplier: probability(&f("cure_multiplier"), m)?.get(),
+            }
+        }
+        EventKind::LendingSuspension => EventEffect::LendingSuspension,
+        EventKind::ReputationalShock => EventEffect::ReputationalShock {
+            volume_multiplier: multiplier("volume_multiplier", raw.volume_multiplier, 10.0)?,
+            prepayment_multiplier: multiplier("prepayment_multiplier", raw.prepayment_multiplier, 100.0)?,
+        },
+        EventKind::FundingShock => {
+            let jump = raw.funding_cost_jump_annual.ok_or_else(|| {
+                ScenarioError::invalid(
+                    f("funding_cost_jump_annual"),
+                    "missing: the rise of the annual cost of funds",
+                )
+            })?;
+            let jump = finite(&f("funding_cost_jump_annual"), jump)?;
+            if !(0.0..=1.0).contains(&jump) {
+                return err(
+                    f("funding_cost_jump_annual"),
+                    format!("must be within [0, 1], got {jump}"),
+                );
+            }
+            EventEffect::FundingShock {
+                funding_cost_jump_annual: jump,
+            }
+        }
+    };
+    Ok(Event {
+        name,
+        timing,
+        duration_months: duration,
+        effect,
     })
 }
 

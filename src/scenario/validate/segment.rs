@@ -146,6 +146,11 @@ pub(super) fn segment(field: &str, raw: &SegmentSection, cx: &SegmentContext) ->
             .as_ref()
             .map(|o| originations(&f("originations"), o, horizon))
             .transpose()?,
+        multi_platform: raw
+            .multi_platform
+            .as_ref()
+            .map(|m| multi_platform(&f("multi_platform"), m))
+            .transpose()?,
         transitions: match &raw.dynamics {
             None => ProductTransitions {
                 revolving: *global,
@@ -226,6 +231,27 @@ fn originations(field: &str, raw: &OriginationsSection, horizon: u32) -> Result<
         score_shift_per_sd,
         first_month: raw.first_month as usize - 1,
         end_month: last as usize,
+    })
+}
+
+fn multi_platform(field: &str, raw: &MultiPlatformSection) -> Result<MultiPlatform> {
+    let f = |name: &str| format!("{field}.{name}");
+    let share = probability(&f("share"), raw.share)?;
+    let lenders = non_negative(&f("other_lenders"), raw.other_lenders)?;
+    let debt = non_negative(&f("debt_per_lender_to_limit"), raw.debt_per_lender_to_limit)?;
+    let k = non_negative(&f("hazard_per_debt"), raw.hazard_per_debt)?;
+    for (name, v, most) in [
+        ("other_lenders", lenders, 100.0),
+        ("debt_per_lender_to_limit", debt, 100.0),
+        ("hazard_per_debt", k, 100.0),
+    ] {
+        if v > most {
+            return err(f(name), format!("must be at most {most}, got {v}"));
+        }
+    }
+    Ok(MultiPlatform {
+        share,
+        hazard_multiplier: 1.0 + k * lenders * debt,
     })
 }
 
