@@ -229,3 +229,34 @@ fn a_window_draws_its_months_uniformly_and_a_hazard_follows_the_factor() {
     );
     assert!(sensitive > flat + 0.1, "{sensitive} vs {flat}");
 }
+
+#[test]
+fn a_rate_cap_reprices_loans_above_it_and_income_falls() {
+    // The default prices run from 7.2% to 18% a year (0.02% to 0.05% a day); cap at 12%.
+    let cap = "apr_cap = 0.12";
+    let plain = simulate(&scenario("", ""), 30);
+    let never = simulate(&scenario("", &event("rate_cap", 0.0, cap)), 30);
+    let capped = simulate(&scenario("", &event("rate_cap", 1.0, cap)), 30);
+    for ((p, n), c) in plain.iter().zip(&never).zip(&capped) {
+        assert!(
+            same_result(p, n),
+            "a rate cap with probability 0 moved path {}",
+            p.index
+        );
+        assert_eq!(c.tally.event_months, vec![6]);
+        assert!(
+            c.tally.interest < p.tally.interest,
+            "path {}: interest {} not below {}",
+            p.index,
+            c.tally.interest,
+            p.tally.interest
+        );
+        let l = c.tally.ledger;
+        assert_eq!(l.originated, l.repaid + l.prepaid + l.charged_off + l.outstanding);
+    }
+    // A cap above every price changes nothing.
+    let loose = simulate(&scenario("", &event("rate_cap", 1.0, "apr_cap = 5.0")), 30);
+    for (p, c) in plain.iter().zip(&loose) {
+        assert!(same_result(p, c), "a cap above every rate moved path {}", p.index);
+    }
+}

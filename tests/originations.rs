@@ -388,3 +388,73 @@ fn limit_increases_raise_exposure_within_the_cap_and_probability_zero_is_no_leve
         .sum();
     assert!(raised.iter().all(|o| o.tally.limit_raised <= room));
 }
+
+/// A book of 3-month installment loans that never default or prepay, over 12 months.
+fn renewing_book(probability: f64) -> Scenario {
+    let text = format!(
+        r#"schema_version = 1
+name = "renewals"
+[run]
+horizon_months = 12
+seed = 8
+[dynamics]
+delinquency = false
+[[segments]]
+name = "quarterly"
+loans = 400
+score = {{ mean = 650, std = 50 }}
+income = {{ median_monthly = 5000, sigma = 0.5 }}
+pd = {{ model = "constant", value = 0.000001 }}
+rho = 0.0
+lgd = {{ mean = 0.6, std = 0.0 }}
+[segments.products]
+revolving_share = 0.0
+installment_terms = [3]
+[segments.originations]
+applications_monthly = 0
+renewal_probability = {probability}
+"#
+    );
+    parse_scenario(&text).unwrap()
+}
+
+#[test]
+fn repaid_borrowers_renew_with_their_probability_and_zero_is_no_renewal() {
+    // Without renewals nothing is booked after month 1.
+    let none = simulate(&renewing_book(0.0), 5);
+    for o in &none {
+        assert_eq!(flow(o).renewed_loans, vec![0; 12]);
+        assert_eq!(flow(o).total_loans(), 400);
+    }
+    // Every borrower renews: the book rolls over at months 4, 7 and 10
+    // (the month after each last payment); a loan maturing at the horizon cannot.
+    for o in &simulate(&renewing_book(1.0), 5) {
+        let f = flow(o);
+        let mut expected = vec![0u32; 12];
+        for m in [3, 6, 9] {
+            expected[m] = 400;
+        }
+        assert_eq!(f.renewed_loans, expected, "path {}", o.index);
+        assert_eq!(f.booked_loans[3..], expected[3..]);
+        assert_eq!(f.total_loans(), 1600);
+        // At the end of a maturity month the old loans are repaid and the
+        // renewals not yet booked (they start the next month).
+        let active: Vec<u32> = (0..12).map(|t| if t % 3 == 2 { 0 } else { 400 }).collect();
+        assert_eq!(f.active_accounts, active);
+    }
+    // Half renew, draw by draw: a binomial chain 400 -> ~200 -> ~100 -> ~50.
+    let paths = 200;
+    let out = simulate(&renewing_book(0.5), paths);
+    let mean = |m: usize| out.iter().map(|o| flow(o).renewed_loans[m] as f64).sum::<f64>() / paths as f64;
+    for (m, k) in [(3usize, 1), (6, 2), (9, 3)] {
+        let p = 0.5f64.powi(k);
+        let expected = 400.0 * p;
+        let se = (400.0 * p * (1.0 - p) / paths as f64).sqrt();
+        assert!(
+            (mean(m) - expected).abs() < SIGMAS * se,
+            "month {}: {} renewals, expected {expected}",
+            m + 1,
+            mean(m)
+        );
+    }
+}

@@ -19,7 +19,7 @@ use crate::events::{PathEvents, draw_path_events};
 use crate::loan::{BookFlow, LoanKeys, LoanModel, PathTally, simulate_loan};
 use crate::macro_paths::{FactorPath, draw_factor_path};
 use crate::originations;
-use crate::population::{Book, LoanOrigin, PdGrades, cents_to_money, draw_book, draw_book_with_origins};
+use crate::population::{Book, Loan, LoanOrigin, PdGrades, cents_to_money, draw_book, draw_book_with_origins};
 use crate::scenario::Scenario;
 
 use streams::{Purpose, stream_key};
@@ -75,6 +75,13 @@ pub fn fast_path_blocker(scenario: &Scenario) -> Option<&'static str> {
         .any(|e| matches!(e.effect, crate::scenario::EventEffect::ReputationalShock { .. }))
     {
         return Some("a reputational shock moves prepayment month by month, which needs monthly stepping");
+    }
+    if scenario
+        .events
+        .iter()
+        .any(|e| matches!(e.effect, crate::scenario::EventEffect::RateCap { .. }))
+    {
+        return Some("a rate cap reprices loans during the run, which needs monthly stepping");
     }
     if scenario.policy.acts_on_loans() {
         return Some(
@@ -210,6 +217,8 @@ pub struct Prepared<'a> {
     pub model: LoanModel,
     /// Whether paths use the fast path.
     pub fast_path: bool,
+    /// Renewal threshold of each segment's loans repaid at maturity (0: none).
+    pub renewal: Vec<u64>,
 }
 
 impl<'a> Prepared<'a> {
@@ -252,6 +261,14 @@ impl<'a> Prepared<'a> {
             (0..grades.len() as u32).filter(|&g| used[g as usize]).collect()
         };
         let book = (!scenario.redraw_population).then_some(book);
+        let renewal = scenario
+            .segments
+            .iter()
+            .map(|seg| {
+                seg.originations
+                    .map_or(0, |o| streams::threshold(o.renewal_probability))
+            })
+            .collect();
         Prepared {
             scenario,
             grades,
@@ -260,6 +277,7 @@ impl<'a> Prepared<'a> {
             used_grades,
             model,
             fast_path,
+            renewal,
         }
     }
 
@@ -360,13 +378,53 @@ impl<'a> Prepared<'a> {
             tally.record_flow(flow);
         }
         let keys = opening_keys(s, index);
-        for loan in &book.loans {
-            simulate_loan(loan, 0, &self.model, &tables, &keys, &mut tally);
+        if self.renewal.iter().all(|&p| p == 0) {
+            for loan in &book.loans {
+                simulate_loan(loan, 0, &self.model, &tables, &keys, &mut tally);
+            }
+        } else {
+            for loan in &book.loans {
+                self.step_with_renewals(loan, 0, &keys, &tables, &mut tally);
+            }
         }
         if s.originates() {
             self.originate(factors, index, &tables, events, &mut tally);
         }
         tally
+    }
+
+    /// Steps `loan` from month `start` and, each time it repays at maturity
+    /// within the horizon, renews it with its segment's renewal probability:
+    /// the same loan (amount, rate, term, borrower) booked again from the
+    /// month after its last payment. A renewal's decision and its draws come
+    /// from the loan's keys mixed with the renewal's generation, so they are
+    /// the same under every policy and move no other loan's draws.
+    fn step_with_renewals(
+        &self,
+        loan: &Loan,
+        start: usize,
+        keys: &LoanKeys,
+        tables: &crate::loan::PathTables,
+        tally: &mut PathTally,
+    ) {
+        let mut matured = simulate_loan(loan, start, &self.model, tables, keys, tally);
+        let renewal = self.renewal[loan.segment as usize];
+        let mut keys = *keys;
+        let mut generation = 0u64;
+        while let Some(month) = matured.filter(|&m| m < self.scenario.horizon_months && renewal > 0) {
+            generation += 1;
+            keys = renewed_keys(&keys, generation);
+            // The decision has a stream of its own (not the renewed loan's policy stream).
+            let decision = streams::mix64(keys.policy ^ 0x0052_656e_6577_616c);
+            if streams::LoanStream::new(decision, loan.id as u64).next_u64() >= renewal {
+                break;
+            }
+            if let Some(flow) = tally.flow.as_deref_mut() {
+                flow.book(month, loan);
+                flow.renewed_loans[month] += 1;
+            }
+            matured = simulate_loan(loan, month, &self.model, tables, &keys, tally);
+        }
     }
 
     /// Books and steps the loans originated on path `index`, segment by
@@ -410,7 +468,7 @@ impl<'a> Prepared<'a> {
                             .as_deref_mut()
                             .expect("a book flow is kept")
                             .book(month, &a.loan);
-                        simulate_loan(&a.loan, month, &self.model, tables, &keys, tally);
+                        self.step_with_renewals(&a.loan, month, &keys, tables, tally);
                     }
                 }
             }
@@ -463,5 +521,16 @@ pub fn opening_keys(scenario: &Scenario, path: u64) -> LoanKeys {
         lgd: stream_key(scenario.seed, path, Purpose::Lgd),
         policy: stream_key(scenario.seed, path, Purpose::Policy),
         borrower: stream_key(scenario.seed, borrowers, Purpose::Borrowers),
+    }
+}
+
+/// The keys of renewal `generation` of a loan whose previous keys are `keys`.
+fn renewed_keys(keys: &LoanKeys, generation: u64) -> LoanKeys {
+    let mix = |k: u64| streams::item_key(k, generation.wrapping_mul(0x52_656e_6577));
+    LoanKeys {
+        events: mix(keys.events),
+        lgd: mix(keys.lgd),
+        policy: mix(keys.policy),
+        borrower: keys.borrower,
     }
 }

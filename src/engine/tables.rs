@@ -275,6 +275,19 @@ pub fn build_path_tables(
         contagion_entry,
         contagion_event,
         prepay,
+        rate_caps: {
+            let mut caps: Vec<(usize, f64)> = scenario
+                .events
+                .iter()
+                .zip(&events.events)
+                .filter_map(|(e, m)| match (e.effect, m) {
+                    (crate::scenario::EventEffect::RateCap { monthly_cap }, Some(m)) => Some((*m, monthly_cap)),
+                    _ => None,
+                })
+                .collect();
+            caps.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+            caps
+        },
     }
 }
 

@@ -66,6 +66,7 @@ pub(super) fn first_event(
     settle(loan, model, &mut account, 0, t, tally);
     if t == last {
         if !revolving && account.paid == account.term {
+            tally.matured_at = Some(t);
             return t;
         }
         tally.ledger.outstanding += account.balance;

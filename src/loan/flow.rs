@@ -22,6 +22,8 @@ pub struct BookFlow {
     pub booked_loans: Vec<u32>,
     /// Balance booked per month, in cents (drawn at booking).
     pub booked_balance: Vec<Cents>,
+    /// Of the loans booked per month, renewals of loans repaid at maturity.
+    pub renewed_loans: Vec<u32>,
     /// Accounts on the book at each month end (current, delinquent or in a plan).
     pub active_accounts: Vec<u32>,
     /// Balance on the book at each month end, in cents.
@@ -53,6 +55,7 @@ impl BookFlow {
             applications: vec![0; horizon],
             booked_loans: vec![0; horizon],
             booked_balance: vec![0; horizon],
+            renewed_loans: vec![0; horizon],
             active_accounts: vec![0; horizon],
             outstanding: vec![0; horizon],
             vintage_defaults: vec![0; vintages * horizon],

@@ -278,6 +278,8 @@ pub struct PathTables {
     /// Prepayment threshold per `[segment * horizon + t]` when a reputational
     /// shock moves it (empty otherwise: the segment's constant applies).
     pub prepay: Vec<u64>,
+    /// The rate caps of this path: `(first month, monthly cap)`, by month.
+    pub rate_caps: Vec<(usize, f64)>,
 }
 
 impl PathTables {
@@ -409,6 +411,9 @@ pub struct PathTally {
     /// Whether the stepping records months (a tape or a flow is kept): one
     /// flag for the hot loop to test instead of two options.
     pub(crate) records: bool,
+    /// Set by the loan being stepped when it repays at maturity: the month
+    /// after its last payment. Taken (left `None`) by [`simulate_loan`].
+    pub(crate) matured_at: Option<usize>,
 }
 
 impl PathTally {
@@ -443,6 +448,7 @@ impl PathTally {
             tape: None,
             flow: None,
             records: false,
+            matured_at: None,
         }
     }
 

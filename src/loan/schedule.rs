@@ -90,6 +90,23 @@ impl ScheduleTemplates {
                 need(ProductKind::from(a), loan.rate_monthly, loan.remaining_term());
             }
         }
+        // A rate cap reprices loans of any kind and term to the capped rate.
+        let kinds: Vec<(u8, u32)> = {
+            let mut by_kind = std::collections::BTreeMap::<u8, u32>::new();
+            for (&(kind, _), &n) in &longest {
+                let slot = by_kind.entry(kind).or_insert(0);
+                *slot = (*slot).max(n);
+            }
+            by_kind.into_iter().collect()
+        };
+        for e in &scenario.events {
+            if let crate::scenario::EventEffect::RateCap { monthly_cap } = e.effect {
+                for &(kind, n) in &kinds {
+                    let slot = longest.entry((kind, monthly_cap.to_bits())).or_insert(0);
+                    *slot = (*slot).max(n);
+                }
+            }
+        }
         let mut t = ScheduleTemplates::default();
         for (&(kind, bits), &n_max) in &longest {
             let kind = ProductKind::from_index(kind);

@@ -20,7 +20,9 @@ enum DelinquencyEnd {
 }
 
 /// Steps one loan, on the book from month `start` (0-based; 0 for the
-/// opening book), through the horizon of one path and adds what happened to `tally`.
+/// opening book), through the horizon of one path and adds what happened to
+/// `tally`. Returns the month after its last payment when it repaid at
+/// maturity within the horizon (the month a renewal would start), else `None`.
 // Always inlined: in the engine's loop over the book the tally stays in registers (a call per loan cost ~6%).
 #[inline(always)]
 pub fn simulate_loan(
@@ -30,7 +32,7 @@ pub fn simulate_loan(
     tables: &PathTables,
     keys: &LoanKeys,
     tally: &mut PathTally,
-) {
+) -> Option<usize> {
     tally.ledger.originated += loan.balance;
     if let Some(flow) = tally.flow.as_deref_mut() {
         flow.begin_loan(start);
@@ -44,6 +46,7 @@ pub fn simulate_loan(
         step_months(loan, start, model, tables, keys, tally)
     };
     tally.loan_months += (months - start) as u64;
+    tally.matured_at.take()
 }
 
 /// A loan's balance, repayment curve and line between events. A forbearance
@@ -70,6 +73,8 @@ pub(super) struct Account {
     shock_until: usize,
     /// Month of the line's next limit review (`usize::MAX`: none).
     review_at: usize,
+    /// Monthly interest rate (the loan's, until a rate cap reprices it).
+    rate: f64,
     /// Limit raises so far.
     raises: u32,
 }
@@ -89,6 +94,24 @@ impl Account {
             shock_until: 0,
             review_at: usize::MAX,
             raises: 0,
+            rate: loan.rate_monthly,
+        }
+    }
+
+    /// A rate cap of `cap` a month from month `t`: a loan priced above it is
+    /// repriced to it, an installment loan's remaining balance re-amortised
+    /// over its remaining term at the capped rate (so the payment falls).
+    fn reprice(&mut self, loan: &Loan, model: &LoanModel, cap: f64) {
+        if self.rate <= cap {
+            return;
+        }
+        self.rate = cap;
+        if loan.kind != ProductKind::Revolving && self.paid < self.term {
+            let remaining = (self.term - self.paid) as u32;
+            self.principal = self.balance;
+            self.paid = 0;
+            self.term = remaining as u16;
+            self.schedule = model.schedules.offset(loan.kind, cap, remaining);
         }
     }
 
@@ -166,7 +189,7 @@ pub(super) fn settle(
     }
     if loan.kind == ProductKind::Revolving {
         let curve = account.revolving_curve(loan, model);
-        let run = curve.run(account.balance, account.limit, loan.rate_monthly, months);
+        let run = curve.run(account.balance, account.limit, account.rate, months);
         tally.interest += run.interest;
         tally.ledger.repaid += run.repaid;
         tally.ledger.originated += run.drawn;
@@ -231,9 +254,9 @@ fn record_current_months(
     };
     if loan.kind == ProductKind::Revolving {
         let curve = account.revolving_curve(loan, model);
-        let mut before = curve.run(account.balance, account.limit, loan.rate_monthly, 0);
+        let mut before = curve.run(account.balance, account.limit, account.rate, 0);
         for j in 0..months {
-            let after = curve.run(account.balance, account.limit, loan.rate_monthly, j + 1);
+            let after = curve.run(account.balance, account.limit, account.rate, j + 1);
             row(
                 j,
                 after.balance,
@@ -330,6 +353,8 @@ fn step_months(
         .filter(|_| revolving)
         .map(|_| LoanStream::new(super::review_key(keys), loan.id as u64));
     account.schedule_review(policy.limit_increase, revolving, t);
+    // The path's rate caps still ahead (none without a rate-cap event).
+    let mut next_cap = 0;
     if loan.start_bucket > 0 {
         // An imported loan delinquent at the start: its spell goes on from
         // its bucket in month 0, with no new missed payment to draw.
@@ -365,6 +390,18 @@ fn step_months(
             account.early_warning_cut(policy.cut_share.unwrap_or(0.0), t, policy.shock_months, tally);
             account.review_at = usize::MAX;
         }
+        // Caps that do not bind this loan are passed over (its spells are not
+        // split for them); a binding cap reprices it from its month.
+        while let Some(&(month, cap)) = tables.rate_caps.get(next_cap) {
+            if cap >= account.rate {
+                next_cap += 1;
+            } else if month <= t {
+                account.reprice(loan, model, cap);
+                next_cap += 1;
+            } else {
+                break;
+            }
+        }
         if t == account.review_at {
             match (policy.limit_increase, review_rng.as_mut()) {
                 (Some(increase), Some(rng)) if !account.frozen && !account.cut_done => {
@@ -385,8 +422,12 @@ fn step_months(
         if !account.cut_done {
             run_end = run_end.min(cut_month.max(t));
         }
-        // A spell stops at the line's limit review (none without the lever).
+        // A spell stops at the line's limit review (none without the lever)
+        // and at the path's next rate cap (none without one).
         run_end = run_end.min(account.review_at);
+        if let Some(&(month, _)) = tables.rate_caps.get(next_cap) {
+            run_end = run_end.min(month.max(t));
+        }
         let plan = policy.forbearance.filter(|_| account.in_plan);
         let shocked = t < account.shock_until;
         let event = match plan {
@@ -403,6 +444,7 @@ fn step_months(
         settle(loan, model, &mut account, run_start, t - run_start, tally);
         let Some(u) = event else {
             if !revolving && account.paid == account.term {
+                tally.matured_at = Some(t);
                 return t;
             }
             if t < horizon {
@@ -560,7 +602,7 @@ fn restructure(loan: &Loan, model: &LoanModel, account: &mut Account, tally: &mu
         account.principal = account.balance;
         account.paid = 0;
         account.term = term as u16;
-        account.schedule = model.schedules.offset(loan.kind, loan.rate_monthly, term);
+        account.schedule = model.schedules.offset(loan.kind, account.rate, term);
     }
 }
 

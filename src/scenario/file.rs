@@ -337,6 +337,9 @@ pub struct EventSection {
     /// `funding_shock`: the rise of the annual cost of funds (recorded per path for the economics to come).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub funding_cost_jump_annual: Option<f64>,
+    /// `rate_cap`: the largest annual nominal rate (12 x the monthly rate) from the month on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apr_cap: Option<f64>,
 }
 
 /// The seed-risk events `[[events]]` can express.
@@ -351,6 +354,8 @@ pub enum EventKind {
     ReputationalShock,
     /// Funding strain: the cost of funds jumps (no effect on the loss; recorded per path).
     FundingShock,
+    /// An interest-rate cap: loans priced above it reprice to it from the month on.
+    RateCap,
 }
 
 impl EventKind {
@@ -361,6 +366,7 @@ impl EventKind {
             EventKind::LendingSuspension => "lending_suspension",
             EventKind::ReputationalShock => "reputational_shock",
             EventKind::FundingShock => "funding_shock",
+            EventKind::RateCap => "rate_cap",
         }
     }
 }
@@ -397,6 +403,10 @@ pub struct OriginationsSection {
     /// Last month in which applicants arrive (default: the horizon).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_month: Option<u32>,
+    /// Probability that an installment borrower of the segment (opening book
+    /// or new) who repays at maturity takes the same loan again from the next month.
+    #[serde(default)]
+    pub renewal_probability: f64,
 }
 
 fn default_volume_cap_multiple() -> f64 {

@@ -308,6 +308,11 @@ pub enum EventEffect {
         /// Rise of the annual cost of funds.
         funding_cost_jump_annual: f64,
     },
+    /// Every loan priced above the cap reprices to it, from the event month to the horizon.
+    RateCap {
+        /// The cap as a monthly rate (the annual nominal cap / 12).
+        monthly_cap: f64,
+    },
 }
 
 /// A seed-risk event (see [`super::EventSection`]).
@@ -340,6 +345,8 @@ pub struct Originations {
     pub first_month: usize,
     /// The month after the last one in which applicants arrive (0-based).
     pub end_month: usize,
+    /// Probability that a borrower repaid at maturity renews.
+    pub renewal_probability: f64,
 }
 
 impl Originations {

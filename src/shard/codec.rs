@@ -24,7 +24,7 @@
 //!          factors [f64; F x H] (factor by factor, month by month),
 //!          event_months [u32; E] (0: did not happen, else the 1-based month),
 //!          and when V > 0 the book flow: applications [u32; H],
-//!          booked_loans [u32; H], booked_balance [i64; H],
+//!          booked_loans [u32; H], booked_balance [i64; H], renewed_loans [u32; H],
 //!          active_accounts [u32; H], outstanding [i64; H],
 //!          segment_loans [u32; S], segment_balance [i64; S], band_loans [u32; B],
 //!          vintage_defaults [u32; V x H], vintage_loss [f64; V x H]
@@ -32,7 +32,7 @@
 //!
 //! A run-off path takes `8 (24 + 2S + 2B + 2H + FH)` bytes: about 1 kB for the
 //! shipped scenarios (3 segments, 24 months, 2 factors); a book flow adds
-//! `H (28 + 12 V) + 12 S + 4 B` bytes and events `4 E`.
+//! `H (32 + 12 V) + 12 S + 4 B` bytes and events `4 E`.
 
 use thiserror::Error;
 
@@ -87,7 +87,7 @@ impl Dims {
     /// Bytes of one encoded path.
     pub fn path_bytes(self) -> usize {
         let flow = if self.vintages > 0 {
-            self.horizon * (28 + 12 * self.vintages) + 12 * self.segments + 4 * self.bands
+            self.horizon * (32 + 12 * self.vintages) + 12 * self.segments + 4 * self.bands
         } else {
             0
         };
@@ -232,6 +232,8 @@ pub fn encode_paths(data: &ShardData) -> Result<Vec<u8>, CodecError> {
             flow,
             // Follows from `flow` (and tapes are never carried).
             records: _,
+            // Only set while a loan is stepped.
+            matured_at: _,
         } = tally;
         let Ledger {
             originated,
@@ -281,6 +283,7 @@ pub fn encode_paths(data: &ShardData) -> Result<Vec<u8>, CodecError> {
                 applications,
                 booked_loans,
                 booked_balance,
+                renewed_loans,
                 active_accounts,
                 outstanding,
                 segment_loans,
@@ -294,6 +297,7 @@ pub fn encode_paths(data: &ShardData) -> Result<Vec<u8>, CodecError> {
             u32s(&mut w, applications);
             u32s(&mut w, booked_loans);
             booked_balance.iter().for_each(|&v| put_i64(&mut w, v));
+            u32s(&mut w, renewed_loans);
             u32s(&mut w, active_accounts);
             outstanding.iter().for_each(|&v| put_i64(&mut w, v));
             u32s(&mut w, segment_loans);
@@ -410,6 +414,7 @@ pub fn decode_paths(bytes: &[u8]) -> Result<ShardData, CodecError> {
             tape: None,
             flow: None,
             records: false,
+            matured_at: None,
         };
         let factors = (0..d.factors).map(|_| r.f64s(d.horizon)).collect();
         let mut tally = tally;
@@ -420,6 +425,7 @@ pub fn decode_paths(bytes: &[u8]) -> Result<ShardData, CodecError> {
             f.applications = (0..d.horizon).map(|_| r.u32()).collect();
             f.booked_loans = (0..d.horizon).map(|_| r.u32()).collect();
             f.booked_balance = (0..d.horizon).map(|_| r.i64()).collect();
+            f.renewed_loans = (0..d.horizon).map(|_| r.u32()).collect();
             f.active_accounts = (0..d.horizon).map(|_| r.u32()).collect();
             f.outstanding = (0..d.horizon).map(|_| r.i64()).collect();
             f.segment_loans = (0..d.segments).map(|_| r.u32()).collect();
@@ -477,7 +483,7 @@ fn check_shape(data: &ShardData) -> Result<(), CodecError> {
                     f.horizon == d.horizon
                         && f.vintage_months == d.vintage_months
                         && f.vintages() == v
-                        && [&f.applications, &f.booked_loans, &f.active_accounts]
+                        && [&f.applications, &f.booked_loans, &f.renewed_loans, &f.active_accounts]
                             .iter()
                             .all(|x| x.len() == d.horizon)
                         && f.booked_balance.len() == d.horizon
@@ -639,6 +645,7 @@ mod tests {
             f.applications = vec![0, 7, u32::MAX, k as u32];
             f.booked_loans = vec![1000, 5, 6, 0];
             f.booked_balance = vec![i64::MAX, -1, 0, 3];
+            f.renewed_loans = vec![0, 1, 2, k as u32];
             f.active_accounts = vec![9, 8, 7, 6];
             f.outstanding = vec![1, 2, 3, i64::MIN];
             f.segment_loans = vec![600, 411];

@@ -545,6 +545,7 @@ impl Timeseries {
                 [
                     "applications",
                     "booked_loans",
+                    "renewed_loans",
                     "booked_balance",
                     "active_accounts",
                     "outstanding_balance",
@@ -607,6 +608,7 @@ impl Timeseries {
                 };
                 row.push(series(&|f| f.applications[t] as f64));
                 row.push(series(&|f| f.booked_loans[t] as f64));
+                row.push(series(&|f| f.renewed_loans[t] as f64));
                 row.push(series(&|f| crate::population::cents_to_money(f.booked_balance[t])));
                 row.push(series(&|f| f.active_accounts[t] as f64));
                 row.push(series(&|f| crate::population::cents_to_money(f.outstanding[t])));

@@ -23,13 +23,15 @@ use crate::population::cents_to_money;
 pub struct OriginationSummary {
     /// What the figures count, in words.
     pub basis: String,
-    /// Loans booked during the run per path (the opening book's excluded).
+    /// Loans booked during the run per path (the opening book's excluded; renewals included).
     pub booked_loans: Moments,
+    /// Of those, renewals of loans repaid at maturity.
+    pub renewed_loans: Moments,
     /// Balance booked during the run per path.
     pub booked_balance: Moments,
     /// Applications received during the run per path.
     pub applications: Moments,
-    /// Loans booked / applications, pooled over paths.
+    /// New applicants' loans booked (renewals excluded) / applications, pooled over paths.
     pub approval_rate: f64,
     /// Exposure per path: the opening book's plus the balance booked during
     /// the run (the base of the portfolio loss rate).
@@ -49,7 +51,9 @@ pub struct OriginationMonth {
     pub booked_loans: f64,
     /// Balance booked.
     pub booked_balance: f64,
-    /// Loans booked / applications, pooled over paths (null without applications).
+    /// Of those, renewals.
+    pub renewed_loans: f64,
+    /// New applicants' loans booked / applications, pooled over paths (null without applications).
     pub approval_rate: Option<f64>,
 }
 
@@ -94,6 +98,8 @@ impl OriginationSummary {
         };
         let applications = |f: &BookFlow, t: usize| f.applications[t] as f64;
         let booked = |f: &BookFlow, t: usize| f.booked_loans[t] as f64;
+        let renewed = |f: &BookFlow, t: usize| f.renewed_loans[t] as f64;
+        let approved = |f: &BookFlow, t: usize| (f.booked_loans[t] - f.renewed_loans[t]) as f64;
         let balance = |f: &BookFlow, t: usize| cents_to_money(f.booked_balance[t]);
         let pooled = |t: Option<usize>| {
             let (mut apps, mut loans) = (0.0, 0.0);
@@ -101,11 +107,11 @@ impl OriginationSummary {
                 match t {
                     Some(t) => {
                         apps += applications(f, t);
-                        loans += booked(f, t);
+                        loans += approved(f, t);
                     }
                     None => {
                         apps += during(f, &applications);
-                        loans += during(f, &booked);
+                        loans += during(f, &approved);
                     }
                 }
             }
@@ -115,11 +121,12 @@ impl OriginationSummary {
             moments(&flows.iter().map(|f| series(f, t)).collect::<Vec<_>>()).mean
         };
         Some(OriginationSummary {
-            basis: "loans and balances booked in months 2 to the horizon (the opening book is month 1's); \
-                    balance at booking; approval rate = loans booked / applications, pooled over paths; \
-                    exposure = the opening book's balance plus the balance booked during the run"
+            basis: "loans and balances booked in months 2 to the horizon (the opening book is month 1's), \
+                    renewals included; balance at booking; approval rate = new applicants booked / applications, \
+                    pooled over paths; exposure = the opening book's balance plus the balance booked during the run"
                 .to_string(),
             booked_loans: per_path(&booked),
+            renewed_loans: per_path(&renewed),
             booked_balance: per_path(&balance),
             applications: per_path(&applications),
             approval_rate: pooled(None).unwrap_or(0.0),
@@ -129,6 +136,7 @@ impl OriginationSummary {
                     month: t + 1,
                     applications: mean_of(t, &applications),
                     booked_loans: mean_of(t, &booked),
+                    renewed_loans: mean_of(t, &renewed),
                     booked_balance: mean_of(t, &balance),
                     approval_rate: pooled(Some(t)),
                 })

@@ -780,12 +780,14 @@ fn event(field: &str, raw: &EventSection, horizon: u32, macro_model: &MacroModel
         ("prepayment_multiplier", raw.prepayment_multiplier.is_some()),
         ("funding_cost_jump_annual", raw.funding_cost_jump_annual.is_some()),
         ("duration_months", raw.duration_months.is_some()),
+        ("apr_cap", raw.apr_cap.is_some()),
     ];
     let allowed: &[&str] = match raw.kind {
         EventKind::CollectionRestriction => &["cure_multiplier"],
         EventKind::LendingSuspension => &["duration_months"],
         EventKind::ReputationalShock => &["volume_multiplier", "prepayment_multiplier", "duration_months"],
         EventKind::FundingShock => &["funding_cost_jump_annual", "duration_months"],
+        EventKind::RateCap => &["apr_cap"],
     };
     if let Some((other, _)) = given.iter().find(|(n, g)| *g && !allowed.contains(n)) {
         return err(
@@ -798,7 +800,7 @@ fn event(field: &str, raw: &EventSection, horizon: u32, macro_model: &MacroModel
         );
     }
     let duration = match raw.kind {
-        EventKind::CollectionRestriction => horizon as usize,
+        EventKind::CollectionRestriction | EventKind::RateCap => horizon as usize,
         _ => {
             let d = raw.duration_months.unwrap_or(1);
             if d == 0 || d > horizon {
@@ -828,6 +830,21 @@ fn event(field: &str, raw: &EventSection, horizon: u32, macro_model: &MacroModel
             volume_multiplier: multiplier("volume_multiplier", raw.volume_multiplier, 10.0)?,
             prepayment_multiplier: multiplier("prepayment_multiplier", raw.prepayment_multiplier, 100.0)?,
         },
+        EventKind::RateCap => {
+            let cap = raw
+                .apr_cap
+                .ok_or_else(|| ScenarioError::invalid(f("apr_cap"), "missing: the largest annual nominal rate"))?;
+            let cap = finite(&f("apr_cap"), cap)?;
+            if !(cap > 0.0 && cap <= 12.0) {
+                return err(
+                    f("apr_cap"),
+                    format!("must be in (0, 12] (an annual nominal rate), got {cap}"),
+                );
+            }
+            EventEffect::RateCap {
+                monthly_cap: cap / 12.0,
+            }
+        }
         EventKind::FundingShock => {
             let jump = raw.funding_cost_jump_annual.ok_or_else(|| {
                 ScenarioError::invalid(

@@ -231,6 +231,7 @@ fn originations(field: &str, raw: &OriginationsSection, horizon: u32) -> Result<
         score_shift_per_sd,
         first_month: raw.first_month as usize - 1,
         end_month: last as usize,
+        renewal_probability: probability(&f("renewal_probability"), raw.renewal_probability)?.get(),
     })
 }
 
