@@ -89,7 +89,7 @@ nav a:hover { text-decoration: underline; }
 table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; font-size: 14px; }
 th, td { padding: 6px 12px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
 th:first-child, td:first-child { text-align: left; }
-thead th { background: var(--soft); font-weight: 600; border-bottom: 2px solid var(--line); vertical-align: bottom; }
+thead th { background: var(--soft); font-weight: 600; border-bottom: 2px solid var(--line); vertical-align: bottom; white-space: normal; }
 tbody tr:hover { background: #f1f3f5; }
 td.text { text-align: left; white-space: normal; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 18px; margin: 8px 0; font-size: 14px; }

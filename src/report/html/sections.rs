@@ -614,11 +614,18 @@ pub(super) fn going_concern(h: &mut String, input: &ReportInput) {
             "Loans booked (mean)",
             "Balance booked (yuan, mean)",
             "Months on book",
-            "Cumulative default rate: median [5–95%]",
-            "Loss rate of balance booked: median [5–95%]",
+            "Cumulative default rate (median; 5–95%)",
+            "Loss rate of balance booked (median; 5–95%)",
         ],
     );
-    let band = |b: &crate::stats::Band| format!("{} [{}–{}]", percent(b.p50, 2), percent(b.p05, 1), percent(b.p95, 1));
+    let band = |b: &crate::stats::Band| {
+        format!(
+            "{}<br><small>{} – {}</small>",
+            percent(b.p50, 2),
+            percent(b.p05, 1),
+            percent(b.p95, 1)
+        )
+    };
     // The last point of each vintage: the months on book all its loans reached.
     let mut last: Vec<&crate::stats::vintages::VintagePoint> = Vec::new();
     for p in &input.vintages {
