@@ -629,6 +629,60 @@ fn originations_contagion_and_events_are_the_same_on_any_thread_and_shard_count(
         let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{name}.toml"));
         same_on_threads_and_shards(&scenario, tmp.path(), name == "going_concern");
     }
+    // Everything at once: originations and renewals, contagion with its
+    // feedback trigger, and every kind of event.
+    let tmp = TempDir::new().unwrap();
+    let text = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/going_concern.toml")).unwrap();
+    let text = text.replacen(
+        "score_shift_per_sd = 8\n",
+        "score_shift_per_sd = 8\nrenewal_probability = 0.4\n",
+        1,
+    ) + r#"
+[segments.multi_platform]
+share = 0.3
+other_lenders = 2
+hazard_per_debt = 0.5
+
+[industry_tightening]
+probability_monthly = 0.01
+factor_sensitivity = 0.5
+duration_months = 4
+when_own_dpd30_above = 0.1
+
+[[events]]
+kind = "collection_restriction"
+window = [8, 14]
+probability = 0.5
+cure_multiplier = 0.8
+
+[[events]]
+kind = "lending_suspension"
+month = 10
+probability = 0.3
+duration_months = 2
+
+[[events]]
+kind = "reputational_shock"
+probability_monthly = 0.02
+duration_months = 3
+volume_multiplier = 0.5
+prepayment_multiplier = 1.5
+
+[[events]]
+kind = "rate_cap"
+month = 6
+probability = 0.5
+apr_cap = 0.12
+
+[[events]]
+kind = "funding_shock"
+month = 4
+funding_cost_jump_annual = 0.02
+"#;
+    assert!(text.contains("renewal_probability = 0.4"));
+    let all = tmp.path().join("everything.toml");
+    fs::write(&all, text).unwrap();
+    same_on_threads_and_shards(&all, &tmp.path().join("run"), true);
 }
 
 fn same_on_threads_and_shards(scenario: &Path, dir: &Path, vintages: bool) {
