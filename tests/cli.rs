@@ -785,7 +785,7 @@ fn missing_subcommand_or_argument_exits_2() {
 }
 
 #[test]
-fn output_folder_that_cannot_be_created_exits_1() {
+fn output_folder_that_is_a_regular_file_is_a_usage_error_exit_2() {
     let tmp = TempDir::new().unwrap();
     let file = tmp.path().join("regular_file");
     fs::write(&file, "not a folder").unwrap();
@@ -796,7 +796,7 @@ fn output_folder_that_cannot_be_created_exits_1() {
             .args(["--paths", "10", "--threads", "1", "--quiet", "--out"])
             .arg(&out)
             .assert()
-            .code(1);
+            .code(2);
         let stderr = stderr_of(&assert);
         assert!(
             stderr.starts_with("error: ") && stderr.contains(&out.display().to_string()),
@@ -1344,4 +1344,131 @@ fn a_second_run_into_a_folder_in_use_is_refused_and_a_stale_lock_is_taken_over()
     assert!(!out.join(".paths.csv.tmp-4294967").exists());
     assert!(!out.join("plots").join(".fan_chart.png.tmp-4294967").exists());
     assert!(out.join("mine.txt").exists(), "nothing the user had is lost");
+}
+
+// ---------------------------------------------------------------------------
+// conventions: completions, man page, version, exit codes in the help
+
+#[test]
+fn completions_generate_for_bash_zsh_and_fish_and_name_every_subcommand() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let assert = creditstress().args(["completions", shell]).assert().success();
+        let script = stdout_of(&assert);
+        for sub in [
+            "validate",
+            "run",
+            "compare",
+            "sweep",
+            "merge",
+            "report",
+            "calibrate",
+            "completions",
+        ] {
+            assert!(script.contains(sub), "{shell}: no {sub} in the script");
+        }
+        assert!(
+            script.contains("--paths") || script.contains("paths"),
+            "{shell}: no --paths"
+        );
+    }
+    let assert = creditstress().args(["completions", "tcsh"]).assert().code(2);
+    assert!(stderr_of(&assert).contains("tcsh"));
+}
+
+#[test]
+fn the_man_page_is_roff_and_lists_the_subcommands() {
+    let assert = creditstress().arg("man").assert().success();
+    let page = stdout_of(&assert);
+    assert!(page.contains(".TH creditstress 1"), "{}", &page[..page.len().min(300)]);
+    for sub in ["validate", "run", "compare", "merge"] {
+        assert!(page.contains(sub), "no {sub}");
+    }
+}
+
+#[test]
+fn version_names_the_commit_and_help_lists_the_exit_codes() {
+    let assert = creditstress().arg("--version").assert().success();
+    let version = stdout_of(&assert);
+    assert!(
+        version.starts_with(&format!("creditstress {} (commit ", env!("CARGO_PKG_VERSION"))),
+        "{version}"
+    );
+    let assert = creditstress().arg("--help").assert().success();
+    let help = stdout_of(&assert);
+    for line in [
+        "Exit codes:",
+        "0    success",
+        "2    usage or input error",
+        "130  interrupted",
+    ] {
+        assert!(help.contains(line), "--help lacks {line:?}:\n{help}");
+    }
+}
+
+#[test]
+fn validate_checks_policy_files_and_speaks_json() {
+    let tmp = TempDir::new().unwrap();
+    let scenario = repo_file("scenarios/downturn.toml");
+    let assert = creditstress()
+        .arg("validate")
+        .arg(&scenario)
+        .arg("--policy")
+        .arg(repo_file("scenarios/policies/tight.toml"))
+        .assert()
+        .success();
+    let out = stdout_of(&assert);
+    assert!(
+        out.contains("Policy tight: approval cutoff 600") && out.contains("tight.toml: OK (against"),
+        "{out}"
+    );
+
+    let bad = tmp.path().join("bad_policy.toml");
+    fs::write(&bad, "name = \"bad\"\n[approval]\nmin_score = 2000\n").unwrap();
+    let assert = creditstress()
+        .arg("validate")
+        .arg(&scenario)
+        .arg("--policy")
+        .arg(&bad)
+        .assert()
+        .code(2);
+    let err = stderr_of(&assert);
+    assert!(err.contains("bad_policy.toml") && err.contains("min_score"), "{err}");
+
+    let assert = creditstress()
+        .arg("validate")
+        .arg(&scenario)
+        .arg("--json")
+        .assert()
+        .success();
+    let v: serde_json::Value = serde_json::from_str(&stdout_of(&assert)).unwrap();
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["scenario"]["loans"], 12000);
+    assert_eq!(v["scenario"]["segments"].as_array().unwrap().len(), 3);
+
+    let broken = repo_file("tests/scenarios/bad/event_two_timings.toml");
+    let assert = creditstress()
+        .arg("validate")
+        .arg(&broken)
+        .arg("--json")
+        .assert()
+        .code(2);
+    let v: serde_json::Value = serde_json::from_str(&stdout_of(&assert)).unwrap();
+    assert_eq!(v["valid"], false);
+    assert!(v["error"].as_str().unwrap().contains("events[0]"), "{v}");
+}
+
+#[test]
+fn the_terminal_uses_thousands_separators_and_singular_units() {
+    let assert = creditstress()
+        .arg("run")
+        .arg(repo_file("scenarios/baseline.toml"))
+        .args(["--paths", "1200", "--threads", "1", "--out"])
+        .arg(TempDir::new().unwrap().path().join("out"))
+        .assert()
+        .success();
+    let out = stdout_of(&assert) + &stderr_of(&assert);
+    assert!(out.contains("12,000 loans") && out.contains("1,200 paths"), "{out}");
+    assert!(out.contains("loan-months in") && out.contains("on 1 thread ("), "{out}");
+    let line = out.lines().find(|l| l.contains("loan-months in")).unwrap();
+    assert!(line.split(' ').next().unwrap().contains(','), "{line}");
 }

@@ -123,7 +123,7 @@ pub fn execute(args: CompareArgs) -> Result<(), Failure> {
         super::run::check_memory(s, s.paths, threads)?;
     }
     let out = args.study.out_or(&format!("{}-compare", base.name));
-    check_writable_destination(&out).map_err(Failure::Runtime)?;
+    check_writable_destination(&out)?;
     let _lock = super::OutputLock::acquire(&out)?;
 
     let samples = run_policies(&scenarios, threads, args.study.quiet || args.study.json)?;

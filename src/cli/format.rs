@@ -12,7 +12,7 @@ pub fn money(x: f64) -> String {
     let units = (cents / 100).to_string();
     let mut grouped = String::new();
     for (i, c) in units.chars().enumerate() {
-        if i > 0 && (units.len() - i) % 3 == 0 {
+        if i > 0 && (units.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(c);
@@ -107,23 +107,24 @@ pub fn summary_table(s: &RunSummary, scenario: &Scenario) -> String {
         ]);
     }
     let mut out = format!(
-        "{}: {} loans, exposure {}, {} months, {} paths, seed {}\n",
+        "{}: {} loans, exposure {}, {} month{}, {} paths, seed {}\n",
         s.scenario,
-        s.loans,
+        creditstress::report::plots::format::count(s.loans),
         money(s.exposure),
         s.horizon_months,
-        s.paths,
+        if s.horizon_months == 1 { "" } else { "s" },
+        creditstress::report::plots::format::count(s.paths),
         s.seed
     );
     if let Some(o) = &s.originations {
         let _ = writeln!(
             out,
-            "going concern: {:.0} loans ({} balance) booked during the run on average, approval {} of {:.0} applications; \
+            "going concern: {} loans ({} balance) booked during the run on average, approval {} of {} applications; \
              rates are of the exposure booked, {} on average",
-            o.booked_loans.mean,
+            creditstress::report::plots::format::count(o.booked_loans.mean.round() as u64),
             money(o.booked_balance.mean),
             percent(o.approval_rate),
-            o.applications.mean,
+            creditstress::report::plots::format::count(o.applications.mean.round() as u64),
             money(o.exposure.mean)
         );
     }
@@ -169,8 +170,11 @@ pub fn summary_table(s: &RunSummary, scenario: &Scenario) -> String {
     for seg in &scenario.segments {
         let x = &s.segments[&seg.name];
         let (loans, exposure) = match x.booked {
-            Some(b) => (format!("{:.0}", b.loans), money(b.exposure)),
-            None => (x.loans.to_string(), money(x.exposure)),
+            Some(b) => (
+                creditstress::report::plots::format::count(b.loans.round() as u64),
+                money(b.exposure),
+            ),
+            None => (creditstress::report::plots::format::count(x.loans), money(x.exposure)),
         };
         seg_rows.push(vec![
             seg.name.clone(),
@@ -226,10 +230,11 @@ pub fn summary_table(s: &RunSummary, scenario: &Scenario) -> String {
     }
     let _ = write!(
         out,
-        "\n{} loan-months in {:.2} s on {} threads ({:.1} M loan-months/s)",
-        s.loan_months,
+        "\n{} loan-months in {:.2} s on {} thread{} ({:.1} M loan-months/s)",
+        creditstress::report::plots::format::count(s.loan_months),
         s.elapsed_seconds,
         s.threads,
+        if s.threads == 1 { "" } else { "s" },
         s.loan_months_per_second / 1e6
     );
     out

@@ -118,7 +118,7 @@ pub fn execute(args: MergeArgs) -> Result<(), Failure> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(&scenario.name));
-    check_writable_destination(&out).map_err(Failure::Runtime)?;
+    check_writable_destination(&out)?;
     let _lock = super::OutputLock::acquire(&out)?;
 
     let dims = Dims::of(&scenario);

@@ -22,9 +22,15 @@ use clap::{Parser, Subcommand};
 
 use creditstress::scenario::{Attachments, Scenario, parse_scenario_file};
 
+/// Exit codes, shown at the end of every `--help`.
+const EXIT_CODES: &str = "Exit codes:\n  0    success\n  1    runtime failure (a file could not be written, a shard failed, ...)\n  2    usage or input error: the message names the file, the field and the problem; nothing is written\n  130  interrupted (Ctrl-C or SIGTERM) before anything was written";
+
+/// The version with the commit it was built from (`unknown` outside a git checkout).
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("CREDITSTRESS_COMMIT"), ")");
+
 /// Monte Carlo stress testing for consumer-credit portfolios.
 #[derive(Debug, Parser)]
-#[command(name = "creditstress", version, about, long_about = None)]
+#[command(name = "creditstress", version = VERSION, about, long_about = None, after_help = EXIT_CODES)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -75,6 +81,53 @@ enum Command {
         after_help = "Examples:\n  creditstress init\n  creditstress init stress_2025\n  creditstress validate stress_2025.toml && creditstress run stress_2025.toml"
     )]
     Init(init::InitArgs),
+    /// Print a shell completion script for bash, zsh, fish, elvish or powershell.
+    #[command(
+        after_help = "Examples:\n  creditstress completions bash > ~/.local/share/bash-completion/completions/creditstress\n  creditstress completions zsh > ~/.zfunc/_creditstress\n  creditstress completions fish > ~/.config/fish/completions/creditstress.fish"
+    )]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) of creditstress.
+    #[command(after_help = "Example:\n  creditstress man > creditstress.1 && man ./creditstress.1")]
+    Man,
+}
+
+/// Arguments of `completions`.
+#[derive(Debug, clap::Args)]
+struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    shell: clap_complete::Shell,
+}
+
+/// The clap command of the whole program (for completions and the man page).
+fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
+fn completions(args: CompletionsArgs) -> Result<(), Failure> {
+    let mut cmd = command();
+    let mut out = Vec::new();
+    clap_complete::generate(args.shell, &mut cmd, "creditstress", &mut out);
+    write_stdout(&out)
+}
+
+fn man_page() -> Result<(), Failure> {
+    let mut out = Vec::new();
+    clap_mangen::Man::new(command())
+        .render(&mut out)
+        .context("cannot render the man page")
+        .map_err(Failure::Runtime)?;
+    write_stdout(&out)
+}
+
+fn write_stdout(bytes: &[u8]) -> Result<(), Failure> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(bytes)
+        .and_then(|()| stdout.flush())
+        .context("cannot write to standard output")
+        .map_err(Failure::Runtime)
 }
 
 /// A failure and the exit code it deserves.
@@ -111,6 +164,8 @@ pub fn main_with(cli: Cli) -> ExitCode {
         Command::Report(args) => report_cmd::execute(args),
         Command::Init(args) => init::execute(args),
         Command::Calibrate(args) => calibrate::execute(args),
+        Command::Completions(args) => completions(args),
+        Command::Man => man_page(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

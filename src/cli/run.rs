@@ -173,11 +173,11 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
             None => study,
         }
     });
-    check_writable_destination(&out).map_err(Failure::Runtime)?;
+    check_writable_destination(&out)?;
     let _lock = super::OutputLock::acquire(&out)?;
     if let Some(dir) = &args.emit_tape {
         check_tape_request(&scenario, shard.is_some(), args.tape_paths, args.tape_format)?;
-        check_writable_destination(dir).map_err(Failure::Runtime)?;
+        check_writable_destination(dir)?;
     }
     if let Some(s) = shard.as_ref().filter(|_| !args.study.quiet) {
         eprintln!(
@@ -521,18 +521,19 @@ pub fn refuse_if_interrupted_after_writing(out: &Path) -> Result<(), Failure> {
 
 /// Fails early (before simulating) when the output folder can never be created:
 /// it, or its nearest existing ancestor, is not a folder.
-pub fn check_writable_destination(out: &Path) -> anyhow::Result<()> {
+pub fn check_writable_destination(out: &Path) -> Result<(), Failure> {
     let mut probe = Some(out);
     while let Some(p) = probe {
         if p.exists() {
             if p.is_dir() {
                 return Ok(());
             }
-            return Err(anyhow!(
+            // A path the user gave that cannot be a folder is a usage error (exit 2).
+            return Err(Failure::Input(anyhow!(
                 "--out {}: {} exists and is not a folder",
                 out.display(),
                 p.display()
-            ));
+            )));
         }
         probe = p.parent().filter(|q| !q.as_os_str().is_empty());
     }

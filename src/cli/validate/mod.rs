@@ -17,18 +17,118 @@ use super::{Failure, emit, format, load_scenario};
 pub struct ValidateArgs {
     /// Scenario file (TOML).
     scenario: PathBuf,
+    /// Also check a policy file against the scenario (repeatable), as `compare --policy` reads it.
+    #[arg(long, value_name = "POLICY.toml")]
+    policy: Vec<PathBuf>,
+    /// Print one JSON object (`valid`, `file`, `error` or what the scenario describes) instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// What `validate --json` prints.
+#[derive(serde::Serialize)]
+struct Verdict {
+    /// Whether the scenario (and every policy) is valid.
+    valid: bool,
+    /// The scenario file.
+    file: String,
+    /// The error, naming the file and the field (when not valid).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    /// Scenario name, months, paths, seed and the book (when valid).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scenario: Option<VerdictScenario>,
+    /// Each `--policy` file and the policy's name (when valid).
+    policies: Vec<VerdictPolicy>,
+}
+
+#[derive(serde::Serialize)]
+struct VerdictPolicy {
+    file: String,
+    name: String,
+}
+
+#[derive(serde::Serialize)]
+struct VerdictScenario {
+    name: String,
+    horizon_months: usize,
+    paths: u64,
+    seed: u64,
+    loans: u64,
+    exposure: f64,
+    segments: Vec<String>,
+    events: Vec<String>,
+    originates: bool,
 }
 
 pub fn execute(args: ValidateArgs) -> Result<(), Failure> {
+    let checked = check(&args);
+    if args.json {
+        let verdict = match &checked {
+            Ok((scenario, policies)) => {
+                let prepared = Prepared::new(scenario);
+                Verdict {
+                    valid: true,
+                    file: args.scenario.display().to_string(),
+                    error: None,
+                    scenario: Some(VerdictScenario {
+                        name: scenario.name.clone(),
+                        horizon_months: scenario.horizon_months,
+                        paths: scenario.paths,
+                        seed: scenario.seed,
+                        loans: prepared.profile.loans,
+                        exposure: prepared.profile.exposure,
+                        segments: scenario.segments.iter().map(|g| g.name.clone()).collect(),
+                        events: scenario.event_names(),
+                        originates: scenario.originates(),
+                    }),
+                    policies: args
+                        .policy
+                        .iter()
+                        .zip(policies)
+                        .map(|(f, p)| VerdictPolicy {
+                            file: f.display().to_string(),
+                            name: p.policy.name.clone(),
+                        })
+                        .collect(),
+                }
+            }
+            Err(failure) => {
+                let (Failure::Input(e) | Failure::Runtime(e) | Failure::Interrupted(e)) = failure;
+                Verdict {
+                    valid: false,
+                    file: args.scenario.display().to_string(),
+                    error: Some(format!("{e:#}")),
+                    scenario: None,
+                    policies: Vec::new(),
+                }
+            }
+        };
+        emit(&creditstress::report::to_json(&verdict));
+        // The exit code still says what happened (2 for an invalid file).
+        return checked.map(|_| ());
+    }
+    let (scenario, policies) = checked?;
+    let mut text = format!("{}{}: OK\n", describe(&scenario), args.scenario.display());
+    for (file, p) in args.policy.iter().zip(&policies) {
+        text.push_str(&describe_policy(p));
+        text.push_str(&format!(
+            "{}: OK (against {})\n",
+            file.display(),
+            args.scenario.display()
+        ));
+    }
+    emit(&text);
+    Ok(())
+}
+
+/// The scenario and the scenario under each `--policy`, all checked.
+fn check(args: &ValidateArgs) -> Result<(Scenario, Vec<Scenario>), Failure> {
     let loaded = load_scenario(&args.scenario)?;
     // validate draws the book to describe it.
     super::run::check_memory(&loaded.scenario, 0, 1)?;
-    emit(&format!(
-        "{}{}: OK\n",
-        describe(&loaded.scenario),
-        args.scenario.display()
-    ));
-    Ok(())
+    let policies = super::compare::scenarios_under(&loaded.scenario, &args.policy)?;
+    Ok((loaded.scenario, policies))
 }
 
 /// A human description of a scenario, including the book it draws.
@@ -39,9 +139,10 @@ pub fn describe(s: &Scenario) -> String {
     let _ = writeln!(out, "Scenario {}: {}", s.name, s.file.description.trim());
     let _ = writeln!(
         out,
-        "Run: {} months, {} paths, seed {}, risk levels {:?}{}",
+        "Run: {} month{}, {} paths, seed {}, risk levels {:?}{}",
         s.horizon_months,
-        s.paths,
+        if s.horizon_months == 1 { "" } else { "s" },
+        creditstress::report::plots::format::count(s.paths),
         s.seed,
         s.risk_levels,
         if s.redraw_population {
@@ -246,6 +347,44 @@ pub fn describe(s: &Scenario) -> String {
             }
         );
     }
+    for (name, o) in s.segments.iter().filter_map(|g| g.originations.map(|o| (&g.name, o))) {
+        let _ = writeln!(
+            out,
+            "Originations {name}: {} applications a month at factor 0 (x exp({} Z), at most x{}), months {}-{}, \
+             applicants' score mean {:+} x Z points{}",
+            o.applications_monthly,
+            o.volume_sensitivity,
+            o.volume_cap_multiple,
+            o.first_month + 1,
+            o.end_month,
+            o.score_shift_per_sd,
+            if o.renewal_probability > 0.0 {
+                format!(
+                    ", {} of repaid installment borrowers renew",
+                    format::percent(o.renewal_probability)
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
+    let names = s.event_names();
+    if !names.is_empty() {
+        let _ = writeln!(
+            out,
+            "Events (each recorded per path in paths.csv): {}",
+            names.join(", ")
+        );
+    }
+    if s.file.policy.is_some() {
+        out.push_str(&describe_policy(s));
+    }
+    out
+}
+
+/// The policy's levers in one line: `Policy NAME: lever, lever, ...`.
+pub fn describe_policy(s: &Scenario) -> String {
+    let mut out = String::new();
     if let Some(raw) = &s.file.policy {
         let p = &s.policy;
         let mut levers = Vec::new();
@@ -270,6 +409,15 @@ pub fn describe(s: &Scenario) -> String {
             levers.push(format!(
                 "early warning (cuts {} of undrawn limits{shock})",
                 format::percent(e.cut_share)
+            ));
+        }
+        if let Some(li) = &p.limit_increase {
+            levers.push(format!(
+                "limit increases ({} of lines current {} months raised by {}, at most {} times)",
+                format::percent(li.probability.get()),
+                li.after_months,
+                format::percent(li.increase_share),
+                li.max_increases
             ));
         }
         if let Some(f) = &p.forbearance {

@@ -20,12 +20,12 @@ pub(super) fn check_panel(panel: &FactorPanel, options: &FitOptions) -> Result<u
     unit("rho", options.fix_rho)?;
     unit("roll sensitivity", options.fix_roll_sensitivity)?;
     unit("cure sensitivity", options.fix_cure_sensitivity)?;
-    if let Some(phi) = options.fix_phi {
-        if !(phi > -1.0 && phi < 1.0) {
-            return Err(EstimationError::InvalidInput(format!(
-                "a fixed phi of {phi} is outside (-1, 1)"
-            )));
-        }
+    if let Some(phi) = options.fix_phi
+        && !(phi > -1.0 && phi < 1.0)
+    {
+        return Err(EstimationError::InvalidInput(format!(
+            "a fixed phi of {phi} is outside (-1, 1)"
+        )));
     }
     let first = panel
         .paths
@@ -78,14 +78,14 @@ pub(super) fn check_panel(panel: &FactorPanel, options: &FitOptions) -> Result<u
             "grade {g} has no loans at risk in any month"
         )));
     }
-    if options.with_buckets {
-        if let Some(b) = bucket_risk.iter().position(|&n| n == 0) {
-            return Err(EstimationError::InvalidPanel(format!(
-                "bucket {} has no loans at risk in any month; fit with `with_buckets: false` when \
+    if options.with_buckets
+        && let Some(b) = bucket_risk.iter().position(|&n| n == 0)
+    {
+        return Err(EstimationError::InvalidPanel(format!(
+            "bucket {} has no loans at risk in any month; fit with `with_buckets: false` when \
                  delinquency is off",
-                BUCKET_NAMES[b]
-            )));
-        }
+            BUCKET_NAMES[b]
+        )));
     }
     Ok(grades)
 }

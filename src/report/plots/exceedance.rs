@@ -45,7 +45,7 @@ fn kept(n: usize) -> Vec<usize> {
                 return true;
             }
             let step = 10usize.pow((m as f64).log10().floor() as u32 - 2);
-            m % step == 0
+            m.is_multiple_of(step)
         })
         .collect()
 }
