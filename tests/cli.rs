@@ -1332,10 +1332,11 @@ fn a_second_run_into_a_folder_in_use_is_refused_and_a_stale_lock_is_taken_over()
     fs::write(out.join(".paths.csv.tmp-4294967"), "half a file").unwrap();
     fs::write(out.join("plots").join(".fan_chart.png.tmp-4294967"), "half a plot").unwrap();
     fs::write(out.join("mine.txt"), "the user's own file").unwrap();
+    // (A folder with the user's own file needs --force; see the next test.)
     let third = creditstress()
         .arg("run")
         .arg(repo_file("scenarios/downturn.toml"))
-        .args(["--paths", "10", "--quiet", "--out"])
+        .args(["--paths", "10", "--quiet", "--force", "--out"])
         .arg(&out)
         .assert()
         .success();
@@ -1471,4 +1472,43 @@ fn the_terminal_uses_thousands_separators_and_singular_units() {
     assert!(out.contains("loan-months in") && out.contains("on 1 thread ("), "{out}");
     let line = out.lines().find(|l| l.contains("loan-months in")).unwrap();
     assert!(line.split(' ').next().unwrap().contains(','), "{line}");
+}
+
+#[test]
+fn a_folder_of_someone_elses_files_is_refused_unless_forced() {
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("mine");
+    fs::create_dir(&out).unwrap();
+    fs::write(out.join("thesis.docx"), "months of work").unwrap();
+    let run = |extra: &[&str]| {
+        let mut cmd = creditstress();
+        cmd.arg("run")
+            .arg(repo_file("scenarios/baseline.toml"))
+            .args(["--paths", "20", "--threads", "1", "--quiet", "--out"])
+            .arg(&out)
+            .args(extra);
+        cmd.assert()
+    };
+    let assert = run(&[]).code(2);
+    let err = stderr_of(&assert);
+    assert!(err.contains("thesis.docx") && err.contains("--force"), "{err}");
+    assert_eq!(
+        entries(&out),
+        BTreeSet::from(["thesis.docx".to_string()]),
+        "nothing written"
+    );
+    run(&["--force"]).success();
+    assert_eq!(read(&out.join("thesis.docx")), b"months of work");
+    assert!(out.join("summary.json").exists());
+    // Our own output folder (and a study folder of shards) is written again without --force.
+    let own = tmp.path().join("own");
+    for _ in 0..2 {
+        creditstress()
+            .arg("run")
+            .arg(repo_file("scenarios/baseline.toml"))
+            .args(["--paths", "20", "--threads", "1", "--quiet", "--out"])
+            .arg(&own)
+            .assert()
+            .success();
+    }
 }

@@ -40,6 +40,9 @@ pub struct MergeArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
+    /// Write into an output folder that holds files creditstress did not write (they are left as they are).
+    #[arg(long)]
+    force: bool,
 }
 
 /// A shard folder given on the command line (a `shard.json` path also names its folder).
@@ -119,6 +122,18 @@ pub fn execute(args: MergeArgs) -> Result<(), Failure> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(&scenario.name));
     check_writable_destination(&out)?;
+    // A study folder that holds the shards being merged is the study's own
+    // (it may hold their job logs and scripts too): only another folder is checked.
+    let study_folder = folders.iter().any(|f| {
+        let parent = f
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        same_folder(parent, &out)
+    });
+    if !study_folder {
+        super::run::check_output_folder(&out, args.force)?;
+    }
     let _lock = super::OutputLock::acquire(&out)?;
 
     let dims = Dims::of(&scenario);
@@ -182,4 +197,13 @@ pub fn execute(args: MergeArgs) -> Result<(), Failure> {
         ),
     );
     Ok(())
+}
+
+/// Whether two paths name the same existing folder (by canonical path; as
+/// written when either does not exist yet).
+fn same_folder(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
 }

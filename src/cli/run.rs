@@ -36,6 +36,9 @@ pub struct StudyArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Write into an output folder that holds files creditstress did not write (they are left as they are).
+    #[arg(long)]
+    pub force: bool,
 }
 
 impl StudyArgs {
@@ -174,10 +177,12 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
         }
     });
     check_writable_destination(&out)?;
+    check_output_folder(&out, args.study.force)?;
     let _lock = super::OutputLock::acquire(&out)?;
     if let Some(dir) = &args.emit_tape {
         check_tape_request(&scenario, shard.is_some(), args.tape_paths, args.tape_format)?;
         check_writable_destination(dir)?;
+        check_output_folder(dir, args.study.force)?;
     }
     if let Some(s) = shard.as_ref().filter(|_| !args.study.quiet) {
         eprintln!(
@@ -517,6 +522,59 @@ pub fn refuse_if_interrupted_after_writing(out: &Path) -> Result<(), Failure> {
         )));
     }
     Ok(())
+}
+
+/// What creditstress commands write into an output folder: the files of a
+/// run, a merge, a comparison, a sweep, a shard and a tape, the plots
+/// folder, and the shard folders of a study (`shard-K`).
+const OUTPUT_NAMES: [&str; 19] = [
+    "summary.json",
+    "paths.csv",
+    "timeseries.csv",
+    "vintages.csv",
+    "manifest.json",
+    "report.html",
+    "plots",
+    "shard.json",
+    "shard.bin",
+    "comparison.json",
+    "comparison.csv",
+    "comparison.html",
+    "sweep.json",
+    "sweep.csv",
+    "sweep.html",
+    "tape.csv",
+    "tape.parquet",
+    "book.csv",
+    "book.parquet",
+];
+
+/// Refuses (exit 2), before anything runs, an output folder that holds
+/// entries creditstress did not write, unless `force`: a mistyped `--out`
+/// must not scatter result files among a user's own. Hidden entries (the
+/// locks and temporary files of a write) and `shard-K` folders count as ours.
+pub fn check_output_folder(out: &Path, force: bool) -> Result<(), Failure> {
+    let Ok(entries) = std::fs::read_dir(out) else {
+        return Ok(());
+    };
+    let mut foreign: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !(n.starts_with('.') || n.starts_with("shard-") || OUTPUT_NAMES.contains(&n.as_str())))
+        .collect();
+    if foreign.is_empty() || force {
+        return Ok(());
+    }
+    foreign.sort();
+    let shown = foreign.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
+    Err(Failure::Input(anyhow!(
+        "--out {}: the folder holds {} entr{} creditstress did not write ({shown}{}); give a new or empty folder, \
+         or --force to write beside them (nothing of theirs is changed)",
+        out.display(),
+        foreign.len(),
+        if foreign.len() == 1 { "y" } else { "ies" },
+        if foreign.len() > 5 { ", ..." } else { "" }
+    )))
 }
 
 /// Fails early (before simulating) when the output folder can never be created:
