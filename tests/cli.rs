@@ -1512,3 +1512,34 @@ fn a_folder_of_someone_elses_files_is_refused_unless_forced() {
             .success();
     }
 }
+
+#[test]
+fn the_comparison_tables_fit_in_100_columns_and_name_metrics_in_words() {
+    let tmp = TempDir::new().unwrap();
+    let assert = creditstress()
+        .arg("compare")
+        .arg(repo_file("scenarios/downturn.toml"))
+        .arg("--policy")
+        .arg(repo_file("scenarios/policies/current.toml"))
+        .arg("--policy")
+        .arg(repo_file("scenarios/policies/tight.toml"))
+        .args(["--paths", "300", "--threads", "1", "--out"])
+        .arg(tmp.path().join("cmp"))
+        .assert()
+        .success();
+    let out = stdout_of(&assert);
+    for line in out.lines() {
+        assert!(line.chars().count() <= 100, "{} columns: {line}", line.chars().count());
+    }
+    for words in [
+        "EL ",
+        "VaR 99.9% *",
+        "ES 95%",
+        "net / ES 99.9%",
+        "unpaired +-",
+        "* rough: rests on fewer than 50 tail paths",
+    ] {
+        assert!(out.contains(words), "no {words:?} in:\n{out}");
+    }
+    assert!(!out.contains("var_0.999"), "{out}");
+}

@@ -187,16 +187,18 @@ pub fn comparison_table(c: &Comparison) -> String {
     out.push_str(&format::table(&rows));
     for v in &c.versus_baseline {
         out.push_str(&format!(
-            "\n{} - {} (95% CI; paired vs unpaired width)\n",
+            "\n{} - {} (95% intervals: paired, and the unpaired half-width)\n",
             v.policy, v.baseline
         ));
         let mut rows = vec![vec![
             "metric".to_string(),
             "difference".into(),
             "paired CI".into(),
-            "unpaired CI".into(),
+            "unpaired +-".into(),
             "width ratio".into(),
         ]];
+        // Tail paths of each rough level (they depend on the level only).
+        let mut rough: Vec<(String, u64)> = Vec::new();
         for d in &v.differences {
             let f = |x: f64| {
                 if d.metric == "default_rate" {
@@ -207,15 +209,49 @@ pub fn comparison_table(c: &Comparison) -> String {
                     format::money(x)
                 }
             };
+            let mut label = metric_words(&d.metric);
+            if let Some(t) = d.tail_paths.filter(|&t| t < creditstress::stats::risk::FEW_TAIL_PATHS) {
+                let level = d.metric.rsplit('_').next().and_then(|q| q.parse::<f64>().ok());
+                let level = level.map_or(d.metric.clone(), format::percent_level);
+                if !rough.iter().any(|(l, _)| *l == level) {
+                    rough.push((level, t));
+                }
+                label.push_str(" *");
+            }
             rows.push(vec![
-                d.label(),
+                label,
                 f(d.paired.value),
                 format!("[{}, {}]", f(d.paired.ci[0]), f(d.paired.ci[1])),
-                format!("[{}, {}]", f(d.unpaired_ci[0]), f(d.unpaired_ci[1])),
+                f((d.unpaired_ci[1] - d.unpaired_ci[0]) / 2.0),
                 format!("{:.2}", d.width_ratio),
             ]);
         }
         out.push_str(&format::table(&rows));
+        if !rough.is_empty() {
+            let levels: Vec<String> = rough.iter().map(|(l, t)| format!("{t} at {l}")).collect();
+            out.push_str(&format!(
+                "* rough: rests on fewer than {} tail paths ({})\n",
+                creditstress::stats::risk::FEW_TAIL_PATHS,
+                levels.join(", ")
+            ));
+        }
     }
     out
+}
+
+/// A comparison metric in words: `var_0.999` is `VaR 99.9%`,
+/// `risk_adjusted_return_0.99` is `net / ES 99%`.
+fn metric_words(metric: &str) -> String {
+    let level = |key: &str| key.parse::<f64>().map_or(key.to_string(), format::percent_level);
+    if let Some(q) = metric.strip_prefix("var_") {
+        format!("VaR {}", level(q))
+    } else if let Some(q) = metric.strip_prefix("es_") {
+        format!("ES {}", level(q))
+    } else if let Some(q) = metric.strip_prefix("risk_adjusted_return_") {
+        format!("net / ES {}", level(q))
+    } else if metric == "el" {
+        "EL".to_string()
+    } else {
+        metric.replace('_', " ")
+    }
 }

@@ -240,7 +240,8 @@ pub fn summary_table(s: &RunSummary, scenario: &Scenario) -> String {
     out
 }
 
-fn percent_level(q: f64) -> String {
+/// A risk level in percent, e.g. `99.9%`.
+pub fn percent_level(q: f64) -> String {
     format!("{}%", (q * 1000.0).round() / 10.0)
 }
 
