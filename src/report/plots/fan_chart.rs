@@ -96,12 +96,12 @@ fn build(input: &ReportInput, title: &str) -> FanChart {
 
 /// How many x labels to ask plotters for: one per month up to 12 (its "nice"
 /// steps then fall on whole months; labels between months are left blank).
-pub(super) fn month_labels(months: usize) -> usize {
+fn month_labels(months: usize) -> usize {
     months.clamp(2, 12)
 }
 
 /// A month tick label, blank between whole months.
-pub(super) fn month_label(m: f64) -> String {
+fn month_label(m: f64) -> String {
     if (m - m.round()).abs() < 1e-9 {
         format!("{m:.0}")
     } else {
@@ -110,7 +110,7 @@ pub(super) fn month_label(m: f64) -> String {
 }
 
 /// The x range: months 1..=n, widened to half a month around a single month.
-pub(super) fn x_range(months: usize) -> (f64, f64) {
+fn x_range(months: usize) -> (f64, f64) {
     if months <= 1 { (0.5, 1.5) } else { (1.0, months as f64) }
 }
 
@@ -133,6 +133,42 @@ fn median_line(bands: &[Band]) -> Vec<(f64, f64)> {
     } else {
         bands.iter().enumerate().map(|(i, b)| ((i + 1) as f64, b.p50)).collect()
     }
+}
+
+/// A chart over months `1..=months` with the house mesh: `caption` above,
+/// `x_desc` and `y_desc` on the axes, whole-month x labels and y ticks on
+/// eight steps of `lo..hi`. Every monthly panel (fan chart, vintages) is built here.
+pub(super) fn monthly_chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    caption: &str,
+    x_desc: &str,
+    y_desc: &str,
+    months: usize,
+    (lo, hi): (f64, f64),
+) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, canvas::PlotError> {
+    let (x0, x1) = x_range(months);
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, font(size::SUBTITLE + 1))
+        .margin(8)
+        .margin_right(18)
+        .x_label_area_size(50)
+        .y_label_area_size(68)
+        .build_cartesian_2d(x0..x1, lo..hi)?;
+    let y_step = (hi - lo) / 8.0;
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .axis_desc_style(font(size::AXIS - 1))
+        .label_style(font(size::LABEL - 1))
+        .max_light_lines(1)
+        .light_line_style(canvas::GRID.mix(0.6))
+        .bold_line_style(canvas::GRID)
+        .x_labels(month_labels(months))
+        .x_label_formatter(&|m| month_label(*m))
+        .y_label_formatter(&|y| tick(*y, y_step))
+        .draw()?;
+    Ok(chart)
 }
 
 /// Draws the 90% and 50% bands of one quantity in `colour`.
@@ -177,28 +213,7 @@ impl FanChart {
         let hi = panel.bands.iter().map(|b| b.p95).fold(0.0, f64::max);
         let lo = panel.bands.iter().map(|b| b.p05).fold(f64::INFINITY, f64::min).min(0.0);
         let y_top = if hi > lo { hi * 1.08 } else { 1.0 };
-        let (x0, x1) = x_range(self.months);
-        let mut chart = ChartBuilder::on(area)
-            .caption(&panel.caption, font(size::SUBTITLE + 1))
-            .margin(8)
-            .margin_right(18)
-            .x_label_area_size(50)
-            .y_label_area_size(68)
-            .build_cartesian_2d(x0..x1, lo..y_top)?;
-        let y_step = (y_top - lo) / 8.0;
-        chart
-            .configure_mesh()
-            .x_desc("Month")
-            .y_desc(panel.y_desc.as_str())
-            .axis_desc_style(font(size::AXIS - 1))
-            .label_style(font(size::LABEL - 1))
-            .max_light_lines(1)
-            .light_line_style(canvas::GRID.mix(0.6))
-            .bold_line_style(canvas::GRID)
-            .x_labels(month_labels(self.months))
-            .x_label_formatter(&|m| month_label(*m))
-            .y_label_formatter(&|y| tick(*y, y_step))
-            .draw()?;
+        let mut chart = monthly_chart(area, &panel.caption, "Month", &panel.y_desc, self.months, (lo, y_top))?;
         draw_bands(&mut chart, &panel.bands, canvas::BLUE, 1.0)?;
         draw_median(&mut chart, &panel.bands, canvas::BLUE)?;
         if hi <= 0.0 {
@@ -221,31 +236,15 @@ impl FanChart {
             .flat_map(|(_, b)| b.iter().map(|x| x.p95))
             .fold(0.0, f64::max);
         let (lo, hi) = canvas::padded(lo, hi, 0.06, 0.5);
+        let mut chart = monthly_chart(
+            &chart_area,
+            "Macro factors (median with 50% and 90% bands; below 0 = worse than normal)",
+            "Month",
+            "Factor (standard deviations)",
+            self.months,
+            (lo, hi),
+        )?;
         let (x0, x1) = x_range(self.months);
-        let mut chart = ChartBuilder::on(&chart_area)
-            .caption(
-                "Macro factors (median with 50% and 90% bands; below 0 = worse than normal)",
-                font(size::SUBTITLE + 1),
-            )
-            .margin(8)
-            .margin_right(18)
-            .x_label_area_size(50)
-            .y_label_area_size(68)
-            .build_cartesian_2d(x0..x1, lo..hi)?;
-        let y_step = (hi - lo) / 8.0;
-        chart
-            .configure_mesh()
-            .x_desc("Month")
-            .y_desc("Factor (standard deviations)")
-            .axis_desc_style(font(size::AXIS - 1))
-            .label_style(font(size::LABEL - 1))
-            .max_light_lines(1)
-            .light_line_style(canvas::GRID.mix(0.6))
-            .bold_line_style(canvas::GRID)
-            .x_labels(month_labels(self.months))
-            .x_label_formatter(&|m| month_label(*m))
-            .y_label_formatter(&|y| tick(*y, y_step))
-            .draw()?;
         chart.draw_series(LineSeries::new(
             vec![(x0, 0.0), (x1, 0.0)],
             canvas::MUTED.stroke_width(1),

@@ -5,9 +5,8 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::canvas::{self, DrawResult, Figure, Mark, font, size};
-use super::fan_chart::{draw_bands, draw_median, month_label, month_labels, x_range};
-use super::format::tick;
+use super::canvas::{self, DrawResult, Figure, Mark};
+use super::fan_chart::{draw_bands, draw_median, monthly_chart};
 use super::{Plot, ReportInput, finish, subtitle};
 use crate::stats::Band;
 
@@ -143,28 +142,7 @@ impl VintageChart {
             .flat_map(|c| points(c).iter().map(|p| p.1))
             .fold(0.0, f64::max);
         let y_top = if hi > 0.0 { hi * 1.08 } else { 1.0 };
-        let (x0, x1) = x_range(self.months);
-        let mut chart = ChartBuilder::on(area)
-            .caption(caption, font(size::SUBTITLE + 1))
-            .margin(8)
-            .margin_right(18)
-            .x_label_area_size(50)
-            .y_label_area_size(68)
-            .build_cartesian_2d(x0..x1, 0.0..y_top)?;
-        let y_step = y_top / 8.0;
-        chart
-            .configure_mesh()
-            .x_desc("Months on book")
-            .y_desc(y_desc)
-            .axis_desc_style(font(size::AXIS - 1))
-            .label_style(font(size::LABEL - 1))
-            .max_light_lines(1)
-            .light_line_style(canvas::GRID.mix(0.6))
-            .bold_line_style(canvas::GRID)
-            .x_labels(month_labels(self.months))
-            .x_label_formatter(&|m| month_label(*m))
-            .y_label_formatter(&|y| tick(*y, y_step))
-            .draw()?;
+        let mut chart = monthly_chart(area, caption, "Months on book", y_desc, self.months, (0.0, y_top))?;
         let n = self.curves.len();
         for (i, c) in self.curves.iter().enumerate().rev() {
             let colour = vintage_colour(i, n);
@@ -189,31 +167,14 @@ impl VintageChart {
     fn draw_book<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult {
         let hi = self.outstanding.iter().map(|b| b.p95).fold(0.0, f64::max);
         let y_top = if hi > 0.0 { hi * 1.08 } else { 1.0 };
-        let (x0, x1) = x_range(self.months);
-        let mut chart = ChartBuilder::on(area)
-            .caption(
-                "Balance on the book at month end (median with 50% and 90% bands across paths)",
-                font(size::SUBTITLE + 1),
-            )
-            .margin(8)
-            .margin_right(18)
-            .x_label_area_size(50)
-            .y_label_area_size(68)
-            .build_cartesian_2d(x0..x1, 0.0..y_top)?;
-        let y_step = y_top / 8.0;
-        chart
-            .configure_mesh()
-            .x_desc("Month")
-            .y_desc("Outstanding (million yuan)")
-            .axis_desc_style(font(size::AXIS - 1))
-            .label_style(font(size::LABEL - 1))
-            .max_light_lines(1)
-            .light_line_style(canvas::GRID.mix(0.6))
-            .bold_line_style(canvas::GRID)
-            .x_labels(month_labels(self.months))
-            .x_label_formatter(&|m| month_label(*m))
-            .y_label_formatter(&|y| tick(*y, y_step))
-            .draw()?;
+        let mut chart = monthly_chart(
+            area,
+            "Balance on the book at month end (median with 50% and 90% bands across paths)",
+            "Month",
+            "Outstanding (million yuan)",
+            self.months,
+            (0.0, y_top),
+        )?;
         draw_bands(&mut chart, &self.outstanding, canvas::BLUE, 1.0)?;
         draw_median(&mut chart, &self.outstanding, canvas::BLUE)?;
         Ok(())
