@@ -294,6 +294,45 @@ pub struct IndustryTighteningSection {
     pub when_own_dpd30_above: Option<f64>,
 }
 
+/// The timing fields `[industry_tightening]` and `[[events]]` share, as one
+/// borrowed view for their one check. (Each section spells them out itself:
+/// serde cannot flatten a table into one that denies unknown fields.)
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TimingFields<'a> {
+    /// Fixed month (1-based).
+    pub month: Option<u32>,
+    /// Window `[first, last]` (1-based).
+    pub window: Option<[u32; 2]>,
+    /// Probability of a fixed-month or window event.
+    pub probability: Option<f64>,
+    /// Monthly probability at factor 0.
+    pub probability_monthly: Option<f64>,
+    /// Probit sensitivity to the factor.
+    pub factor_sensitivity: Option<f64>,
+    /// The factor's name.
+    pub factor: Option<&'a str>,
+}
+
+macro_rules! timing_fields {
+    ($section:ty) => {
+        impl $section {
+            /// Its timing fields.
+            pub fn timing(&self) -> TimingFields<'_> {
+                TimingFields {
+                    month: self.month,
+                    window: self.window,
+                    probability: self.probability,
+                    probability_monthly: self.probability_monthly,
+                    factor_sensitivity: self.factor_sensitivity,
+                    factor: self.factor.as_deref(),
+                }
+            }
+        }
+    };
+}
+timing_fields!(IndustryTighteningSection);
+timing_fields!(EventSection);
+
 /// `[[events]]`: a seed-risk event with its timing (see
 /// [`EventTimingFields`]) and the fields of its kind.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -620,18 +620,15 @@ fn fraud_waves(raw: &FraudWavesSection, horizon: u32) -> Result<FraudWaves> {
 }
 
 /// The timing fields of an event, checked under `field`.
-#[allow(clippy::too_many_arguments)]
-fn event_timing(
-    field: &str,
-    month: Option<u32>,
-    window: Option<[u32; 2]>,
-    probability_field: Option<f64>,
-    probability_monthly: Option<f64>,
-    factor_sensitivity: Option<f64>,
-    factor: Option<&str>,
-    horizon: u32,
-    macro_model: &MacroModel,
-) -> Result<Option<EventTiming>> {
+fn event_timing(field: &str, t: TimingFields, horizon: u32, macro_model: &MacroModel) -> Result<Option<EventTiming>> {
+    let TimingFields {
+        month,
+        window,
+        probability: probability_field,
+        probability_monthly,
+        factor_sensitivity,
+        factor,
+    } = t;
     let f = |name: &str| format!("{field}.{name}");
     let p = match probability_field {
         Some(p) => probability(&f("probability"), p)?.get(),
@@ -716,17 +713,7 @@ fn industry_tightening(
     macro_model: &MacroModel,
 ) -> Result<IndustryTightening> {
     let field = "industry_tightening";
-    let timing = event_timing(
-        field,
-        raw.month,
-        raw.window,
-        raw.probability,
-        raw.probability_monthly,
-        raw.factor_sensitivity,
-        raw.factor.as_deref(),
-        horizon,
-        macro_model,
-    )?;
+    let timing = event_timing(field, raw.timing(), horizon, macro_model)?;
     let when = raw
         .when_own_dpd30_above
         .map(|x| probability("industry_tightening.when_own_dpd30_above", x).map(Probability::get))
@@ -756,18 +743,7 @@ fn event(field: &str, raw: &EventSection, horizon: u32, macro_model: &MacroModel
     if !is_safe_name(&name) {
         return err(f("name"), format!("{NAME_RULE}, got {name:?}"));
     }
-    let timing = event_timing(
-        field,
-        raw.month,
-        raw.window,
-        raw.probability,
-        raw.probability_monthly,
-        raw.factor_sensitivity,
-        raw.factor.as_deref(),
-        horizon,
-        macro_model,
-    )?
-    .ok_or_else(|| {
+    let timing = event_timing(field, raw.timing(), horizon, macro_model)?.ok_or_else(|| {
         ScenarioError::invalid(
             field.to_string(),
             "give exactly one of month, window or probability_monthly",
