@@ -9,7 +9,10 @@
 //! - an event's timing: a window draws months uniformly, a monthly hazard
 //!   rising as the factor falls happens earlier in a downturn.
 
-use creditstress::engine::{PathOutcome, Prepared, RunControl};
+mod common;
+use common::simulate;
+
+use creditstress::engine::PathOutcome;
 use creditstress::scenario::{Scenario, parse_scenario};
 
 /// A small book with delinquency buckets, a recession and originations;
@@ -46,12 +49,6 @@ applications_monthly = 40
 fn scenario(segment: &str, tail: &str) -> Scenario {
     let text = BOOK.replace("#segment", segment).replace("#tail", tail);
     parse_scenario(&text).unwrap_or_else(|e| panic!("{e}\n{text}"))
-}
-
-fn simulate(s: &Scenario, paths: u64) -> Vec<PathOutcome> {
-    Prepared::new(s)
-        .simulate_paths(0..paths, RunControl::default())
-        .expect("not cancelled")
 }
 
 /// Everything a path's result holds but its event record.

@@ -10,8 +10,11 @@
 //!   applicants, whose loans do exactly the same loan by loan;
 //! - adverse selection raises the default rate of vintages booked in a downturn.
 
+mod common;
+use common::simulate;
+
 use creditstress::engine::tables::build_path_tables;
-use creditstress::engine::{PathOutcome, Prepared, RunControl};
+use creditstress::engine::{PathOutcome, Prepared};
 use creditstress::events::PathEvents;
 use creditstress::loan::{BookFlow, PathTally, simulate_loan};
 use creditstress::macro_paths::draw_factor_path;
@@ -61,12 +64,6 @@ lgd = { mean = 0.5, std = 0.2 }
 fn scenario(originations: &str, policy: &str) -> Scenario {
     let text = BOOK.replace("#originations", originations).replace("#policy", policy);
     parse_scenario(&text).unwrap_or_else(|e| panic!("{e}\n{text}"))
-}
-
-fn simulate(s: &Scenario, paths: u64) -> Vec<PathOutcome> {
-    Prepared::new(s)
-        .simulate_paths(0..paths, RunControl::default())
-        .expect("not cancelled")
 }
 
 fn flow(o: &PathOutcome) -> &BookFlow {

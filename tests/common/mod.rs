@@ -1,5 +1,7 @@
 //! Fixtures shared by the tests of imported books, loan tapes and
-//! calibration (tests/book_import.rs, tests/calibrate.rs, tests/parquet.rs).
+//! calibration (tests/book_import.rs, tests/calibrate.rs, tests/parquet.rs),
+//! and of going-concern books and events (tests/originations.rs,
+//! tests/contagion_and_events.rs).
 
 // Each test file uses its own subset of these.
 #![allow(dead_code)]
