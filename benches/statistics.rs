@@ -76,6 +76,7 @@ fn synthetic_paths(n: u64, horizon: usize, factors: usize, loans: u64) -> Vec<Pa
                 exposure: 1.0e7,
                 tally,
                 factors: (0..factors).map(|_| (0..horizon).map(|_| z()).collect()).collect(),
+                weight: 1.0,
             }
         })
         .collect()

@@ -117,6 +117,7 @@ pub fn execute(args: CompareArgs) -> Result<(), Failure> {
     args.study.check()?;
     let loaded = load_scenario(&args.scenario)?;
     let base = loaded.scenario.with_overrides(args.study.paths, args.study.seed);
+    super::refuse_importance(&base, &loaded.path, "compare")?;
     let scenarios = scenarios_under(&base, &args.policies)?;
     let threads = super::run::thread_count(args.study.threads, "--threads")?;
     for s in &scenarios {

@@ -59,6 +59,27 @@ pub fn table(rows: &[Vec<String>]) -> String {
 }
 
 /// The compact summary printed at the end of `run`.
+/// What importance sampling did, in one sentence: the shift, the weights'
+/// health and the precision bought at the highest level.
+pub fn sampling_line(x: &creditstress::stats::sampling::SamplingSummary, levels: &[f64]) -> String {
+    let top = levels.last().copied().unwrap_or(0.99);
+    let reduction = x.variance_reduction.get(&creditstress::stats::risk::level_key(top));
+    format!(
+        "sampling: importance, factor shifted {:.2} sd towards the loss tail on {} paths ({} of the pilot's loss variance \
+         along the shift); effective sample size {}, largest weight {} of the total; each path is worth {} plain \
+         paths for VaR {}, {} for ES, {:.2} for EL",
+        x.pilot.shift_norm,
+        creditstress::report::plots::format::count(x.shifted_paths),
+        percent(x.pilot.explained_share),
+        creditstress::report::plots::format::count(x.effective_sample_size.round() as u64),
+        percent(x.largest_weight_share),
+        reduction.map_or("n/a".to_string(), |r| format!("{:.1}", r.var)),
+        percent_level(top),
+        reduction.map_or("n/a".to_string(), |r| format!("{:.1}", r.es)),
+        x.variance_reduction_el,
+    )
+}
+
 pub fn summary_table(s: &RunSummary, scenario: &Scenario) -> String {
     let mut rows = vec![vec!["".to_string(), "loss".into(), "loss rate".into(), "95% CI".into()]];
     rows.push(vec![
@@ -75,14 +96,16 @@ pub fn summary_table(s: &RunSummary, scenario: &Scenario) -> String {
     ]);
     for &q in &scenario.risk_levels {
         let k = creditstress::stats::risk::level_key(q);
-        let needs = s.loss.var_ci_needs_paths[&k];
+        let needs = match s.loss.var_ci_needs_paths.get(&k) {
+            Some(n) => format!("needs >= {n} paths"),
+            None => "beyond the weighted sample".to_string(),
+        };
         let bounds = |ci: [Option<f64>; 2]| match ci {
             [Some(lo), Some(hi)] => format!("[{}, {}]", money(lo), money(hi)),
             [lo, hi] => format!(
-                "[{}, {}] n/a: needs >= {} paths",
+                "[{}, {}] n/a: {needs}",
                 lo.map_or("n/a".to_string(), money),
                 hi.map_or("n/a".to_string(), money),
-                needs
             ),
         };
         rows.push(vec![
@@ -209,6 +232,9 @@ pub fn summary_table(s: &RunSummary, scenario: &Scenario) -> String {
     }
     for w in &s.warnings {
         let _ = write!(out, "\nwarning: {w}");
+    }
+    if let Some(x) = &s.sampling {
+        let _ = write!(out, "\n{}", sampling_line(x, &scenario.risk_levels));
     }
     if let Some(p) = &s.precision {
         let t = &p.target;

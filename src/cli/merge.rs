@@ -107,6 +107,22 @@ pub fn execute(args: MergeArgs) -> Result<(), Failure> {
             ))
         })?
         .with_overrides(Some(study.total_paths), Some(study.seed));
+    // A `--sampling` given to the shards is in their resolved scenario.
+    let sampling: creditstress::scenario::SamplingMethod = study
+        .scenario
+        .get("run")
+        .and_then(|r| r.get("sampling"))
+        .map(|v| serde_json::from_value(v.clone()))
+        .transpose()
+        .map_err(|e| input(format!("{label}: the recorded run.sampling cannot be read: {e}")))?
+        .unwrap_or_default();
+    let scenario = if sampling == scenario.file.run.sampling {
+        scenario
+    } else {
+        scenario
+            .with_sampling(sampling)
+            .map_err(|e| input(format!("{label}: the recorded sampling is refused: {e}")))?
+    };
     // Through JSON text and back, as the manifest's copy went: serde_json's
     // default float parser can be one ulp off, the same way for both.
     let resolved: serde_json::Value = serde_json::to_string(&scenario.file)
@@ -172,6 +188,7 @@ pub fn execute(args: MergeArgs) -> Result<(), Failure> {
     let shards: Vec<&ShardManifest> = order.iter().map(|&i| &found[i].1).collect();
     let finished = Finished {
         precision: None,
+        importance: study.importance.as_ref(),
         scenario: &scenario,
         scenario_file: study.scenario_file.clone(),
         scenario_sha256: study.scenario_sha256.clone(),

@@ -241,6 +241,21 @@ pub fn read_attachments(scenario_path: &Path, names: &[String]) -> Result<Attach
     Ok(attachments)
 }
 
+/// `compare` and `sweep` pair their runs path by path under plain sampling
+/// only; a scenario that asks for importance sampling is refused (exit 2)
+/// rather than silently sampled plain.
+pub fn refuse_importance(scenario: &Scenario, path: &Path, command: &str) -> Result<(), Failure> {
+    if scenario.importance.is_some() {
+        return Err(Failure::Input(anyhow::anyhow!(
+            "{}: run.sampling: `creditstress {command}` uses plain sampling only (its paired intervals do \
+             not take weights yet); set run.sampling = \"plain\" (or leave it out), or use `creditstress run \
+             --sampling importance` for one scenario",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
 pub fn load_scenario(path: &Path) -> Result<LoadedScenario, Failure> {
     let bytes = std::fs::read(path)
         .with_context(|| format!("{}: cannot read the scenario file", path.display()))

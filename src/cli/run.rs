@@ -6,10 +6,13 @@ use std::time::Instant;
 use anyhow::{Context, anyhow};
 use clap::Args;
 
+use creditstress::engine::importance::ImportancePlan;
 use creditstress::engine::{BookProfile, EngineChoice, EngineError, PathOutcome, Prepared, RunControl};
 use creditstress::report::{Manifest, RunFiles, sha256_hex, write_outputs};
-use creditstress::scenario::Scenario;
+use creditstress::scenario::{SamplingMethod, Scenario};
 use creditstress::stats::precision::{PrecisionReport, PrecisionTarget, checkpoints};
+use creditstress::stats::sampling::SamplingSummary;
+use creditstress::stats::weighted::PathWeights;
 use creditstress::stats::{RunSummary, Timeseries};
 
 use super::shard::{ShardArg, ShardRun, finish_shard, parse_shard_arg, resolve_shard};
@@ -108,6 +111,41 @@ pub struct RunArgs {
     /// `--features parquet`) or `both`.
     #[arg(long, value_enum, requires = "emit_tape", default_value_t = TapeFormat::Csv)]
     tape_format: TapeFormat,
+    /// How paths are sampled (default: run.sampling in the scenario, else
+    /// `plain`): `importance` shifts the factor's innovations towards the
+    /// loss tail, chosen by a pilot run, and weights every path by its
+    /// likelihood ratio (for VaR and ES at high levels; see
+    /// docs/importance_sampling.md); `auto` takes it when a reported level
+    /// is at least 0.99.
+    #[arg(long, value_enum)]
+    sampling: Option<SamplingArg>,
+}
+
+/// `--sampling`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SamplingArg {
+    Plain,
+    Importance,
+    Auto,
+}
+
+impl From<SamplingArg> for SamplingMethod {
+    fn from(s: SamplingArg) -> Self {
+        match s {
+            SamplingArg::Plain => SamplingMethod::Plain,
+            SamplingArg::Importance => SamplingMethod::Importance,
+            SamplingArg::Auto => SamplingMethod::Auto,
+        }
+    }
+}
+
+/// The `--sampling` flag that reproduces `scenario`'s sampling (empty for plain).
+pub fn sampling_flag(scenario: &Scenario) -> &'static str {
+    match scenario.file.run.sampling {
+        SamplingMethod::Plain => "",
+        SamplingMethod::Importance => " --sampling importance",
+        SamplingMethod::Auto => " --sampling auto",
+    }
 }
 
 /// The files `--emit-tape` writes.
@@ -162,6 +200,11 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
     let mut scenario = loaded
         .scenario
         .with_overrides(args.max_paths.or(args.study.paths), args.study.seed);
+    if let Some(method) = args.sampling {
+        scenario = scenario
+            .with_sampling(method.into())
+            .map_err(|e| Failure::Input(anyhow!("--sampling: {}: {e}", loaded.path.display())))?;
+    }
     let threads = thread_count(args.study.threads, "--threads")?;
     let shard = resolve_shard(args.shard, args.shard_count, |name| std::env::var(name).ok()).map_err(Failure::Input)?;
     let range = shard
@@ -205,7 +248,7 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
     };
     let started = Instant::now();
     let outcome = pool.install(|| {
-        let prepared = Prepared::with_engine(&scenario, args.engine.into())?;
+        let prepared = Prepared::with_engine(&scenario, args.engine.into())?.with_sampling(control)?;
         let Some(target) = target else {
             let paths = prepared.simulate_paths(range.clone(), control)?;
             return Ok((prepared, paths, None));
@@ -216,7 +259,8 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
         for end in checkpoints(range.end) {
             paths.extend(prepared.simulate_paths(paths.len() as u64..end, control)?);
             let losses: Vec<f64> = paths.iter().map(|p| p.tally.loss).collect();
-            let reached = target.reached(&losses);
+            let normalised = creditstress::stats::summary::path_weights(&paths);
+            let reached = target.reached(&losses, PathWeights::of(&normalised));
             let done = reached.is_some_and(|r| r <= target.relative_half_width);
             report = Some(PrecisionReport {
                 target,
@@ -236,6 +280,7 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
             Failure::Interrupted(anyhow!("interrupted: nothing was written to {}", out.display()))
         }
         EngineError::FastPathUnavailable(_) => Failure::Input(anyhow!("--engine fast: {e}")),
+        EngineError::ImportanceUnavailable(_) => Failure::Input(anyhow!("{}: {e}", loaded.path.display())),
     })?;
     let elapsed = started.elapsed().as_secs_f64();
     // An interrupt that arrives after the last path still stops the run before it writes.
@@ -259,6 +304,8 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
                     EngineArg::Stepping => " --engine stepping",
                     EngineArg::Fast => " --engine fast",
                 },
+                sampling_flag: sampling_flag(&scenario),
+                importance: prepared.importance.clone(),
                 profile: &prepared.profile,
                 paths,
                 threads,
@@ -279,6 +326,7 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
     }
     let prepared_engine = prepared.engine_description();
     let profile = prepared.profile.clone();
+    let importance = prepared.importance.clone();
     drop(prepared);
     if let Some(p) = &precision {
         // The manifest's command reproduces the run with its final path count.
@@ -295,6 +343,7 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
         threads,
         peak_rss_bytes: peak_rss_bytes(),
         precision,
+        importance: importance.as_ref(),
     };
     let summary = write_run_outputs(&finished, &out)?;
 
@@ -447,6 +496,8 @@ pub struct Finished<'a> {
     pub peak_rss_bytes: Option<u64>,
     /// With `--target`: how the run stopped.
     pub precision: Option<PrecisionReport>,
+    /// With importance sampling: the shift the paths were drawn with.
+    pub importance: Option<&'a ImportancePlan>,
 }
 
 /// Renders and writes every output of a finished simulation into `out`. `run`
@@ -465,6 +516,16 @@ pub fn write_run_outputs(done: &Finished, out: &Path) -> Result<RunSummary, Fail
     summary.peak_rss_bytes = done.peak_rss_bytes;
     summary.precision = done.precision.clone();
     summary.engine = done.engine.to_string();
+    summary.sampling = done.importance.map(|plan| {
+        let losses: Vec<f64> = done.paths.iter().map(|p| p.tally.loss).collect();
+        let raw: Vec<f64> = done.paths.iter().map(|p| p.weight).collect();
+        let shifted = done
+            .paths
+            .iter()
+            .filter(|p| plan.tilt.shifts_path(scenario.seed, p.index))
+            .count() as u64;
+        SamplingSummary::new(plan.pilot.clone(), &losses, &raw, shifted, &scenario.risk_levels)
+    });
     let series = Timeseries::new(scenario, done.profile, done.paths);
     let manifest = Manifest {
         program: env!("CARGO_PKG_NAME").to_string(),
@@ -478,10 +539,11 @@ pub fn write_run_outputs(done: &Finished, out: &Path) -> Result<RunSummary, Fail
         threads: done.threads,
         wall_seconds: done.elapsed_seconds,
         command: format!(
-            "creditstress run {} --paths {} --seed {} --out {}",
+            "creditstress run {} --paths {} --seed {}{} --out {}",
             shell_quote(&done.scenario_file),
             scenario.paths,
             scenario.seed,
+            sampling_flag(scenario),
             shell_quote(&out.display().to_string())
         ),
     };

@@ -208,6 +208,7 @@ mod tests {
             exposure: 1.0,
             tally,
             factors: vec![vec![0.0, 0.5]],
+            weight: 1.0,
         }
     }
 

@@ -167,6 +167,10 @@ pub struct ShardRun<'a> {
     pub engine: &'a str,
     /// `--engine` as it must be repeated to rerun the shard (empty for `auto`).
     pub engine_flag: &'static str,
+    /// `--sampling` as it must be repeated (empty for plain).
+    pub sampling_flag: &'static str,
+    /// With importance sampling: the shift the shard's paths were drawn with.
+    pub importance: Option<creditstress::engine::importance::ImportancePlan>,
     /// Profile of the run-level book.
     pub profile: &'a BookProfile,
     /// The shard's outcomes in path order.
@@ -209,12 +213,13 @@ pub fn write_shard(run: ShardRun) -> anyhow::Result<ShardManifest> {
     let loan_months = run.paths.iter().map(|p| p.tally.loan_months).sum();
     let scenario_file = run.scenario_path.display().to_string();
     let command = format!(
-        "creditstress run {} --paths {} --seed {} --shard {}{} --out {}",
+        "creditstress run {} --paths {} --seed {} --shard {}{}{} --out {}",
         shell_quote(&scenario_file),
         run.scenario.paths,
         run.scenario.seed,
         run.spec,
         run.engine_flag,
+        run.sampling_flag,
         shell_quote(&run.out.display().to_string())
     );
     let data = ShardData {
@@ -249,6 +254,7 @@ pub fn write_shard(run: ShardRun) -> anyhow::Result<ShardManifest> {
         peak_rss_bytes: run.peak_rss_bytes,
         loan_months,
         command,
+        importance: run.importance,
     };
     let out = run.out;
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;

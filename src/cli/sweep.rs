@@ -69,6 +69,7 @@ pub fn execute(args: SweepArgs) -> Result<(), Failure> {
     args.study.check()?;
     let loaded = load_scenario(&args.scenario)?;
     let mut base = loaded.scenario.with_overrides(args.study.paths, args.study.seed);
+    super::refuse_importance(&base, &loaded.path, "sweep")?;
     if let Some(path) = &args.policy {
         let policy = load_policy(path)?;
         base = base

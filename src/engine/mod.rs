@@ -6,6 +6,7 @@
 //! the same output. The engine uses the rayon pool it is called in; the CLI
 //! decides how many threads that pool has.
 
+pub mod importance;
 pub mod streams;
 pub mod tables;
 
@@ -17,7 +18,7 @@ use thiserror::Error;
 
 use crate::events::{PathEvents, draw_path_events};
 use crate::loan::{BookFlow, LoanKeys, LoanModel, PathTally, simulate_loan};
-use crate::macro_paths::{FactorPath, draw_factor_path};
+use crate::macro_paths::{FactorPath, draw_factor_path_sampled};
 use crate::originations;
 use crate::population::{Book, Loan, LoanOrigin, PdGrades, cents_to_money, draw_book, draw_book_with_origins};
 use crate::scenario::Scenario;
@@ -33,6 +34,9 @@ pub enum EngineError {
     /// The fast path was requested for a scenario it cannot simulate exactly.
     #[error("the fast path cannot run this scenario: {0}")]
     FastPathUnavailable(&'static str),
+    /// Importance sampling was asked for and the pilot found no shift.
+    #[error("importance sampling: {0}")]
+    ImportanceUnavailable(String),
 }
 
 /// How loans are simulated.
@@ -112,6 +116,9 @@ pub struct PathOutcome {
     pub tally: PathTally,
     /// Factor values `[k][t]`.
     pub factors: Vec<Vec<f64>>,
+    /// Likelihood-ratio weight of the path (1 under plain sampling; see
+    /// [`crate::macro_paths::tilt`]): every figure across paths is a mean weighted by it.
+    pub weight: f64,
 }
 
 impl PathOutcome {
@@ -219,6 +226,8 @@ pub struct Prepared<'a> {
     pub fast_path: bool,
     /// Renewal threshold of each segment's loans repaid at maturity (0: none).
     pub renewal: Vec<u64>,
+    /// Importance sampling's shift of the factor, once planned (`None`: plain sampling).
+    pub importance: Option<importance::ImportancePlan>,
 }
 
 impl<'a> Prepared<'a> {
@@ -278,7 +287,17 @@ impl<'a> Prepared<'a> {
             model,
             fast_path,
             renewal,
+            importance: None,
         }
+    }
+
+    /// Plans importance sampling when the scenario asks for it (a pilot
+    /// run; see [`importance`]); plain sampling otherwise.
+    pub fn with_sampling(mut self, control: RunControl) -> Result<Self, EngineError> {
+        if let Some(settings) = &self.scenario.importance {
+            self.importance = Some(self.plan_importance(settings, control)?);
+        }
+        Ok(self)
     }
 
     /// Simulates path `index`.
@@ -299,7 +318,8 @@ impl<'a> Prepared<'a> {
 
     fn simulate_path_with(&self, index: u64, record_tape: bool) -> PathOutcome {
         let s = self.scenario;
-        let factors = draw_factor_path(&s.macro_model, s.horizon_months, s.seed, index);
+        let tilt = self.importance.as_ref().map(|p| &p.tilt);
+        let factors = draw_factor_path_sampled(&s.macro_model, s.horizon_months, s.seed, index, tilt);
         let redrawn;
         let book = match &self.book {
             Some(b) => b,
@@ -352,6 +372,7 @@ impl<'a> Prepared<'a> {
             index,
             exposure: cents_to_money(exposure),
             tally,
+            weight: factors.weight,
             factors: factors.values,
         }
     }

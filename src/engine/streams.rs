@@ -56,6 +56,8 @@ pub enum Purpose {
     Events = 15,
     /// Borrower attributes drawn at stepping time (debt on other platforms).
     Borrowers = 16,
+    /// Whether importance sampling shifts a path's factor (the defensive mixture's choice).
+    Sampling = 17,
 }
 
 /// Key of the stream for `(seed, path, purpose)`; `path = u64::MAX` marks

@@ -7,11 +7,14 @@
 //! factor is a good economy. `det_k(t)` already holds the stress in economic
 //! units of `[macro.link]`, `sum_j c_j (x_j(t) - b_j)`, for a linked factor.
 
+pub mod tilt;
+
 use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
 
 use crate::engine::streams::{Purpose, item_rng, stream_key};
 use crate::scenario::{MacroModel, RegimeStart, ShockStart};
+pub use tilt::Tilt;
 
 /// One path's factor values.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +25,8 @@ pub struct FactorPath {
     pub regimes: Vec<usize>,
     /// Whether each shock happened on this path.
     pub shocks_hit: Vec<bool>,
+    /// The path's likelihood-ratio weight under importance sampling (1 under plain sampling).
+    pub weight: f64,
 }
 
 impl FactorPath {
@@ -48,8 +53,33 @@ pub fn pick_state(probabilities: &[f64], u: f64, fallback: usize) -> usize {
     probabilities.iter().rposition(|&p| p > 0.0).unwrap_or(fallback)
 }
 
-/// Draws the factor path of Monte Carlo path `path`.
+/// Draws the factor path of Monte Carlo path `path` from the model's own law.
 pub fn draw_factor_path(model: &MacroModel, horizon: usize, seed: u64, path: u64) -> FactorPath {
+    draw_factor_path_sampled(model, horizon, seed, path, None)
+}
+
+/// The standard normal innovations `eps_{k,t}` of path `path` under the
+/// model's own law, month-major (`[t * K + k]`): the draws the factor's
+/// noise is built from, which importance sampling shifts.
+pub fn innovations(model: &MacroModel, horizon: usize, seed: u64, path: u64) -> Vec<f64> {
+    let k = model.factor_names.len();
+    if model.sigma <= 0.0 {
+        return Vec::new();
+    }
+    let mut rng = item_rng(stream_key(seed, path, Purpose::MacroNoise), 0);
+    (0..horizon * k).map(|_| StandardNormal.sample(&mut rng)).collect()
+}
+
+/// Draws the factor path of path `path`; with a `tilt`, the path's
+/// innovations may be shifted (see [`Tilt`]) and its weight is the
+/// likelihood ratio. The regime chain and shocks always keep their own law.
+pub fn draw_factor_path_sampled(
+    model: &MacroModel,
+    horizon: usize,
+    seed: u64,
+    path: u64,
+    tilt: Option<&Tilt>,
+) -> FactorPath {
     let k = model.factor_names.len();
     let mut values = model.deterministic.clone();
 
@@ -100,13 +130,26 @@ pub fn draw_factor_path(model: &MacroModel, horizon: usize, seed: u64, path: u64
         })
         .collect();
 
+    let mut weight = 1.0;
     if model.sigma > 0.0 {
         let mut rng = item_rng(stream_key(seed, path, Purpose::MacroNoise), 0);
         let innovation_scale = (1.0 - model.phi * model.phi).sqrt();
         let mut x = vec![0.0; k];
         let mut eps = vec![0.0; k];
+        let shifted = tilt.filter(|t| t.shifts_path(seed, path));
+        // log of (shifted density / own density) of the innovations drawn.
+        let mut log_ratio = 0.0;
         for t in 0..horizon {
             eps.iter_mut().for_each(|e| *e = StandardNormal.sample(&mut rng));
+            if let Some(tilt) = tilt {
+                for (i, e) in eps.iter_mut().enumerate() {
+                    let mu = tilt.shift_at(i, t);
+                    if shifted.is_some() {
+                        *e += mu;
+                    }
+                    log_ratio += mu * *e;
+                }
+            }
             for i in 0..k {
                 let correlated: f64 = (0..=i).map(|j| model.cholesky[i][j] * eps[j]).sum();
                 x[i] = if t == 0 {
@@ -117,10 +160,14 @@ pub fn draw_factor_path(model: &MacroModel, horizon: usize, seed: u64, path: u64
                 values[i][t] += model.sigma * x[i];
             }
         }
+        if let Some(tilt) = tilt {
+            weight = tilt.weight(log_ratio - 0.5 * tilt.norm_squared());
+        }
     }
     FactorPath {
         values,
         regimes,
         shocks_hit,
+        weight,
     }
 }

@@ -61,6 +61,19 @@ pub struct PathColumns {
     pub loss: Vec<f64>,
     /// Loss / initial exposure.
     pub loss_rate: Vec<f64>,
+    /// Importance sampling's weight per path (empty for plain sampling: every path counts once).
+    pub weight: Vec<f64>,
+}
+
+impl PathColumns {
+    /// The paths' self-normalised weights, or `None` for plain sampling.
+    pub fn normalised_weights(&self) -> Option<Vec<f64>> {
+        if self.weight.is_empty() {
+            None
+        } else {
+            crate::stats::weighted::normalise(&self.weight)
+        }
+    }
 }
 
 /// Everything the report draws, loaded from a run's files.
@@ -314,6 +327,7 @@ fn parse_paths(bytes: &[u8]) -> Result<PathColumns, InputError> {
             .ok_or_else(|| corrupt(FILE, format!("no `{name}` column")))
     };
     let (loss_col, rate_col) = (column("loss")?, column("loss_rate")?);
+    let weight_col = header.iter().position(|h| h == "weight");
     let mut out = PathColumns::default();
     for (i, record) in reader.records().enumerate() {
         let row = i + 2;
@@ -322,6 +336,16 @@ fn parse_paths(bytes: &[u8]) -> Result<PathColumns, InputError> {
         out.loss.push(parse_number(FILE, row, "loss", field(loss_col))?);
         out.loss_rate
             .push(parse_number(FILE, row, "loss_rate", field(rate_col))?);
+        if let Some(c) = weight_col {
+            let w = parse_number(FILE, row, "weight", field(c))?;
+            if !(w.is_finite() && w >= 0.0) {
+                return Err(corrupt(
+                    FILE,
+                    format!("row {row}, column weight: `{w}` is not a weight"),
+                ));
+            }
+            out.weight.push(w);
+        }
     }
     Ok(out)
 }

@@ -111,6 +111,11 @@ pub fn paths_csv(scenario: &Scenario, paths: &[PathOutcome]) -> Vec<u8> {
     }
     // The start month of each path-level event (empty when it did not happen).
     header.extend(scenario.event_names().iter().map(|n| format!("{n}_month")));
+    // Importance sampling: each path's likelihood-ratio weight (every figure is a mean weighted by it).
+    let weighted = paths.iter().any(|p| p.weight != 1.0);
+    if weighted {
+        header.push("weight".to_string());
+    }
     w.write_record(&header).expect("writing CSV to memory cannot fail");
     for p in paths {
         let interest = cents_to_money(p.tally.interest);
@@ -136,6 +141,9 @@ pub fn paths_csv(scenario: &Scenario, paths: &[PathOutcome]) -> Vec<u8> {
                 .iter()
                 .map(|&m| if m == 0 { String::new() } else { m.to_string() }),
         );
+        if weighted {
+            row.push(p.weight.to_string());
+        }
         w.write_record(&row).expect("writing CSV to memory cannot fail");
     }
     w.into_inner().expect("flushing CSV to memory cannot fail")

@@ -39,6 +39,9 @@ pub struct Scenario {
     pub redraw_population: bool,
     /// Origination months per vintage of `vintages.csv`.
     pub vintage_months: usize,
+    /// Importance sampling of the factor, or `None` for plain sampling
+    /// (`run.sampling` with `auto` resolved).
+    pub importance: Option<ImportanceSettings>,
     /// Score band edges.
     pub bands: ScoreBands,
     /// Segments in file order.
@@ -61,6 +64,17 @@ pub struct Scenario {
     pub calibration: Calibration,
     /// Loans imported from `[book] file`, in file order (empty without a book).
     pub book: std::sync::Arc<Vec<super::ImportedLoan>>,
+}
+
+/// Importance sampling as resolved from `run.sampling` and `[run.importance]`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ImportanceSettings {
+    /// The tail level the shift aims at.
+    pub level: f64,
+    /// Share of paths drawn from the model's own law.
+    pub plain_share: f64,
+    /// Pilot paths that estimate the shift's direction.
+    pub pilot_paths: u64,
 }
 
 /// What a scorecard PD means (see [`super::CalibrationSection`]).
@@ -113,6 +127,14 @@ impl Scenario {
     pub fn with_policy(&self, policy: super::PolicySection) -> Result<Self, super::ScenarioError> {
         let mut file = self.file.clone();
         file.policy = Some(policy);
+        Scenario::from_file(file)
+    }
+
+    /// The same scenario sampled by `method` (the `--sampling` override),
+    /// validated again (importance sampling needs factor noise).
+    pub fn with_sampling(&self, method: super::SamplingMethod) -> Result<Self, super::ScenarioError> {
+        let mut file = self.file.clone();
+        file.run.sampling = method;
         Scenario::from_file(file)
     }
 

@@ -1,20 +1,20 @@
 //! The binary part of a shard (`shard.bin`): the book profile and every path
 //! outcome of the shard, with the exact bits of every `f64`.
 //!
-//! # Format, version 4
+//! # Format, version 5
 //!
 //! Little-endian throughout; `S` segments, `B` score bands, `H` months, `F`
 //! macro factors, all given in the header.
 //!
 //! ```text
-//! header   magic "CSSHARD\0" (8 bytes), format version u32 = 4,
+//! header   magic "CSSHARD\0" (8 bytes), format version u32 = 5,
 //!          S u32, B u32, H u32, F u32, V u32 (vintages; 0 for a run-off book),
 //!          vintage months u32, E u32 (path-level events), first path index u64, path count u64
 //! profile  loans u64, exposure f64, segment_loans [u64; S],
 //!          segment_exposure [f64; S], band_loans [u64; B],
 //!          revolving_loans u64, fraud_loans u64
 //! paths    path count times, in path order:
-//!          index u64, exposure f64, loss f64, defaults u64, interest i64,
+//!          index u64, exposure f64, weight f64, loss f64, defaults u64, interest i64,
 //!          recoveries f64, recoveries_after_horizon f64, economic_loss f64,
 //!          recovery_cost f64, fraud_loss f64, takeovers u64, segment_loss [f64; S], segment_defaults [u64; S],
 //!          band_defaults [u64; B], band_loss [f64; B], product_loss [f64; 2], monthly_defaults [u32; H],
@@ -30,7 +30,7 @@
 //!          vintage_defaults [u32; V x H], vintage_loss [f64; V x H]
 //! ```
 //!
-//! A run-off path takes `8 (24 + 2S + 2B + 2H + FH)` bytes: about 1 kB for the
+//! A run-off path takes `8 (25 + 2S + 2B + 2H + FH)` bytes: about 1 kB for the
 //! shipped scenarios (3 segments, 24 months, 2 factors); a book flow adds
 //! `H (32 + 12 V) + 12 S + 4 B` bytes and events `4 E`.
 
@@ -43,7 +43,7 @@ use crate::scenario::Scenario;
 /// First bytes of every shard file.
 pub const MAGIC: [u8; 8] = *b"CSSHARD\0";
 /// The version of the binary layout this program writes and reads.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 /// Bytes of the header.
 const HEADER_BYTES: usize = 8 + 4 * 8 + 8 * 2;
 
@@ -91,7 +91,7 @@ impl Dims {
         } else {
             0
         };
-        8 * (24 + 2 * self.segments + 2 * self.bands + 2 * self.horizon + self.factors * self.horizon)
+        8 * (25 + 2 * self.segments + 2 * self.bands + 2 * self.horizon + self.factors * self.horizon)
             + 4 * self.events
             + flow
     }
@@ -200,6 +200,7 @@ pub fn encode_paths(data: &ShardData) -> Result<Vec<u8>, CodecError> {
             exposure,
             tally,
             factors,
+            weight,
         } = o;
         let PathTally {
             loss,
@@ -244,6 +245,7 @@ pub fn encode_paths(data: &ShardData) -> Result<Vec<u8>, CodecError> {
         } = *ledger;
         put_u64(&mut w, *index);
         put_f64(&mut w, *exposure);
+        put_f64(&mut w, *weight);
         put_f64(&mut w, *loss);
         put_u64(&mut w, *defaults);
         put_i64(&mut w, *interest);
@@ -379,6 +381,7 @@ pub fn decode_paths(bytes: &[u8]) -> Result<ShardData, CodecError> {
             });
         }
         let exposure = r.f64();
+        let weight = r.f64();
         let tally = PathTally {
             loss: r.f64(),
             defaults: r.u64(),
@@ -440,6 +443,7 @@ pub fn decode_paths(bytes: &[u8]) -> Result<ShardData, CodecError> {
             exposure,
             tally,
             factors,
+            weight,
         });
     }
     Ok(ShardData {
@@ -615,6 +619,7 @@ mod tests {
                     exposure: 1e6 + i as f64,
                     tally,
                     factors: vec![vec![x(8), x(9), -1.5, 2.5], vec![0.0, x(10), f64::MIN, 1e-300]],
+                    weight: x(16),
                 }
             })
             .collect();

@@ -66,6 +66,10 @@ pub struct ShardManifest {
     pub loan_months: u64,
     /// The command that reruns this shard.
     pub command: String,
+    /// With importance sampling: the shift every shard of the study finds
+    /// from the same pilot (a merge refuses shards whose shifts differ).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub importance: Option<crate::engine::importance::ImportancePlan>,
 }
 
 /// Why a `shard.json` could not be read.

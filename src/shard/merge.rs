@@ -85,7 +85,7 @@ impl fmt::Display for MergeError {
 }
 
 /// The fields that make shards part of one study, with their names.
-fn identity(m: &ShardManifest) -> [(&'static str, String); 8] {
+fn identity(m: &ShardManifest) -> [(&'static str, String); 9] {
     [
         ("program version", m.version.clone()),
         ("shard format version", m.format_version.to_string()),
@@ -101,6 +101,15 @@ fn identity(m: &ShardManifest) -> [(&'static str, String); 8] {
                 .map(|d| format!("{} {}", d.path, d.sha256))
                 .collect::<Vec<_>>()
                 .join(", "),
+        ),
+        (
+            "sampling",
+            m.importance.as_ref().map_or("plain".to_string(), |plan| {
+                format!(
+                    "importance (shift {})",
+                    serde_json::to_string(&plan.tilt).unwrap_or_default()
+                )
+            }),
         ),
     ]
 }
@@ -274,6 +283,7 @@ mod tests {
             peak_rss_bytes: None,
             loan_months: 0,
             command: String::new(),
+            importance: None,
         }
     }
 

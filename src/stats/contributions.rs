@@ -79,6 +79,9 @@ pub struct EulerWeights {
     kernel: Vec<f64>,
     kernel_sum: f64,
     summary: TailSummary,
+    /// With importance sampling: each path's normalised weight and whether
+    /// it is above VaR (for the influence-function interval of ES parts).
+    weighted: Option<(Vec<f64>, Vec<bool>)>,
 }
 
 impl EulerWeights {
@@ -121,9 +124,77 @@ impl EulerWeights {
             whole_tail_paths: m,
             kernel,
             kernel_sum,
+            weighted: None,
             summary: TailSummary {
                 var,
                 es,
+                var_contributions_sum: 0.0,
+                kernel_bandwidth: h,
+                kernel_effective_paths: if k_sq > 0.0 {
+                    kernel_sum * kernel_sum / k_sq
+                } else {
+                    0.0
+                },
+                tail_paths: 0.0,
+            },
+        };
+        weights.summary.tail_paths = weights.tail.iter().sum();
+        weights.summary.var_contributions_sum = weights.kernel_mean(total);
+        weights
+    }
+
+    /// The weights of `total` at level `q` when paths carry normalised
+    /// importance-sampling weights `w`: a path's tail weight is its weight
+    /// in path units (`n w`) down from the largest loss until the tail mass
+    /// `n (1 - q)` is spent (the last path takes the rest), so the ES parts
+    /// add up to the weighted ES; the kernel weights are `K n w`, with the
+    /// bandwidth from the weighted standard deviation and the Kish effective
+    /// path count `1 / sum w^2` in place of `n`.
+    pub fn weighted(total: &[f64], w: &[f64], q: f64) -> Self {
+        let n = total.len();
+        let sorted = super::weighted::Sorted::new(total, w);
+        let tail_summary = super::weighted::tail_of(&sorted, q);
+        let var = tail_summary.var;
+        let tail_mass = n as f64 * (1.0 - q);
+        let mut tail = vec![0.0; n];
+        let mut left = tail_mass;
+        for (&j, &wj) in sorted.order.iter().zip(&sorted.w).rev() {
+            if left <= 0.0 {
+                break;
+            }
+            let units = (n as f64 * wj).min(left);
+            tail[j] = units;
+            left -= units;
+        }
+        let above: Vec<bool> = total.iter().map(|&l| l > var).collect();
+        let m = super::weighted::weighted_moments(total, w);
+        let kish = 1.0 / w.iter().map(|x| x * x).sum::<f64>().max(f64::MIN_POSITIVE);
+        let h = KERNEL_BANDWIDTH_FACTOR * m.std * kish.powf(-0.2);
+        let kernel: Vec<f64> = if h > 0.0 {
+            total
+                .iter()
+                .zip(w)
+                .map(|(l, wj)| n as f64 * wj * (-0.5 * ((l - var) / h).powi(2)).exp())
+                .collect()
+        } else {
+            total
+                .iter()
+                .zip(w)
+                .map(|(l, wj)| if *l == var { n as f64 * wj } else { 0.0 })
+                .collect()
+        };
+        let kernel_sum: f64 = kernel.iter().sum();
+        let k_sq: f64 = kernel.iter().map(|k| k * k).sum();
+        let mut weights = EulerWeights {
+            q,
+            tail,
+            whole_tail_paths: tail_summary.paths as usize,
+            kernel,
+            kernel_sum,
+            weighted: Some((w.to_vec(), above)),
+            summary: TailSummary {
+                var,
+                es: tail_summary.es,
                 var_contributions_sum: 0.0,
                 kernel_bandwidth: h,
                 kernel_effective_paths: if k_sq > 0.0 {
@@ -179,7 +250,22 @@ impl EulerWeights {
         } else {
             var_i
         };
-        let es_ci = if self.whole_tail_paths >= 2 {
+        let es_ci = if let Some((w, above)) = self.weighted.as_ref().filter(|_| self.whole_tail_paths >= 2) {
+            // Influence function of the part's tail mean: its excess over the
+            // part's VaR share on the tail paths, plus where the tail starts.
+            let room = 1.0 - self.q;
+            let se = loss
+                .iter()
+                .zip(w)
+                .zip(above)
+                .map(|((v, w), a)| {
+                    let influence = if *a { (v - var_i) / room } else { 0.0 } + var_i - es_i;
+                    w * w * influence * influence
+                })
+                .sum::<f64>()
+                .sqrt();
+            [Some(es_i - z * se), Some(es_i + z * se)]
+        } else if self.whole_tail_paths >= 2 {
             let tail_var = loss
                 .iter()
                 .zip(&self.tail)

@@ -9,6 +9,8 @@ pub mod summary;
 pub mod compare;
 pub mod precision;
 pub mod vintages;
+pub mod weighted;
+pub mod sampling;
 
 pub use risk::{Moments, RiskMeasures, risk_measures};
 pub use summary::{Band, RunSummary, Timeseries};

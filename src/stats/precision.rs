@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::normal::norm_inv;
-use super::risk::{VAR_CI_LEVEL, level_key, risk_measures};
+use super::risk::{VAR_CI_LEVEL, level_key};
+use super::weighted::PathWeights;
 
 /// Paths added between two precision checks.
 pub const BLOCK_PATHS: u64 = 1_000;
@@ -86,11 +87,12 @@ impl PrecisionTarget {
     }
 
     /// The relative half-width of the measure's 95% interval on `losses`
-    /// (in path order); `None` while it has no interval (a VaR bound beyond
-    /// the sample, fewer than two ES tail paths) or a zero estimate.
-    pub fn reached(&self, losses: &[f64]) -> Option<f64> {
+    /// (in path order, counted by `weights`); `None` while it has no
+    /// interval (a VaR bound beyond the sample, fewer than two ES tail
+    /// paths) or a zero estimate.
+    pub fn reached(&self, losses: &[f64], weights: PathWeights) -> Option<f64> {
         let levels = [if self.measure == Measure::El { 0.5 } else { self.level }];
-        let r = risk_measures(losses, &levels);
+        let r = weights.risk_measures(losses, &levels);
         let key = level_key(levels[0]);
         let (estimate, lo, hi) = match self.measure {
             Measure::El => {
@@ -152,14 +154,14 @@ mod tests {
     fn precision_shrinks_with_paths_and_is_open_without_an_interval() {
         let losses: Vec<f64> = (0..20_000).map(|i| 1.0 + ((i * 7919) % 10_007) as f64).collect();
         let t = PrecisionTarget::parse("var:0.99:0.01").unwrap();
-        let small = t.reached(&losses[..2_000]).unwrap();
-        let large = t.reached(&losses).unwrap();
+        let small = t.reached(&losses[..2_000], PathWeights::Equal).unwrap();
+        let large = t.reached(&losses, PathWeights::Equal).unwrap();
         assert!(large < small, "{large} vs {small}");
         // 500 paths cannot bound VaR 99.9% from above.
         assert_eq!(
             PrecisionTarget::parse("var:0.999:0.01")
                 .unwrap()
-                .reached(&losses[..500]),
+                .reached(&losses[..500], PathWeights::Equal),
             None
         );
     }

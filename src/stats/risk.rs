@@ -177,8 +177,14 @@ pub struct RiskMeasures {
     /// Interval of each UL: the VaR interval at 97.5% less the mean's at 97.5%
     /// (Bonferroni: both hold together with at least 95%); `null` bounds as for VaR.
     pub ul_ci: BTreeMap<String, [Option<f64>; 2]>,
-    /// Paths in each level's tail, `floor(n (1 - q))`.
+    /// Paths in each level's tail, `floor(n (1 - q))` (with importance
+    /// sampling: the paths above VaR).
     pub tail_paths: BTreeMap<String, u64>,
+    /// With importance sampling: the effective number of tail paths,
+    /// `(sum w)^2 / sum w^2` over the paths above VaR (what the tail
+    /// warnings count); absent for plain sampling, where it is `tail_paths`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tail_effective_paths: BTreeMap<String, f64>,
 }
 
 /// Computes [`RiskMeasures`] of `values` (in path order) at `levels`.
@@ -198,6 +204,7 @@ pub fn risk_measures(values: &[f64], levels: &[f64]) -> RiskMeasures {
         ul: BTreeMap::new(),
         ul_ci: BTreeMap::new(),
         tail_paths: BTreeMap::new(),
+        tail_effective_paths: BTreeMap::new(),
     };
     if sorted.is_empty() {
         return out;

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::risk::{FEW_TAIL_PATHS, Moments, RiskMeasures, moments, risk_measures};
+use super::risk::{FEW_TAIL_PATHS, Moments, RiskMeasures, moments};
+use super::weighted::{PathWeights, Sorted, normalise};
 use crate::engine::{BookProfile, PathOutcome};
 use crate::population::cents_to_money;
 use crate::scenario::Scenario;
@@ -156,6 +157,11 @@ pub struct RunSummary {
     /// Path-level events: how often each happened and the loss with and without it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<EventSummary>,
+    /// With importance sampling: the shift, the weights' diagnostics and the
+    /// variance reduction against plain sampling (absent for plain sampling;
+    /// filled by the caller, see [`super::sampling`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sampling: Option<super::sampling::SamplingSummary>,
 }
 
 /// How often a path-level event happened, and the mean loss of the paths
@@ -179,26 +185,36 @@ pub struct EventSummary {
 }
 
 /// Summaries of every path-level event.
-fn event_summaries(scenario: &Scenario, paths: &[PathOutcome]) -> Vec<EventSummary> {
+fn event_summaries(scenario: &Scenario, paths: &[PathOutcome], weights: PathWeights) -> Vec<EventSummary> {
     scenario
         .event_names()
         .into_iter()
         .enumerate()
         .map(|(k, name)| {
             let month = |p: &PathOutcome| p.tally.event_months.get(k).copied().unwrap_or(0);
-            let (with, without): (Vec<&PathOutcome>, Vec<&PathOutcome>) = paths.iter().partition(|p| month(p) > 0);
-            let mean = |v: &[f64]| (!v.is_empty()).then(|| moments(v).mean);
+            let hit: Vec<bool> = paths.iter().map(|p| month(p) > 0).collect();
+            // The mean of `figure` over the paths with (`side`) or without the event.
+            let mean = |side: bool, figure: &dyn Fn(&PathOutcome) -> f64| -> Option<f64> {
+                let mask: Vec<bool> = hit.iter().map(|&h| h == side).collect();
+                let values: Vec<f64> = paths
+                    .iter()
+                    .zip(&mask)
+                    .filter(|(_, m)| **m)
+                    .map(|(p, _)| figure(p))
+                    .collect();
+                if values.is_empty() {
+                    return None;
+                }
+                let within = weights.within(&mask);
+                Some(PathWeights::of(&within).mean(&values))
+            };
             EventSummary {
                 name,
-                paths: with.len() as u64,
-                share: if paths.is_empty() {
-                    0.0
-                } else {
-                    with.len() as f64 / paths.len() as f64
-                },
-                mean_month: mean(&with.iter().map(|p| month(p) as f64).collect::<Vec<_>>()),
-                loss_with: mean(&with.iter().map(|p| p.tally.loss).collect::<Vec<_>>()),
-                loss_without: mean(&without.iter().map(|p| p.tally.loss).collect::<Vec<_>>()),
+                paths: hit.iter().filter(|&&h| h).count() as u64,
+                share: weights.share(hit.iter().copied()),
+                mean_month: mean(true, &|p| month(p) as f64),
+                loss_with: mean(true, &|p| p.tally.loss),
+                loss_without: mean(false, &|p| p.tally.loss),
             }
         })
         .collect()
@@ -233,6 +249,7 @@ fn risk_contributions(
     scenario: &Scenario,
     paths: &[PathOutcome],
     levels: &[f64],
+    path_weights: PathWeights,
 ) -> BTreeMap<String, RiskContributions> {
     let loss: Vec<f64> = paths.iter().map(|p| p.tally.loss).collect();
     let series = |f: &dyn Fn(&PathOutcome) -> f64| -> Vec<f64> { paths.iter().map(f).collect() };
@@ -254,7 +271,10 @@ fn risk_contributions(
         .iter()
         .map(|&q| {
             // One set of tail and kernel weights serves every breakdown.
-            let weights = EulerWeights::new(&loss, q);
+            let weights = match path_weights {
+                PathWeights::Equal => EulerWeights::new(&loss, q),
+                PathWeights::Normalised(w) => EulerWeights::weighted(&loss, w, q),
+            };
             let parts = |breakdown: &[(String, Vec<f64>)]| -> Vec<PartContribution> {
                 breakdown
                     .iter()
@@ -282,28 +302,48 @@ pub fn tail_warnings(loss: &RiskMeasures, levels: &[f64]) -> Vec<String> {
     let mut out = Vec::new();
     for &q in levels {
         let key = super::risk::level_key(q);
-        let tail = loss.tail_paths.get(&key).copied().unwrap_or(0);
-        if tail < FEW_TAIL_PATHS {
-            out.push(format!(
-                "VaR and ES {}% rest on {tail} tail paths (fewer than {FEW_TAIL_PATHS}); run at least {} paths for {FEW_TAIL_PATHS}",
-                q * 100.0,
-                (FEW_TAIL_PATHS as f64 / (1.0 - q)).ceil()
-            ));
+        if let Some(&effective) = loss.tail_effective_paths.get(&key) {
+            // Importance sampling: the tail's effective paths, not the path count, say how much it rests on.
+            if effective < FEW_TAIL_PATHS as f64 {
+                out.push(format!(
+                    "VaR and ES {}% rest on {effective:.1} effective tail paths (fewer than {FEW_TAIL_PATHS}); run more paths",
+                    q * 100.0,
+                ));
+            }
+        } else {
+            let tail = loss.tail_paths.get(&key).copied().unwrap_or(0);
+            if tail < FEW_TAIL_PATHS {
+                out.push(format!(
+                    "VaR and ES {}% rest on {tail} tail paths (fewer than {FEW_TAIL_PATHS}); run at least {} paths for {FEW_TAIL_PATHS}",
+                    q * 100.0,
+                    (FEW_TAIL_PATHS as f64 / (1.0 - q)).ceil()
+                ));
+            }
         }
         if loss.var_ci.get(&key).is_some_and(|c| c.iter().any(Option::is_none)) {
-            out.push(format!(
-                "the 95% interval of VaR {}% needs at least {} paths for both bounds; the missing bound is null",
-                q * 100.0,
-                loss.var_ci_needs_paths[&key]
-            ));
+            out.push(match loss.var_ci_needs_paths.get(&key) {
+                Some(n) => format!(
+                    "the 95% interval of VaR {}% needs at least {n} paths for both bounds; the missing bound is null",
+                    q * 100.0
+                ),
+                None => format!(
+                    "the 95% interval of VaR {}% reaches beyond the weighted sample; the missing bound is null",
+                    q * 100.0
+                ),
+            });
         }
     }
     out
 }
 
 /// Moments across paths of one per-path figure.
-fn per_path(paths: &[PathOutcome], figure: impl Fn(&crate::loan::PathTally) -> f64) -> Moments {
-    moments(&paths.iter().map(|p| figure(&p.tally)).collect::<Vec<_>>())
+fn per_path(paths: &[PathOutcome], weights: PathWeights, figure: impl Fn(&crate::loan::PathTally) -> f64) -> Moments {
+    weights.moments(&paths.iter().map(|p| figure(&p.tally)).collect::<Vec<_>>())
+}
+
+/// The self-normalised weights of `paths`, or `None` under plain sampling.
+pub fn path_weights(paths: &[PathOutcome]) -> Option<Vec<f64>> {
+    normalise(&paths.iter().map(|p| p.weight).collect::<Vec<_>>())
 }
 
 /// Description of the engine written into the summary.
@@ -313,6 +353,8 @@ impl RunSummary {
     /// Summarises path outcomes (timing fields zero until the caller sets them).
     pub fn new(scenario: &Scenario, profile: &BookProfile, paths: &[PathOutcome]) -> Self {
         let levels = &scenario.risk_levels;
+        let normalised = path_weights(paths);
+        let w = PathWeights::of(&normalised);
         let loss: Vec<f64> = paths.iter().map(|p| p.tally.loss).collect();
         let loss_rate: Vec<f64> = paths.iter().map(PathOutcome::loss_rate).collect();
         // Rates are against what each path booked: the opening book, plus
@@ -324,8 +366,8 @@ impl RunSummary {
         let interest: Vec<f64> = paths.iter().map(|p| cents_to_money(p.tally.interest)).collect();
         let net: Vec<f64> = paths.iter().map(|p| p.tally.net_income()).collect();
         let recoveries: Vec<f64> = paths.iter().map(|p| p.tally.recoveries).collect();
-        let portfolio_loss = risk_measures(&loss, levels);
-        let contributions = risk_contributions(scenario, paths, levels);
+        let portfolio_loss = w.risk_measures(&loss, levels);
+        let contributions = risk_contributions(scenario, paths, levels, w);
         let warnings = tail_warnings(&portfolio_loss, levels);
 
         let mut segments = BTreeMap::new();
@@ -344,7 +386,7 @@ impl RunSummary {
                 .iter()
                 .map(|p| p.tally.segment_defaults[s] as f64 / p.segment_loans(profile, s).max(1) as f64)
                 .collect();
-            let measures = risk_measures(&seg_loss, levels);
+            let measures = w.risk_measures(&seg_loss, levels);
             let el_share = if portfolio_loss.mean > 0.0 {
                 measures.mean / portfolio_loss.mean
             } else {
@@ -361,18 +403,20 @@ impl RunSummary {
                     loans: profile.segment_loans[s],
                     exposure,
                     loss: measures,
-                    loss_rate: risk_measures(&seg_rate, levels),
-                    default_rate: risk_measures(&seg_def, levels),
+                    loss_rate: w.risk_measures(&seg_rate, levels),
+                    default_rate: w.risk_measures(&seg_def, levels),
                     el_share,
                     booked: paths.iter().any(|p| p.tally.flow.is_some()).then(|| Booked {
-                        loans: moments(
-                            &paths
-                                .iter()
-                                .map(|p| p.segment_loans(profile, s) as f64)
-                                .collect::<Vec<_>>(),
-                        )
-                        .mean,
-                        exposure: moments(&paths.iter().map(|p| p.segment_exposure(profile, s)).collect::<Vec<_>>())
+                        loans: w
+                            .moments(
+                                &paths
+                                    .iter()
+                                    .map(|p| p.segment_loans(profile, s) as f64)
+                                    .collect::<Vec<_>>(),
+                            )
+                            .mean,
+                        exposure: w
+                            .moments(&paths.iter().map(|p| p.segment_exposure(profile, s)).collect::<Vec<_>>())
                             .mean,
                     }),
                     es_contribution,
@@ -383,16 +427,17 @@ impl RunSummary {
         let score_bands = (0..scenario.bands.len())
             .map(|b| {
                 let band_loans = profile.band_loans[b];
-                let mean_defaults = moments(
-                    &paths
-                        .iter()
-                        .map(|p| p.tally.band_defaults[b] as f64)
-                        .collect::<Vec<_>>(),
-                )
-                .mean;
+                let mean_defaults = w
+                    .moments(
+                        &paths
+                            .iter()
+                            .map(|p| p.tally.band_defaults[b] as f64)
+                            .collect::<Vec<_>>(),
+                    )
+                    .mean;
                 // With originations the band's loans vary by path: their mean.
                 let booked_loans = paths.iter().any(|p| p.tally.flow.is_some()).then(|| {
-                    moments(
+                    w.moments(
                         &paths
                             .iter()
                             .map(|p| p.band_loans(profile, b) as f64)
@@ -422,38 +467,42 @@ impl RunSummary {
             loans: profile.loans,
             exposure: profile.exposure,
             loss: portfolio_loss,
-            loss_rate: risk_measures(&loss_rate, levels),
-            default_rate: risk_measures(&default_rate, levels),
+            loss_rate: w.risk_measures(&loss_rate, levels),
+            default_rate: w.risk_measures(&default_rate, levels),
             segments,
             score_bands,
-            interest_income: moments(&interest),
-            net_income: moments(&net),
-            recoveries: moments(&recoveries),
-            recoveries_after_horizon: per_path(paths, |t| t.recoveries_after_horizon),
-            economic_loss: per_path(paths, |t| t.economic_loss),
-            recovery_cost: per_path(paths, |t| t.recovery_cost),
-            fraud_loss: per_path(paths, |t| t.fraud_loss),
-            takeovers: per_path(paths, |t| t.takeovers as f64),
+            interest_income: w.moments(&interest),
+            net_income: w.moments(&net),
+            recoveries: w.moments(&recoveries),
+            recoveries_after_horizon: per_path(paths, w, |t| t.recoveries_after_horizon),
+            economic_loss: per_path(paths, w, |t| t.economic_loss),
+            recovery_cost: per_path(paths, w, |t| t.recovery_cost),
+            fraud_loss: per_path(paths, w, |t| t.fraud_loss),
+            takeovers: per_path(paths, w, |t| t.takeovers as f64),
             warnings,
             policy: PolicyEffects {
                 name: scenario.policy.name.clone(),
-                collection_cost: moments(&paths.iter().map(|p| p.tally.collection_cost).collect::<Vec<_>>()),
-                forbearance_plans: moments(&paths.iter().map(|p| p.tally.plans as f64).collect::<Vec<_>>()).mean,
-                limit_cut: moments(
-                    &paths
-                        .iter()
-                        .map(|p| cents_to_money(p.tally.limit_cut))
-                        .collect::<Vec<_>>(),
-                )
-                .mean,
-                limit_raised: per_path(paths, |t| cents_to_money(t.limit_raised)).mean,
-                penalty_interest: moments(
-                    &paths
-                        .iter()
-                        .map(|p| cents_to_money(p.tally.penalty_interest))
-                        .collect::<Vec<_>>(),
-                )
-                .mean,
+                collection_cost: w.moments(&paths.iter().map(|p| p.tally.collection_cost).collect::<Vec<_>>()),
+                forbearance_plans: w
+                    .moments(&paths.iter().map(|p| p.tally.plans as f64).collect::<Vec<_>>())
+                    .mean,
+                limit_cut: w
+                    .moments(
+                        &paths
+                            .iter()
+                            .map(|p| cents_to_money(p.tally.limit_cut))
+                            .collect::<Vec<_>>(),
+                    )
+                    .mean,
+                limit_raised: per_path(paths, w, |t| cents_to_money(t.limit_raised)).mean,
+                penalty_interest: w
+                    .moments(
+                        &paths
+                            .iter()
+                            .map(|p| cents_to_money(p.tally.penalty_interest))
+                            .collect::<Vec<_>>(),
+                    )
+                    .mean,
             },
             engine: ENGINE_FULL.to_string(),
             loan_months: paths.iter().map(|p| p.tally.loan_months).sum(),
@@ -464,8 +513,9 @@ impl RunSummary {
             peak_rss_bytes: None,
             contributions,
             precision: None,
-            originations: super::vintages::OriginationSummary::new(paths),
-            events: event_summaries(scenario, paths),
+            originations: super::vintages::OriginationSummary::new(paths, w),
+            events: event_summaries(scenario, paths, w),
+            sampling: None,
         }
     }
 }
@@ -516,6 +566,27 @@ pub(crate) fn band_of(values: &mut [f64]) -> Band {
     }
 }
 
+/// [`band_of`] with the paths' weights: under importance sampling the
+/// weighted mean and weighted quantiles (see [`super::weighted`]).
+pub(crate) fn band_weighted(weights: PathWeights, mut values: Vec<f64>) -> Band {
+    match weights {
+        PathWeights::Equal => band_of(&mut values),
+        PathWeights::Normalised(w) => {
+            let mean = super::weighted::weighted_moments(&values, w).mean;
+            let sorted = Sorted::new(&values, w);
+            let [p05, p25, p50, p75, p95] = [0.05, 0.25, 0.5, 0.75, 0.95].map(|q| sorted.x[sorted.quantile_index(q)]);
+            Band {
+                mean,
+                p05,
+                p25,
+                p50,
+                p75,
+                p95,
+            }
+        }
+    }
+}
+
 /// Monthly series across paths: one named column group per quantity.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Timeseries {
@@ -554,6 +625,8 @@ impl Timeseries {
             );
         }
         let horizon = scenario.horizon_months;
+        let normalised = path_weights(paths);
+        let w = PathWeights::of(&normalised);
         let mut cumulative: Vec<f64> = vec![0.0; paths.len()];
         // Loans and balance booked up to the month, per path.
         let mut loans: Vec<f64> = vec![profile.loans.max(1) as f64; paths.len()];
@@ -570,15 +643,17 @@ impl Timeseries {
                 }
             }
             let mut row = Vec::with_capacity(names.len());
-            row.push(band_of(
-                &mut paths
+            row.push(band_weighted(
+                w,
+                paths
                     .iter()
                     .zip(&loans)
                     .map(|(p, n)| p.tally.monthly_defaults[t] as f64 / n)
                     .collect::<Vec<_>>(),
             ));
-            row.push(band_of(
-                &mut paths
+            row.push(band_weighted(
+                w,
+                paths
                     .iter()
                     .zip(&loans)
                     .map(|(p, n)| p.tally.monthly_delinquent[t] as f64 / n)
@@ -587,20 +662,25 @@ impl Timeseries {
             for (c, p) in cumulative.iter_mut().zip(paths) {
                 *c += p.tally.monthly_loss[t];
             }
-            row.push(band_of(
-                &mut cumulative
+            row.push(band_weighted(
+                w,
+                cumulative
                     .iter()
                     .zip(&exposure)
                     .map(|(c, e)| if *e > 0.0 { c / e } else { 0.0 })
                     .collect::<Vec<_>>(),
             ));
             for k in 0..scenario.macro_model.factor_names.len() {
-                row.push(band_of(&mut paths.iter().map(|p| p.factors[k][t]).collect::<Vec<_>>()));
+                row.push(band_weighted(
+                    w,
+                    paths.iter().map(|p| p.factors[k][t]).collect::<Vec<_>>(),
+                ));
             }
             if going_concern {
                 let series = |f: &dyn Fn(&crate::loan::BookFlow) -> f64| -> Band {
-                    band_of(
-                        &mut paths
+                    band_weighted(
+                        w,
+                        paths
                             .iter()
                             .map(|p| p.tally.flow.as_deref().map_or(0.0, f))
                             .collect::<Vec<_>>(),

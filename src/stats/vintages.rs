@@ -12,8 +12,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::risk::{Moments, moments};
-use super::summary::{Band, band_of};
+use super::risk::Moments;
+use super::summary::{Band, band_weighted};
+use super::weighted::PathWeights;
 use crate::engine::PathOutcome;
 use crate::loan::BookFlow;
 use crate::population::cents_to_money;
@@ -84,17 +85,26 @@ fn flows(paths: &[PathOutcome]) -> Vec<&BookFlow> {
     paths.iter().filter_map(|p| p.tally.flow.as_deref()).collect()
 }
 
+/// The weights of the paths that keep a book flow (all of a going-concern run's).
+fn flow_weights(paths: &[PathOutcome], weights: PathWeights) -> Option<Vec<f64>> {
+    weights.within(&paths.iter().map(|p| p.tally.flow.is_some()).collect::<Vec<_>>())
+}
+
 impl OriginationSummary {
     /// Summarises the bookings of every path; `None` for a run-off book.
-    pub fn new(paths: &[PathOutcome]) -> Option<Self> {
+    pub fn new(paths: &[PathOutcome], weights: PathWeights) -> Option<Self> {
         let flows = flows(paths);
         let first = flows.first()?;
+        let flow_w = flow_weights(paths, weights);
+        let fw = PathWeights::of(&flow_w);
+        // A flow's weight in pooled sums (1 each under plain sampling).
+        let pool_weight = |k: usize| flow_w.as_ref().map_or(1.0, |w| w[k]);
         let horizon = first.horizon;
         let during = |f: &BookFlow, series: &dyn Fn(&BookFlow, usize) -> f64| -> f64 {
             (1..horizon).map(|t| series(f, t)).sum()
         };
         let per_path = |series: &dyn Fn(&BookFlow, usize) -> f64| -> Moments {
-            moments(&flows.iter().map(|f| during(f, series)).collect::<Vec<_>>())
+            fw.moments(&flows.iter().map(|f| during(f, series)).collect::<Vec<_>>())
         };
         let applications = |f: &BookFlow, t: usize| f.applications[t] as f64;
         let booked = |f: &BookFlow, t: usize| f.booked_loans[t] as f64;
@@ -103,22 +113,23 @@ impl OriginationSummary {
         let balance = |f: &BookFlow, t: usize| cents_to_money(f.booked_balance[t]);
         let pooled = |t: Option<usize>| {
             let (mut apps, mut loans) = (0.0, 0.0);
-            for f in &flows {
+            for (k, f) in flows.iter().enumerate() {
+                let w = pool_weight(k);
                 match t {
                     Some(t) => {
-                        apps += applications(f, t);
-                        loans += approved(f, t);
+                        apps += w * applications(f, t);
+                        loans += w * approved(f, t);
                     }
                     None => {
-                        apps += during(f, &applications);
-                        loans += during(f, &approved);
+                        apps += w * during(f, &applications);
+                        loans += w * during(f, &approved);
                     }
                 }
             }
             (apps > 0.0).then(|| loans / apps)
         };
         let mean_of = |t: usize, series: &dyn Fn(&BookFlow, usize) -> f64| {
-            moments(&flows.iter().map(|f| series(f, t)).collect::<Vec<_>>()).mean
+            fw.moments(&flows.iter().map(|f| series(f, t)).collect::<Vec<_>>()).mean
         };
         Some(OriginationSummary {
             basis: "loans and balances booked in months 2 to the horizon (the opening book is month 1's), \
@@ -130,7 +141,7 @@ impl OriginationSummary {
             booked_balance: per_path(&balance),
             applications: per_path(&applications),
             approval_rate: pooled(None).unwrap_or(0.0),
-            exposure: moments(&paths.iter().map(|p| p.exposure).collect::<Vec<_>>()),
+            exposure: weights.moments(&paths.iter().map(|p| p.exposure).collect::<Vec<_>>()),
             by_month: (1..horizon)
                 .map(|t| OriginationMonth {
                     month: t + 1,
@@ -152,19 +163,25 @@ pub fn vintage_curves(paths: &[PathOutcome]) -> Vec<VintagePoint> {
     let Some(first) = flows.first() else {
         return Vec::new();
     };
+    let normalised = super::summary::path_weights(paths);
+    let flow_w = flow_weights(paths, PathWeights::of(&normalised));
+    let fw = PathWeights::of(&flow_w);
     let horizon = first.horizon;
     let mut out = Vec::new();
     for g in 0..first.vintages() {
         let months = first.vintage_months_of(g);
-        let booked: Vec<(&BookFlow, u64, f64)> = flows
+        let all: Vec<(&BookFlow, u64, f64)> = flows
             .iter()
             .map(|f| {
                 let loans: u64 = months.clone().map(|t| f.booked_loans[t] as u64).sum();
                 let balance: i64 = months.clone().map(|t| f.booked_balance[t]).sum();
                 (*f, loans, cents_to_money(balance))
             })
-            .filter(|(_, loans, _)| *loans > 0)
             .collect();
+        let lent: Vec<bool> = all.iter().map(|(_, loans, _)| *loans > 0).collect();
+        let booked: Vec<(&BookFlow, u64, f64)> = all.into_iter().filter(|(_, loans, _)| *loans > 0).collect();
+        let booked_w = fw.within(&lent);
+        let bw = PathWeights::of(&booked_w);
         if booked.is_empty() {
             continue;
         }
@@ -175,8 +192,8 @@ pub fn vintage_curves(paths: &[PathOutcome]) -> Vec<VintagePoint> {
         } else {
             format!("months {}-{}", months.start + 1, months.end)
         };
-        let loans = moments(&booked.iter().map(|b| b.1 as f64).collect::<Vec<_>>()).mean;
-        let balance = moments(&booked.iter().map(|b| b.2).collect::<Vec<_>>()).mean;
+        let loans = bw.mean(&booked.iter().map(|b| b.1 as f64).collect::<Vec<_>>());
+        let balance = bw.mean(&booked.iter().map(|b| b.2).collect::<Vec<_>>());
         let reached = horizon - (months.end - 1);
         let mut defaults = vec![0.0; booked.len()];
         let mut loss = vec![0.0; booked.len()];
@@ -185,8 +202,8 @@ pub fn vintage_curves(paths: &[PathOutcome]) -> Vec<VintagePoint> {
                 defaults[k] += f.vintage_defaults[g * horizon + m] as f64;
                 loss[k] += f.vintage_loss[g * horizon + m];
             }
-            let mut default_rate: Vec<f64> = booked.iter().zip(&defaults).map(|(b, d)| d / b.1 as f64).collect();
-            let mut loss_rate: Vec<f64> = booked
+            let default_rate: Vec<f64> = booked.iter().zip(&defaults).map(|(b, d)| d / b.1 as f64).collect();
+            let loss_rate: Vec<f64> = booked
                 .iter()
                 .zip(&loss)
                 .map(|(b, l)| if b.2 > 0.0 { l / b.2 } else { 0.0 })
@@ -199,8 +216,8 @@ pub fn vintage_curves(paths: &[PathOutcome]) -> Vec<VintagePoint> {
                 paths: booked.len(),
                 loans,
                 booked_balance: balance,
-                cumulative_default_rate: band_of(&mut default_rate),
-                cumulative_loss_rate: band_of(&mut loss_rate),
+                cumulative_default_rate: band_weighted(bw, default_rate),
+                cumulative_loss_rate: band_weighted(bw, loss_rate),
             });
         }
     }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 mod sections;
 
-use sections::{cards, contributions, events, going_concern, key_figures, reproduce, scenario, segments};
+use sections::{cards, contributions, events, going_concern, key_figures, reproduce, sampling, scenario, segments};
 
 use super::input::ReportInput;
 use super::plots::format::{count, money};
@@ -175,6 +175,7 @@ pub fn report_html(input: &ReportInput, plots: &[Plot]) -> String {
     }
     cards(&mut h, input);
     key_figures(&mut h, input);
+    sampling(&mut h, input);
     segments(&mut h, input);
     going_concern(&mut h, input);
     events(&mut h, input);

@@ -217,13 +217,12 @@ pub(super) fn key_figures(h: &mut String, input: &ReportInput) {
         .filter_map(|&q| {
             let key = level_key(q);
             let c = s.loss.var_ci.get(&key)?;
-            c.iter().any(Option::is_none).then(|| {
-                format!(
-                    "VaR {} needs ≥ {} paths",
-                    level(q),
-                    count(s.loss.var_ci_needs_paths[&key])
-                )
-            })
+            c.iter()
+                .any(Option::is_none)
+                .then(|| match s.loss.var_ci_needs_paths.get(&key) {
+                    Some(&n) => format!("VaR {} needs ≥ {} paths", level(q), count(n)),
+                    None => format!("VaR {}: beyond the weighted sample", level(q)),
+                })
         })
         .collect();
     let footnote = if open.is_empty() {
@@ -234,13 +233,91 @@ pub(super) fn key_figures(h: &mut String, input: &ReportInput) {
             open.join(", ")
         )
     };
+    let weighting = if s.sampling.is_some() {
+        " Importance sampling: every figure counts each path by its likelihood-ratio weight (see Sampling); \
+         the VaR interval inverts the weighted tail share's normal interval and the ES interval uses the \
+         weighted influence function."
+    } else {
+        ""
+    };
     let _ = writeln!(
         h,
         "<p class=\"note\">Amounts are means across paths in yuan. VaR at level q is the q-quantile of the \
          loss across paths, ES the mean loss of the worst 1 − q share of paths and UL = VaR − EL. Intervals \
          (95%): EL and incomes ± 1.96 standard errors; VaR from order statistics; ES asymptotic (variance of \
-         the Acerbi–Tasche estimator); UL from the VaR and EL intervals at 97.5% each.{}</p>",
+         the Acerbi–Tasche estimator); UL from the VaR and EL intervals at 97.5% each.{}{}</p>",
+        escape(weighting),
         escape(&footnote)
+    );
+}
+
+/// The importance-sampling diagnostics (nothing for plain sampling).
+pub(super) fn sampling(h: &mut String, input: &ReportInput) {
+    let Some(x) = &input.summary.sampling else {
+        return;
+    };
+    let _ = writeln!(h, "<h2 id=\"sampling\">Sampling</h2>");
+    let _ = writeln!(
+        h,
+        "<p>Importance sampling of the systematic factor: a pilot of {} plain paths found the direction in \
+         which the factor's innovations move the loss most ({} of the pilot's loss variance lies along it), \
+         and {} of the {} paths had their innovations shifted {} standard deviations that way (aimed at the \
+         {} tail); the other {} were drawn from the model's own law, which bounds every weight by {}. Regimes \
+         and shocks keep their own law. Each path is weighted by its likelihood ratio.</p>",
+        count(x.pilot.pilot_paths),
+        percent(x.pilot.explained_share, 1),
+        count(x.shifted_paths),
+        count(input.summary.paths),
+        number(x.pilot.shift_norm, 2),
+        level(x.pilot.level),
+        count(input.summary.paths.saturating_sub(x.shifted_paths)),
+        if x.pilot.plain_share > 0.0 {
+            number(1.0 / x.pilot.plain_share, 1)
+        } else {
+            "nothing".to_string()
+        },
+    );
+    head(h, &["Diagnostic", "Value", "Reads as"]);
+    row(
+        h,
+        &[
+            "Effective sample size".to_string(),
+            count(x.effective_sample_size.round() as u64),
+            "(Σw)² / Σw²: the plain paths a figure that ignores the tail would be worth".to_string(),
+        ],
+    );
+    row(
+        h,
+        &[
+            "Largest weight share".to_string(),
+            percent(x.largest_weight_share, 3),
+            "near 0 is healthy; a large share means the figures rest on one path".to_string(),
+        ],
+    );
+    row(
+        h,
+        &[
+            "Mean weight".to_string(),
+            number(x.mean_weight, 4),
+            "1 in expectation; far from 1, the weights are unreliable".to_string(),
+        ],
+    );
+    end_table(h);
+    head(h, &["Figure", "Variance reduction (plain paths each path is worth)"]);
+    row(h, &["EL".to_string(), number(x.variance_reduction_el, 2)]);
+    for &q in input.risk_levels() {
+        if let Some(r) = x.variance_reduction.get(&level_key(q)) {
+            row(h, &[format!("VaR {}", level(q)), number(r.var, 1)]);
+            row(h, &[format!("ES {}", level(q)), number(r.es, 1)]);
+        }
+    }
+    end_table(h);
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">Variance reduction: the variance one plain path would give a figure over the \
+         variance one weighted path gives it, both estimated from this run (the figure's influence function \
+         under the weights); below 1 the figure is less precise than under plain sampling with the same \
+         paths (EL usually is: the shift sends paths away from where most of the loss is).</p>"
     );
 }
 

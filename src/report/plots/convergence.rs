@@ -134,7 +134,12 @@ fn build(input: &ReportInput, title: &str) -> Convergence {
     let n = rates.len();
     let q = input.risk_levels().last().copied().unwrap_or(0.99);
     let first = if n >= 100 { 10 } else { 2 };
-    let (el, var) = running_estimates(&rates, q, &log_checkpoints(first, n, CHECKPOINTS));
+    let checkpoints = log_checkpoints(first, n, CHECKPOINTS);
+    let (el, var) = if input.paths.weight.is_empty() {
+        running_estimates(&rates, q, &checkpoints)
+    } else {
+        running_weighted_estimates(&rates, &input.paths.weight, q, &checkpoints)
+    };
     let rate = &input.summary.loss_rate;
     Convergence {
         title: title.to_string(),
@@ -146,6 +151,50 @@ fn build(input: &ReportInput, title: &str) -> Convergence {
         final_el: 100.0 * rate.mean,
         final_var: 100.0 * rate.var.get(&level_key(q)).copied().unwrap_or(f64::NAN),
     }
+}
+
+/// [`running_estimates`] of importance-sampled paths with raw weights
+/// `weights`: at each checkpoint, the weighted mean and quantile of the
+/// prefix with their intervals (see [`crate::stats::weighted`]), the
+/// prefix's weights normalised again.
+pub fn running_weighted_estimates(
+    values: &[f64],
+    weights: &[f64],
+    q: f64,
+    checkpoints: &[usize],
+) -> (Vec<RunningPoint>, Vec<RunningPoint>) {
+    let z = norm_inv(0.5 + VAR_CI_LEVEL / 2.0);
+    let mut el = Vec::new();
+    let mut var = Vec::new();
+    let mut done = 0;
+    for &k in checkpoints {
+        let k = k.min(values.len());
+        if k <= done {
+            continue;
+        }
+        done = k;
+        let total: f64 = weights[..k].iter().sum();
+        if total <= 0.0 {
+            continue;
+        }
+        let w: Vec<f64> = weights[..k].iter().map(|x| x / total).collect();
+        let r = crate::stats::weighted::weighted_risk_measures(&values[..k], &w, &[q]);
+        el.push(RunningPoint {
+            paths: k,
+            value: r.mean,
+            lo: Some(r.mean - z * r.stderr),
+            hi: Some(r.mean + z * r.stderr),
+        });
+        let key = level_key(q);
+        let [lo, hi] = r.var_ci[&key];
+        var.push(RunningPoint {
+            paths: k,
+            value: r.var[&key],
+            lo,
+            hi,
+        });
+    }
+    (el, var)
 }
 
 /// Tick positions on a log axis of path counts: powers of 10, with 2 and 5 times them over a short range.

@@ -20,8 +20,11 @@ struct Exceedance {
     curve: Vec<(f64, f64)>,
     /// `(level, VaR in %)` per risk level.
     vars: Vec<(f64, f64)>,
-    /// One path in `paths`: the smallest non-zero probability.
+    /// One path in `paths`: the smallest non-zero probability (under
+    /// importance sampling, the weight of the largest loss's path).
     floor: f64,
+    /// Whether the floor is a weight rather than one path in `paths`.
+    floor_weighted: bool,
     x_range: (f64, f64),
 }
 
@@ -51,17 +54,38 @@ fn kept(n: usize) -> Vec<usize> {
 }
 
 fn build(input: &ReportInput, title: &str) -> Exceedance {
-    let mut sorted: Vec<f64> = input.paths.loss_rate.iter().map(|r| 100.0 * r).collect();
-    sorted.sort_by(f64::total_cmp);
-    let n = sorted.len();
+    let rates: Vec<f64> = input.paths.loss_rate.iter().map(|r| 100.0 * r).collect();
+    let n = rates.len();
     let nf = n as f64;
+    // Each path's share of the probability: 1 / n, or its normalised
+    // importance-sampling weight (then the tail reaches far below one path in n).
+    let normalised = input.paths.normalised_weights();
+    let (sorted, shares): (Vec<f64>, Vec<f64>) = match &normalised {
+        None => {
+            let mut sorted = rates;
+            sorted.sort_by(f64::total_cmp);
+            (sorted, vec![1.0 / nf; n])
+        }
+        Some(w) => {
+            let s = crate::stats::weighted::Sorted::new(&rates, w);
+            (s.x, s.w)
+        }
+    };
     let (x0, x1) = canvas::padded(sorted[0], sorted[n - 1], 0.03, 1e-9);
-    // P(L > x) = 1 left of the smallest loss; after the i-th smallest, (n - 1 - i) / n.
+    // P(L > x) = 1 left of the smallest loss; after the i-th smallest, the share of the paths above it.
+    let mut above = vec![0.0; n];
+    for i in (0..n.saturating_sub(1)).rev() {
+        above[i] = above[i + 1] + shares[i + 1];
+    }
     let mut curve = vec![(x0, 1.0)];
     let mut level_before = 1.0;
     for i in kept(n) {
         let x = sorted[i];
-        let after = (n - 1 - i) as f64 / nf;
+        let after = if normalised.is_some() {
+            above[i]
+        } else {
+            (n - 1 - i) as f64 / nf
+        };
         curve.push((x, level_before));
         if after > 0.0 {
             curve.push((x, after));
@@ -73,16 +97,27 @@ fn build(input: &ReportInput, title: &str) -> Exceedance {
         .iter()
         .filter_map(|&q| input.summary.loss_rate.var.get(&level_key(q)).map(|&v| (q, 100.0 * v)))
         .collect();
+    let (floor, floor_note) = match &normalised {
+        None => (
+            1.0 / nf,
+            format!(
+                "one path in {} is the smallest visible probability",
+                super::format::count(n as u64)
+            ),
+        ),
+        Some(_) => (
+            shares[n - 1].max(f64::MIN_POSITIVE),
+            "importance sampling: each path weighs its likelihood ratio, so the tail reaches below one path in the run"
+                .to_string(),
+        ),
+    };
     Exceedance {
         title: title.to_string(),
-        subtitle: format!(
-            "{} · one path in {} is the smallest visible probability",
-            subtitle(input),
-            super::format::count(n as u64)
-        ),
+        subtitle: format!("{} · {floor_note}", subtitle(input)),
         curve,
         vars,
-        floor: 1.0 / nf,
+        floor,
+        floor_weighted: normalised.is_some(),
         x_range: (x0, x1),
     }
 }
@@ -122,7 +157,11 @@ impl Figure for Exceedance {
             5,
             canvas::MUTED.stroke_width(1),
         ))?;
-        let floor_label = format!("1 path in {}", super::format::count((1.0 / self.floor).round() as u64));
+        let floor_label = if self.floor_weighted {
+            format!("weight of the worst path: {}", probability(self.floor))
+        } else {
+            format!("1 path in {}", super::format::count((1.0 / self.floor).round() as u64))
+        };
         chart.draw_series(std::iter::once(Text::new(
             floor_label,
             (x1 - 0.01 * (x1 - x0), self.floor * 1.12),

@@ -34,6 +34,8 @@ struct LossDistribution {
     /// `(lower edge, upper edge, share of paths)` in percent.
     bins: Vec<(f64, f64, f64)>,
     markers: Vec<Marker>,
+    /// Whether bars are shares of importance-sampling weight.
+    weighted: bool,
 }
 
 /// Bin count by the Freedman-Diaconis rule, capped to [`MIN_BINS`, `MAX_BINS`].
@@ -72,17 +74,31 @@ fn build(input: &ReportInput, title: &str) -> LossDistribution {
     let (lo, hi) = (sorted[0], sorted[n - 1]);
     let bins = freedman_diaconis_bins(&sorted);
     let width = (hi - lo) / bins as f64;
-    let mut counts = vec![0u64; bins];
-    for &x in &sorted {
-        let i = if width > 0.0 { ((x - lo) / width) as usize } else { 0 };
-        counts[i.min(bins - 1)] += 1;
-    }
-    let bins = counts
+    // Each bar: the share of paths in the bin (their weights' share under importance sampling).
+    let mut shares = vec![0.0; bins];
+    let bin_of = |x: f64| (if width > 0.0 { ((x - lo) / width) as usize } else { 0 }).min(bins - 1);
+    // Counts over n, or weights summing to 1.
+    let total = match input.paths.normalised_weights() {
+        None => {
+            sorted.iter().for_each(|&x| shares[bin_of(x)] += 1.0);
+            n as f64
+        }
+        Some(w) => {
+            input
+                .paths
+                .loss_rate
+                .iter()
+                .zip(&w)
+                .for_each(|(r, w)| shares[bin_of(100.0 * r)] += w);
+            1.0
+        }
+    };
+    let bins = shares
         .iter()
         .enumerate()
         .map(|(i, &c)| {
             let left = lo + i as f64 * width;
-            (left, left + width, 100.0 * c as f64 / n as f64)
+            (left, left + width, 100.0 * c / total)
         })
         .collect();
 
@@ -114,6 +130,7 @@ fn build(input: &ReportInput, title: &str) -> LossDistribution {
         }
     }
     LossDistribution {
+        weighted: !input.paths.weight.is_empty(),
         title: title.to_string(),
         subtitle: format!(
             "{} · EL {} · loss rate = loss / initial exposure",
@@ -154,7 +171,11 @@ impl Figure for LossDistribution {
         chart
             .configure_mesh()
             .x_desc("Loss rate over the horizon (% of initial exposure)")
-            .y_desc("Share of paths (%)")
+            .y_desc(if self.weighted {
+                "Share of paths, by weight (%)"
+            } else {
+                "Share of paths (%)"
+            })
             .house_style()
             .max_light_lines(1)
             .x_label_formatter(&|x| tick(*x, x_step))

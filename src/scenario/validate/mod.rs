@@ -213,6 +213,7 @@ impl Scenario {
         check_risk_levels(&run.risk_levels)?;
         let bands = score_bands(&file.population.score_bands)?;
         let macro_model = macro_model(&file.macro_model, &file.attachments, run.horizon_months as usize)?;
+        let importance = importance(run, &macro_model)?;
         let (dynamics, global_transitions) = dynamics(&file.dynamics)?;
         if file.segments.is_empty() {
             return err("segments", "at least one [[segments]] table is required");
@@ -391,6 +392,7 @@ impl Scenario {
             risk_levels: run.risk_levels.clone(),
             redraw_population: run.redraw_population,
             vintage_months: run.vintage_months as usize,
+            importance,
             bands,
             segments,
             macro_model,
@@ -417,6 +419,55 @@ pub(super) const NAME_RULE: &str =
 /// not starting with `.` (so never `.`, `..` or a hidden folder).
 pub(super) fn is_safe_name(name: &str) -> bool {
     !name.is_empty() && !name.starts_with('.') && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+}
+
+/// Fewest and most pilot paths of importance sampling.
+const PILOT_PATHS_RANGE: std::ops::RangeInclusive<u64> = 100..=1_000_000;
+
+/// Resolves `run.sampling` (with `auto`) and checks `[run.importance]`.
+fn importance(run: &crate::scenario::RunSection, macro_model: &MacroModel) -> Result<Option<ImportanceSettings>> {
+    let section = &run.importance;
+    if !(section.plain_share.is_finite() && (0.0..1.0).contains(&section.plain_share)) {
+        return err(
+            "run.importance.plain_share",
+            format!("must be in [0, 1), got {}", section.plain_share),
+        );
+    }
+    if !PILOT_PATHS_RANGE.contains(&section.pilot_paths) {
+        return err(
+            "run.importance.pilot_paths",
+            format!(
+                "must be in {}..={}, got {}",
+                PILOT_PATHS_RANGE.start(),
+                PILOT_PATHS_RANGE.end(),
+                section.pilot_paths
+            ),
+        );
+    }
+    if let Some(level) = section.level
+        && !(level > 0.0 && level < 1.0)
+    {
+        return err("run.importance.level", format!("must be in (0, 1), got {level}"));
+    }
+    let highest = run.risk_levels.iter().copied().fold(0.0, f64::max);
+    let chosen = match run.sampling {
+        SamplingMethod::Plain => false,
+        SamplingMethod::Auto => highest >= 0.99 && macro_model.sigma > 0.0,
+        SamplingMethod::Importance => {
+            if macro_model.sigma <= 0.0 {
+                return err(
+                    "run.sampling",
+                    "importance sampling shifts the factor's noise, and macro.noise.sigma is 0; use \"plain\"",
+                );
+            }
+            true
+        }
+    };
+    Ok(chosen.then(|| ImportanceSettings {
+        level: section.level.unwrap_or(highest),
+        plain_share: section.plain_share,
+        pilot_paths: section.pilot_paths,
+    }))
 }
 
 fn check_risk_levels(levels: &[f64]) -> Result<()> {
