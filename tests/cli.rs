@@ -964,6 +964,90 @@ fn a_precision_target_stops_at_the_same_block_on_any_thread_count() {
 }
 
 #[test]
+fn an_importance_sampled_precision_target_stops_at_the_same_block_on_any_thread_count() {
+    let tmp = TempDir::new().unwrap();
+    let scenario = repo_file("scenarios/baseline.toml");
+    let run = |threads: &str, out: &Path| {
+        let assert = creditstress()
+            .arg("run")
+            .arg(&scenario)
+            .args([
+                "--sampling",
+                "importance",
+                "--target",
+                "es:0.999:0.05",
+                "--max-paths",
+                "20000",
+                "--seed",
+                "5",
+                "--threads",
+                threads,
+                "--out",
+            ])
+            .arg(out)
+            .assert()
+            .success();
+        (
+            String::from_utf8_lossy(&assert.get_output().stdout).into_owned(),
+            read_json(&out.join("summary.json")),
+        )
+    };
+    let (one, two) = (tmp.path().join("one"), tmp.path().join("two"));
+    let (text, a) = run("1", &one);
+    let (_, b) = run("2", &two);
+    assert_eq!(a["precision"], b["precision"]);
+    assert_eq!(a["sampling"], b["sampling"]);
+    assert_eq!(
+        read(&one.join("paths.csv")),
+        read(&two.join("paths.csv")),
+        "bitwise the same paths"
+    );
+    let p = &a["precision"];
+    assert_eq!(p["stopped"], "target reached", "{p}");
+    assert!(p["reached"].as_f64().unwrap() <= 0.05);
+    assert!(p["paths"].as_u64().unwrap() % 1000 == 0);
+    // The terminal says what the sampling did; the manifest reproduces it.
+    assert!(text.contains("sampling: importance"), "{text}");
+    let manifest = read_json(&one.join("manifest.json"));
+    assert!(manifest["command"].as_str().unwrap().contains("--sampling importance"));
+    // The report has its diagnostics.
+    let report = String::from_utf8(read(&one.join("report.html"))).unwrap();
+    assert!(report.contains("<h2 id=\"sampling\">Sampling</h2>") && report.contains("Effective sample size"));
+    // compare pairs plain runs only, and says so rather than sampling plain silently.
+    let weighted = tmp.path().join("weighted.toml");
+    let text = fs::read_to_string(&scenario)
+        .unwrap()
+        .replacen("\n[run]\n", "\n[run]\nsampling = \"importance\"\n", 1);
+    fs::write(&weighted, text).unwrap();
+    let assert = creditstress()
+        .arg("compare")
+        .arg(&weighted)
+        .arg("--policy")
+        .arg(repo_file("scenarios/policies/current.toml"))
+        .arg("--policy")
+        .arg(repo_file("scenarios/policies/tight.toml"))
+        .args(["--paths", "100", "--out"])
+        .arg(tmp.path().join("cmp"))
+        .assert()
+        .code(2);
+    assert!(stderr_of(&assert).contains("run.sampling"), "{}", stderr_of(&assert));
+    // Importance sampling needs factor noise to shift.
+    let assert = creditstress()
+        .arg("run")
+        .arg(repo_file("scenarios/validation/constant_hazard.toml"))
+        .args(["--sampling", "importance", "--paths", "10", "--out"])
+        .arg(tmp.path().join("still"))
+        .assert()
+        .code(2);
+    let err = stderr_of(&assert);
+    assert!(
+        err.contains("run.sampling") && err.contains("macro.noise.sigma is 0"),
+        "{err}"
+    );
+    assert!(!tmp.path().join("still").exists());
+}
+
+#[test]
 fn sigint_and_sigterm_stop_a_run_with_130_and_write_nothing() {
     for signal in ["-INT", "-TERM"] {
         let tmp = TempDir::new().unwrap();
@@ -1414,6 +1498,8 @@ fn validate_checks_policy_files_and_speaks_json() {
         .arg("validate")
         .arg(&scenario)
         .arg("--policy")
+        .arg(repo_file("scenarios/policies/current.toml"))
+        .arg("--policy")
         .arg(repo_file("scenarios/policies/tight.toml"))
         .assert()
         .success();
@@ -1519,6 +1605,8 @@ fn the_comparison_tables_fit_in_100_columns_and_name_metrics_in_words() {
     let assert = creditstress()
         .arg("compare")
         .arg(repo_file("scenarios/downturn.toml"))
+        .arg("--policy")
+        .arg(repo_file("scenarios/policies/current.toml"))
         .arg("--policy")
         .arg(repo_file("scenarios/policies/current.toml"))
         .arg("--policy")

@@ -720,3 +720,24 @@ fn same_on_threads_and_shards(scenario: &Path, dir: &Path, vintages: bool) {
         }
     }
 }
+
+#[test]
+fn importance_sampled_shards_merge_exactly_and_do_not_mix_with_plain_ones() {
+    let tmp = TempDir::new().unwrap();
+    assert_sharding_is_exact(&baseline(), &["--sampling", "importance"], &tmp.path().join("is"));
+    let summary = json(&tmp.path().join("is/merged/summary.json"));
+    assert_eq!(summary["sampling"]["method"], "importance");
+    let header = fs::read_to_string(tmp.path().join("is/merged/paths.csv")).unwrap();
+    assert!(header.lines().next().unwrap().ends_with(",weight"));
+    assert_sharding_is_exact(&baseline(), &[], &tmp.path().join("plain"));
+    let mixed = [
+        tmp.path().join("is/shard-0"),
+        tmp.path().join("plain/shard-1"),
+        tmp.path().join("is/shard-2"),
+    ];
+    let err = stderr_of(&merge(&mixed, &tmp.path().join("mixed")).code(2));
+    assert!(
+        err.contains("plain/shard-1: foreign shard") && err.contains("sampling"),
+        "{err}"
+    );
+}
