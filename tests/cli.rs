@@ -1498,8 +1498,6 @@ fn validate_checks_policy_files_and_speaks_json() {
         .arg("validate")
         .arg(&scenario)
         .arg("--policy")
-        .arg(repo_file("scenarios/policies/current.toml"))
-        .arg("--policy")
         .arg(repo_file("scenarios/policies/tight.toml"))
         .assert()
         .success();
@@ -1605,8 +1603,6 @@ fn the_comparison_tables_fit_in_100_columns_and_name_metrics_in_words() {
     let assert = creditstress()
         .arg("compare")
         .arg(repo_file("scenarios/downturn.toml"))
-        .arg("--policy")
-        .arg(repo_file("scenarios/policies/current.toml"))
         .arg("--policy")
         .arg(repo_file("scenarios/policies/current.toml"))
         .arg("--policy")

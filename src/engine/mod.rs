@@ -519,13 +519,14 @@ pub fn run<'a>(scenario: &'a Scenario, control: RunControl) -> Result<(Prepared<
     run_with(scenario, EngineChoice::Auto, control)
 }
 
-/// Runs every path of the scenario with the given engine choice.
+/// Runs every path of the scenario with the given engine choice (and the
+/// scenario's sampling: a pilot first under importance sampling).
 pub fn run_with<'a>(
     scenario: &'a Scenario,
     choice: EngineChoice,
     control: RunControl,
 ) -> Result<(Prepared<'a>, Vec<PathOutcome>), EngineError> {
-    let prepared = Prepared::with_engine(scenario, choice)?;
+    let prepared = Prepared::with_engine(scenario, choice)?.with_sampling(control)?;
     let paths = prepared.simulate_paths(0..scenario.paths, control)?;
     Ok((prepared, paths))
 }

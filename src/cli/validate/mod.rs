@@ -170,7 +170,27 @@ pub fn describe(s: &Scenario) -> String {
             format!("{}%: {tail} tail paths{rough}{ci}", q * 100.0)
         })
         .collect();
-    let _ = writeln!(out, "Tail at {} paths: {}", s.paths, tails.join("; "));
+    let _ = writeln!(
+        out,
+        "Tail at {} paths{}: {}",
+        s.paths,
+        if s.importance.is_some() {
+            " under plain sampling"
+        } else {
+            ""
+        },
+        tails.join("; ")
+    );
+    if let Some(i) = &s.importance {
+        let _ = writeln!(
+            out,
+            "Sampling: importance, aimed at the {}% tail ({} pilot paths, {}% of paths drawn plain): more paths \
+             fall in the tail than the counts above, and the run reports how many plain paths each is worth",
+            i.level * 100.0,
+            creditstress::report::plots::format::count(i.pilot_paths),
+            i.plain_share * 100.0
+        );
+    }
     let imported = match &s.file.book {
         Some(b) => format!("; {} imported from {}", s.book.len(), b.file),
         None => String::new(),
