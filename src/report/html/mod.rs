@@ -154,7 +154,7 @@ pub fn report_html(input: &ReportInput, plots: &[Plot]) -> String {
     let _ = write!(
         h,
         "<header>\n<h1>Stress test report: {name}</h1>\n<p class=\"meta\">{} paths · seed {} · {} months · \
-         {} loans · {} exposure {} yuan</p>\n<nav><a href=\"#key-figures\">Key figures</a>\
+         {} loans · {} exposure {} yuan</p>\n<nav><a href=\"#key-figures\">Key figures</a>{}\
          <a href=\"#segments\">Segments</a>{}<a href=\"#contributions\">Contributions</a><a href=\"#plots\">Plots</a><a href=\"#scenario\">Scenario</a>\
          <a href=\"#reproduce\">Reproduce</a></nav>\n</header>\n",
         count(s.paths),
@@ -163,6 +163,11 @@ pub fn report_html(input: &ReportInput, plots: &[Plot]) -> String {
         count(s.loans),
         if s.originations.is_some() { "opening" } else { "initial" },
         money(s.exposure),
+        if s.sampling.is_some() {
+            "<a href=\"#sampling\">Sampling</a>"
+        } else {
+            ""
+        },
         if s.originations.is_some() {
             "<a href=\"#going-concern\">Going concern</a>"
         } else {

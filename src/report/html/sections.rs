@@ -410,10 +410,16 @@ pub(super) fn contributions(h: &mut String, input: &ReportInput) {
     let s = &input.summary;
     // The highest level whose tail has enough paths to read; else the lowest.
     let levels = input.risk_levels();
+    // Under importance sampling the tail's effective paths count, not its path units.
     let readable = levels.iter().rev().find(|&&q| {
-        s.contributions
-            .get(&level_key(q))
-            .is_some_and(|c| c.portfolio.tail_paths >= crate::stats::risk::FEW_TAIL_PATHS as f64 - 1e-9)
+        let key = level_key(q);
+        match s.loss.tail_effective_paths.get(&key) {
+            Some(&effective) => effective >= crate::stats::risk::FEW_TAIL_PATHS as f64,
+            None => s
+                .contributions
+                .get(&key)
+                .is_some_and(|c| c.portfolio.tail_paths >= crate::stats::risk::FEW_TAIL_PATHS as f64 - 1e-9),
+        }
     });
     let Some(&q) = readable.or(levels.first()) else {
         return;
@@ -422,17 +428,26 @@ pub(super) fn contributions(h: &mut String, input: &ReportInput) {
         return;
     };
     let c = &all.portfolio;
+    let key = level_key(q);
+    let tail = match s.loss.tail_effective_paths.get(&key) {
+        Some(effective) => format!(
+            "{} tail paths (weighted; {} effective)",
+            count(s.loss.tail_paths.get(&key).copied().unwrap_or(0)),
+            number(*effective, 0)
+        ),
+        None => format!("{} tail paths", number(c.tail_paths.round(), 0)),
+    };
     let _ = writeln!(
         h,
         "<h2 id=\"contributions\">Risk contributions at {}</h2>\n<p class=\"note\">The highest risk level with at \
          least 50 tail paths. Euler contributions: \
-         the ES contribution of a part is its mean loss on the {} tail paths the ES averages (so the parts \
+         the ES contribution of a part is its mean loss on the {} the ES averages (so the parts \
          add up to ES {}); the VaR contribution its mean loss on paths near VaR {}, by a Gaussian kernel \
          (bandwidth {}, {} effective paths; the parts add up to {}, the kernel mean of the loss near VaR). \
          Intervals 95%: ES asymptotic, VaR from the kernel's effective paths (sampling error only, not the \
          smoothing bias). Every level is in summary.json, <code>contributions</code>.</p>",
         level(q),
-        number(c.tail_paths.round(), 0),
+        tail,
         money(c.es),
         money(c.var),
         money(c.kernel_bandwidth),

@@ -40,6 +40,8 @@ struct Convergence {
     var: Vec<RunningPoint>,
     final_el: f64,
     final_var: f64,
+    /// Paths carry importance-sampling weights (then no path count makes VaR the worst path).
+    weighted: bool,
 }
 
 /// About `count` path counts from `first` to `last`, evenly spaced on a log scale, distinct and ascending.
@@ -141,9 +143,15 @@ fn build(input: &ReportInput, title: &str) -> Convergence {
         running_weighted_estimates(&rates, &input.paths.weight, q, &checkpoints)
     };
     let rate = &input.summary.loss_rate;
+    let weighted = !input.paths.weight.is_empty();
     Convergence {
+        weighted,
         title: title.to_string(),
-        subtitle: subtitle(input),
+        subtitle: if weighted {
+            format!("{} · importance sampling: weighted estimates of each prefix", subtitle(input))
+        } else {
+            subtitle(input)
+        },
         total: n,
         q,
         el,
@@ -328,7 +336,7 @@ impl Figure for Convergence {
             &format!("VaR {lvl} (% of initial exposure)"),
             &self.var,
             self.final_var,
-            Some(1.0 / (1.0 - self.q)),
+            (!self.weighted).then(|| 1.0 / (1.0 - self.q)),
         )
     }
 }
