@@ -13,6 +13,8 @@
 
 pub mod scenario;
 pub mod calibration;
+pub mod capital;
+pub mod checks;
 pub mod estimation;
 pub mod population;
 pub mod macro_paths;

@@ -236,6 +236,32 @@ pub fn summary_table(s: &RunSummary, scenario: &Scenario) -> String {
     if let Some(x) = &s.sampling {
         let _ = write!(out, "\n{}", sampling_line(x, &scenario.risk_levels));
     }
+    if let Some(c) = &s.capital {
+        let top = scenario
+            .risk_levels
+            .last()
+            .map(|&q| creditstress::stats::risk::level_key(q));
+        let economic = top.as_ref().and_then(|k| c.economic.get(k).map(|e| (k, e)));
+        let _ = write!(
+            out,
+            "\ncapital: Basel IRB at the start, RWA {} on EAD {} ({} risk weight), requirement {}; \
+             net income / requirement {}{}",
+            money(c.total.rwa),
+            money(c.total.ead),
+            percent(if c.total.ead > 0.0 {
+                c.total.rwa / c.total.ead
+            } else {
+                0.0
+            }),
+            money(c.total.capital_requirement),
+            c.return_on_regulatory_capital.map_or("n/a".to_string(), percent),
+            economic.map_or(String::new(), |(k, e)| format!(
+                "; economic capital over the horizon ES {}% - EL {}",
+                k.parse::<f64>().map_or(k.clone(), |q| format!("{}", q * 100.0)),
+                money(e.es_minus_el)
+            )),
+        );
+    }
     if let Some(p) = &s.precision {
         let t = &p.target;
         let measure = match t.measure {

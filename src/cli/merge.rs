@@ -186,9 +186,16 @@ pub fn execute(args: MergeArgs) -> Result<(), Failure> {
     let (profile, paths) = assemble(parts).map_err(|e| Failure::Input(e.into()))?;
 
     let shards: Vec<&ShardManifest> = order.iter().map(|&i| &found[i].1).collect();
+    // The book's capital is a function of the scenario alone: drawn again here.
+    let capital = if scenario.segments.iter().any(|s| s.capital.is_some()) {
+        creditstress::capital::book::RegulatoryCapital::of(&creditstress::engine::Prepared::new(&scenario))
+    } else {
+        None
+    };
     let finished = Finished {
         precision: None,
         importance: study.importance.as_ref(),
+        capital: capital.as_ref(),
         scenario: &scenario,
         scenario_file: study.scenario_file.clone(),
         scenario_sha256: study.scenario_sha256.clone(),

@@ -3,6 +3,7 @@
 //! thread pool; it maps every failure to an exit code.
 
 mod calibrate;
+mod check;
 mod compare;
 mod format;
 mod init;
@@ -81,6 +82,9 @@ enum Command {
         after_help = "Examples:\n  creditstress init\n  creditstress init stress_2025\n  creditstress validate stress_2025.toml && creditstress run stress_2025.toml"
     )]
     Init(init::InitArgs),
+    /// Run the built-in analytic checks (Basel II Annex 5 risk weights, Vasicek quantiles, exact mixture binomial, cohort PD); exit 0 only if all pass.
+    #[command(after_help = "Examples:\n  creditstress check\n  creditstress check --json")]
+    Check(check::CheckArgs),
     /// Print a shell completion script for bash, zsh, fish, elvish or powershell.
     #[command(
         after_help = "Examples:\n  creditstress completions bash > ~/.local/share/bash-completion/completions/creditstress\n  creditstress completions zsh > ~/.zfunc/_creditstress\n  creditstress completions fish > ~/.config/fish/completions/creditstress.fish"
@@ -164,6 +168,7 @@ pub fn main_with(cli: Cli) -> ExitCode {
         Command::Report(args) => report_cmd::execute(args),
         Command::Init(args) => init::execute(args),
         Command::Calibrate(args) => calibrate::execute(args),
+        Command::Check(args) => check::execute(args),
         Command::Completions(args) => completions(args),
         Command::Man => man_page(),
     };

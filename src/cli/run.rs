@@ -327,6 +327,7 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
     let prepared_engine = prepared.engine_description();
     let profile = prepared.profile.clone();
     let importance = prepared.importance.clone();
+    let capital = creditstress::capital::book::RegulatoryCapital::of(&prepared);
     drop(prepared);
     if let Some(p) = &precision {
         // The manifest's command reproduces the run with its final path count.
@@ -344,6 +345,7 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
         peak_rss_bytes: peak_rss_bytes(),
         precision,
         importance: importance.as_ref(),
+        capital: capital.as_ref(),
     };
     let summary = write_run_outputs(&finished, &out)?;
 
@@ -498,6 +500,8 @@ pub struct Finished<'a> {
     pub precision: Option<PrecisionReport>,
     /// With importance sampling: the shift the paths were drawn with.
     pub importance: Option<&'a ImportancePlan>,
+    /// The book's IRB capital, when some segment has `[segments.capital]`.
+    pub capital: Option<&'a creditstress::capital::book::RegulatoryCapital>,
 }
 
 /// Renders and writes every output of a finished simulation into `out`. `run`
@@ -526,6 +530,9 @@ pub fn write_run_outputs(done: &Finished, out: &Path) -> Result<RunSummary, Fail
             .count() as u64;
         SamplingSummary::new(plan.pilot.clone(), &losses, &raw, shifted, &scenario.risk_levels)
     });
+    summary.capital = done
+        .capital
+        .map(|c| creditstress::capital::book::CapitalSummary::new(c, &summary, &scenario.risk_levels));
     let series = Timeseries::new(scenario, done.profile, done.paths);
     let manifest = Manifest {
         program: env!("CARGO_PKG_NAME").to_string(),

@@ -309,6 +309,43 @@ pub struct SegmentSection {
     /// Borrowers who also owe other platforms (contagion when the industry tightens).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub multi_platform: Option<MultiPlatformSection>,
+    /// Regulatory capital of the segment's exposures (Basel IRB); without
+    /// it the segment has no capital figures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capital: Option<CapitalSection>,
+}
+
+/// `[segments.capital]`: the IRB risk-weight function of a segment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CapitalSection {
+    /// `qrre`, `other_retail`, `residential_mortgage` or `corporate`.
+    pub asset_class: crate::capital::AssetClass,
+    /// Asset class of the segment's revolving lines where it differs (e.g.
+    /// `qrre` beside `other_retail` installment loans); default `asset_class`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revolving_asset_class: Option<crate::capital::AssetClass>,
+    /// Effective maturity in years, 1 to 5 (corporate only; 2.5 is no adjustment).
+    #[serde(default = "default_maturity")]
+    pub maturity_years: f64,
+    /// Annual turnover of the borrowers in million euros, for the SME size
+    /// adjustment (corporate only; without it, none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub turnover_millions: Option<f64>,
+    /// Floor of the one-year PD (Basel II: 0.0003).
+    #[serde(default = "default_pd_floor")]
+    pub pd_floor: f64,
+    /// Multiplier of the risk weights (1; Basel II's 1.06 where national rules keep it).
+    #[serde(default = "one_f64")]
+    pub scaling_factor: f64,
+}
+
+fn default_maturity() -> f64 {
+    2.5
+}
+
+fn default_pd_floor() -> f64 {
+    0.0003
 }
 
 /// `[segments.multi_platform]`: borrowers in debt on other platforms too.

@@ -255,6 +255,8 @@ pub struct Segment {
     pub originations: Option<Originations>,
     /// Borrowers in debt on other platforms, if any.
     pub multi_platform: Option<MultiPlatform>,
+    /// The IRB risk-weight function of the segment's exposures, if given.
+    pub capital: Option<crate::capital::SegmentTerms>,
 }
 
 /// A segment's multi-platform borrowers (see [`super::MultiPlatformSection`]).

@@ -162,6 +162,10 @@ pub struct RunSummary {
     /// filled by the caller, see [`super::sampling`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sampling: Option<super::sampling::SamplingSummary>,
+    /// Regulatory (Basel IRB) and economic capital, when some segment has
+    /// `[segments.capital]` (filled by the caller, see [`crate::capital::book`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capital: Option<crate::capital::book::CapitalSummary>,
 }
 
 /// How often a path-level event happened, and the mean loss of the paths
@@ -516,6 +520,7 @@ impl RunSummary {
             originations: super::vintages::OriginationSummary::new(paths, w),
             events: event_summaries(scenario, paths, w),
             sampling: None,
+            capital: None,
         }
     }
 }

@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 
 mod sections;
 
-use sections::{cards, contributions, events, going_concern, key_figures, reproduce, sampling, scenario, segments};
+use sections::{
+    capital, cards, contributions, events, going_concern, key_figures, reproduce, sampling, scenario, segments,
+};
 
 use super::input::ReportInput;
 use super::plots::format::{count, money};
@@ -155,7 +157,7 @@ pub fn report_html(input: &ReportInput, plots: &[Plot]) -> String {
         h,
         "<header>\n<h1>Stress test report: {name}</h1>\n<p class=\"meta\">{} paths · seed {} · {} months · \
          {} loans · {} exposure {} yuan</p>\n<nav><a href=\"#key-figures\">Key figures</a>{}\
-         <a href=\"#segments\">Segments</a>{}<a href=\"#contributions\">Contributions</a><a href=\"#plots\">Plots</a><a href=\"#scenario\">Scenario</a>\
+         <a href=\"#segments\">Segments</a>{}<a href=\"#contributions\">Contributions</a>{}<a href=\"#plots\">Plots</a><a href=\"#scenario\">Scenario</a>\
          <a href=\"#reproduce\">Reproduce</a></nav>\n</header>\n",
         count(s.paths),
         s.seed,
@@ -172,6 +174,11 @@ pub fn report_html(input: &ReportInput, plots: &[Plot]) -> String {
             "<a href=\"#going-concern\">Going concern</a>"
         } else {
             ""
+        },
+        if s.capital.is_some() {
+            "<a href=\"#capital\">Capital</a>"
+        } else {
+            ""
         }
     );
     let description = input.manifest.scenario.description.trim();
@@ -185,6 +192,7 @@ pub fn report_html(input: &ReportInput, plots: &[Plot]) -> String {
     going_concern(&mut h, input);
     events(&mut h, input);
     contributions(&mut h, input);
+    capital(&mut h, input);
     let _ = writeln!(h, "<h2 id=\"plots\">Plots</h2>");
     for p in plots {
         let _ = write!(

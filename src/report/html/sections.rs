@@ -251,6 +251,103 @@ pub(super) fn key_figures(h: &mut String, input: &ReportInput) {
     );
 }
 
+/// Regulatory and economic capital (nothing without `[segments.capital]`).
+pub(super) fn capital(h: &mut String, input: &ReportInput) {
+    let Some(c) = &input.summary.capital else {
+        return;
+    };
+    let _ = writeln!(h, "<h2 id=\"capital\">Capital</h2>");
+    let _ = writeln!(
+        h,
+        "<p>Basel IRB capital of the book at the start of the run, per segment: K = LGD · N[(G(PD) + √R · \
+         G(0.999)) / √(1 − R)] − PD · LGD (times the maturity adjustment for corporates), risk weight 12.5 K, \
+         RWA = RW · EAD. The formulas reproduce the Basel II Annex 5 illustrative risk weights to their \
+         published hundredth of a point (<code>creditstress check</code>).</p>"
+    );
+    head(
+        h,
+        &[
+            "Segment",
+            "Asset class",
+            "EAD (yuan)",
+            "One-year PD",
+            "LGD",
+            "Correlation",
+            "Risk weight",
+            "RWA (yuan)",
+            "Capital requirement (yuan)",
+        ],
+    );
+    for (name, seg) in &c.segments {
+        row(
+            h,
+            &[
+                escape(name),
+                escape(&seg.asset_class),
+                money(seg.ead),
+                percent(seg.pd, PCT_DECIMALS),
+                percent(seg.lgd, 1),
+                number(seg.correlation, 4),
+                percent(seg.risk_weight, 1),
+                money(seg.rwa),
+                money(seg.capital_requirement),
+            ],
+        );
+    }
+    row(
+        h,
+        &[
+            "All".to_string(),
+            String::new(),
+            money(c.total.ead),
+            String::new(),
+            String::new(),
+            String::new(),
+            percent(
+                if c.total.ead > 0.0 {
+                    c.total.rwa / c.total.ead
+                } else {
+                    0.0
+                },
+                1,
+            ),
+            money(c.total.rwa),
+            money(c.total.capital_requirement),
+        ],
+    );
+    end_table(h);
+    head(
+        h,
+        &[
+            "Level",
+            "Economic capital VaR − EL (yuan)",
+            "Economic capital ES − EL (yuan)",
+            "Net income / (ES − EL)",
+        ],
+    );
+    for &q in input.risk_levels() {
+        if let Some(e) = c.economic.get(&level_key(q)) {
+            row(
+                h,
+                &[
+                    level(q),
+                    money(e.var_minus_el),
+                    money(e.es_minus_el),
+                    e.return_on_es_capital.map_or("–".to_string(), |r| percent(r, 2)),
+                ],
+            );
+        }
+    }
+    end_table(h);
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">{} Mean net income over the horizon / IRB capital requirement: {}.</p>",
+        escape(&c.basis),
+        c.return_on_regulatory_capital
+            .map_or("–".to_string(), |r| percent(r, 2))
+    );
+}
+
 /// The importance-sampling diagnostics (nothing for plain sampling).
 pub(super) fn sampling(h: &mut String, input: &ReportInput) {
     let Some(x) = &input.summary.sampling else {

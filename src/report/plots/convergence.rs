@@ -148,7 +148,10 @@ fn build(input: &ReportInput, title: &str) -> Convergence {
         weighted,
         title: title.to_string(),
         subtitle: if weighted {
-            format!("{} · importance sampling: weighted estimates of each prefix", subtitle(input))
+            format!(
+                "{} · importance sampling: weighted estimates of each prefix",
+                subtitle(input)
+            )
         } else {
             subtitle(input)
         },

@@ -151,6 +151,7 @@ pub(super) fn segment(field: &str, raw: &SegmentSection, cx: &SegmentContext) ->
             .as_ref()
             .map(|m| multi_platform(&f("multi_platform"), m))
             .transpose()?,
+        capital: raw.capital.as_ref().map(|c| capital(&f("capital"), c)).transpose()?,
         transitions: match &raw.dynamics {
             None => ProductTransitions {
                 revolving: *global,
@@ -232,6 +233,63 @@ fn originations(field: &str, raw: &OriginationsSection, horizon: u32) -> Result<
         first_month: raw.first_month as usize - 1,
         end_month: last as usize,
         renewal_probability: probability(&f("renewal_probability"), raw.renewal_probability)?.get(),
+    })
+}
+
+fn capital(field: &str, raw: &CapitalSection) -> Result<crate::capital::SegmentTerms> {
+    use crate::capital::AssetClass;
+    let f = |name: &str| format!("{field}.{name}");
+    if !(raw.maturity_years.is_finite() && (1.0..=5.0).contains(&raw.maturity_years)) {
+        return err(
+            f("maturity_years"),
+            format!("must be in 1..=5 years (the IRB bounds), got {}", raw.maturity_years),
+        );
+    }
+    if raw.asset_class != AssetClass::Corporate && raw.maturity_years != 2.5 {
+        return err(
+            f("maturity_years"),
+            "only corporate exposures have a maturity adjustment (the retail risk weights have none)",
+        );
+    }
+    if let Some(s) = raw.turnover_millions {
+        if raw.asset_class != AssetClass::Corporate {
+            return err(
+                f("turnover_millions"),
+                "the SME size adjustment is for corporate exposures only",
+            );
+        }
+        if !(s.is_finite() && s > 0.0 && s <= 1e6) {
+            return err(
+                f("turnover_millions"),
+                format!("must be in (0, 1e6] million euros, got {s}"),
+            );
+        }
+    }
+    if !(raw.pd_floor.is_finite() && (0.0..=0.01).contains(&raw.pd_floor)) {
+        return err(f("pd_floor"), format!("must be in [0, 0.01], got {}", raw.pd_floor));
+    }
+    if !(raw.scaling_factor.is_finite() && (0.5..=2.0).contains(&raw.scaling_factor)) {
+        return err(
+            f("scaling_factor"),
+            format!("must be in [0.5, 2], got {}", raw.scaling_factor),
+        );
+    }
+    if raw.revolving_asset_class == Some(AssetClass::Corporate) && raw.asset_class != AssetClass::Corporate {
+        return err(
+            f("revolving_asset_class"),
+            "corporate lines need the segment's asset_class to be corporate too (they share its maturity and turnover)",
+        );
+    }
+    Ok(crate::capital::SegmentTerms {
+        terms: crate::capital::IrbTerms {
+            class: raw.asset_class,
+            maturity_years: raw.maturity_years,
+            turnover_millions: raw.turnover_millions,
+            // A zero floor would send G(0) to minus infinity: the floor is at least one in a billion.
+            pd_floor: raw.pd_floor.max(1e-9),
+            scaling_factor: raw.scaling_factor,
+        },
+        revolving_class: raw.revolving_asset_class.unwrap_or(raw.asset_class),
     })
 }
 
