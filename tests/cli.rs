@@ -1048,6 +1048,107 @@ fn an_importance_sampled_precision_target_stops_at_the_same_block_on_any_thread_
 }
 
 #[test]
+fn set_overrides_a_field_is_checked_like_the_file_and_reproduces() {
+    let tmp = TempDir::new().unwrap();
+    let scenario = repo_file("scenarios/baseline.toml");
+    let run = |out: &Path, sets: &[&str]| {
+        let mut cmd = creditstress();
+        cmd.arg("run")
+            .arg(&scenario)
+            .args(["--paths", "300", "--seed", "3", "--quiet", "--out"])
+            .arg(out);
+        for s in sets {
+            cmd.args(["--set", s]);
+        }
+        cmd.assert().success();
+        read_json(&out.join("summary.json"))
+    };
+    let plain = run(&tmp.path().join("plain"), &[]);
+    let set = tmp.path().join("set");
+    let changed = run(
+        &set,
+        &[
+            "segments[0].rho=0.25",
+            "run.risk_levels=[0.9, 0.99]",
+            "name=\"baseline_b\"",
+        ],
+    );
+    assert_ne!(
+        plain["loss"]["mean"], changed["loss"]["mean"],
+        "a higher correlation moves the loss"
+    );
+    assert!(changed["loss"]["var"].get("0.9").is_some() && changed["loss"]["var"].get("0.95").is_none());
+    assert_eq!(changed["scenario"], "baseline_b");
+    // The manifest records the resolved value and a command that reproduces the run bitwise.
+    let manifest = read_json(&set.join("manifest.json"));
+    assert_eq!(manifest["scenario"]["segments"][0]["rho"], 0.25);
+    let command = manifest["command"].as_str().unwrap().to_string();
+    assert!(command.contains("--set 'segments[0].rho=0.25'"), "{command}");
+    let again = tmp.path().join("again");
+    let words = shell_words(&command.replace(&set.display().to_string(), &again.display().to_string()));
+    creditstress().args(&words[1..]).arg("--quiet").assert().success();
+    assert_eq!(read(&set.join("paths.csv")), read(&again.join("paths.csv")));
+    // A value the format refuses is a usage error naming the field; nothing is written.
+    let bad = tmp.path().join("bad");
+    let assert = creditstress()
+        .arg("run")
+        .arg(&scenario)
+        .args(["--set", "segments[0].rho=2", "--out"])
+        .arg(&bad)
+        .assert()
+        .code(2);
+    assert!(
+        stderr_of(&assert).contains("segments[0].rho: must be in [0, 1), got 2"),
+        "{}",
+        stderr_of(&assert)
+    );
+    assert!(!bad.exists());
+    let assert = creditstress()
+        .args(["validate", "--set", "run.paths=many"])
+        .arg(&scenario)
+        .assert()
+        .code(2);
+    assert!(stderr_of(&assert).contains("run.paths"), "{}", stderr_of(&assert));
+    // `-` reads the scenario from standard input.
+    let text = fs::read_to_string(&scenario).unwrap();
+    let assert = creditstress()
+        .args(["validate", "-", "--set", "run.paths=123"])
+        .write_stdin(text)
+        .assert()
+        .success();
+    assert!(String::from_utf8_lossy(&assert.get_output().stdout).contains("123 paths"));
+}
+
+/// Splits a command line as a POSIX shell would (single quotes only, as shell_quote writes them).
+fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let (mut quoted, mut any) = (false, false);
+    for c in line.chars() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                any = true;
+            }
+            ' ' if !quoted => {
+                if any {
+                    words.push(std::mem::take(&mut word));
+                    any = false;
+                }
+            }
+            _ => {
+                word.push(c);
+                any = true;
+            }
+        }
+    }
+    if any {
+        words.push(word);
+    }
+    words
+}
+
+#[test]
 fn sigint_and_sigterm_stop_a_run_with_130_and_write_nothing() {
     for signal in ["-INT", "-TERM"] {
         let tmp = TempDir::new().unwrap();

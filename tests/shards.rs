@@ -741,3 +741,28 @@ fn importance_sampled_shards_merge_exactly_and_do_not_mix_with_plain_ones() {
         "{err}"
     );
 }
+
+#[test]
+fn shards_run_with_set_merge_exactly_and_do_not_mix_with_other_settings() {
+    let tmp = TempDir::new().unwrap();
+    assert_sharding_is_exact(&baseline(), &["--set", "segments[0].rho=0.2"], &tmp.path().join("set"));
+    let manifest = json(&tmp.path().join("set/shard-1/shard.json"));
+    assert_eq!(manifest["sets"][0], "segments[0].rho=0.2");
+    assert!(
+        manifest["command"]
+            .as_str()
+            .unwrap()
+            .contains("--set 'segments[0].rho=0.2'")
+    );
+    assert_sharding_is_exact(&baseline(), &[], &tmp.path().join("plain"));
+    let mixed = [
+        tmp.path().join("set/shard-0"),
+        tmp.path().join("plain/shard-1"),
+        tmp.path().join("set/shard-2"),
+    ];
+    let err = stderr_of(&merge(&mixed, &tmp.path().join("mixed")).code(2));
+    assert!(
+        err.contains("plain/shard-1: foreign shard") && err.contains("--set"),
+        "{err}"
+    );
+}

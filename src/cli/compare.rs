@@ -115,7 +115,7 @@ pub fn execute(args: CompareArgs) -> Result<(), Failure> {
         )));
     }
     args.study.check()?;
-    let loaded = load_scenario(&args.scenario)?;
+    let loaded = load_scenario(&args.scenario, &args.study.set)?;
     let base = loaded.scenario.with_overrides(args.study.paths, args.study.seed);
     super::refuse_importance(&base, &loaded.path, "compare")?;
     let scenarios = scenarios_under(&base, &args.policies)?;

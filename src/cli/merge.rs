@@ -86,10 +86,16 @@ pub fn execute(args: MergeArgs) -> Result<(), Failure> {
             "{label}: the scenario text does not match its sha256 (edited manifest?)"
         )));
     }
-    let mut file = parse_scenario_file(&study.scenario_text).map_err(|e| {
+    let file = parse_scenario_file(&study.scenario_text).map_err(|e| {
         input(format!(
             "{label}: the recorded scenario {} is refused: {e}",
             study.scenario_file
+        ))
+    })?;
+    let mut file = super::apply_settings(file, &study.sets).map_err(|e| {
+        input(format!(
+            "{label}: the recorded --set {} is refused: {e}",
+            study.sets.join(" --set ")
         ))
     })?;
     file.attachments = super::read_attachments(Path::new(&study.scenario_file), &file.referenced_files())?;
@@ -196,6 +202,7 @@ pub fn execute(args: MergeArgs) -> Result<(), Failure> {
         precision: None,
         importance: study.importance.as_ref(),
         capital: capital.as_ref(),
+        sets: &study.sets,
         scenario: &scenario,
         scenario_file: study.scenario_file.clone(),
         scenario_sha256: study.scenario_sha256.clone(),

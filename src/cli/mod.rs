@@ -261,23 +261,58 @@ pub fn refuse_importance(scenario: &Scenario, path: &Path, command: &str) -> Res
     Ok(())
 }
 
-pub fn load_scenario(path: &Path) -> Result<LoadedScenario, Failure> {
-    let bytes = std::fs::read(path)
-        .with_context(|| format!("{}: cannot read the scenario file", path.display()))
-        .map_err(Failure::Input)?;
+pub fn load_scenario(path: &Path, sets: &[String]) -> Result<LoadedScenario, Failure> {
+    // `-` is the scenario on standard input (its data files relative to the working folder).
+    let bytes = if path == Path::new("-") {
+        let mut buffer = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buffer)
+            .context("cannot read the scenario from standard input")
+            .map_err(Failure::Input)?;
+        buffer
+    } else {
+        std::fs::read(path)
+            .with_context(|| format!("{}: cannot read the scenario file", path.display()))
+            .map_err(Failure::Input)?
+    };
+    let shown = if path == Path::new("-") {
+        "standard input".to_string()
+    } else {
+        path.display().to_string()
+    };
     let text = std::str::from_utf8(&bytes)
-        .map_err(|e| anyhow::anyhow!("{}: not UTF-8 text: {e}", path.display()))
+        .map_err(|e| anyhow::anyhow!("{shown}: not UTF-8 text: {e}"))
         .map_err(Failure::Input)?;
-    let named = |e: creditstress::scenario::ScenarioError| Failure::Input(anyhow::anyhow!("{}: {e}", path.display()));
+    let named = |e: creditstress::scenario::ScenarioError| Failure::Input(anyhow::anyhow!("{shown}: {e}"));
     let mut file = parse_scenario_file(text).map_err(named)?;
+    file = apply_settings(file, sets).map_err(|e| Failure::Input(anyhow::anyhow!("{shown}: {e}")))?;
     file.attachments = read_attachments(path, &file.referenced_files())?;
-    let scenario = Scenario::from_file(file).map_err(named)?;
-    check_correlation_targets(&scenario).map_err(|e| Failure::Input(anyhow::anyhow!("{}: {e}", path.display())))?;
+    let scenario = Scenario::from_file(file).map_err(|e| match sets.is_empty() {
+        true => named(e),
+        false => Failure::Input(anyhow::anyhow!("{shown} with --set {}: {e}", sets.join(" --set "))),
+    })?;
+    check_correlation_targets(&scenario).map_err(|e| Failure::Input(anyhow::anyhow!("{shown}: {e}")))?;
     Ok(LoadedScenario {
         scenario,
         path: path.to_path_buf(),
         bytes,
     })
+}
+
+/// Applies each `--set PATH=VALUE` in order to a parsed scenario file.
+pub fn apply_settings(
+    mut file: creditstress::scenario::ScenarioFile,
+    sets: &[String],
+) -> Result<creditstress::scenario::ScenarioFile, creditstress::scenario::ScenarioError> {
+    for text in sets {
+        let (path, value) = creditstress::scenario::parse_setting(text)?;
+        file = creditstress::scenario::with_value(&file, &path, value)?;
+    }
+    Ok(file)
+}
+
+/// `--set` as the reproduce commands repeat it.
+pub fn set_flags(sets: &[String]) -> String {
+    sets.iter().map(|s| format!(" --set {}", run::shell_quote(s))).collect()
 }
 
 /// A lock on an output folder for as long as a command may write into it:

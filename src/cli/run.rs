@@ -42,6 +42,11 @@ pub struct StudyArgs {
     /// Write into an output folder that holds files creditstress did not write (they are left as they are).
     #[arg(long)]
     pub force: bool,
+    /// Set one field of the scenario, PATH=VALUE (repeatable, applied in order before validation): the
+    /// value is TOML (`segments[0].rho=0.12`, `run.risk_levels=[0.99, 0.999]`, `name="stress b"`; a
+    /// bare word is a string: `run.sampling=importance`). Recorded in the manifest's reproduce command.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
 }
 
 impl StudyArgs {
@@ -195,7 +200,7 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
             "--target cannot be combined with --shard: a sharded study has a fixed path count (run the target once, then shard that count)"
         )));
     }
-    let loaded = load_scenario(&args.scenario)?;
+    let loaded = load_scenario(&args.scenario, &args.study.set)?;
     args.study.check()?;
     let mut scenario = loaded
         .scenario
@@ -305,6 +310,7 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
                     EngineArg::Fast => " --engine fast",
                 },
                 sampling_flag: sampling_flag(&scenario),
+                sets: &args.study.set,
                 importance: prepared.importance.clone(),
                 profile: &prepared.profile,
                 paths,
@@ -346,6 +352,7 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
         precision,
         importance: importance.as_ref(),
         capital: capital.as_ref(),
+        sets: &args.study.set,
     };
     let summary = write_run_outputs(&finished, &out)?;
 
@@ -502,6 +509,8 @@ pub struct Finished<'a> {
     pub importance: Option<&'a ImportancePlan>,
     /// The book's IRB capital, when some segment has `[segments.capital]`.
     pub capital: Option<&'a creditstress::capital::book::RegulatoryCapital>,
+    /// The `--set PATH=VALUE` settings, in order (repeated in the reproduce command).
+    pub sets: &'a [String],
 }
 
 /// Renders and writes every output of a finished simulation into `out`. `run`
@@ -546,11 +555,12 @@ pub fn write_run_outputs(done: &Finished, out: &Path) -> Result<RunSummary, Fail
         threads: done.threads,
         wall_seconds: done.elapsed_seconds,
         command: format!(
-            "creditstress run {} --paths {} --seed {}{} --out {}",
+            "creditstress run {} --paths {} --seed {}{}{} --out {}",
             shell_quote(&done.scenario_file),
             scenario.paths,
             scenario.seed,
             sampling_flag(scenario),
+            super::set_flags(done.sets),
             shell_quote(&out.display().to_string())
         ),
     };

@@ -44,7 +44,7 @@ struct Measurement {
 }
 
 pub fn execute(args: ScalingArgs) -> Result<(), Failure> {
-    let loaded = load_scenario(&args.scenario)?;
+    let loaded = load_scenario(&args.scenario, &[])?;
     if args.paths == Some(0) {
         return Err(Failure::Input(anyhow!("--paths must be at least 1")));
     }

@@ -169,6 +169,8 @@ pub struct ShardRun<'a> {
     pub engine_flag: &'static str,
     /// `--sampling` as it must be repeated (empty for plain).
     pub sampling_flag: &'static str,
+    /// The `--set` settings, in order.
+    pub sets: &'a [String],
     /// With importance sampling: the shift the shard's paths were drawn with.
     pub importance: Option<creditstress::engine::importance::ImportancePlan>,
     /// Profile of the run-level book.
@@ -213,13 +215,14 @@ pub fn write_shard(run: ShardRun) -> anyhow::Result<ShardManifest> {
     let loan_months = run.paths.iter().map(|p| p.tally.loan_months).sum();
     let scenario_file = run.scenario_path.display().to_string();
     let command = format!(
-        "creditstress run {} --paths {} --seed {} --shard {}{}{} --out {}",
+        "creditstress run {} --paths {} --seed {} --shard {}{}{}{} --out {}",
         shell_quote(&scenario_file),
         run.scenario.paths,
         run.scenario.seed,
         run.spec,
         run.engine_flag,
         run.sampling_flag,
+        super::set_flags(run.sets),
         shell_quote(&run.out.display().to_string())
     );
     let data = ShardData {
@@ -255,6 +258,7 @@ pub fn write_shard(run: ShardRun) -> anyhow::Result<ShardManifest> {
         loan_months,
         command,
         importance: run.importance,
+        sets: run.sets.to_vec(),
     };
     let out = run.out;
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;

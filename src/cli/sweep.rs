@@ -67,7 +67,7 @@ fn grid(args: &SweepArgs) -> Result<Vec<f64>, Failure> {
 pub fn execute(args: SweepArgs) -> Result<(), Failure> {
     let values = grid(&args)?;
     args.study.check()?;
-    let loaded = load_scenario(&args.scenario)?;
+    let loaded = load_scenario(&args.scenario, &args.study.set)?;
     let mut base = loaded.scenario.with_overrides(args.study.paths, args.study.seed);
     super::refuse_importance(&base, &loaded.path, "sweep")?;
     if let Some(path) = &args.policy {

@@ -23,7 +23,7 @@ pub use file::*;
 pub use macro_link::*;
 pub use policy::*;
 pub use resolved::*;
-pub use sweep::with_field;
+pub use sweep::{parse_setting, with_field, with_value};
 pub use table::{CellKind, PARQUET_FEATURE_MISSING, TableFormat, TextRows};
 
 use thiserror::Error;

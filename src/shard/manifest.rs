@@ -70,6 +70,10 @@ pub struct ShardManifest {
     /// from the same pilot (a merge refuses shards whose shifts differ).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub importance: Option<crate::engine::importance::ImportancePlan>,
+    /// The `--set PATH=VALUE` settings the shard ran with, in order; the
+    /// merge applies them to the scenario text again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sets: Vec<String>,
 }
 
 /// Why a `shard.json` could not be read.

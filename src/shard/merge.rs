@@ -85,7 +85,7 @@ impl fmt::Display for MergeError {
 }
 
 /// The fields that make shards part of one study, with their names.
-fn identity(m: &ShardManifest) -> [(&'static str, String); 9] {
+fn identity(m: &ShardManifest) -> [(&'static str, String); 10] {
     [
         ("program version", m.version.clone()),
         ("shard format version", m.format_version.to_string()),
@@ -102,6 +102,7 @@ fn identity(m: &ShardManifest) -> [(&'static str, String); 9] {
                 .collect::<Vec<_>>()
                 .join(", "),
         ),
+        ("settings (--set)", m.sets.join(" ")),
         (
             "sampling",
             m.importance.as_ref().map_or("plain".to_string(), |plan| {
@@ -284,6 +285,7 @@ mod tests {
             loan_months: 0,
             command: String::new(),
             importance: None,
+            sets: Vec::new(),
         }
     }
 

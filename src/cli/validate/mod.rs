@@ -23,6 +23,9 @@ pub struct ValidateArgs {
     /// Print one JSON object (`valid`, `file`, `error` or what the scenario describes) instead of text.
     #[arg(long)]
     json: bool,
+    /// Set one field of the scenario before checking it, PATH=VALUE (repeatable; as `run --set`).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    set: Vec<String>,
 }
 
 /// What `validate --json` prints.
@@ -124,7 +127,7 @@ pub fn execute(args: ValidateArgs) -> Result<(), Failure> {
 
 /// The scenario and the scenario under each `--policy`, all checked.
 fn check(args: &ValidateArgs) -> Result<(Scenario, Vec<Scenario>), Failure> {
-    let loaded = load_scenario(&args.scenario)?;
+    let loaded = load_scenario(&args.scenario, &args.set)?;
     // validate draws the book to describe it.
     super::run::check_memory(&loaded.scenario, 0, 1)?;
     let policies = super::compare::scenarios_under(&loaded.scenario, &args.policy)?;
