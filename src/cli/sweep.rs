@@ -119,34 +119,39 @@ pub fn execute(args: SweepArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The sweep as a terminal table of at most about 100 columns: amounts in
+/// whole yuan, each difference against the first point with its paired 95%
+/// half-width (the interval's bounds are in sweep.csv and sweep.json), the
+/// parameter's full path above the table.
 fn sweep_table(param: &str, points: &[SweepPoint]) -> String {
+    use creditstress::report::plots::format::{count, money};
+    let short = param.rsplit('.').next().unwrap_or(param);
+    let plus_minus = |e: &creditstress::stats::compare::Estimate| {
+        format!("{} +- {}", money(e.value), money((e.ci[1] - e.ci[0]) / 2.0))
+    };
     let mut rows = vec![vec![
-        param.to_string(),
+        short.to_string(),
         "loans".into(),
         "EL".into(),
-        "EL - first (paired 95% CI)".into(),
+        "EL - first".into(),
         "net income".into(),
-        "net - first (paired 95% CI)".into(),
+        "net - first".into(),
         "default rate".into(),
     ]];
     for p in points {
         rows.push(vec![
             p.value.to_string(),
-            p.figures.loans.to_string(),
-            format::money(p.figures.el.value),
-            format!(
-                "[{}, {}]",
-                format::money(p.el_vs_first.paired.ci[0]),
-                format::money(p.el_vs_first.paired.ci[1])
-            ),
-            format::money(p.figures.net_income.value),
-            format!(
-                "[{}, {}]",
-                format::money(p.net_income_vs_first.paired.ci[0]),
-                format::money(p.net_income_vs_first.paired.ci[1])
-            ),
+            count(p.figures.loans),
+            money(p.figures.el.value),
+            plus_minus(&p.el_vs_first.paired),
+            money(p.figures.net_income.value),
+            plus_minus(&p.net_income_vs_first.paired),
             format::percent(p.figures.default_rate),
         ]);
     }
-    format::table(&rows)
+    format!(
+        "Sweep of {param}, amounts in yuan.\nDifferences against the first point, +- their paired 95% \
+         half-width (common random numbers).\n{}",
+        format::table(&rows)
+    )
 }
