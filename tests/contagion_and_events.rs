@@ -257,3 +257,33 @@ fn a_rate_cap_reprices_loans_above_it_and_income_falls() {
         assert!(same_result(p, c), "a cap above every rate moved path {}", p.index);
     }
 }
+
+/// The tail scenario: the factor paths and event shares of the paths at or
+/// beyond VaR are those paths' own figures; a tightening that raises the
+/// loss is more frequent in the tail than overall, and the tail's factor
+/// lies below the average path's.
+#[test]
+fn the_tail_scenario_is_the_worst_paths_factor_and_events() {
+    use creditstress::engine::Prepared;
+    use creditstress::stats::RunSummary;
+    let s = scenario(MULTI, TIGHTENING);
+    let paths = simulate(&s, 200);
+    let summary = RunSummary::new(&s, &Prepared::new(&s).profile, &paths);
+    let t = &summary.tail_scenario["0.95"];
+    let var = summary.loss.var["0.95"];
+    assert_eq!(t.loss_from, var);
+    let tail: Vec<&PathOutcome> = paths.iter().filter(|p| p.tally.loss >= var).collect();
+    assert_eq!(t.paths, tail.len() as u64);
+    let month = 6;
+    let mean = tail.iter().map(|p| p.factors[0][month]).sum::<f64>() / tail.len() as f64;
+    assert!((t.factors["national"][month].mean - mean).abs() < 1e-12);
+    let all = paths.iter().map(|p| p.factors[0][month]).sum::<f64>() / paths.len() as f64;
+    assert!((t.factors_all_paths_mean["national"][month] - all).abs() < 1e-12);
+    let horizon_mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let tail_path: Vec<f64> = t.factors["national"].iter().map(|b| b.mean).collect();
+    assert!(horizon_mean(&tail_path) < horizon_mean(&t.factors_all_paths_mean["national"]));
+    let [in_tail, overall] = t.events["industry_tightening"];
+    let hit = tail.iter().filter(|p| p.tally.event_months[0] > 0).count() as f64 / tail.len() as f64;
+    assert!((in_tail - hit).abs() < 1e-12);
+    assert!(in_tail > overall, "tightening in {in_tail} of the tail against {overall} overall");
+}

@@ -11,6 +11,7 @@ pub mod precision;
 pub mod vintages;
 pub mod weighted;
 pub mod sampling;
+pub mod tail_scenario;
 
 pub use risk::{Moments, RiskMeasures, risk_measures};
 pub use summary::{Band, RunSummary, Timeseries};

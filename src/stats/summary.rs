@@ -162,6 +162,10 @@ pub struct RunSummary {
     /// filled by the caller, see [`super::sampling`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sampling: Option<super::sampling::SamplingSummary>,
+    /// What the worst worlds look like at each risk level: the factor paths
+    /// and event shares of the paths at or beyond VaR (see [`super::tail_scenario`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tail_scenario: BTreeMap<String, super::tail_scenario::TailScenario>,
     /// Regulatory (Basel IRB) and economic capital, when some segment has
     /// `[segments.capital]` (filled by the caller, see [`crate::capital::book`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -373,6 +377,7 @@ impl RunSummary {
         let portfolio_loss = w.risk_measures(&loss, levels);
         let contributions = risk_contributions(scenario, paths, levels, w);
         let warnings = tail_warnings(&portfolio_loss, levels);
+        let tail_scenario = super::tail_scenario::tail_scenarios(scenario, paths, w, &portfolio_loss.var, levels);
 
         let mut segments = BTreeMap::new();
         for (s, seg) in scenario.segments.iter().enumerate() {
@@ -521,6 +526,7 @@ impl RunSummary {
             events: event_summaries(scenario, paths, w),
             sampling: None,
             capital: None,
+            tail_scenario,
         }
     }
 }

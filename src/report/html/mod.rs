@@ -11,6 +11,7 @@ mod sections;
 
 use sections::{
     capital, cards, contributions, events, going_concern, key_figures, reproduce, sampling, scenario, segments,
+    tail_scenario,
 };
 
 use super::input::ReportInput;
@@ -191,6 +192,7 @@ pub fn report_html(input: &ReportInput, plots: &[Plot]) -> String {
     segments(&mut h, input);
     going_concern(&mut h, input);
     events(&mut h, input);
+    tail_scenario(&mut h, input);
     contributions(&mut h, input);
     capital(&mut h, input);
     let _ = writeln!(h, "<h2 id=\"plots\">Plots</h2>");

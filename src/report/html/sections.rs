@@ -251,6 +251,77 @@ pub(super) fn key_figures(h: &mut String, input: &ReportInput) {
     );
 }
 
+/// The tail scenario: what the factor and the events did on the paths at or beyond VaR.
+pub(super) fn tail_scenario(h: &mut String, input: &ReportInput) {
+    let s = &input.summary;
+    if s.tail_scenario.is_empty() {
+        return;
+    }
+    let _ = writeln!(h, "<h2 id=\"tail-scenario\">Tail scenario</h2>");
+    let _ = writeln!(
+        h,
+        "<p>What the worst worlds look like: the macro factors on the paths whose loss is at or beyond VaR at \
+         each level, beside all paths (below 0 is worse than normal). Month by month bands are in \
+         summary.json, <code>tail_scenario</code>.</p>"
+    );
+    head(
+        h,
+        &[
+            "Level",
+            "Tail paths",
+            "Factor",
+            "Mean over the horizon, tail",
+            "Mean over the horizon, all paths",
+            "Lowest monthly mean, tail (month)",
+            "Lowest monthly mean, all paths (month)",
+        ],
+    );
+    let lowest = |v: &[f64]| {
+        v.iter()
+            .enumerate()
+            .min_by(|a, b| a.1.total_cmp(b.1))
+            .map_or("–".to_string(), |(t, x)| format!("{} ({})", number(*x, 2), t + 1))
+    };
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+    for &q in input.risk_levels() {
+        let Some(t) = s.tail_scenario.get(&level_key(q)) else {
+            continue;
+        };
+        for (name, bands) in &t.factors {
+            let tail: Vec<f64> = bands.iter().map(|b| b.mean).collect();
+            let all = t.factors_all_paths_mean.get(name).cloned().unwrap_or_default();
+            row(
+                h,
+                &[
+                    level(q),
+                    count(t.paths),
+                    escape(name),
+                    number(mean(&tail), 2),
+                    number(mean(&all), 2),
+                    lowest(&tail),
+                    lowest(&all),
+                ],
+            );
+        }
+    }
+    end_table(h);
+    let with_events: Vec<_> = input
+        .risk_levels()
+        .iter()
+        .filter_map(|&q| s.tail_scenario.get(&level_key(q)).map(|t| (q, t)))
+        .filter(|(_, t)| !t.events.is_empty())
+        .collect();
+    if !with_events.is_empty() {
+        head(h, &["Level", "Event", "Share of tail paths", "Share of all paths"]);
+        for (q, t) in with_events {
+            for (name, [tail, all]) in &t.events {
+                row(h, &[level(q), escape(name), percent(*tail, 1), percent(*all, 1)]);
+            }
+        }
+        end_table(h);
+    }
+}
+
 /// Regulatory and economic capital (nothing without `[segments.capital]`).
 pub(super) fn capital(h: &mut String, input: &ReportInput) {
     let Some(c) = &input.summary.capital else {
