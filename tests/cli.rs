@@ -1149,6 +1149,79 @@ fn shell_words(line: &str) -> Vec<String> {
 }
 
 #[test]
+fn reverse_finds_where_net_income_turns_negative_with_an_interval() {
+    let tmp = TempDir::new().unwrap();
+    let scenario = repo_file("scenarios/pandemic.toml");
+    let reverse = |out: &Path, extra: &[&str]| {
+        creditstress()
+            .arg("reverse")
+            .arg(&scenario)
+            .args([
+                "--param",
+                "macro.shocks[0].depth",
+                "--paths",
+                "400",
+                "--seed",
+                "9",
+                "--quiet",
+                "--out",
+            ])
+            .arg(out)
+            .args(extra)
+            .assert()
+    };
+    let out = tmp.path().join("rev");
+    reverse(&out, &["--target", "net_income.mean=0", "--from", "0.5", "--to", "3"]).success();
+    let r = read_json(&out.join("reverse.json"));
+    let root = &r["root"];
+    let x = root["x"].as_f64().unwrap();
+    let [lo, hi] = [root["ci"][0].as_f64().unwrap(), root["ci"][1].as_f64().unwrap()];
+    assert!(root["converged"].as_bool().unwrap());
+    assert!(0.5 < x && x < 3.0 && lo < x && x < hi, "{root}");
+    // The evaluations on either side of the root straddle the target.
+    let evaluations = root["evaluations"].as_array().unwrap();
+    assert!(evaluations.iter().any(|e| e["value"].as_f64().unwrap() > 0.0));
+    assert!(evaluations.iter().any(|e| e["value"].as_f64().unwrap() < 0.0));
+    // A run at the root has a mean net income within its interval of zero.
+    let at = tmp.path().join("at");
+    creditstress()
+        .arg("run")
+        .arg(&scenario)
+        .args(["--paths", "400", "--seed", "9", "--quiet", "--set"])
+        .arg(format!("macro.shocks[0].depth={x}"))
+        .arg("--out")
+        .arg(&at)
+        .assert()
+        .success();
+    let net = &read_json(&at.join("summary.json"))["net_income"];
+    assert!(
+        net["mean"].as_f64().unwrap().abs() <= 3.29 * net["stderr"].as_f64().unwrap(),
+        "{net}"
+    );
+    // The same command gives the same root (common random numbers, fixed seed).
+    let again = tmp.path().join("again");
+    reverse(&again, &["--target", "net_income.mean=0", "--from", "0.5", "--to", "3"]).success();
+    assert_eq!(read_json(&again.join("reverse.json"))["root"], r["root"]);
+    // No crossing in the bracket, or a target that cannot be read, is a usage error.
+    let err = reverse(
+        &tmp.path().join("no"),
+        &["--target", "net_income.mean=0", "--from", "0.1", "--to", "0.5"],
+    )
+    .code(2);
+    assert!(
+        stderr_of(&err).contains("does not cross the target"),
+        "{}",
+        stderr_of(&err)
+    );
+    let err = reverse(
+        &tmp.path().join("bad"),
+        &["--target", "profit=0", "--from", "0.1", "--to", "0.5"],
+    )
+    .code(2);
+    assert!(stderr_of(&err).contains("FIGURE=VALUE"), "{}", stderr_of(&err));
+}
+
+#[test]
 fn sigint_and_sigterm_stop_a_run_with_130_and_write_nothing() {
     for signal in ["-INT", "-TERM"] {
         let tmp = TempDir::new().unwrap();

@@ -285,5 +285,8 @@ fn the_tail_scenario_is_the_worst_paths_factor_and_events() {
     let [in_tail, overall] = t.events["industry_tightening"];
     let hit = tail.iter().filter(|p| p.tally.event_months[0] > 0).count() as f64 / tail.len() as f64;
     assert!((in_tail - hit).abs() < 1e-12);
-    assert!(in_tail > overall, "tightening in {in_tail} of the tail against {overall} overall");
+    assert!(
+        in_tail > overall,
+        "tightening in {in_tail} of the tail against {overall} overall"
+    );
 }

@@ -9,6 +9,7 @@ mod format;
 mod init;
 mod merge;
 mod report_cmd;
+mod reverse;
 mod run;
 mod scaling;
 mod shard;
@@ -57,6 +58,11 @@ enum Command {
         after_help = "Examples:\n  creditstress sweep scenarios/downturn.toml --param policy.approval.min_score --from 500 --to 700 --step 25 --paths 2000\n  creditstress sweep scenarios/pandemic.toml --param 'macro.shocks[0].depth' --values 1,2,3,4"
     )]
     Sweep(sweep::SweepArgs),
+    /// Reverse stress test: find the value of one field at which a figure crosses a target, on common random numbers.
+    #[command(
+        after_help = "Examples:\n  creditstress reverse scenarios/pandemic.toml --param 'macro.shocks[0].depth' --target net_income.mean=0 --from 0.5 --to 3 --paths 2000\n  creditstress reverse scenarios/downturn.toml --param 'segments[2].rho' --target loss_rate.var.0.99=0.25 --from 0.05 --to 0.3"
+    )]
+    Reverse(reverse::ReverseArgs),
     /// Run a scenario on 1, 2, 4, ... threads, check the results are identical, and print a scaling table.
     #[command(
         after_help = "Examples:\n  creditstress scaling scenarios/downturn.toml --paths 4000\n  creditstress scaling scenarios/downturn.toml --paths 4000 --max-threads 2 --out benches/scaling.md"
@@ -163,6 +169,7 @@ pub fn main_with(cli: Cli) -> ExitCode {
         Command::Run(args) => run::execute(args),
         Command::Compare(args) => compare::execute(args),
         Command::Sweep(args) => sweep::execute(args),
+        Command::Reverse(args) => reverse::execute(args),
         Command::Scaling(args) => scaling::execute(args),
         Command::Merge(args) => merge::execute(args),
         Command::Report(args) => report_cmd::execute(args),

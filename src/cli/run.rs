@@ -606,7 +606,7 @@ pub fn refuse_if_interrupted_after_writing(out: &Path) -> Result<(), Failure> {
 /// What creditstress commands write into an output folder: the files of a
 /// run, a merge, a comparison, a sweep, a shard and a tape, the plots
 /// folder, and the shard folders of a study (`shard-K`).
-const OUTPUT_NAMES: [&str; 19] = [
+const OUTPUT_NAMES: [&str; 21] = [
     "summary.json",
     "paths.csv",
     "timeseries.csv",
@@ -622,6 +622,8 @@ const OUTPUT_NAMES: [&str; 19] = [
     "sweep.json",
     "sweep.csv",
     "sweep.html",
+    "reverse.json",
+    "reverse.csv",
     "tape.csv",
     "tape.parquet",
     "book.csv",

@@ -12,6 +12,7 @@ pub mod vintages;
 pub mod weighted;
 pub mod sampling;
 pub mod tail_scenario;
+pub mod root;
 
 pub use risk::{Moments, RiskMeasures, risk_measures};
 pub use summary::{Band, RunSummary, Timeseries};
