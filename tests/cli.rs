@@ -1222,6 +1222,41 @@ fn reverse_finds_where_net_income_turns_negative_with_an_interval() {
 }
 
 #[test]
+fn a_destination_that_cannot_be_written_is_refused_before_simulating() {
+    // /proc takes no new files, even for root (a chmod'ed folder would not stop root).
+    let assert = creditstress()
+        .arg("run")
+        .arg(repo_file("scenarios/downturn.toml"))
+        .args(["--paths", "1000000", "--out", "/proc/creditstress-test-out"])
+        .assert()
+        .code(2);
+    let err = stderr_of(&assert);
+    assert!(
+        err.contains("cannot write into /proc") && err.contains("nothing was simulated"),
+        "{err}"
+    );
+    for command in ["compare", "sweep"] {
+        let mut cmd = creditstress();
+        cmd.arg(command).arg(repo_file("scenarios/baseline.toml"));
+        if command == "compare" {
+            cmd.args(["--policy"]).arg(repo_file("scenarios/policies/current.toml"));
+            cmd.args(["--policy"]).arg(repo_file("scenarios/policies/tight.toml"));
+        } else {
+            cmd.args(["--param", "policy.approval.min_score", "--values", "500,600"]);
+        }
+        let assert = cmd
+            .args(["--paths", "100", "--out", "/proc/creditstress-test-out"])
+            .assert()
+            .code(2);
+        assert!(
+            stderr_of(&assert).contains("cannot write into /proc"),
+            "{command}: {}",
+            stderr_of(&assert)
+        );
+    }
+}
+
+#[test]
 fn sigint_and_sigterm_stop_a_run_with_130_and_write_nothing() {
     for signal in ["-INT", "-TERM"] {
         let tmp = TempDir::new().unwrap();

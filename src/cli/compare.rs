@@ -126,6 +126,7 @@ pub fn execute(args: CompareArgs) -> Result<(), Failure> {
     let out = args.study.out_or(&format!("{}-compare", base.name));
     check_writable_destination(&out)?;
     super::run::check_output_folder(&out, args.study.force)?;
+    super::run::check_destination_room(&out, 16 << 20)?;
     let _lock = super::OutputLock::acquire(&out)?;
 
     let samples = run_policies(&scenarios, threads, args.study.quiet || args.study.json)?;

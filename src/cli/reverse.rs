@@ -186,6 +186,7 @@ pub fn execute(args: ReverseArgs) -> Result<(), Failure> {
     let out = args.study.out_or(&format!("{}-reverse", base.name));
     check_writable_destination(&out)?;
     super::run::check_output_folder(&out, args.study.force)?;
+    super::run::check_destination_room(&out, 16 << 20)?;
     let _lock = super::OutputLock::acquire(&out)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)

@@ -226,6 +226,7 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
     });
     check_writable_destination(&out)?;
     check_output_folder(&out, args.study.force)?;
+    check_destination_room(&out, output_bytes_estimate(&scenario, range.end - range.start))?;
     let _lock = super::OutputLock::acquire(&out)?;
     if let Some(dir) = &args.emit_tape {
         check_tape_request(&scenario, shard.is_some(), args.tape_paths, args.tape_format)?;
@@ -679,6 +680,79 @@ pub fn check_writable_destination(out: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Bytes free for an unprivileged user on the file system holding `dir`
+/// (`statvfs`; `None` where the system does not say).
+#[cfg(unix)]
+fn free_bytes(dir: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c_path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    let mut stat = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+    // SAFETY: `c_path` is a valid NUL-terminated string and `stat` points to
+    // writable memory of the right type; statvfs only writes into it.
+    let rc = unsafe { libc::statvfs(c_path.as_ptr(), stat.as_mut_ptr()) };
+    if rc != 0 {
+        return None;
+    }
+    // SAFETY: statvfs returned 0, so it filled the struct.
+    let stat = unsafe { stat.assume_init() };
+    Some((stat.f_bavail as u64).saturating_mul(stat.f_frsize as u64))
+}
+
+#[cfg(not(unix))]
+fn free_bytes(_dir: &Path) -> Option<u64> {
+    None
+}
+
+/// Refuses (exit 2), before anything is simulated, an output folder that
+/// cannot be written: a probe file is created and removed in it (or in its
+/// nearest existing ancestor, where it will be created), and the free space
+/// there must hold `needed` bytes. A read-only or full destination is then
+/// found in milliseconds, not after the simulation.
+pub fn check_destination_room(out: &Path, needed: u64) -> Result<(), Failure> {
+    let mut dir = out;
+    while !dir.exists() {
+        match dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+            Some(p) => dir = p,
+            None => {
+                dir = Path::new(".");
+                break;
+            }
+        }
+    }
+    let probe = dir.join(format!(".creditstress-probe-{}", std::process::id()));
+    let written = std::fs::write(&probe, b"probe");
+    let _ = std::fs::remove_file(&probe);
+    if let Err(e) = written {
+        return Err(Failure::Input(anyhow!(
+            "--out {}: cannot write into {} ({e}); nothing was simulated",
+            out.display(),
+            dir.display()
+        )));
+    }
+    if let Some(free) = free_bytes(dir)
+        && free < needed
+    {
+        let mib = |b: u64| b as f64 / (1u64 << 20) as f64;
+        return Err(Failure::Input(anyhow!(
+            "--out {}: the outputs need about {:.1} MiB and {} has {:.1} MiB free; free some space or write \
+             elsewhere; nothing was simulated",
+            out.display(),
+            mib(needed),
+            dir.display(),
+            mib(free)
+        )));
+    }
+    Ok(())
+}
+
+/// What a run writes, roughly, in bytes: the plots and report, and per path a
+/// row of paths.csv (or the shard's binary record), with room to spare.
+pub fn output_bytes_estimate(scenario: &Scenario, paths: u64) -> u64 {
+    let per_path = creditstress::shard::codec::Dims::of(scenario).path_bytes() as u64
+        + 40 * (12 + scenario.segments.len() + scenario.event_names().len()) as u64;
+    16 * (1 << 20) + paths.saturating_mul(per_path)
+}
+
 /// A thread-count option (`flag` names it in the error): at least 1; by default every core.
 pub fn thread_count(requested: Option<usize>, flag: &str) -> Result<usize, Failure> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -795,4 +869,23 @@ pub fn peak_rss_bytes() -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_destination_without_room_is_refused_and_one_with_room_passes() {
+        let dir = std::env::temp_dir().join(format!("creditstress-room-{}", std::process::id()));
+        // A folder not created yet is probed in its nearest existing ancestor.
+        assert!(check_destination_room(&dir.join("a/b"), 1).is_ok());
+        let err = check_destination_room(&dir, u64::MAX).unwrap_err();
+        let Failure::Input(e) = err else {
+            panic!("not an input error")
+        };
+        assert!(e.to_string().contains("MiB free"), "{e}");
+        assert!(!dir.exists(), "the probe leaves nothing behind");
+        assert!(free_bytes(&std::env::temp_dir()).is_some_and(|b| b > 0));
+    }
 }
