@@ -382,6 +382,13 @@ fn check_tape_request(scenario: &Scenario, sharded: bool, tape_paths: u64, forma
              (run.redraw_population = true)"
         )));
     }
+    if scenario.importance.is_some() {
+        return Err(Failure::Input(anyhow!(
+            "--emit-tape writes a loan-level history, and importance sampling draws shifted paths that only \
+             their weights make representative (a tape has no weights): emit the tape from a plain run \
+             (--sampling plain)"
+        )));
+    }
     if scenario.originates() {
         return Err(Failure::Input(anyhow!(
             "--emit-tape exports the opening book and its loans' months; loans originated during the run \
