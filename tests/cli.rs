@@ -1045,6 +1045,21 @@ fn an_importance_sampled_precision_target_stops_at_the_same_block_on_any_thread_
         "{err}"
     );
     assert!(!tmp.path().join("still").exists());
+    // A loan tape has no weights: it is refused under importance sampling.
+    let assert = creditstress()
+        .arg("run")
+        .arg(&scenario)
+        .args(["--sampling", "importance", "--paths", "10", "--emit-tape"])
+        .arg(tmp.path().join("tape"))
+        .arg("--out")
+        .arg(tmp.path().join("with-tape"))
+        .assert()
+        .code(2);
+    assert!(
+        stderr_of(&assert).contains("a tape has no weights"),
+        "{}",
+        stderr_of(&assert)
+    );
 }
 
 #[test]

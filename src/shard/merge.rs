@@ -108,7 +108,10 @@ fn identity(m: &ShardManifest) -> [(&'static str, String); 10] {
             m.importance.as_ref().map_or("plain".to_string(), |plan| {
                 // The shift itself can hold thousands of numbers: its hash names it.
                 let shift = serde_json::to_string(&plan.tilt).unwrap_or_default();
-                format!("importance (shift sha256 {})", &crate::report::sha256_hex(shift.as_bytes())[..16])
+                format!(
+                    "importance (shift sha256 {})",
+                    &crate::report::sha256_hex(shift.as_bytes())[..16]
+                )
             }),
         ),
     ]
