@@ -1272,6 +1272,64 @@ fn a_destination_that_cannot_be_written_is_refused_before_simulating() {
 }
 
 #[test]
+fn stress_runs_one_book_through_several_scenarios_on_common_random_numbers() {
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("stress");
+    let assert = creditstress()
+        .arg("stress")
+        .arg(repo_file("scenarios/baseline.toml"))
+        .arg(repo_file("scenarios/downturn.toml"))
+        .args(["--paths", "300", "--threads", "1", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(
+        text.contains("scenario  loans") && text.contains("downturn - baseline"),
+        "{text}"
+    );
+    assert!(text.contains("book the same loans"), "{text}");
+    let s = read_json(&out.join("stress.json"));
+    assert_eq!(s["books_agree"], true);
+    assert_eq!(s["policies"].as_array().unwrap().len(), 2);
+    // The downturn's EL exceeds the baseline's, with a paired interval narrower than the unpaired one.
+    let el = &s["versus_baseline"][0]["differences"][0];
+    assert_eq!(el["metric"], "el");
+    assert!(el["paired"]["ci"][0].as_f64().unwrap() > 0.0, "{el}");
+    assert!(el["width_ratio"].as_f64().unwrap() < 1.0, "{el}");
+    for f in ["stress.csv", "stress.html", "plots/exceedance.png"] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    let html = String::from_utf8(read(&out.join("stress.html"))).unwrap();
+    assert!(html.contains("<h1>Stress test") && html.contains("every scenario draws the same borrowers"));
+    // A scenario with another book runs, and the output says the books differ.
+    let other = creditstress()
+        .arg("stress")
+        .arg(repo_file("scenarios/baseline.toml"))
+        .arg(repo_file("scenarios/own_book.toml"))
+        .args(["--paths", "50", "--json", "--out"])
+        .arg(tmp.path().join("other"))
+        .assert()
+        .success();
+    let v: serde_json::Value = serde_json::from_slice(&other.get_output().stdout).unwrap();
+    assert_eq!(v["books_agree"], false);
+    assert!(
+        v["book_differences"][0].as_str().unwrap().contains("[[segments]]"),
+        "{v}"
+    );
+    // The same scenario twice is refused.
+    let twice = creditstress()
+        .arg("stress")
+        .arg(repo_file("scenarios/baseline.toml"))
+        .arg(repo_file("scenarios/baseline.toml"))
+        .args(["--paths", "50", "--out"])
+        .arg(tmp.path().join("twice"))
+        .assert()
+        .code(2);
+    assert!(stderr_of(&twice).contains("used twice"), "{}", stderr_of(&twice));
+}
+
+#[test]
 fn sigint_and_sigterm_stop_a_run_with_130_and_write_nothing() {
     for signal in ["-INT", "-TERM"] {
         let tmp = TempDir::new().unwrap();

@@ -148,7 +148,11 @@ pub fn execute(args: CompareArgs) -> Result<(), Failure> {
 /// `comparison.json`, `comparison.csv`, the plots and `comparison.html`.
 pub fn comparison_files(c: &Comparison, samples: &[PolicySample]) -> Vec<(String, Vec<u8>)> {
     let mut files = vec![("comparison.json".to_string(), to_json(c).into_bytes())];
-    files.extend(creditstress::report::compare::render(c, samples));
+    files.extend(creditstress::report::compare::render(
+        c,
+        samples,
+        creditstress::report::compare::POLICIES,
+    ));
     files
 }
 
@@ -162,8 +166,13 @@ pub fn write_files(out: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Failur
 
 /// Terminal tables: key figures per policy, then differences against the baseline.
 pub fn comparison_table(c: &Comparison) -> String {
+    comparison_table_of(c, creditstress::report::compare::POLICIES)
+}
+
+/// [`comparison_table`] for policies or scenarios.
+pub fn comparison_table_of(c: &Comparison, subject: creditstress::report::compare::Subject) -> String {
     let mut rows = vec![vec![
-        "policy".to_string(),
+        subject.noun.to_string(),
         "loans".into(),
         "EL".into(),
         "interest".into(),

@@ -13,6 +13,7 @@ mod reverse;
 mod run;
 mod scaling;
 mod shard;
+mod stress;
 mod sweep;
 mod validate;
 
@@ -63,6 +64,11 @@ enum Command {
         after_help = "Examples:\n  creditstress reverse scenarios/pandemic.toml --param 'macro.shocks[0].depth' --target net_income.mean=0 --from 0.5 --to 3 --paths 2000\n  creditstress reverse scenarios/downturn.toml --param 'segments[2].rho' --target loss_rate.var.0.99=0.25 --from 0.05 --to 0.3"
     )]
     Reverse(reverse::ReverseArgs),
+    /// Run one book through several stress scenarios on common random numbers and compare them with the first.
+    #[command(
+        after_help = "Example:\n  creditstress stress scenarios/baseline.toml scenarios/downturn.toml scenarios/pandemic.toml --paths 2000"
+    )]
+    Stress(stress::StressArgs),
     /// Run a scenario on 1, 2, 4, ... threads, check the results are identical, and print a scaling table.
     #[command(
         after_help = "Examples:\n  creditstress scaling scenarios/downturn.toml --paths 4000\n  creditstress scaling scenarios/downturn.toml --paths 4000 --max-threads 2 --out benches/scaling.md"
@@ -170,6 +176,7 @@ pub fn main_with(cli: Cli) -> ExitCode {
         Command::Compare(args) => compare::execute(args),
         Command::Sweep(args) => sweep::execute(args),
         Command::Reverse(args) => reverse::execute(args),
+        Command::Stress(args) => stress::execute(args),
         Command::Scaling(args) => scaling::execute(args),
         Command::Merge(args) => merge::execute(args),
         Command::Report(args) => report_cmd::execute(args),

@@ -614,7 +614,7 @@ pub fn refuse_if_interrupted_after_writing(out: &Path) -> Result<(), Failure> {
 /// What creditstress commands write into an output folder: the files of a
 /// run, a merge, a comparison, a sweep, a shard and a tape, the plots
 /// folder, and the shard folders of a study (`shard-K`).
-const OUTPUT_NAMES: [&str; 21] = [
+const OUTPUT_NAMES: [&str; 24] = [
     "summary.json",
     "paths.csv",
     "timeseries.csv",
@@ -631,6 +631,9 @@ const OUTPUT_NAMES: [&str; 21] = [
     "sweep.csv",
     "sweep.html",
     "reverse.json",
+    "stress.json",
+    "stress.csv",
+    "stress.html",
     "reverse.csv",
     "tape.csv",
     "tape.parquet",

@@ -15,18 +15,51 @@ use crate::stats::risk::moments;
 
 const SIZE: (u32, u32) = (1280, 720);
 
+/// What the compared runs are: policies under one stress (`compare`), or
+/// stress scenarios of one book (`stress`). It names the files, the titles
+/// and the columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Subject {
+    /// `policy` or `scenario`.
+    pub noun: &'static str,
+    /// The page's title.
+    pub title: &'static str,
+    /// Stem of the CSV and HTML files.
+    pub file_stem: &'static str,
+    /// What the common random numbers hold fixed, for the page's note.
+    pub pairing: &'static str,
+}
+
+/// `compare`: policies under one stress.
+pub const POLICIES: Subject = Subject {
+    noun: "policy",
+    title: "Policy comparison",
+    file_stem: "comparison",
+    pairing: "every policy sees the same macro paths and the same draws for the same borrower",
+};
+
+/// `stress`: scenarios of one book.
+pub const SCENARIOS: Subject = Subject {
+    noun: "scenario",
+    title: "Stress test",
+    file_stem: "stress",
+    pairing: "every scenario draws the same borrowers, the same loan draws and the same factor innovations; \
+              only the stress differs",
+};
+
 /// A rendered figure: PNG bytes and SVG text.
 type Rendered = (Vec<u8>, String);
 
-/// `comparison.csv`: one row per (policy, metric) against the baseline.
-pub fn comparison_csv(c: &Comparison) -> Vec<u8> {
+/// `comparison.csv` (or `stress.csv`): one row per (policy or scenario, metric) against the baseline.
+pub fn comparison_csv(c: &Comparison, subject: Subject) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
+    let value = format!("{}_value", subject.noun);
     let header = [
-        "policy",
+        subject.noun,
         "baseline",
         "metric",
         "baseline_value",
-        "policy_value",
+        value.as_str(),
         "difference",
         "paired_ci_low",
         "paired_ci_high",
@@ -56,15 +89,15 @@ pub fn comparison_csv(c: &Comparison) -> Vec<u8> {
     w.into_inner().expect("flushing CSV to memory cannot fail")
 }
 
-/// Every comparison file but the JSON: CSV, plots (PNG and SVG) and `comparison.html`.
-pub fn render(c: &Comparison, samples: &[PolicySample]) -> Vec<(String, Vec<u8>)> {
+/// Every comparison file but the JSON: CSV, plots (PNG and SVG) and the HTML page.
+pub fn render(c: &Comparison, samples: &[PolicySample], subject: Subject) -> Vec<(String, Vec<u8>)> {
     let figures: Vec<(&str, String, Rendered)> = vec![
         {
-            let title = format!("Loss exceedance by policy — {}", c.scenario);
+            let title = format!("Loss exceedance by {} — {}", subject.noun, c.scenario);
             (
                 "exceedance",
                 title.clone(),
-                canvas::render(&Exceedance::new(c, samples, &title), &title),
+                canvas::render(&Exceedance::new(c, samples, &title, subject), &title),
             )
         },
         {
@@ -93,7 +126,7 @@ pub fn render(c: &Comparison, samples: &[PolicySample]) -> Vec<(String, Vec<u8>)
             )
         },
     ];
-    let mut files = vec![("comparison.csv".to_string(), comparison_csv(c))];
+    let mut files = vec![(format!("{}.csv", subject.file_stem), comparison_csv(c, subject))];
     let mut html_figures = String::new();
     for (name, title, (png, svg)) in figures {
         files.push((format!("plots/{name}.png"), png));
@@ -104,7 +137,10 @@ pub fn render(c: &Comparison, samples: &[PolicySample]) -> Vec<(String, Vec<u8>)
         ));
         files.push((format!("plots/{name}.svg"), svg.into_bytes()));
     }
-    files.push(("comparison.html".to_string(), html(c, &html_figures).into_bytes()));
+    files.push((
+        format!("{}.html", subject.file_stem),
+        html(c, &html_figures, subject).into_bytes(),
+    ));
     files
 }
 
@@ -112,10 +148,11 @@ fn strip_xml_header(svg: &str) -> &str {
     svg.find("<svg").map_or(svg, |i| &svg[i..])
 }
 
-fn html(c: &Comparison, figures: &str) -> String {
-    let mut key = String::from(
-        "<table><tr><th>policy</th><th>loans</th><th>EL (95% CI)</th><th>interest income</th>\
+fn html(c: &Comparison, figures: &str, subject: Subject) -> String {
+    let mut key = format!(
+        "<table><tr><th>{}</th><th>loans</th><th>EL (95% CI)</th><th>interest income</th>\
          <th>net income</th><th>default rate</th><th>net income / ES</th></tr>",
+        subject.noun
     );
     for p in &c.policies {
         key.push_str(&format!(
@@ -135,10 +172,11 @@ fn html(c: &Comparison, figures: &str) -> String {
     let mut diffs = String::new();
     for v in &c.versus_baseline {
         diffs.push_str(&format!(
-            "<h3>{} − {}</h3><table><tr><th>metric</th><th>baseline</th><th>policy</th><th>difference</th>\
+            "<h3>{} − {}</h3><table><tr><th>metric</th><th>baseline</th><th>{}</th><th>difference</th>\
              <th>paired 95% CI</th><th>unpaired 95% CI</th><th>width ratio</th></tr>",
             escape(&v.policy),
-            escape(&v.baseline)
+            escape(&v.baseline),
+            subject.noun
         ));
         for d in &v.differences {
             let f = |x: f64| {
@@ -168,13 +206,13 @@ fn html(c: &Comparison, figures: &str) -> String {
         diffs.push_str("</table>");
     }
     format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Policy comparison — {scenario}</title>\
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title} — {scenario}</title>\
 <style>body{{font-family:-apple-system,Segoe UI,DejaVu Sans,sans-serif;max-width:1320px;margin:2em auto;color:#212529;padding:0 1em}}\
 table{{border-collapse:collapse;margin:1em 0}}td,th{{padding:.35em .8em;border-bottom:1px solid #dee2e6;text-align:right}}\
 td:first-child,th:first-child{{text-align:left}}th{{background:#f1f3f5}}.sig{{font-weight:bold}}svg{{max-width:100%;height:auto}}\
 p.note{{color:#6c757d}}</style></head><body>\
-<h1>Policy comparison — {scenario}</h1><p>{paths} paths, seed {seed}, common random numbers: every policy sees the same \
-macro paths and the same draws for the same borrower. Differences are policy − baseline; the paired interval uses the \
+<h1>{title} — {scenario}</h1><p>{paths} paths, seed {seed}, common random numbers: {pairing}. Differences are \
+{noun} − baseline; the paired interval uses the \
 per-path differences, the unpaired one ignores the pairing (width ratio = paired / unpaired). Tail measures use a \
 {b}-resample bootstrap. Bold: the paired interval excludes zero.</p>\
 <h2>Key figures</h2>{key}<h2>Against the baseline</h2>{diffs}{figures}</body></html>\n",
@@ -182,6 +220,9 @@ per-path differences, the unpaired one ignores the pairing (width ratio = paired
         paths = c.paths,
         seed = c.seed,
         b = c.bootstrap_resamples,
+        title = subject.title,
+        pairing = subject.pairing,
+        noun = subject.noun,
     )
 }
 
@@ -195,7 +236,7 @@ struct Exceedance {
 }
 
 impl Exceedance {
-    fn new(c: &Comparison, samples: &[PolicySample], title: &str) -> Self {
+    fn new(c: &Comparison, samples: &[PolicySample], title: &str, subject: Subject) -> Self {
         let mut lo = f64::INFINITY;
         let mut hi = f64::NEG_INFINITY;
         let curves = samples
@@ -218,7 +259,10 @@ impl Exceedance {
             .collect();
         Exceedance {
             title: title.to_string(),
-            subtitle: format!("{} paths · seed {} · same draws for every policy", c.paths, c.seed),
+            subtitle: format!(
+                "{} paths · seed {} · same draws for every {}",
+                c.paths, c.seed, subject.noun
+            ),
             curves,
             x_range: canvas::padded(lo / 1e6, hi / 1e6, 0.03, 1e-9),
             floor: 1.0 / c.paths.max(1) as f64,
