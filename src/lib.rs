@@ -15,6 +15,7 @@ pub mod scenario;
 pub mod calibration;
 pub mod capital;
 pub mod checks;
+pub mod economics;
 pub mod estimation;
 pub mod population;
 pub mod macro_paths;

@@ -111,3 +111,31 @@ fn creditstress_check_passes_and_speaks_json() {
     assert_eq!(v["passed"], true);
     assert_eq!(v["checks"].as_array().unwrap().len(), 15);
 }
+
+#[test]
+fn loans_above_the_rate_lines_are_counted_on_the_chosen_basis() {
+    use creditstress::economics::RateLines;
+    // Every band priced at 30% a year (2.5% a month): above 24% and below 36%
+    // nominally; (1.025)^12 - 1 = 34.5% effective, still below 36%.
+    let text = book("other_retail", 1.0, 0.0).replace(
+        "[segments.capital]",
+        "[segments.pricing]\nannual_rate_by_band = [0.30, 0.30, 0.30, 0.30, 0.30, 0.30]\n[segments.capital]",
+    );
+    let s = parse_scenario(&text).expect("valid");
+    let r = RateLines::of(&Prepared::new(&s));
+    assert_eq!(r.lines.len(), 2);
+    assert_eq!((r.lines[0].apr, r.lines[0].loans_above), (0.24, 500));
+    assert_eq!((r.lines[0].share_of_loans, r.lines[0].share_of_balance), (1.0, 1.0));
+    assert_eq!(r.lines[1].loans_above, 0);
+    assert!((r.highest_apr - 0.30).abs() < 1e-12);
+    let effective = parse_scenario(&format!(
+        "{text}\n[rate_lines]\napr = [0.3, 0.344, 0.35]\nbasis = \"effective\"\n"
+    ))
+    .expect("valid");
+    let r = RateLines::of(&Prepared::new(&effective));
+    let above: Vec<u64> = r.lines.iter().map(|l| l.loans_above).collect();
+    assert_eq!(above, vec![500, 500, 0], "34.49% effective");
+    // Lines that are not increasing are refused, naming the field.
+    let bad = parse_scenario(&format!("{text}\n[rate_lines]\napr = [0.36, 0.24]\n")).unwrap_err();
+    assert!(bad.to_string().contains("rate_lines.apr"), "{bad}");
+}

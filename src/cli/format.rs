@@ -236,6 +236,27 @@ pub fn summary_table(s: &RunSummary, scenario: &Scenario) -> String {
     if let Some(x) = &s.sampling {
         let _ = write!(out, "\n{}", sampling_line(x, &scenario.risk_levels));
     }
+    if let Some(r) = &s.rate_lines {
+        let lines: Vec<String> = r
+            .lines
+            .iter()
+            .map(|l| {
+                format!(
+                    "{} loans above {} ({} of loans, {} of balance)",
+                    creditstress::report::plots::format::count(l.loans_above),
+                    percent_level(l.apr),
+                    percent(l.share_of_loans),
+                    percent(l.share_of_balance)
+                )
+            })
+            .collect();
+        let _ = write!(
+            out,
+            "\nrate lines (annual rate at booking): {}; highest {}",
+            lines.join(", "),
+            percent(r.highest_apr)
+        );
+    }
     if let Some(c) = &s.capital {
         let top = scenario
             .risk_levels

@@ -192,16 +192,16 @@ pub fn execute(args: MergeArgs) -> Result<(), Failure> {
     let (profile, paths) = assemble(parts).map_err(|e| Failure::Input(e.into()))?;
 
     let shards: Vec<&ShardManifest> = order.iter().map(|&i| &found[i].1).collect();
-    // The book's capital is a function of the scenario alone: drawn again here.
-    let capital = if scenario.segments.iter().any(|s| s.capital.is_some()) {
-        creditstress::capital::book::RegulatoryCapital::of(&creditstress::engine::Prepared::new(&scenario))
-    } else {
-        None
-    };
+    // The book's capital and rate lines are functions of the scenario alone: drawn again here.
+    let prepared = creditstress::engine::Prepared::new(&scenario);
+    let capital = creditstress::capital::book::RegulatoryCapital::of(&prepared);
+    let rate_lines = creditstress::economics::RateLines::of(&prepared);
+    drop(prepared);
     let finished = Finished {
         precision: None,
         importance: study.importance.as_ref(),
         capital: capital.as_ref(),
+        rate_lines: Some(&rate_lines),
         sets: &study.sets,
         scenario: &scenario,
         scenario_file: study.scenario_file.clone(),

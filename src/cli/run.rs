@@ -335,6 +335,7 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
     let profile = prepared.profile.clone();
     let importance = prepared.importance.clone();
     let capital = creditstress::capital::book::RegulatoryCapital::of(&prepared);
+    let rate_lines = creditstress::economics::RateLines::of(&prepared);
     drop(prepared);
     if let Some(p) = &precision {
         // The manifest's command reproduces the run with its final path count.
@@ -353,6 +354,7 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
         precision,
         importance: importance.as_ref(),
         capital: capital.as_ref(),
+        rate_lines: Some(&rate_lines),
         sets: &args.study.set,
     };
     let summary = write_run_outputs(&finished, &out)?;
@@ -519,6 +521,8 @@ pub struct Finished<'a> {
     pub capital: Option<&'a creditstress::capital::book::RegulatoryCapital>,
     /// The `--set PATH=VALUE` settings, in order (repeated in the reproduce command).
     pub sets: &'a [String],
+    /// The book's loans above the `[rate_lines]`.
+    pub rate_lines: Option<&'a creditstress::economics::RateLines>,
 }
 
 /// Renders and writes every output of a finished simulation into `out`. `run`
@@ -547,6 +551,7 @@ pub fn write_run_outputs(done: &Finished, out: &Path) -> Result<RunSummary, Fail
             .count() as u64;
         SamplingSummary::new(plan.pilot.clone(), &losses, &raw, shifted, &scenario.risk_levels)
     });
+    summary.rate_lines = done.rate_lines.cloned();
     summary.capital = done
         .capital
         .map(|c| creditstress::capital::book::CapitalSummary::new(c, &summary, &scenario.risk_levels));

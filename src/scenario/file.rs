@@ -56,6 +56,9 @@ pub struct ScenarioFile {
     /// Optional imported book: the current portfolio loan by loan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub book: Option<super::BookSection>,
+    /// The APR lines the book's loans are counted against (rate caps).
+    #[serde(default, skip_serializing_if = "RateLinesSection::is_default")]
+    pub rate_lines: RateLinesSection,
     /// The bytes of the data files named above, attached by the caller
     /// (never part of the TOML; see [`super::Attachments`]).
     #[serde(skip)]
@@ -120,6 +123,56 @@ pub enum FactorLaw {
     NoiseAndRegimes,
     /// The factor held at 0: the PD is the rate of a loan in a neutral economy.
     Zero,
+}
+
+/// `[rate_lines]`: annual rates the report counts loans above.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLinesSection {
+    /// The lines, increasing: 24% (the line Chinese regulators hold
+    /// licensed consumer lenders to) and 36% (above which courts voided
+    /// interest under the 2015 private-lending rules) by default.
+    pub apr: Vec<f64>,
+    /// How a loan's annual rate is measured against them: `nominal` (12 x
+    /// the monthly rate, the annualised IRR regulators quote) or `effective`
+    /// (`(1 + r)^12 - 1`).
+    pub basis: RateBasis,
+}
+
+/// `rate_lines.basis`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RateBasis {
+    /// 12 x the monthly rate.
+    #[default]
+    Nominal,
+    /// `(1 + r)^12 - 1`.
+    Effective,
+}
+
+impl RateBasis {
+    /// The annual rate of a monthly rate `r` on this basis.
+    pub fn annual(self, r: f64) -> f64 {
+        match self {
+            RateBasis::Nominal => 12.0 * r,
+            RateBasis::Effective => (1.0 + r).powi(12) - 1.0,
+        }
+    }
+}
+
+impl Default for RateLinesSection {
+    fn default() -> Self {
+        Self {
+            apr: vec![0.24, 0.36],
+            basis: RateBasis::Nominal,
+        }
+    }
+}
+
+impl RateLinesSection {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 /// `[run]`: simulation settings.

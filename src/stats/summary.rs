@@ -170,6 +170,9 @@ pub struct RunSummary {
     /// `[segments.capital]` (filled by the caller, see [`crate::capital::book`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capital: Option<crate::capital::book::CapitalSummary>,
+    /// Loans priced above the `[rate_lines]` (filled by the caller, see [`crate::economics`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_lines: Option<crate::economics::RateLines>,
 }
 
 /// How often a path-level event happened, and the mean loss of the paths
@@ -526,6 +529,7 @@ impl RunSummary {
             events: event_summaries(scenario, paths, w),
             sampling: None,
             capital: None,
+            rate_lines: None,
             tail_scenario,
         }
     }

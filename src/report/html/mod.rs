@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 mod sections;
 
 use sections::{
-    capital, cards, contributions, events, going_concern, key_figures, reproduce, sampling, scenario, segments,
-    tail_scenario,
+    capital, cards, contributions, events, going_concern, key_figures, rate_lines, reproduce, sampling, scenario,
+    segments, tail_scenario,
 };
 
 use super::input::ReportInput;
@@ -195,6 +195,7 @@ pub fn report_html(input: &ReportInput, plots: &[Plot]) -> String {
     tail_scenario(&mut h, input);
     contributions(&mut h, input);
     capital(&mut h, input);
+    rate_lines(&mut h, input);
     let _ = writeln!(h, "<h2 id=\"plots\">Plots</h2>");
     for p in plots {
         let _ = write!(

@@ -419,6 +419,44 @@ pub(super) fn capital(h: &mut String, input: &ReportInput) {
     );
 }
 
+/// Loans priced above the rate lines.
+pub(super) fn rate_lines(h: &mut String, input: &ReportInput) {
+    let Some(r) = &input.summary.rate_lines else {
+        return;
+    };
+    let _ = writeln!(h, "<h2 id=\"rate-lines\">Pricing against rate lines</h2>");
+    head(
+        h,
+        &[
+            "Annual rate line",
+            "Loans above",
+            "Share of loans",
+            "Balance above (yuan)",
+            "Share of balance",
+        ],
+    );
+    for l in &r.lines {
+        row(
+            h,
+            &[
+                percent(l.apr, 1),
+                count(l.loans_above),
+                percent(l.share_of_loans, 2),
+                money(l.balance_above),
+                percent(l.share_of_balance, 2),
+            ],
+        );
+    }
+    end_table(h);
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">{}. The highest annual rate in the book is {}. To cap the pricing at a line, add an \
+         <code>[[events]]</code> <code>rate_cap</code> from month 1 and compare the runs on the same seed.</p>",
+        escape(&r.basis),
+        percent(r.highest_apr, 2)
+    );
+}
+
 /// The importance-sampling diagnostics (nothing for plain sampling).
 pub(super) fn sampling(h: &mut String, input: &ReportInput) {
     let Some(x) = &input.summary.sampling else {

@@ -211,6 +211,7 @@ impl Scenario {
             );
         }
         check_risk_levels(&run.risk_levels)?;
+        check_rate_lines(&file.rate_lines)?;
         let bands = score_bands(&file.population.score_bands)?;
         let macro_model = macro_model(&file.macro_model, &file.attachments, run.horizon_months as usize)?;
         let importance = importance(run, &macro_model)?;
@@ -419,6 +420,28 @@ pub(super) const NAME_RULE: &str =
 /// not starting with `.` (so never `.`, `..` or a hidden folder).
 pub(super) fn is_safe_name(name: &str) -> bool {
     !name.is_empty() && !name.starts_with('.') && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+}
+
+/// The APR lines: one to ten, each in (0, 10], increasing.
+fn check_rate_lines(lines: &crate::scenario::RateLinesSection) -> Result<()> {
+    if lines.apr.is_empty() || lines.apr.len() > 10 {
+        return err(
+            "rate_lines.apr",
+            format!("give one to ten lines, got {}", lines.apr.len()),
+        );
+    }
+    for (i, &a) in lines.apr.iter().enumerate() {
+        if !(a.is_finite() && a > 0.0 && a <= 10.0) {
+            return err(
+                format!("rate_lines.apr[{i}]"),
+                format!("must be in (0, 10] (an annual rate), got {a}"),
+            );
+        }
+        if i > 0 && a <= lines.apr[i - 1] {
+            return err("rate_lines.apr", "lines must be strictly increasing");
+        }
+    }
+    Ok(())
 }
 
 /// Fewest and most pilot paths of importance sampling.
