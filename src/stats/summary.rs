@@ -83,6 +83,13 @@ pub struct PolicyEffects {
 /// Everything `summary.json` reports.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunSummary {
+    /// Always [`SUMMARY_FORMAT`]: what the file is.
+    #[serde(default = "summary_format")]
+    pub format: String,
+    /// [`SUMMARY_FORMAT_VERSION`]: raised when a field changes meaning or
+    /// goes away (added fields keep it; readers ignore what they do not know).
+    #[serde(default)]
+    pub format_version: u32,
     /// Scenario name.
     pub scenario: String,
     /// Master seed.
@@ -357,6 +364,16 @@ pub fn path_weights(paths: &[PathOutcome]) -> Option<Vec<f64>> {
     normalise(&paths.iter().map(|p| p.weight).collect::<Vec<_>>())
 }
 
+/// The `format` of summary.json.
+pub const SUMMARY_FORMAT: &str = "creditstress-run-summary";
+/// The `format_version` of summary.json this program writes; files written
+/// before the field existed read as 0.
+pub const SUMMARY_FORMAT_VERSION: u32 = 1;
+
+fn summary_format() -> String {
+    SUMMARY_FORMAT.to_string()
+}
+
 /// Description of the engine written into the summary.
 pub const ENGINE_FULL: &str = "loan-level monthly stepping with delinquency buckets";
 
@@ -472,6 +489,8 @@ impl RunSummary {
             .collect();
 
         RunSummary {
+            format: SUMMARY_FORMAT.to_string(),
+            format_version: SUMMARY_FORMAT_VERSION,
             scenario: scenario.name.clone(),
             seed: scenario.seed,
             paths: paths.len() as u64,
