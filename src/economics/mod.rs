@@ -83,7 +83,7 @@ impl RateLines {
             .collect();
         RateLines {
             basis: format!(
-                "loans of the book at the start of the run (the opening book; path 0's when the population is \
+                "Loans of the book at the start of the run (the opening book; path 0's when the population is \
                  redrawn) whose annual rate, {}, is above each line; loans booked during the run are not counted",
                 match basis {
                     crate::scenario::RateBasis::Nominal => "12 x the monthly rate",
