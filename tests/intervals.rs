@@ -7,7 +7,7 @@
 
 use creditstress::engine::{Prepared, RunControl};
 use creditstress::scenario::parse_scenario;
-use creditstress::stats::normal::{norm_cdf, norm_inv};
+use creditstress::stats::normal::norm_inv;
 use creditstress::stats::risk::{VAR_CI_LEVEL, risk_measures};
 use creditstress::stats::weighted::{normalise, weighted_risk_measures};
 
@@ -60,36 +60,10 @@ rounding = 100.0
     )
 }
 
-/// `P(D = k)` of the default count: `int Binomial(n, k; p(z)) phi(z) dz`,
-/// `p(z) = Phi((Phi^-1(PD) - sqrt(rho) z) / sqrt(1 - rho))`, by the trapezoid
-/// rule on 8,001 nodes over [-10, 10] (binomial terms in logs).
+/// `P(D = k)` of the default count: the binomial mixed over the factor by
+/// the trapezoid rule (`creditstress check` computes the same law).
 fn exact_pmf() -> Vec<f64> {
-    let (nodes, lo, hi) = (8_001, -10.0, 10.0);
-    let h = (hi - lo) / (nodes - 1) as f64;
-    let ln_choose: Vec<f64> = {
-        let mut v = vec![0.0; LOANS + 1];
-        for k in 1..=LOANS {
-            v[k] = v[k - 1] + ((LOANS - k + 1) as f64).ln() - (k as f64).ln();
-        }
-        v
-    };
-    let mut pmf = vec![0.0; LOANS + 1];
-    let mut total = 0.0;
-    for i in 0..nodes {
-        let z = lo + i as f64 * h;
-        let w = (-0.5 * z * z).exp();
-        total += w;
-        let p = norm_cdf((norm_inv(PD) - RHO.sqrt() * z) / (1.0 - RHO).sqrt());
-        if p <= 0.0 || p >= 1.0 {
-            continue;
-        }
-        let (lp, lq) = (p.ln(), (1.0 - p).ln());
-        for (k, m) in pmf.iter_mut().enumerate() {
-            *m += w * (ln_choose[k] + k as f64 * lp + (LOANS - k) as f64 * lq).exp();
-        }
-    }
-    pmf.iter_mut().for_each(|m| *m /= total);
-    pmf
+    creditstress::checks::mixture_binomial_pmf(LOANS, PD, RHO)
 }
 
 /// Exact VaR (smallest loss with F >= q) and ES (Acerbi-Tasche) of the loss.

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{CapitalSum, SegmentCapital};
 use crate::engine::Prepared;
-use crate::population::{ProductKind, cents_to_money, draw_book};
+use crate::population::{ProductKind, cents_to_money};
 use crate::stats::RunSummary;
 use crate::stats::risk::level_key;
 
@@ -74,14 +74,7 @@ impl RegulatoryCapital {
         if s.segments.iter().all(|seg| seg.capital.is_none()) {
             return None;
         }
-        let drawn;
-        let book = match &prepared.book {
-            Some(b) => b,
-            None => {
-                drawn = draw_book(s, &prepared.grades, &prepared.model.schedules, Some(0));
-                &drawn
-            }
-        };
+        let book = prepared.run_level_book();
         let period = s.dynamics.pd_period_months as f64;
         let mut sums: Vec<CapitalSum> = vec![CapitalSum::default(); s.segments.len()];
         for loan in &book.loans {

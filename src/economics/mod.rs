@@ -11,7 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::engine::Prepared;
-use crate::population::{cents_to_money, draw_book};
+use crate::population::cents_to_money;
 
 /// The book against one line.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -44,14 +44,7 @@ impl RateLines {
     /// path 0's when the population is redrawn).
     pub fn of(prepared: &Prepared) -> Self {
         let s = prepared.scenario;
-        let drawn;
-        let book = match &prepared.book {
-            Some(b) => b,
-            None => {
-                drawn = draw_book(s, &prepared.grades, &prepared.model.schedules, Some(0));
-                &drawn
-            }
-        };
+        let book = prepared.run_level_book();
         let basis = s.file.rate_lines.basis;
         let total_loans = book.loans.len() as f64;
         let total_balance: f64 = book.loans.iter().map(|l| cents_to_money(l.balance)).sum();

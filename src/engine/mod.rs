@@ -247,6 +247,15 @@ impl<'a> Prepared<'a> {
         Ok(Self::build(scenario, fast_path))
     }
 
+    /// The run-level book: the book drawn once, or path 0's when the
+    /// population is redrawn per path (the book `profile` describes).
+    pub fn run_level_book(&self) -> std::borrow::Cow<'_, Book> {
+        match &self.book {
+            Some(b) => std::borrow::Cow::Borrowed(b),
+            None => std::borrow::Cow::Owned(draw_book(self.scenario, &self.grades, &self.model.schedules, Some(0))),
+        }
+    }
+
     /// Which engine the paths use, in words.
     pub fn engine_description(&self) -> &'static str {
         if self.fast_path { ENGINE_FAST } else { ENGINE_STEPPING }

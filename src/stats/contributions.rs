@@ -116,31 +116,7 @@ impl EulerWeights {
             // A degenerate loss: every path is "at" VaR.
             total.iter().map(|l| if *l == var { 1.0 } else { 0.0 }).collect()
         };
-        let kernel_sum: f64 = kernel.iter().sum();
-        let k_sq: f64 = kernel.iter().map(|k| k * k).sum();
-        let mut weights = EulerWeights {
-            q,
-            tail,
-            whole_tail_paths: m,
-            kernel,
-            kernel_sum,
-            weighted: None,
-            summary: TailSummary {
-                var,
-                es,
-                var_contributions_sum: 0.0,
-                kernel_bandwidth: h,
-                kernel_effective_paths: if k_sq > 0.0 {
-                    kernel_sum * kernel_sum / k_sq
-                } else {
-                    0.0
-                },
-                tail_paths: 0.0,
-            },
-        };
-        weights.summary.tail_paths = weights.tail.iter().sum();
-        weights.summary.var_contributions_sum = weights.kernel_mean(total);
-        weights
+        Self::assemble(total, q, tail, m, kernel, h, (var, es), None)
     }
 
     /// The weights of `total` at level `q` when paths carry normalised
@@ -183,29 +159,54 @@ impl EulerWeights {
                 .map(|(l, wj)| if *l == var { n as f64 * wj } else { 0.0 })
                 .collect()
         };
+        Self::assemble(
+            total,
+            q,
+            tail,
+            tail_summary.paths as usize,
+            kernel,
+            h,
+            (var, tail_summary.es),
+            Some((w.to_vec(), above)),
+        )
+    }
+
+    /// The weights from their parts, plain or weighted alike: the kernel's
+    /// sum and effective paths, the tail's mass and the kernel mean of the loss.
+    #[allow(clippy::too_many_arguments)]
+    fn assemble(
+        total: &[f64],
+        q: f64,
+        tail: Vec<f64>,
+        whole_tail_paths: usize,
+        kernel: Vec<f64>,
+        bandwidth: f64,
+        (var, es): (f64, f64),
+        weighted: Option<(Vec<f64>, Vec<bool>)>,
+    ) -> Self {
         let kernel_sum: f64 = kernel.iter().sum();
         let k_sq: f64 = kernel.iter().map(|k| k * k).sum();
+        let tail_paths = tail.iter().sum();
         let mut weights = EulerWeights {
             q,
             tail,
-            whole_tail_paths: tail_summary.paths as usize,
+            whole_tail_paths,
             kernel,
             kernel_sum,
-            weighted: Some((w.to_vec(), above)),
+            weighted,
             summary: TailSummary {
                 var,
-                es: tail_summary.es,
+                es,
                 var_contributions_sum: 0.0,
-                kernel_bandwidth: h,
+                kernel_bandwidth: bandwidth,
                 kernel_effective_paths: if k_sq > 0.0 {
                     kernel_sum * kernel_sum / k_sq
                 } else {
                     0.0
                 },
-                tail_paths: 0.0,
+                tail_paths,
             },
         };
-        weights.summary.tail_paths = weights.tail.iter().sum();
         weights.summary.var_contributions_sum = weights.kernel_mean(total);
         weights
     }

@@ -187,25 +187,32 @@ pub struct RiskMeasures {
     pub tail_effective_paths: BTreeMap<String, f64>,
 }
 
+impl RiskMeasures {
+    /// The measures with the moments `m` and no level yet (every map empty).
+    pub fn of_moments(m: Moments) -> Self {
+        RiskMeasures {
+            mean: m.mean,
+            std: m.std,
+            stderr: m.stderr,
+            var: BTreeMap::new(),
+            es: BTreeMap::new(),
+            var_ci: BTreeMap::new(),
+            var_ci_needs_paths: BTreeMap::new(),
+            es_ci: BTreeMap::new(),
+            ul: BTreeMap::new(),
+            ul_ci: BTreeMap::new(),
+            tail_paths: BTreeMap::new(),
+            tail_effective_paths: BTreeMap::new(),
+        }
+    }
+}
+
 /// Computes [`RiskMeasures`] of `values` (in path order) at `levels`.
 pub fn risk_measures(values: &[f64], levels: &[f64]) -> RiskMeasures {
     let m = moments(values);
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
-    let mut out = RiskMeasures {
-        mean: m.mean,
-        std: m.std,
-        stderr: m.stderr,
-        var: BTreeMap::new(),
-        es: BTreeMap::new(),
-        var_ci: BTreeMap::new(),
-        var_ci_needs_paths: BTreeMap::new(),
-        es_ci: BTreeMap::new(),
-        ul: BTreeMap::new(),
-        ul_ci: BTreeMap::new(),
-        tail_paths: BTreeMap::new(),
-        tail_effective_paths: BTreeMap::new(),
-    };
+    let mut out = RiskMeasures::of_moments(m);
     if sorted.is_empty() {
         return out;
     }

@@ -9,8 +9,6 @@
 //! the plain formula of [`super::risk`]. A plain run never comes here: its
 //! figures are computed by the plain code, bitwise as before.
 
-use std::collections::BTreeMap;
-
 use super::normal::norm_inv;
 use super::risk::{Moments, RiskMeasures, VAR_CI_LEVEL, level_key, moments};
 
@@ -187,20 +185,7 @@ impl Sorted {
 /// advance for weighted paths and stays empty.
 pub fn weighted_risk_measures(values: &[f64], w: &[f64], levels: &[f64]) -> RiskMeasures {
     let m = weighted_moments(values, w);
-    let mut out = RiskMeasures {
-        mean: m.mean,
-        std: m.std,
-        stderr: m.stderr,
-        var: BTreeMap::new(),
-        es: BTreeMap::new(),
-        var_ci: BTreeMap::new(),
-        var_ci_needs_paths: BTreeMap::new(),
-        es_ci: BTreeMap::new(),
-        ul: BTreeMap::new(),
-        ul_ci: BTreeMap::new(),
-        tail_paths: BTreeMap::new(),
-        tail_effective_paths: BTreeMap::new(),
-    };
+    let mut out = RiskMeasures::of_moments(m);
     if values.is_empty() {
         return out;
     }
