@@ -77,6 +77,7 @@ fn synthetic_paths(n: u64, horizon: usize, factors: usize, loans: u64) -> Vec<Pa
                 tally,
                 factors: (0..factors).map(|_| (0..horizon).map(|_| z()).collect()).collect(),
                 weight: 1.0,
+                pnl: None,
             }
         })
         .collect()

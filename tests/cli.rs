@@ -1901,7 +1901,7 @@ fn the_comparison_tables_fit_in_100_columns_and_name_metrics_in_words() {
         "EL ",
         "VaR 99.9% *",
         "ES 95%",
-        "net / ES 99.9%",
+        "net / (ES - EL) 99.9%",
         "unpaired +-",
         "* rough: rests on fewer than 50 tail paths",
     ] {

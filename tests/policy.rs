@@ -52,6 +52,7 @@ fn sample(name: &str, loans: u64, paths: &[PathOutcome]) -> PolicySample {
         default_rate: paths.iter().map(|p| p.tally.defaults as f64 / loans as f64).collect(),
         interest: paths.iter().map(|p| cents_to_money(p.tally.interest)).collect(),
         net_income: paths.iter().map(|p| p.tally.net_income()).collect(),
+        pnl_net_income: None,
     }
 }
 

@@ -56,7 +56,9 @@ pub const CAPITAL_BASIS: &str = "Basel IRB risk weights of the book at the start
      path 0's when the population is redrawn): one-year PD = 1 - (1 - PD)^(12 / pd_period_months) of each \
      loan's grade, floored; LGD = the segment's mean LGD (an imported loan's own); EAD = drawn balance plus \
      revolving_ccf times the undrawn limit; RW = 12.5 K times the scaling factor; capital requirement = K EAD. \
-     Economic capital is from the run's loss over the whole horizon and the whole book.";
+     Economic capital is from the run's loss over the whole horizon and the whole book. Returns divide \
+     the mean net income over the horizon: the [economics] P&L's when the scenario has one, else interest \
+     - loss - collection and recovery cost.";
 
 /// The IRB capital of the book, per segment and in total.
 #[derive(Debug, Clone, PartialEq)]
@@ -115,7 +117,11 @@ impl CapitalSummary {
     /// The book's regulatory capital with the economic capital and returns of the run in `summary`.
     pub fn new(regulatory: &RegulatoryCapital, summary: &RunSummary, levels: &[f64]) -> Self {
         let total = regulatory.total;
-        let net = summary.net_income.mean;
+        // The P&L's net income when the run kept one, else interest - loss - collection and recovery cost.
+        let net = summary
+            .economics
+            .as_ref()
+            .map_or(summary.net_income.mean, |e| e.net_income.mean);
         let ratio = |capital: f64| (capital > 0.0).then(|| net / capital);
         let economic = levels
             .iter()

@@ -102,6 +102,7 @@ pub fn run_policies(scenarios: &[Scenario], threads: usize, quiet: bool) -> Resu
                 .collect(),
             interest: paths.iter().map(|p| cents_to_money(p.tally.interest)).collect(),
             net_income: paths.iter().map(|p| p.tally.net_income()).collect(),
+            pnl_net_income: paths.iter().map(|p| p.pnl_net_income()).collect(),
         });
     }
     bar.finish_and_clear();
@@ -178,7 +179,7 @@ pub fn comparison_table_of(c: &Comparison, subject: creditstress::report::compar
         "interest".into(),
         "net income".into(),
         "default rate".into(),
-        "net / ES".into(),
+        "net/(ES-EL)".into(),
     ]];
     for p in &c.policies {
         rows.push(vec![
@@ -196,6 +197,9 @@ pub fn comparison_table_of(c: &Comparison, subject: creditstress::report::compar
         c.scenario, c.paths, c.seed
     );
     out.push_str(&format::table(&rows));
+    if c.policies.iter().any(|p| p.pnl_net_income.is_some()) {
+        out.push_str("net/(ES-EL): the [economics] P&L's net income / economic capital at the highest level\n");
+    }
     for v in &c.versus_baseline {
         out.push_str(&format!(
             "\n{} - {} (95% intervals: paired, and the unpaired half-width)\n",
@@ -251,7 +255,7 @@ pub fn comparison_table_of(c: &Comparison, subject: creditstress::report::compar
 }
 
 /// A comparison metric in words: `var_0.999` is `VaR 99.9%`,
-/// `risk_adjusted_return_0.99` is `net / ES 99%`.
+/// `risk_adjusted_return_0.99` is `net / (ES - EL) 99%`.
 fn metric_words(metric: &str) -> String {
     let level = |key: &str| key.parse::<f64>().map_or(key.to_string(), format::percent_level);
     if let Some(q) = metric.strip_prefix("var_") {
@@ -259,7 +263,9 @@ fn metric_words(metric: &str) -> String {
     } else if let Some(q) = metric.strip_prefix("es_") {
         format!("ES {}", level(q))
     } else if let Some(q) = metric.strip_prefix("risk_adjusted_return_") {
-        format!("net / ES {}", level(q))
+        format!("net / (ES - EL) {}", level(q))
+    } else if metric == "pnl_net_income" {
+        "P&L net income".to_string()
     } else if metric == "el" {
         "EL".to_string()
     } else {

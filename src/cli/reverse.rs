@@ -62,6 +62,8 @@ enum Quantity {
     Loss,
     LossRate,
     NetIncome,
+    /// The `[economics]` P&L's net income.
+    PnlNetIncome,
     DefaultRate,
     Interest,
 }
@@ -70,7 +72,7 @@ fn parse_target(text: &str) -> Result<(Figure, f64), Failure> {
     let usage = || {
         Failure::Input(anyhow!(
             "--target {text:?}: write FIGURE=VALUE with FIGURE one of loss.mean, loss_rate.mean, net_income.mean, \
-             default_rate.mean, interest_income.mean, loss.var.Q, loss_rate.var.Q, loss.es.Q, loss_rate.es.Q \
+             pnl_net_income.mean (with [economics]), default_rate.mean, interest_income.mean, loss.var.Q, loss_rate.var.Q, loss.es.Q, loss_rate.es.Q \
              (Q a level in (0, 1)), e.g. net_income.mean=0 or loss_rate.var.0.99=0.2"
         ))
     };
@@ -84,6 +86,7 @@ fn parse_target(text: &str) -> Result<(Figure, f64), Failure> {
         Some("loss") => Quantity::Loss,
         Some("loss_rate") => Quantity::LossRate,
         Some("net_income") => Quantity::NetIncome,
+        Some("pnl_net_income") => Quantity::PnlNetIncome,
         Some("default_rate") => Quantity::DefaultRate,
         Some("interest_income") => Quantity::Interest,
         _ => return Err(usage()),
@@ -108,6 +111,7 @@ fn measure(figure: Figure, paths: &[PathOutcome], loans: u64) -> (f64, f64) {
                 Quantity::Loss => p.tally.loss,
                 Quantity::LossRate => p.loss_rate(),
                 Quantity::NetIncome => p.tally.net_income(),
+                Quantity::PnlNetIncome => p.pnl_net_income().unwrap_or(f64::NAN),
                 Quantity::DefaultRate => p.tally.defaults as f64 / loans.max(1) as f64,
                 Quantity::Interest => creditstress::population::cents_to_money(p.tally.interest),
             })
@@ -165,6 +169,16 @@ pub fn execute(args: ReverseArgs) -> Result<(), Failure> {
     let loaded = load_scenario(&args.scenario, &args.study.set)?;
     let base = loaded.scenario.with_overrides(args.study.paths, args.study.seed);
     super::refuse_importance(&base, &loaded.path, "reverse")?;
+    let quantity = match figure {
+        Figure::Mean(q) | Figure::Var(q, _) | Figure::Es(q, _) => q,
+    };
+    if quantity == Quantity::PnlNetIncome && base.file.economics.is_none() {
+        return Err(Failure::Input(anyhow!(
+            "--target {:?}: pnl_net_income is the [economics] P&L's net income, and {} has no [economics] section",
+            args.target,
+            loaded.path.display()
+        )));
+    }
     let at = |x: f64| -> Result<Scenario, Failure> {
         with_field(&base.file, &args.param, x)
             .and_then(Scenario::from_file)

@@ -209,6 +209,7 @@ mod tests {
             tally,
             factors: vec![vec![0.0, 0.5]],
             weight: 1.0,
+            pnl: None,
         }
     }
 

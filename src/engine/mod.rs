@@ -119,9 +119,16 @@ pub struct PathOutcome {
     /// Likelihood-ratio weight of the path (1 under plain sampling; see
     /// [`crate::macro_paths::tilt`]): every figure across paths is a mean weighted by it.
     pub weight: f64,
+    /// The monthly P&L, when the scenario has `[economics]` (see [`crate::accounting`]).
+    pub pnl: Option<Box<crate::accounting::PathPnl>>,
 }
 
 impl PathOutcome {
+    /// Net income of the monthly P&L over the horizon (`None` without `[economics]`).
+    pub fn pnl_net_income(&self) -> Option<f64> {
+        self.pnl.as_deref().map(|p| cents_to_money(p.total().net_income()))
+    }
+
     /// Loans booked on the path: the opening book's, plus those originated during the run.
     pub fn loans(&self, profile: &BookProfile) -> u64 {
         self.tally.flow.as_ref().map_or(profile.loans, |f| f.total_loans())
@@ -377,12 +384,27 @@ impl<'a> Prepared<'a> {
         }
         // A going-concern book is exposed with every balance booked on the path.
         let exposure = tally.flow.as_ref().map_or(book.exposure(), |f| f.total_balance());
+        let pnl = tally.monthly.take().map(|ledger| {
+            let segment_factors: Vec<Vec<f64>> = s
+                .segments
+                .iter()
+                .map(|seg| factors.combine(&seg.factor_weights))
+                .collect();
+            let funding_jump: Vec<f64> = (0..s.horizon_months).map(|t| events.funding_jump(s, t)).collect();
+            let conditions = crate::accounting::PathConditions {
+                segment_factors: &segment_factors,
+                funding_jump: &funding_jump,
+            };
+            Box::new(crate::accounting::path_pnl(s, &ledger, &conditions))
+        });
+        tally.records = tally.tape.is_some() || tally.flow.is_some();
         PathOutcome {
             index,
             exposure: cents_to_money(exposure),
             tally,
             weight: factors.weight,
             factors: factors.values,
+            pnl,
         }
     }
 
@@ -403,9 +425,18 @@ impl<'a> Prepared<'a> {
             tally.record_tape();
         }
         if s.originates() {
-            let mut flow = BookFlow::new(s.horizon_months, s.vintage_months, s.segments.len(), s.bands.len());
-            book.loans.iter().for_each(|loan| flow.book(0, loan));
-            tally.record_flow(flow);
+            tally.record_flow(BookFlow::new(
+                s.horizon_months,
+                s.vintage_months,
+                s.segments.len(),
+                s.bands.len(),
+            ));
+        }
+        if s.file.economics.is_some() {
+            tally.record_monthly(crate::loan::MonthlyLedger::new(s.segments.len(), s.horizon_months));
+        }
+        if tally.flow.is_some() || tally.monthly.is_some() {
+            book.loans.iter().for_each(|loan| tally.book(0, loan, false));
         }
         let keys = opening_keys(s, index);
         if self.renewal.iter().all(|&p| p == 0) {
@@ -449,8 +480,8 @@ impl<'a> Prepared<'a> {
             if streams::LoanStream::new(decision, loan.id as u64).next_u64() >= renewal {
                 break;
             }
+            tally.book(month, loan, true);
             if let Some(flow) = tally.flow.as_deref_mut() {
-                flow.book(month, loan);
                 flow.renewed_loans[month] += 1;
             }
             matured = simulate_loan(loan, month, &self.model, tables, &keys, tally);
@@ -493,11 +524,7 @@ impl<'a> Prepared<'a> {
                         index,
                     );
                     if a.approved {
-                        tally
-                            .flow
-                            .as_deref_mut()
-                            .expect("a book flow is kept")
-                            .book(month, &a.loan);
+                        tally.book(month, &a.loan, true);
                         self.step_with_renewals(&a.loan, month, &keys, tables, tally);
                     }
                 }

@@ -127,6 +127,19 @@ impl PathEvents {
         })
     }
 
+    /// The rise of the annual cost of funds from funding shocks in effect in month `t` (0 without).
+    pub fn funding_jump(&self, scenario: &Scenario, t: usize) -> f64 {
+        (0..scenario.events.len())
+            .filter(|&i| self.in_effect(scenario, i, t))
+            .filter_map(|i| match scenario.events[i].effect {
+                EventEffect::FundingShock {
+                    funding_cost_jump_annual,
+                } => Some(funding_cost_jump_annual),
+                _ => None,
+            })
+            .sum()
+    }
+
     /// The product of `factor` over the events in effect in month `t`.
     fn product(&self, scenario: &Scenario, t: usize, factor: impl Fn(EventEffect) -> Option<f64>) -> f64 {
         (0..scenario.events.len())

@@ -9,6 +9,7 @@
 
 mod fast;
 pub mod flow;
+pub mod ledger;
 pub mod schedule;
 mod stepping;
 pub mod tape;
@@ -19,6 +20,7 @@ use crate::scenario::{Scenario, UnitDistribution};
 use crate::stats::normal::{norm_cdf, norm_inv};
 pub use fast::FastTables;
 pub use flow::BookFlow;
+pub use ledger::MonthlyLedger;
 pub use schedule::{RevolvingCurve, ScheduleTemplates};
 pub use stepping::simulate_loan;
 
@@ -85,6 +87,8 @@ pub struct LoanModel {
     /// Fixed LGD of each imported loan by book row (empty when no row has one;
     /// rows without one hold 0 and are never read).
     pub fixed_lgd: Vec<f64>,
+    /// Late fee per missed payment, in cents (0 without `[economics]`).
+    pub late_fee: Cents,
 }
 
 /// Recoveries after a charge-off.
@@ -192,6 +196,11 @@ impl LoanModel {
             } else {
                 Vec::new()
             },
+            late_fee: scenario
+                .file
+                .economics
+                .as_ref()
+                .map_or(0, |e| crate::population::to_cents(e.late_fee)),
         }
     }
 }
@@ -408,6 +417,9 @@ pub struct PathTally {
     /// Bookings, the book at each month end and vintages, when loans are
     /// originated during the run (`None` for a run-off book).
     pub flow: Option<Box<flow::BookFlow>>,
+    /// Interest, fees, balances, accounts and losses per segment and month,
+    /// when the scenario has `[economics]` (`None` otherwise).
+    pub monthly: Option<Box<ledger::MonthlyLedger>>,
     /// Whether the stepping records months (a tape or a flow is kept): one
     /// flag for the hot loop to test instead of two options.
     pub(crate) records: bool,
@@ -447,6 +459,7 @@ impl PathTally {
             event_months: Vec::new(),
             tape: None,
             flow: None,
+            monthly: None,
             records: false,
             matured_at: None,
         }
@@ -464,7 +477,24 @@ impl PathTally {
         self.records = true;
     }
 
-    /// Whether anything is recorded month by month (a tape or a book flow).
+    /// Keeps the monthly ledger of the P&L.
+    pub fn record_monthly(&mut self, ledger: ledger::MonthlyLedger) {
+        self.monthly = Some(Box::new(ledger));
+        self.records = true;
+    }
+
+    /// Books `loan` in month `start` in the book flow and the monthly ledger
+    /// (those kept); `during_run`: an origination or renewal, not the opening book.
+    pub(crate) fn book(&mut self, start: usize, loan: &Loan, during_run: bool) {
+        if let Some(flow) = self.flow.as_deref_mut() {
+            flow.book(start, loan);
+        }
+        if let Some(monthly) = self.monthly.as_deref_mut() {
+            monthly.book(start, loan, during_run);
+        }
+    }
+
+    /// Whether anything is recorded month by month (a tape, a book flow or a monthly ledger).
     #[inline(always)]
     pub(crate) fn records_months(&self) -> bool {
         self.records
@@ -475,6 +505,9 @@ impl PathTally {
     pub(crate) fn record_row(&mut self, row: tape::TapeRow) {
         if let Some(flow) = self.flow.as_deref_mut() {
             flow.month_end(row.month as usize - 1, row.state, row.balance);
+        }
+        if let Some(monthly) = self.monthly.as_deref_mut() {
+            monthly.month_row(&row);
         }
         if let Some(tape) = self.tape.as_deref_mut() {
             tape.rows.push(row);
@@ -529,6 +562,9 @@ impl PathTally {
             if t + lag < self.monthly_loss.len() {
                 self.recoveries += cash;
                 self.recovery_cost += cash * recovery.cost_share;
+                if let Some(monthly) = self.monthly.as_deref_mut() {
+                    monthly.recovery_cost(t + lag, cash * recovery.cost_share);
+                }
                 if let Some(tape) = self.tape.as_deref_mut() {
                     tape_recovery(tape, loan.id, t + lag, cash);
                 }
@@ -556,6 +592,9 @@ impl PathTally {
         self.monthly_loss[t] += loss;
         if let Some(flow) = self.flow.as_deref_mut() {
             flow.charge_off(t, loss);
+        }
+        if let Some(monthly) = self.monthly.as_deref_mut() {
+            monthly.charge_off(t, loss);
         }
         self.ledger.charged_off += ead;
         self.economic_loss += ead_money - present_value;

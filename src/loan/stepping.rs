@@ -37,6 +37,9 @@ pub fn simulate_loan(
     if let Some(flow) = tally.flow.as_deref_mut() {
         flow.begin_loan(start);
     }
+    if let Some(monthly) = tally.monthly.as_deref_mut() {
+        monthly.begin_loan(loan);
+    }
     let months = if loan.fraud {
         simulate_fraud(loan, start, model, tables, tally)
     } else if let Some(fast) = &tables.fast {
@@ -218,6 +221,7 @@ fn record_current_months(
     tally: &mut PathTally,
 ) {
     if tally.tape.is_none()
+        && tally.monthly.is_none()
         && let Some(flow) = tally.flow.as_deref_mut()
     {
         // The book at each month end alone: balances from the same closed forms, no rows.
@@ -370,7 +374,7 @@ fn step_months(
         );
         match end {
             DelinquencyEnd::Cured(next) => {
-                collect_penalty(model, &account, next, tally);
+                collect_penalty(model, &account, next, next - 1, tally);
                 suspend_if_due(model, &mut account, revolving, deepest);
                 t = next;
                 account.schedule_review(policy.limit_increase, revolving, t);
@@ -473,7 +477,7 @@ fn step_months(
                 return t + 1;
             }
             if offer_plan(loan, model, tables, keys, t, &account, &mut policy_rng) {
-                restructure(loan, model, &mut account, tally);
+                restructure(loan, model, &mut account, t, tally);
                 tape_state(tally, loan, t, TapeState::Plan, account.balance);
                 t += 1;
                 continue;
@@ -488,7 +492,7 @@ fn step_months(
             let months = bucket_months(loan, tables, buckets, horizon);
             let (end, deepest) = delinquency(loan, account.balance, months, t + 1, 0, &mut rng, tally);
             if let DelinquencyEnd::Cured(next) = end {
-                collect_penalty(model, &account, next - 1 - t, tally);
+                collect_penalty(model, &account, next - 1 - t, next - 1, tally);
                 suspend_if_due(model, &mut account, revolving, deepest);
             }
             end
@@ -584,7 +588,7 @@ fn offer_plan(
 /// collected, an installment loan's remaining balance is re-amortised over
 /// its remaining term plus the extension (a lower installment), and a
 /// revolving line is frozen. The loan is current again from the next month.
-fn restructure(loan: &Loan, model: &LoanModel, account: &mut Account, tally: &mut PathTally) {
+fn restructure(loan: &Loan, model: &LoanModel, account: &mut Account, t: usize, tally: &mut PathTally) {
     let plan = model
         .policy
         .forbearance
@@ -594,6 +598,9 @@ fn restructure(loan: &Loan, model: &LoanModel, account: &mut Account, tally: &mu
     let penalty = round_cents(account.balance as f64 * model.policy.penalty_rate * plan.penalty_factor);
     tally.interest += penalty;
     tally.penalty_interest += penalty;
+    if let Some(monthly) = tally.monthly.as_deref_mut() {
+        monthly.collect(t, penalty, round_cents(model.late_fee as f64 * plan.penalty_factor));
+    }
     if loan.kind == ProductKind::Revolving {
         account.cut_limit(1.0, tally);
     } else {
@@ -606,10 +613,11 @@ fn restructure(loan: &Loan, model: &LoanModel, account: &mut Account, tally: &mu
     }
 }
 
-/// Penalty interest of a delinquency spell of `months` months, collected at the cure.
-fn collect_penalty(model: &LoanModel, account: &Account, months: usize, tally: &mut PathTally) {
+/// Penalty interest (and, with `[economics]`, the late fees) of a
+/// delinquency spell of `months` months, collected at the cure in month `cure_month`.
+fn collect_penalty(model: &LoanModel, account: &Account, months: usize, cure_month: usize, tally: &mut PathTally) {
     let rate = model.policy.penalty_rate;
-    if rate == 0.0 || months == 0 {
+    if (rate == 0.0 && model.late_fee == 0) || months == 0 {
         return;
     }
     let factor = model
@@ -617,6 +625,17 @@ fn collect_penalty(model: &LoanModel, account: &Account, months: usize, tally: &
         .forbearance
         .filter(|_| account.in_plan)
         .map_or(1.0, |p| p.penalty_factor);
+    if let Some(monthly) = tally.monthly.as_deref_mut() {
+        let penalty = months as Cents * round_cents(account.balance as f64 * rate * factor);
+        monthly.collect(
+            cure_month,
+            penalty,
+            months as Cents * round_cents(model.late_fee as f64 * factor),
+        );
+    }
+    if rate == 0.0 {
+        return;
+    }
     let penalty = months as Cents * round_cents(account.balance as f64 * rate * factor);
     tally.interest += penalty;
     tally.penalty_interest += penalty;

@@ -149,14 +149,24 @@ fn strip_xml_header(svg: &str) -> &str {
 }
 
 fn html(c: &Comparison, figures: &str, subject: Subject) -> String {
+    let pnl = c.policies.iter().all(|p| p.pnl_net_income.is_some());
     let mut key = format!(
         "<table><tr><th>{}</th><th>loans</th><th>EL (95% CI)</th><th>interest income</th>\
-         <th>net income</th><th>default rate</th><th>net income / ES</th></tr>",
-        subject.noun
+         <th>net income (interest - loss - collection and recovery cost)</th>{}<th>default rate</th>\
+         <th>risk-adjusted return: net income / (ES - EL)</th></tr>",
+        subject.noun,
+        if pnl {
+            "<th>P&amp;L net income (95% CI)</th>"
+        } else {
+            ""
+        }
     );
     for p in &c.policies {
+        let pnl_cell = p.pnl_net_income.filter(|_| pnl).map_or(String::new(), |e| {
+            format!("<td>{} [{}, {}]</td>", money(e.value), money(e.ci[0]), money(e.ci[1]))
+        });
         key.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{} [{}, {}]</td><td>{}</td><td>{}</td><td>{}</td><td>{:.4}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{} [{}, {}]</td><td>{}</td><td>{}</td>{pnl_cell}<td>{}</td><td>{:.4}</td></tr>",
             escape(&p.name),
             p.loans,
             money(p.el.value),
@@ -169,6 +179,10 @@ fn html(c: &Comparison, figures: &str, subject: Subject) -> String {
         ));
     }
     key.push_str("</table>");
+    key.push_str(&format!(
+        "<p class=\"note\">Risk-adjusted return: {}.</p>",
+        escape(&c.risk_adjusted_return_basis)
+    ));
     let mut diffs = String::new();
     for v in &c.versus_baseline {
         diffs.push_str(&format!(

@@ -109,6 +109,11 @@ pub fn paths_csv(scenario: &Scenario, paths: &[PathOutcome]) -> Vec<u8> {
     if going_concern {
         header.extend(["exposure".to_string(), "loans_booked".into()]);
     }
+    // With [economics]: the P&L's net income over the horizon.
+    let economics = paths.iter().any(|p| p.pnl.is_some());
+    if economics {
+        header.push("pnl_net_income".to_string());
+    }
     // The start month of each path-level event (empty when it did not happen).
     header.extend(scenario.event_names().iter().map(|n| format!("{n}_month")));
     // Importance sampling: each path's likelihood-ratio weight (every figure is a mean weighted by it).
@@ -134,6 +139,9 @@ pub fn paths_csv(scenario: &Scenario, paths: &[PathOutcome]) -> Vec<u8> {
         row.extend(p.tally.segment_loss.iter().map(f64::to_string));
         if let Some(f) = p.tally.flow.as_deref() {
             row.extend([p.exposure.to_string(), f.total_loans().to_string()]);
+        }
+        if let Some(net) = p.pnl_net_income() {
+            row.push(net.to_string());
         }
         row.extend(
             p.tally

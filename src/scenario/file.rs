@@ -59,6 +59,10 @@ pub struct ScenarioFile {
     /// The APR lines the book's loans are counted against (rate caps).
     #[serde(default, skip_serializing_if = "RateLinesSection::is_default")]
     pub rate_lines: RateLinesSection,
+    /// Optional monthly P&L: fees, funding, operating cost and joint lending
+    /// (see [`EconomicsSection`]); without it no P&L is kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub economics: Option<EconomicsSection>,
     /// The bytes of the data files named above, attached by the caller
     /// (never part of the TOML; see [`super::Attachments`]).
     #[serde(skip)]
@@ -173,6 +177,89 @@ impl RateLinesSection {
     fn is_default(&self) -> bool {
         *self == Self::default()
     }
+}
+
+/// `[economics]`: what the monthly P&L of every path adds to interest and
+/// credit loss. Money amounts are in the book's currency; rates are annual
+/// nominal (a month's rate is a twelfth).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EconomicsSection {
+    /// Fee charged at booking, as a share of the balance booked, on loans
+    /// booked during the run (the opening book's fees were earned before it).
+    pub origination_fee_share: f64,
+    /// Fee per missed payment (each month a loan is 30+ days past due or
+    /// misses the payment that starts a plan), collected with the penalty
+    /// interest when the loan cures or enters a plan, never from a loan that
+    /// charges off; a forbearance waiver waives it like the penalty.
+    pub late_fee: f64,
+    /// Operating cost per account on the book at the start of each month.
+    pub operating_cost_per_account_month: f64,
+    /// Operating cost per loan booked during the run (acquisition, checks).
+    pub operating_cost_per_origination: f64,
+    /// How the book is funded.
+    pub funding: FundingSection,
+}
+
+impl Default for EconomicsSection {
+    fn default() -> Self {
+        Self {
+            origination_fee_share: 0.0,
+            late_fee: 0.0,
+            operating_cost_per_account_month: 0.0,
+            operating_cost_per_origination: 0.0,
+            funding: FundingSection::default(),
+        }
+    }
+}
+
+/// `[economics.funding]`: the platform's own funding and its partners' (joint lending).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FundingSection {
+    /// The platform's annual cost of funds at factor 0, before funding shocks.
+    pub cost_of_funds_annual: f64,
+    /// Change of the annual cost of funds per standard deviation of the
+    /// segment's factor: the rate is `cost_of_funds_annual + funding shocks -
+    /// factor_sensitivity_annual x Z`, floored at 0, so it rises as the
+    /// economy falls (0: a fixed cost of funds).
+    pub factor_sensitivity_annual: f64,
+    /// The platform's own share of every loan's funding; the partners
+    /// (banks, trusts, securitisation) fund the rest. 1: no partners.
+    pub own_share: f64,
+    /// What the partners' share earns.
+    pub partner_terms: PartnerTerms,
+    /// `fixed_rate`: the annual rate the platform pays on the partners' share of the balance.
+    pub partner_rate_annual: f64,
+    /// `pro_rata`: the platform's service fee, as a share of the interest the partners' share earns.
+    pub service_fee_share: f64,
+}
+
+impl Default for FundingSection {
+    fn default() -> Self {
+        Self {
+            cost_of_funds_annual: 0.0,
+            factor_sensitivity_annual: 0.0,
+            own_share: 1.0,
+            partner_terms: PartnerTerms::FixedRate,
+            partner_rate_annual: 0.0,
+            service_fee_share: 0.0,
+        }
+    }
+}
+
+/// `economics.funding.partner_terms`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartnerTerms {
+    /// The partners lend to the platform at `partner_rate_annual`; the
+    /// platform keeps the interest and bears the whole credit loss.
+    #[default]
+    FixedRate,
+    /// Joint lending: the partners take their share of the interest, the
+    /// penalty interest, the late fees and the credit loss, and pay the
+    /// platform `service_fee_share` of their interest.
+    ProRata,
 }
 
 /// `[run]`: simulation settings.

@@ -327,7 +327,8 @@ pub enum EventEffect {
         /// Multiplier of prepayment (and line closure) rates.
         prepayment_multiplier: f64,
     },
-    /// The cost of funds rises (recorded; no effect on the loss).
+    /// The cost of funds rises for the event's months: no effect on the
+    /// loss; the `[economics]` P&L pays it on the platform's own funding.
     FundingShock {
         /// Rise of the annual cost of funds.
         funding_cost_jump_annual: f64,

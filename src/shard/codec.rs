@@ -1,15 +1,16 @@
 //! The binary part of a shard (`shard.bin`): the book profile and every path
 //! outcome of the shard, with the exact bits of every `f64`.
 //!
-//! # Format, version 5
+//! # Format, version 6
 //!
 //! Little-endian throughout; `S` segments, `B` score bands, `H` months, `F`
 //! macro factors, all given in the header.
 //!
 //! ```text
-//! header   magic "CSSHARD\0" (8 bytes), format version u32 = 5,
+//! header   magic "CSSHARD\0" (8 bytes), format version u32 = 6,
 //!          S u32, B u32, H u32, F u32, V u32 (vintages; 0 for a run-off book),
-//!          vintage months u32, E u32 (path-level events), first path index u64, path count u64
+//!          vintage months u32, E u32 (path-level events), L u32 (P&L lines: 0
+//!          without `[economics]`, else 10), first path index u64, path count u64
 //! profile  loans u64, exposure f64, segment_loans [u64; S],
 //!          segment_exposure [f64; S], band_loans [u64; B],
 //!          revolving_loans u64, fraud_loans u64
@@ -27,12 +28,14 @@
 //!          booked_loans [u32; H], booked_balance [i64; H], renewed_loans [u32; H],
 //!          active_accounts [u32; H], outstanding [i64; H],
 //!          segment_loans [u32; S], segment_balance [i64; S], band_loans [u32; B],
-//!          vintage_defaults [u32; V x H], vintage_loss [f64; V x H]
+//!          vintage_defaults [u32; V x H], vintage_loss [f64; V x H],
+//!          and when L > 0 the P&L: monthly [i64; H x L] (month by month,
+//!          the lines in `accounting::LINES` order), segments [i64; S x L]
 //! ```
 //!
 //! A run-off path takes `8 (25 + 2S + 2B + 2H + FH)` bytes: about 1 kB for the
 //! shipped scenarios (3 segments, 24 months, 2 factors); a book flow adds
-//! `H (32 + 12 V) + 12 S + 4 B` bytes and events `4 E`.
+//! `H (32 + 12 V) + 12 S + 4 B` bytes, events `4 E` and a P&L `8 L (H + S)`.
 
 use thiserror::Error;
 
@@ -43,9 +46,11 @@ use crate::scenario::Scenario;
 /// First bytes of every shard file.
 pub const MAGIC: [u8; 8] = *b"CSSHARD\0";
 /// The version of the binary layout this program writes and reads.
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 /// Bytes of the header.
-const HEADER_BYTES: usize = 8 + 4 * 8 + 8 * 2;
+const HEADER_BYTES: usize = 8 + 4 * 9 + 8 * 2;
+/// Lines of a P&L cell.
+const PNL_LINES: usize = crate::accounting::LINES.len();
 
 /// The shape every path outcome of a scenario has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +69,8 @@ pub struct Dims {
     pub vintage_months: usize,
     /// Path-level events (industry tightening and `[[events]]`).
     pub events: usize,
+    /// Lines of the P&L per cell (0: no `[economics]`, no P&L).
+    pub pnl_lines: usize,
 }
 
 impl Dims {
@@ -81,6 +88,11 @@ impl Dims {
             },
             vintage_months: scenario.vintage_months,
             events: scenario.event_names().len(),
+            pnl_lines: if scenario.file.economics.is_some() {
+                PNL_LINES
+            } else {
+                0
+            },
         }
     }
 
@@ -94,6 +106,7 @@ impl Dims {
         8 * (25 + 2 * self.segments + 2 * self.bands + 2 * self.horizon + self.factors * self.horizon)
             + 4 * self.events
             + flow
+            + 8 * self.pnl_lines * (self.horizon + self.segments)
     }
 
     fn profile_bytes(self) -> usize {
@@ -169,6 +182,7 @@ pub fn encode_paths(data: &ShardData) -> Result<Vec<u8>, CodecError> {
         as_u32(d.vintages),
         as_u32(d.vintage_months),
         as_u32(d.events),
+        as_u32(d.pnl_lines),
     ] {
         w.extend_from_slice(&v.to_le_bytes());
     }
@@ -201,6 +215,7 @@ pub fn encode_paths(data: &ShardData) -> Result<Vec<u8>, CodecError> {
             tally,
             factors,
             weight,
+            pnl,
         } = o;
         let PathTally {
             loss,
@@ -231,6 +246,8 @@ pub fn encode_paths(data: &ShardData) -> Result<Vec<u8>, CodecError> {
             // Tapes are written by `run --emit-tape`, never carried in shards.
             tape: _,
             flow,
+            // Only kept while the path is stepped: its P&L is `pnl`.
+            monthly: _,
             // Follows from `flow` (and tapes are never carried).
             records: _,
             // Only set while a loan is stepped.
@@ -308,6 +325,11 @@ pub fn encode_paths(data: &ShardData) -> Result<Vec<u8>, CodecError> {
             u32s(&mut w, vintage_defaults);
             vintage_loss.iter().for_each(|&v| put_f64(&mut w, v));
         }
+        if let Some(p) = pnl.as_deref() {
+            for lines in p.monthly.iter().chain(&p.segments) {
+                lines.values().iter().for_each(|&v| put_i64(&mut w, v));
+            }
+        }
     }
     Ok(w)
 }
@@ -341,7 +363,14 @@ pub fn decode_paths(bytes: &[u8]) -> Result<ShardData, CodecError> {
         vintages: r.u32() as usize,
         vintage_months: r.u32() as usize,
         events: r.u32() as usize,
+        pnl_lines: r.u32() as usize,
     };
+    if d.pnl_lines != 0 && d.pnl_lines != PNL_LINES {
+        return Err(CodecError::Shape {
+            what: "the header's P&L lines".into(),
+            dims: d,
+        });
+    }
     if d.vintages > 0
         && (d.vintage_months == 0 || d.vintages != crate::loan::flow::vintage_count(d.horizon, d.vintage_months))
     {
@@ -416,6 +445,7 @@ pub fn decode_paths(bytes: &[u8]) -> Result<ShardData, CodecError> {
             event_months: Vec::new(),
             tape: None,
             flow: None,
+            monthly: None,
             records: false,
             matured_at: None,
         };
@@ -438,12 +468,23 @@ pub fn decode_paths(bytes: &[u8]) -> Result<ShardData, CodecError> {
             f.vintage_loss = r.f64s(cells);
             tally.record_flow(f);
         }
+        let pnl = (d.pnl_lines > 0).then(|| {
+            let mut lines = |n: usize| -> Vec<crate::accounting::PnlLines> {
+                (0..n)
+                    .map(|_| crate::accounting::PnlLines::from_values(std::array::from_fn(|_| r.i64())))
+                    .collect()
+            };
+            let monthly = lines(d.horizon);
+            let segments = lines(d.segments);
+            Box::new(crate::accounting::PathPnl { monthly, segments })
+        });
         paths.push(PathOutcome {
             index,
             exposure,
             tally,
             factors,
             weight,
+            pnl,
         });
     }
     Ok(ShardData {
@@ -498,6 +539,11 @@ fn check_shape(data: &ShardData) -> Result<(), CodecError> {
                         && f.vintage_defaults.len() == v * d.horizon
                         && f.vintage_loss.len() == v * d.horizon
                 }
+                _ => false,
+            }
+            && match (&o.pnl, d.pnl_lines) {
+                (None, 0) => true,
+                (Some(p), l) if l > 0 => p.monthly.len() == d.horizon && p.segments.len() == d.segments,
                 _ => false,
             };
         if !ok {
@@ -568,6 +614,7 @@ mod tests {
             vintages: 0,
             vintage_months: 3,
             events: 0,
+            pnl_lines: 0,
         }
     }
 
@@ -620,6 +667,7 @@ mod tests {
                     tally,
                     factors: vec![vec![x(8), x(9), -1.5, 2.5], vec![0.0, x(10), f64::MIN, 1e-300]],
                     weight: x(16),
+                    pnl: None,
                 }
             })
             .collect();
@@ -639,12 +687,22 @@ mod tests {
         }
     }
 
-    /// [`sample`] with a book flow on every path (2 vintages of 3 months over 4 months).
+    /// [`sample`] with a book flow and a P&L on every path (2 vintages of 3 months over 4 months).
     fn sample_with_flow(first: u64, count: u64) -> ShardData {
         let mut data = sample(first, count);
         data.dims.vintages = 2;
         data.dims.events = 3;
+        data.dims.pnl_lines = PNL_LINES;
         for (k, p) in data.paths.iter_mut().enumerate() {
+            let lines = |j: i64| {
+                crate::accounting::PnlLines::from_values(std::array::from_fn(|i| {
+                    [i64::MIN, i64::MAX, -1, 0][(i + j as usize) % 4] + k as i64 * i as i64
+                }))
+            };
+            p.pnl = Some(Box::new(crate::accounting::PathPnl {
+                monthly: (0..4).map(lines).collect(),
+                segments: (5..7).map(lines).collect(),
+            }));
             p.tally.event_months = vec![0, 4, k as u32 + 1];
             let mut f = crate::loan::BookFlow::new(4, 3, 2, 3);
             f.applications = vec![0, 7, u32::MAX, k as u32];
@@ -674,9 +732,15 @@ mod tests {
         let back = decode_paths(&bytes).unwrap();
         assert_eq!(bits(&back), bits(&data));
         assert_eq!(encode_paths(&back).unwrap(), bytes);
-        // A path without its flow does not have the shape the header announces.
+        // A path without its flow or its P&L does not have the shape the header announces.
         let mut broken = data.clone();
         broken.paths[1].tally.flow = None;
+        assert!(matches!(encode_paths(&broken), Err(CodecError::Shape { .. })));
+        let mut broken = data.clone();
+        broken.paths[2].pnl = None;
+        assert!(matches!(encode_paths(&broken), Err(CodecError::Shape { .. })));
+        let mut broken = data.clone();
+        broken.paths[0].pnl.as_mut().unwrap().segments.pop();
         assert!(matches!(encode_paths(&broken), Err(CodecError::Shape { .. })));
     }
 
@@ -713,8 +777,9 @@ mod tests {
         assert_eq!(bytes[12..16], 2u32.to_le_bytes());
         assert_eq!(bytes[28..32], 0u32.to_le_bytes(), "no vintages in a run-off book");
         assert_eq!(bytes[36..40], 0u32.to_le_bytes(), "no events");
-        assert_eq!(bytes[40..48], 5u64.to_le_bytes());
-        assert_eq!(bytes[48..56], 2u64.to_le_bytes());
+        assert_eq!(bytes[40..44], 0u32.to_le_bytes(), "no P&L");
+        assert_eq!(bytes[44..52], 5u64.to_le_bytes());
+        assert_eq!(bytes[52..60], 2u64.to_le_bytes());
     }
 
     #[test]

@@ -34,9 +34,23 @@ pub struct PolicySample {
     pub default_rate: Vec<f64>,
     /// Interest income per path.
     pub interest: Vec<f64>,
-    /// Net income per path (interest - loss - collection cost).
+    /// Net income per path (interest - loss - collection cost - recovery cost).
     pub net_income: Vec<f64>,
+    /// The `[economics]` P&L's net income per path (`None` without it).
+    pub pnl_net_income: Option<Vec<f64>>,
 }
+
+impl PolicySample {
+    /// The net income a risk-adjusted return divides: the P&L's when there is one.
+    fn return_income(&self) -> &[f64] {
+        self.pnl_net_income.as_deref().unwrap_or(&self.net_income)
+    }
+}
+
+/// What `risk_adjusted_return` divides by what.
+pub const RISK_ADJUSTED_RETURN_BASIS: &str = "mean net income over the horizon (the [economics] P&L's when the \
+     scenario has one, else interest - loss - collection cost - recovery cost) / economic capital ES - EL at the \
+     highest risk level";
 
 /// A point estimate with its confidence interval.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -81,13 +95,16 @@ pub struct PolicyFigures {
     pub interest_income: Estimate,
     /// Mean net income with its CI.
     pub net_income: Estimate,
+    /// Mean net income of the `[economics]` P&L with its CI (absent without it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pnl_net_income: Option<Estimate>,
     /// Mean default rate.
     pub default_rate: f64,
     /// VaR per level.
     pub var: std::collections::BTreeMap<String, f64>,
     /// ES per level.
     pub es: std::collections::BTreeMap<String, f64>,
-    /// Mean net income / ES at the highest level.
+    /// Mean net income / (ES - EL) at the highest level (see [`RISK_ADJUSTED_RETURN_BASIS`]).
     pub risk_adjusted_return: f64,
 }
 
@@ -126,6 +143,9 @@ pub struct Comparison {
     pub confidence: f64,
     /// Bootstrap resamples behind the tail-measure intervals.
     pub bootstrap_resamples: usize,
+    /// What `risk_adjusted_return` is.
+    #[serde(default)]
+    pub risk_adjusted_return_basis: String,
     /// Figures per policy, baseline first.
     pub policies: Vec<PolicyFigures>,
     /// Each other policy against the baseline.
@@ -144,7 +164,7 @@ fn mean_ci(x: &[f64]) -> Estimate {
     }
 }
 
-/// VaR and ES at each level and mean net income / ES at the highest level.
+/// VaR and ES at each level and mean net income / (ES - EL) at the highest level.
 struct TailStats {
     var: Vec<f64>,
     es: Vec<f64>,
@@ -154,23 +174,25 @@ struct TailStats {
 fn tail_stats(loss: impl Iterator<Item = f64>, net_mean: f64, levels: &[f64]) -> TailStats {
     let mut sorted: Vec<f64> = loss.collect();
     sorted.sort_unstable_by(f64::total_cmp);
+    let el = moments(&sorted).mean;
     let var = levels.iter().map(|&q| quantile(&sorted, q)).collect();
     let es: Vec<f64> = levels.iter().map(|&q| expected_shortfall(&sorted, q)).collect();
-    let top = *es.last().expect("validated scenarios have at least one risk level");
+    let capital = *es.last().expect("validated scenarios have at least one risk level") - el;
     TailStats {
         var,
         es,
-        risk_adjusted: if top > 0.0 { net_mean / top } else { 0.0 },
+        risk_adjusted: if capital > 0.0 { net_mean / capital } else { 0.0 },
     }
 }
 
 impl TailStats {
     fn of(s: &PolicySample, levels: &[f64]) -> Self {
-        tail_stats(s.loss.iter().copied(), moments(&s.net_income).mean, levels)
+        tail_stats(s.loss.iter().copied(), moments(s.return_income()).mean, levels)
     }
 
     fn of_resample(s: &PolicySample, idx: &[usize], levels: &[f64]) -> Self {
-        let net = idx.iter().map(|&i| s.net_income[i]).sum::<f64>() / idx.len() as f64;
+        let income = s.return_income();
+        let net = idx.iter().map(|&i| income[i]).sum::<f64>() / idx.len() as f64;
         tail_stats(idx.iter().map(|&i| s.loss[i]), net, levels)
     }
 
@@ -295,6 +317,7 @@ fn figures(s: &PolicySample, levels: &[f64]) -> PolicyFigures {
         el: mean_ci(&s.loss),
         interest_income: mean_ci(&s.interest),
         net_income: mean_ci(&s.net_income),
+        pnl_net_income: s.pnl_net_income.as_deref().map(mean_ci),
         default_rate: moments(&s.default_rate).mean,
         var: levels.iter().zip(&tail.var).map(|(&q, &v)| (level_key(q), v)).collect(),
         es: levels.iter().zip(&tail.es).map(|(&q, &v)| (level_key(q), v)).collect(),
@@ -316,6 +339,9 @@ pub fn compare_policies(scenario: &str, seed: u64, samples: &[PolicySample], lev
                 mean_difference("interest_income", &baseline.interest, &s.interest),
                 mean_difference("net_income", &baseline.net_income, &s.net_income),
             ];
+            if let (Some(a), Some(b)) = (&baseline.pnl_net_income, &s.pnl_net_income) {
+                rows.push(mean_difference("pnl_net_income", a, b));
+            }
             rows.extend(tail_differences(baseline, s, levels, seed ^ ((k as u64 + 1) << 40)));
             PolicyDifferences {
                 policy: s.name.clone(),
@@ -330,6 +356,7 @@ pub fn compare_policies(scenario: &str, seed: u64, samples: &[PolicySample], lev
         paths: baseline.loss.len() as u64,
         confidence: COMPARE_CI_LEVEL,
         bootstrap_resamples: BOOTSTRAP_RESAMPLES,
+        risk_adjusted_return_basis: RISK_ADJUSTED_RETURN_BASIS.to_string(),
         policies: samples.iter().map(|s| figures(s, levels)).collect(),
         versus_baseline,
     }
@@ -348,6 +375,7 @@ mod tests {
             loss,
             default_rate: vec![0.1; n],
             interest: vec![100.0; n],
+            pnl_net_income: None,
         }
     }
 

@@ -13,6 +13,7 @@ pub mod weighted;
 pub mod sampling;
 pub mod tail_scenario;
 pub mod root;
+pub mod economics;
 
 pub use risk::{Moments, RiskMeasures, risk_measures};
 pub use summary::{Band, RunSummary, Timeseries};

@@ -180,6 +180,10 @@ pub struct RunSummary {
     /// Loans priced above the `[rate_lines]` (filled by the caller, see [`crate::economics`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate_lines: Option<crate::economics::RateLines>,
+    /// The monthly P&L summed over the horizon, when the scenario has
+    /// `[economics]` (see [`super::economics`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub economics: Option<super::economics::EconomicsSummary>,
 }
 
 /// How often a path-level event happened, and the mean loss of the paths
@@ -549,6 +553,7 @@ impl RunSummary {
             sampling: None,
             capital: None,
             rate_lines: None,
+            economics: super::economics::EconomicsSummary::new(scenario, paths, w),
             tail_scenario,
         }
     }
@@ -658,6 +663,11 @@ impl Timeseries {
                 .map(String::from),
             );
         }
+        let economics = !paths.is_empty() && paths.iter().all(|p| p.pnl.is_some());
+        if economics {
+            names.extend(super::economics::TIMESERIES_NAMES.map(String::from));
+        }
+        let mut pnl_cumulative = vec![0.0; paths.len()];
         let horizon = scenario.horizon_months;
         let normalised = path_weights(paths);
         let w = PathWeights::of(&normalised);
@@ -726,6 +736,9 @@ impl Timeseries {
                 row.push(series(&|f| crate::population::cents_to_money(f.booked_balance[t])));
                 row.push(series(&|f| f.active_accounts[t] as f64));
                 row.push(series(&|f| crate::population::cents_to_money(f.outstanding[t])));
+            }
+            if economics {
+                row.extend(super::economics::month_bands(paths, w, t, &mut pnl_cumulative));
             }
             rows.push(row);
         }

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 mod sections;
 
 use sections::{
-    capital, cards, contributions, events, going_concern, key_figures, rate_lines, reproduce, sampling, scenario,
-    segments, tail_scenario,
+    capital, cards, contributions, economics, events, going_concern, key_figures, rate_lines, reproduce, sampling,
+    scenario, segments, tail_scenario,
 };
 
 use super::input::ReportInput;
@@ -130,6 +130,11 @@ fn caption(name: &str) -> &'static str {
              opening book dashed, later vintages lighter. A curve ends at the months on book all of its loans \
              reached by the horizon. Below: the balance on the book at each month end."
         }
+        "economics" => {
+            "Left: the mean P&L over the horizon as a waterfall, from interest through each fee and cost to \
+             net income (lines that are zero on every path are left out). Right: net income month by month \
+             and its cumulative sum, the median and the middle 50% and 90% of paths."
+        }
         "segments" => {
             "Left: each segment's expected loss and its contribution to portfolio ES (its mean loss on the \
              paths beyond the portfolio VaR). Right: mean share of each score band's loans charged off over \
@@ -158,7 +163,7 @@ pub fn report_html(input: &ReportInput, plots: &[Plot]) -> String {
         h,
         "<header>\n<h1>Stress test report: {name}</h1>\n<p class=\"meta\">{} paths · seed {} · {} months · \
          {} loans · {} exposure {} yuan</p>\n<nav><a href=\"#key-figures\">Key figures</a>{}\
-         <a href=\"#segments\">Segments</a>{}<a href=\"#contributions\">Contributions</a>{}<a href=\"#plots\">Plots</a><a href=\"#scenario\">Scenario</a>\
+         <a href=\"#segments\">Segments</a>{}<a href=\"#contributions\">Contributions</a>{}{}<a href=\"#plots\">Plots</a><a href=\"#scenario\">Scenario</a>\
          <a href=\"#reproduce\">Reproduce</a></nav>\n</header>\n",
         count(s.paths),
         s.seed,
@@ -173,6 +178,11 @@ pub fn report_html(input: &ReportInput, plots: &[Plot]) -> String {
         },
         if s.originations.is_some() {
             "<a href=\"#going-concern\">Going concern</a>"
+        } else {
+            ""
+        },
+        if s.economics.is_some() {
+            "<a href=\"#economics\">Economics</a>"
         } else {
             ""
         },
@@ -194,6 +204,7 @@ pub fn report_html(input: &ReportInput, plots: &[Plot]) -> String {
     events(&mut h, input);
     tail_scenario(&mut h, input);
     contributions(&mut h, input);
+    economics(&mut h, input);
     capital(&mut h, input);
     rate_lines(&mut h, input);
     let _ = writeln!(h, "<h2 id=\"plots\">Plots</h2>");

@@ -322,6 +322,79 @@ pub(super) fn tail_scenario(h: &mut String, input: &ReportInput) {
     }
 }
 
+/// The P&L of `[economics]` (nothing without it).
+pub(super) fn economics(h: &mut String, input: &ReportInput) {
+    let Some(e) = &input.summary.economics else {
+        return;
+    };
+    let names: Vec<String> = input
+        .manifest
+        .scenario
+        .segments
+        .iter()
+        .map(|seg| seg.name.clone())
+        .collect();
+    // Normal 95% intervals of means across paths.
+    let z = crate::stats::normal::norm_inv(0.975);
+    let _ = writeln!(h, "<h2 id=\"economics\">Economics</h2>");
+    let _ = writeln!(
+        h,
+        "<p>{} Net income = interest + penalty interest + late fees + origination fees − funding − operating \
+         − collection − recovery cost − credit loss − the partners' share. See the waterfall and the monthly \
+         bands under <a href=\"#plot-economics\">Plots</a>.</p>",
+        escape(&e.basis)
+    );
+    let mut columns: Vec<String> = vec![
+        "Line (yuan over the horizon)".to_string(),
+        "Mean".to_string(),
+        "95% CI".to_string(),
+    ];
+    columns.extend(names.iter().map(|n| escape(n)));
+    head(h, &columns.iter().map(String::as_str).collect::<Vec<_>>());
+    let ci = |m: &crate::stats::Moments| interval(m.mean - z * m.stderr, m.mean + z * m.stderr);
+    for l in &e.lines {
+        let signed = |x: f64| money(l.sign as f64 * x);
+        let (lo, hi) = (
+            l.sign as f64 * (l.total.mean - z * l.total.stderr),
+            l.sign as f64 * (l.total.mean + z * l.total.stderr),
+        );
+        let mut cells = vec![
+            format!(
+                "<span title=\"{}\">{} {}</span>",
+                escape(&l.label),
+                if l.sign > 0 { "+" } else { "−" },
+                escape(&l.short)
+            ),
+            signed(l.total.mean),
+            interval(lo.min(hi), lo.max(hi)),
+        ];
+        cells.extend(names.iter().map(|n| signed(l.segments.get(n).copied().unwrap_or(0.0))));
+        row(h, &cells);
+    }
+    let mut cells = vec![
+        "<strong>= Net income</strong>".to_string(),
+        format!("<strong>{}</strong>", money(e.net_income.mean)),
+        ci(&e.net_income),
+    ];
+    cells.extend(
+        names
+            .iter()
+            .map(|n| e.segment_net_income.get(n).map_or(String::new(), |m| money(m.mean))),
+    );
+    row(h, &cells);
+    end_table(h);
+    let b = &e.net_income_band;
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">Costs are shown negative. Net income over the horizon across paths: 5th \
+         percentile {}, median {}, 95th percentile {}; {} of paths lose money.</p>",
+        money(b.p05),
+        money(b.p50),
+        money(b.p95),
+        percent(e.loss_making_share, 1)
+    );
+}
+
 /// Regulatory and economic capital (nothing without `[segments.capital]`).
 pub(super) fn capital(h: &mut String, input: &ReportInput) {
     let Some(c) = &input.summary.capital else {

@@ -12,6 +12,7 @@ pub mod format;
 pub mod png;
 
 mod convergence;
+mod economics;
 mod exceedance;
 mod fan_chart;
 mod loss_distribution;
@@ -48,12 +49,19 @@ pub const PLOT_NAMES: [&str; 5] = [
 /// The plots of a going-concern run (one that booked loans during the run), after [`PLOT_NAMES`].
 pub const GOING_CONCERN_PLOT_NAMES: [&str; 1] = ["vintages"];
 
-/// The plots of this run in report order: [`PLOT_NAMES`], and
-/// [`GOING_CONCERN_PLOT_NAMES`] when it booked loans during the run.
+/// The plot of a run with `[economics]`, after the others.
+pub const ECONOMICS_PLOT_NAMES: [&str; 1] = ["economics"];
+
+/// The plots of this run in report order: [`PLOT_NAMES`],
+/// [`GOING_CONCERN_PLOT_NAMES`] when it booked loans during the run, and
+/// [`ECONOMICS_PLOT_NAMES`] when it kept a P&L.
 pub fn plot_names(input: &ReportInput) -> Vec<&'static str> {
     let mut names = PLOT_NAMES.to_vec();
     if input.summary.originations.is_some() {
         names.extend(GOING_CONCERN_PLOT_NAMES);
+    }
+    if input.summary.economics.is_some() {
+        names.extend(ECONOMICS_PLOT_NAMES);
     }
     names
 }
@@ -81,6 +89,7 @@ fn render_plot(name: &'static str, input: &ReportInput) -> Plot {
         "fan_chart" => fan_chart::plot(input),
         "segments" => segments::plot(input),
         "vintages" => vintages::plot(input),
+        "economics" => economics::plot(input),
         _ => convergence::plot(input),
     }
 }

@@ -212,6 +212,9 @@ impl Scenario {
         }
         check_risk_levels(&run.risk_levels)?;
         check_rate_lines(&file.rate_lines)?;
+        if let Some(economics) = &file.economics {
+            check_economics(economics)?;
+        }
         let bands = score_bands(&file.population.score_bands)?;
         let macro_model = macro_model(&file.macro_model, &file.attachments, run.horizon_months as usize)?;
         let importance = importance(run, &macro_model)?;
@@ -440,6 +443,63 @@ fn check_rate_lines(lines: &crate::scenario::RateLinesSection) -> Result<()> {
         if i > 0 && a <= lines.apr[i - 1] {
             return err("rate_lines.apr", "lines must be strictly increasing");
         }
+    }
+    Ok(())
+}
+
+/// Largest money amount of one `[economics]` fee or cost (10^9 currency
+/// units): a path's sums of them over every loan-month stay inside cents in 64 bits.
+const MAX_ECONOMICS_AMOUNT: f64 = 1e9;
+
+/// `[economics]`: shares in [0, 1], annual rates in [0, 1], amounts in [0, 10^9].
+fn check_economics(e: &crate::scenario::EconomicsSection) -> Result<()> {
+    let share = |field: &str, v: f64| -> Result<()> {
+        if (0.0..=1.0).contains(&v) {
+            Ok(())
+        } else {
+            err(
+                format!("economics.{field}"),
+                format!("must be a share in [0, 1], got {v}"),
+            )
+        }
+    };
+    let rate = |field: &str, v: f64| -> Result<()> {
+        if (0.0..=1.0).contains(&v) {
+            Ok(())
+        } else {
+            err(
+                format!("economics.{field}"),
+                format!("must be an annual rate in [0, 1], got {v}"),
+            )
+        }
+    };
+    let amount = |field: &str, v: f64| -> Result<()> {
+        if (0.0..=MAX_ECONOMICS_AMOUNT).contains(&v) {
+            Ok(())
+        } else {
+            err(
+                format!("economics.{field}"),
+                format!("must be an amount in [0, {MAX_ECONOMICS_AMOUNT:e}], got {v}"),
+            )
+        }
+    };
+    share("origination_fee_share", e.origination_fee_share)?;
+    amount("late_fee", e.late_fee)?;
+    amount("operating_cost_per_account_month", e.operating_cost_per_account_month)?;
+    amount("operating_cost_per_origination", e.operating_cost_per_origination)?;
+    let f = &e.funding;
+    rate("funding.cost_of_funds_annual", f.cost_of_funds_annual)?;
+    rate("funding.factor_sensitivity_annual", f.factor_sensitivity_annual)?;
+    rate("funding.partner_rate_annual", f.partner_rate_annual)?;
+    share("funding.service_fee_share", f.service_fee_share)?;
+    if !(f.own_share > 0.0 && f.own_share <= 1.0) {
+        return err(
+            "economics.funding.own_share",
+            format!(
+                "must be in (0, 1] (the platform's own share of each loan), got {}",
+                f.own_share
+            ),
+        );
     }
     Ok(())
 }

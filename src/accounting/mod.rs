@@ -1,0 +1,320 @@
+//! Accounting: the monthly P&L of a path, from what its loans did per
+//! segment and month (the [`MonthlyLedger`]) and the `[economics]` terms.
+//!
+//! Every line is in integer cents per (segment, month) cell, so the book's
+//! month and the segment's total are exact sums of cells, and net income is
+//! exactly income less costs:
+//!
+//! ```text
+//! net income = interest + penalty interest + late fees + origination fees
+//!            - funding cost - operating cost - collection cost - recovery cost
+//!            - credit loss - partners' share
+//! ```
+//!
+//! * Interest is recognised when paid: a current loan's contractual
+//!   interest month by month; a delinquent loan accrues nothing from its
+//!   first missed payment (30 days past due: the model's cure resumes the
+//!   schedule where it stopped, so the missed months' interest never falls
+//!   due), and its penalty interest and late fees are income in the month
+//!   they are collected (a cure or a plan).
+//! * Funding is paid on the balance at the start of the month (the previous
+//!   month end's book plus the loans booked in the month): the platform's
+//!   own share at its cost of funds, which moves with the segment's factor
+//!   and rises in funding shocks; under `fixed_rate` partner terms the
+//!   partners' share at `partner_rate_annual`. A month's rate is a twelfth
+//!   of the annual rate.
+//! * Operating cost is charged per account on the book at the start of the
+//!   month and per loan booked during the run.
+//! * Credit loss is booked in the month of the charge-off (EAD x LGD, the
+//!   recoveries netted); collection cost per account 30+ days past due at
+//!   the month end; recovery cost in the month the cash arrives.
+//! * Under `pro_rata` (joint lending) the partners take their share
+//!   `1 - own_share` of interest, penalty interest, late fees and credit
+//!   loss, and pay the platform `service_fee_share` of their interest; the
+//!   line "partners' share" is what they take less that fee.
+
+use serde::{Deserialize, Serialize};
+
+use crate::loan::MonthlyLedger;
+use crate::population::Cents;
+use crate::scenario::{EconomicsSection, PartnerTerms, Scenario};
+
+/// One line of the P&L: its key, what it contains, and its sign in net income.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineInfo {
+    /// Key in summary.json and column prefix in timeseries.csv.
+    pub key: &'static str,
+    /// What the figure contains, for reports.
+    pub label: &'static str,
+    /// A word or two for tables and plot axes.
+    pub short: &'static str,
+    /// +1 for income, -1 for a cost.
+    pub sign: i64,
+}
+
+/// The lines in the order of [`PnlLines::values`].
+pub const LINES: [LineInfo; 10] = [
+    LineInfo {
+        key: "interest",
+        short: "Interest",
+        label: "Interest paid by current loans",
+        sign: 1,
+    },
+    LineInfo {
+        key: "penalty_interest",
+        short: "Penalty interest",
+        label: "Penalty interest collected at cures and plans",
+        sign: 1,
+    },
+    LineInfo {
+        key: "late_fees",
+        short: "Late fees",
+        label: "Late fees collected at cures and plans",
+        sign: 1,
+    },
+    LineInfo {
+        key: "origination_fees",
+        short: "Origination fees",
+        label: "Origination fees on loans booked during the run",
+        sign: 1,
+    },
+    LineInfo {
+        key: "funding_cost",
+        short: "Funding",
+        label: "Funding cost (own funds and fixed-rate partners)",
+        sign: -1,
+    },
+    LineInfo {
+        key: "operating_cost",
+        short: "Operating cost",
+        label: "Operating cost (per account-month and per origination)",
+        sign: -1,
+    },
+    LineInfo {
+        key: "collection_cost",
+        short: "Collection cost",
+        label: "Collection cost (per account-month 30+ days past due)",
+        sign: -1,
+    },
+    LineInfo {
+        key: "recovery_cost",
+        short: "Recovery cost",
+        label: "Recovery cost (share of recovery cash received)",
+        sign: -1,
+    },
+    LineInfo {
+        key: "credit_loss",
+        short: "Credit loss",
+        label: "Credit loss at charge-off (EAD x LGD)",
+        sign: -1,
+    },
+    LineInfo {
+        key: "partner_share",
+        short: "Partners' share",
+        label: "Partners' share (pro-rata joint lending, less the service fee)",
+        sign: -1,
+    },
+];
+
+/// The P&L lines of one cell, month or total, in cents; costs positive.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PnlLines {
+    /// Contractual interest paid by current loans.
+    pub interest: Cents,
+    /// Penalty interest collected.
+    pub penalty_interest: Cents,
+    /// Late fees collected.
+    pub late_fees: Cents,
+    /// Origination fees on loans booked during the run.
+    pub origination_fees: Cents,
+    /// Funding cost.
+    pub funding_cost: Cents,
+    /// Operating cost.
+    pub operating_cost: Cents,
+    /// Collection cost.
+    pub collection_cost: Cents,
+    /// Recovery cost.
+    pub recovery_cost: Cents,
+    /// Credit loss.
+    pub credit_loss: Cents,
+    /// The partners' share under pro-rata joint lending, less the platform's service fee.
+    pub partner_share: Cents,
+}
+
+impl PnlLines {
+    /// The lines in the order of [`LINES`].
+    pub fn values(&self) -> [Cents; 10] {
+        [
+            self.interest,
+            self.penalty_interest,
+            self.late_fees,
+            self.origination_fees,
+            self.funding_cost,
+            self.operating_cost,
+            self.collection_cost,
+            self.recovery_cost,
+            self.credit_loss,
+            self.partner_share,
+        ]
+    }
+
+    /// Lines from values in the order of [`LINES`].
+    pub fn from_values(v: [Cents; 10]) -> Self {
+        let [
+            interest,
+            penalty_interest,
+            late_fees,
+            origination_fees,
+            funding_cost,
+            operating_cost,
+            collection_cost,
+            recovery_cost,
+            credit_loss,
+            partner_share,
+        ] = v;
+        PnlLines {
+            interest,
+            penalty_interest,
+            late_fees,
+            origination_fees,
+            funding_cost,
+            operating_cost,
+            collection_cost,
+            recovery_cost,
+            credit_loss,
+            partner_share,
+        }
+    }
+
+    /// Income less costs, exactly.
+    pub fn net_income(&self) -> Cents {
+        self.values().iter().zip(&LINES).map(|(v, l)| l.sign * v).sum()
+    }
+
+    /// Adds `other` line by line.
+    pub fn add(&mut self, other: &PnlLines) {
+        let mut v = self.values();
+        for (a, b) in v.iter_mut().zip(other.values()) {
+            *a += b;
+        }
+        *self = Self::from_values(v);
+    }
+
+    /// The sum of `lines`.
+    pub fn sum<'a>(lines: impl IntoIterator<Item = &'a PnlLines>) -> Self {
+        let mut total = PnlLines::default();
+        for l in lines {
+            total.add(l);
+        }
+        total
+    }
+}
+
+/// The P&L of one path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathPnl {
+    /// The book's lines per month.
+    pub monthly: Vec<PnlLines>,
+    /// Each segment's lines over the horizon, in scenario order.
+    pub segments: Vec<PnlLines>,
+}
+
+impl PathPnl {
+    /// The book's lines over the horizon (equal to the sum of the segments').
+    pub fn total(&self) -> PnlLines {
+        PnlLines::sum(&self.monthly)
+    }
+}
+
+/// What a path's P&L needs beyond its ledger: the segments' factors by
+/// month and the rise of the cost of funds from funding shocks by month.
+pub struct PathConditions<'a> {
+    /// `[segment][t]`: each segment's factor.
+    pub segment_factors: &'a [Vec<f64>],
+    /// `[t]`: the rise of the annual cost of funds in effect.
+    pub funding_jump: &'a [f64],
+}
+
+/// Rounds an amount in cents (of either sign) to whole cents, half away from zero.
+fn cents(x: f64) -> Cents {
+    x.round() as Cents
+}
+
+/// The P&L of a path from its ledger.
+pub fn path_pnl(scenario: &Scenario, ledger: &MonthlyLedger, conditions: &PathConditions) -> PathPnl {
+    let default_terms = EconomicsSection::default();
+    let terms = scenario.file.economics.as_ref().unwrap_or(&default_terms);
+    let funding = &terms.funding;
+    let partner = 1.0 - funding.own_share;
+    let collection_cost = scenario.policy.collections.map_or(0.0, |c| c.cost_per_account_month);
+    let horizon = ledger.horizon;
+    let segments = ledger.segments();
+    let mut monthly = vec![PnlLines::default(); horizon];
+    let mut by_segment = vec![PnlLines::default(); segments];
+    for s in 0..segments {
+        let (mut balance_before, mut accounts_before) = (0 as Cents, 0u32);
+        for t in 0..horizon {
+            let c = s * horizon + t;
+            let balance_start = (balance_before + ledger.booked_balance[c]) as f64;
+            let accounts_start = (accounts_before + ledger.booked_loans[c]) as f64;
+            let z = conditions.segment_factors[s][t];
+            let own_rate = (funding.cost_of_funds_annual + conditions.funding_jump[t]
+                - funding.factor_sensitivity_annual * z)
+                .max(0.0);
+            let partner_rate = match funding.partner_terms {
+                PartnerTerms::FixedRate => funding.partner_rate_annual,
+                PartnerTerms::ProRata => 0.0,
+            };
+            let (interest, penalty, late) = (ledger.interest[c], ledger.penalty_interest[c], ledger.late_fees[c]);
+            let credit_loss = cents(ledger.loss[c] * 100.0);
+            let partner_share = match funding.partner_terms {
+                PartnerTerms::FixedRate => 0,
+                PartnerTerms::ProRata => {
+                    let taken = cents(partner * (interest + penalty + late) as f64);
+                    let borne = cents(partner * credit_loss as f64);
+                    let fee = cents(funding.service_fee_share * partner * (interest + penalty) as f64);
+                    taken - borne - fee
+                }
+            };
+            let cell = PnlLines {
+                interest,
+                penalty_interest: penalty,
+                late_fees: late,
+                origination_fees: cents(terms.origination_fee_share * ledger.originated_balance[c] as f64),
+                funding_cost: cents(balance_start * (funding.own_share * own_rate + partner * partner_rate) / 12.0),
+                operating_cost: cents(
+                    100.0
+                        * (terms.operating_cost_per_account_month * accounts_start
+                            + terms.operating_cost_per_origination * ledger.originated_loans[c] as f64),
+                ),
+                collection_cost: cents(100.0 * collection_cost * ledger.delinquent_end[c] as f64),
+                recovery_cost: cents(ledger.recovery_cost[c] * 100.0),
+                credit_loss,
+                partner_share,
+            };
+            monthly[t].add(&cell);
+            by_segment[s].add(&cell);
+            balance_before = ledger.balance_end[c];
+            accounts_before = ledger.accounts_end[c];
+        }
+    }
+    PathPnl {
+        monthly,
+        segments: by_segment,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn net_income_is_income_less_costs() {
+        let l = PnlLines::from_values([1000, 50, 20, 30, 100, 200, 40, 10, 300, 60]);
+        assert_eq!(l.net_income(), 1000 + 50 + 20 + 30 - 100 - 200 - 40 - 10 - 300 - 60);
+        assert_eq!(PnlLines::from_values(l.values()), l);
+        let mut twice = l;
+        twice.add(&l);
+        assert_eq!(twice.net_income(), 2 * l.net_income());
+    }
+}

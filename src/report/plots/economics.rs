@@ -1,0 +1,223 @@
+//! The P&L of a run with `[economics]`: a waterfall of the mean lines over
+//! the horizon, from interest down to net income, and the monthly net income
+//! and its cumulative sum across paths.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::canvas::{self, DrawResult, Figure, HPos, HouseMesh, Mark, Pos, VPos, font, size};
+use super::fan_chart::{draw_bands, draw_median, monthly_chart};
+use super::format::compact;
+use super::{Plot, ReportInput, finish, subtitle};
+use crate::stats::Band;
+
+const SIZE: (u32, u32) = (1500, 800);
+
+/// Green for income, red for costs, ink for the net.
+const INCOME: RGBColor = RGBColor(44, 160, 44);
+const COST: RGBColor = RGBColor(214, 39, 40);
+
+struct Economics {
+    title: String,
+    subtitle: String,
+    /// `(short label, signed mean over the horizon in yuan)`, in P&L order.
+    steps: Vec<(String, f64)>,
+    /// Mean net income over the horizon.
+    net: f64,
+    months: usize,
+    monthly_net: Vec<Band>,
+    cumulative_net: Vec<Band>,
+}
+
+pub fn plot(input: &ReportInput) -> Plot {
+    let title = format!("P&L: from interest to net income — {}", input.name());
+    let figure = build(input, &title);
+    finish("economics", title, figure)
+}
+
+fn build(input: &ReportInput, title: &str) -> Result<Economics, canvas::Message> {
+    let Some(e) = &input.summary.economics else {
+        return Err(canvas::Message {
+            size: SIZE,
+            title: title.to_string(),
+            lines: vec!["The scenario has no [economics] section: no P&L was kept.".to_string()],
+        });
+    };
+    // Lines that are zero on every path (a term the scenario does not use) are left out.
+    let steps = e
+        .lines
+        .iter()
+        .filter(|l| l.total.mean != 0.0 || l.total.std != 0.0)
+        .map(|l| (l.short.to_lowercase(), l.sign as f64 * l.total.mean))
+        .collect();
+    Ok(Economics {
+        title: title.to_string(),
+        subtitle: format!("{} · means over paths, in yuan", subtitle(input)),
+        steps,
+        net: e.net_income.mean,
+        months: input.summary.horizon_months,
+        monthly_net: input.series("pnl_net_income").unwrap_or_default(),
+        cumulative_net: input.series("pnl_cumulative_net_income").unwrap_or_default(),
+    })
+}
+
+impl Economics {
+    fn draw_waterfall<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult {
+        let (_, h) = area.dim_in_pixel();
+        let (chart_area, legend_area) = area.split_vertically(h - canvas::legend_height(1) - 4);
+        // Running level after each step; the bars span from the level before to the level after.
+        let mut level = 0.0;
+        let mut spans = Vec::with_capacity(self.steps.len() + 1);
+        for (label, delta) in &self.steps {
+            spans.push((label.clone(), level, level + delta));
+            level += delta;
+        }
+        spans.push(("net income".to_string(), 0.0, self.net));
+        let lo = spans.iter().map(|s| s.1.min(s.2)).fold(0.0, f64::min);
+        let hi = spans.iter().map(|s| s.1.max(s.2)).fold(0.0, f64::max);
+        let pad = 0.08 * (hi - lo).max(1.0);
+        let k = spans.len() as f64;
+        let mut chart = ChartBuilder::on(&chart_area)
+            .caption("Mean P&L over the horizon", font(size::SUBTITLE + 1))
+            .margin(8)
+            .margin_right(16)
+            .x_label_area_size(56)
+            .y_label_area_size(78)
+            .build_cartesian_2d(0.0..k, (lo - pad)..(hi + pad))?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(0)
+            .y_desc("Yuan over the horizon")
+            .house_style()
+            .max_light_lines(1)
+            .y_label_formatter(&|y| compact(*y))
+            .draw()?;
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(0.0, 0.0), (k, 0.0)],
+            canvas::MUTED.stroke_width(1),
+        )))?;
+        let last = spans.len() - 1;
+        for (i, (_, from, to)) in spans.iter().enumerate() {
+            let colour = if i == last {
+                canvas::INK
+            } else if to >= from {
+                INCOME
+            } else {
+                COST
+            };
+            let x = i as f64;
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(x + 0.15, *from), (x + 0.85, *to)],
+                colour.mix(0.85).filled(),
+            )))?;
+            // The connector to the next bar's start.
+            if i + 1 < last {
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(x + 0.85, *to), (x + 1.15, *to)],
+                    canvas::MUTED.stroke_width(1),
+                )))?;
+            }
+            let value = to - from;
+            let (anchor, y) = if *to >= *from {
+                (VPos::Bottom, from.max(*to) + 0.01 * (hi - lo))
+            } else {
+                (VPos::Top, from.min(*to) - 0.01 * (hi - lo))
+            };
+            chart.draw_series(std::iter::once(Text::new(
+                compact(value),
+                (x + 0.5, y),
+                font(size::LABEL - 1).pos(Pos::new(HPos::Center, anchor)),
+            )))?;
+        }
+        let labels: Vec<String> = spans.iter().map(|s| s.0.clone()).collect();
+        let (rx, ry) = area.get_base_pixel();
+        let style = font(size::LABEL - 1);
+        for (i, label) in labels.iter().enumerate() {
+            let (px, py) = chart.backend_coord(&(i as f64 + 0.5, lo - pad));
+            area.draw(&Text::new(
+                label.clone(),
+                (px - rx, py - ry + 8),
+                style.clone().pos(Pos::new(HPos::Center, VPos::Top)),
+            ))?;
+        }
+        canvas::legend_strip(
+            &legend_area,
+            &[
+                (Mark::Fill(INCOME, 0.85), "income".to_string()),
+                (Mark::Fill(COST, 0.85), "cost".to_string()),
+                (Mark::Fill(canvas::INK, 0.85), "net income".to_string()),
+            ],
+        )
+    }
+
+    fn draw_monthly<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        bands: &[Band],
+        caption: &str,
+        y_desc: &str,
+        colour: RGBColor,
+    ) -> DrawResult {
+        let (_, h) = area.dim_in_pixel();
+        let (chart_area, legend_area) = area.split_vertically(h - canvas::legend_height(1) - 4);
+        let hi = bands.iter().map(|b| b.p95 / 1e6).fold(0.0, f64::max);
+        let lo = bands.iter().map(|b| b.p05 / 1e6).fold(0.0, f64::min);
+        let pad = 0.06 * (hi - lo).max(1e-6);
+        let millions: Vec<Band> = bands
+            .iter()
+            .map(|b| Band {
+                mean: b.mean / 1e6,
+                p05: b.p05 / 1e6,
+                p25: b.p25 / 1e6,
+                p50: b.p50 / 1e6,
+                p75: b.p75 / 1e6,
+                p95: b.p95 / 1e6,
+            })
+            .collect();
+        let mut chart = monthly_chart(&chart_area, caption, "Month", y_desc, self.months, (lo - pad, hi + pad))?;
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(0.5, 0.0), (self.months as f64 + 0.5, 0.0)],
+            canvas::MUTED.stroke_width(1),
+        )))?;
+        draw_bands(&mut chart, &millions, colour, 1.0)?;
+        draw_median(&mut chart, &millions, colour)?;
+        canvas::legend_strip(
+            &legend_area,
+            &[
+                (Mark::Line(colour, 2), "median".to_string()),
+                (Mark::Fill(colour, 0.5), "25–75%".to_string()),
+                (Mark::Fill(colour, 0.25), "5–95% of paths".to_string()),
+            ],
+        )
+    }
+}
+
+impl Figure for Economics {
+    fn size(&self) -> (u32, u32) {
+        SIZE
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult {
+        let body = canvas::titled(root, &self.title, &self.subtitle)?;
+        let (w, _) = body.dim_in_pixel();
+        let (left, right) = body.split_horizontally(w * 50 / 100);
+        self.draw_waterfall(&left)?;
+        let (_, h) = right.dim_in_pixel();
+        let (top, bottom) = right.split_vertically(h / 2);
+        self.draw_monthly(
+            &top,
+            &self.monthly_net,
+            "Net income per month",
+            "Millions of yuan",
+            canvas::BLUE,
+        )?;
+        self.draw_monthly(
+            &bottom,
+            &self.cumulative_net,
+            "Cumulative net income",
+            "Millions of yuan",
+            canvas::colour(4),
+        )
+    }
+}
