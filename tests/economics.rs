@@ -9,8 +9,9 @@ use creditstress::accounting::{LINES, PnlLines};
 use creditstress::engine::{Prepared, RunControl};
 use creditstress::loan::tape::TapeState;
 use creditstress::population::{Cents, to_cents};
-use creditstress::scenario::parse_scenario;
+use creditstress::scenario::{parse_policy_file, parse_scenario};
 use creditstress::stats::RunSummary;
+use creditstress::stats::compare::{PolicySample, compare_policies};
 
 /// One segment of installment loans on the full delinquency machinery, with
 /// penalty interest, standard collections and a recession path, so that
@@ -339,5 +340,67 @@ fn economics_terms_out_of_range_are_refused_by_name() {
     ] {
         let e = parse_scenario(&book(terms)).expect_err(terms).to_string();
         assert!(e.contains(field), "{terms}: {e}");
+    }
+}
+
+/// The per-path figures `compare` pairs, as the CLI builds them.
+fn sample(name: &str, paths: &[creditstress::engine::PathOutcome], loans: u64) -> PolicySample {
+    PolicySample {
+        name: name.into(),
+        loans,
+        loss: paths.iter().map(|p| p.tally.loss).collect(),
+        default_rate: paths.iter().map(|p| p.tally.defaults as f64 / loans as f64).collect(),
+        interest: paths
+            .iter()
+            .map(|p| creditstress::population::cents_to_money(p.tally.interest))
+            .collect(),
+        net_income: paths.iter().map(|p| p.tally.net_income()).collect(),
+        pnl_net_income: paths.iter().map(|p| p.pnl_net_income()).collect(),
+    }
+}
+
+#[test]
+fn paired_intervals_of_p_and_l_net_income_and_risk_adjusted_return_are_narrower_than_unpaired() {
+    let base = parse(&book(OWN_FUNDS));
+    let tight = base
+        .clone()
+        .with_policy(
+            parse_policy_file(
+                "name = \"tight\"\n[approval]\nmin_score = 600\n[collections]\nstrategy = \"standard\"\n",
+            )
+            .expect("a policy"),
+        )
+        .expect("applies");
+    let (pa, a) = creditstress::engine::run(&base, RunControl::default()).expect("runs");
+    let (pb, b) = creditstress::engine::run(&tight, RunControl::default()).expect("runs");
+    let samples = [
+        sample("collect", &a, pa.profile.loans),
+        sample("tight", &b, pb.profile.loans),
+    ];
+    let c = compare_policies("economics", 17, &samples, &[0.99]);
+    let basis = &c.risk_adjusted_return_basis;
+    assert!(basis.contains("ES - EL") && basis.contains("[economics]"), "{basis}");
+    for p in &c.policies {
+        let e = p.pnl_net_income.expect("the P&L's net income");
+        let es = p.es["0.99"];
+        let el = p.el.value;
+        assert!(
+            (p.risk_adjusted_return - e.value / (es - el)).abs() < 1e-12,
+            "{}",
+            p.name
+        );
+    }
+    let rows = &c.versus_baseline[0].differences;
+    for metric in ["pnl_net_income", "risk_adjusted_return_0.99"] {
+        let d = rows
+            .iter()
+            .find(|d| d.metric == metric)
+            .unwrap_or_else(|| panic!("a {metric} row"));
+        assert!(
+            d.width_ratio < 1.0,
+            "{metric}: paired interval {:?} not narrower than unpaired {:?}",
+            d.paired.ci,
+            d.unpaired_ci
+        );
     }
 }

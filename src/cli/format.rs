@@ -156,7 +156,7 @@ pub fn summary_table(s: &RunSummary, scenario: &Scenario) -> String {
     out.push('\n');
     let row =
         |label: &str, m: &creditstress::stats::risk::Moments| vec![label.to_string(), money(m.mean), money(m.std)];
-    let income = vec![
+    let mut income = vec![
         vec!["".to_string(), "mean".into(), "std".into()],
         vec![
             "default rate".into(),
@@ -172,8 +172,19 @@ pub fn summary_table(s: &RunSummary, scenario: &Scenario) -> String {
             money(s.interest_income.mean),
             money(s.interest_income.std),
         ],
-        vec!["net income".into(), money(s.net_income.mean), money(s.net_income.std)],
+        vec![
+            "net income (interest - loss - collection, recovery cost)".into(),
+            money(s.net_income.mean),
+            money(s.net_income.std),
+        ],
     ];
+    if let Some(e) = &s.economics {
+        income.push(vec![
+            "P&L net income ([economics])".into(),
+            money(e.net_income.mean),
+            money(e.net_income.std),
+        ]);
+    }
     out.push_str(&table(&income));
     out.push('\n');
     let going_concern = s.originations.is_some();

@@ -105,6 +105,18 @@ impl MonthlyLedger {
         self.balance_end[c] += row.balance;
     }
 
+    /// A month paid on time in month `t`: its interest, and the balance at
+    /// its end when the account stays on the book (`on_book`; not after the last payment).
+    #[inline(always)]
+    pub(crate) fn current_month(&mut self, t: usize, interest: Cents, balance: Cents, on_book: bool) {
+        let c = self.cell(t);
+        self.interest[c] += interest;
+        if on_book {
+            self.accounts_end[c] += 1;
+            self.balance_end[c] += balance;
+        }
+    }
+
     /// Penalty interest and late fees collected in month `t`.
     pub(crate) fn collect(&mut self, t: usize, penalty: Cents, fees: Cents) {
         let c = self.cell(t);

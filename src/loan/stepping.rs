@@ -220,31 +220,42 @@ fn record_current_months(
     months: usize,
     tally: &mut PathTally,
 ) {
-    if tally.tape.is_none()
-        && tally.monthly.is_none()
-        && let Some(flow) = tally.flow.as_deref_mut()
-    {
-        // The book at each month end alone: balances from the same closed forms, no rows.
+    if tally.tape.is_none() {
+        // The book at each month end (and, with a P&L, each month's interest)
+        // alone: from the same closed forms, carried month to month, no rows.
+        let (mut flow, mut monthly) = (tally.flow.as_deref_mut(), tally.monthly.as_deref_mut());
+        let mut month_end = |j: usize, balance: Cents, interest: Cents, state: TapeState| {
+            if let Some(flow) = flow.as_deref_mut()
+                && state == TapeState::Current
+            {
+                flow.month_end(first + j, state, balance);
+            }
+            if let Some(monthly) = monthly.as_deref_mut() {
+                monthly.current_month(first + j, interest, balance, state == TapeState::Current);
+            }
+        };
         if loan.kind == ProductKind::Revolving {
             let curve = account.revolving_curve(loan, model);
+            let mut interest_before = 0;
             for j in 0..months {
-                flow.month_end(
-                    first + j,
-                    TapeState::Current,
-                    curve.balance_after(account.balance, account.limit, j + 1),
-                );
+                let after = curve.run(account.balance, account.limit, account.rate, j + 1);
+                month_end(j, after.balance, after.interest - interest_before, TapeState::Current);
+                interest_before = after.interest;
             }
         } else {
             let s = &model.schedules;
+            let (offset, p) = (account.schedule, account.principal);
+            let mut interest_before = s.interest_through(offset, p, account.paid);
             for j in 0..months {
                 let k = account.paid + j as u16 + 1;
-                if k < account.term {
-                    flow.month_end(
-                        first + j,
-                        TapeState::Current,
-                        s.balance_after(account.schedule, account.principal, k),
-                    );
-                }
+                let interest = s.interest_through(offset, p, k);
+                let state = if k < account.term {
+                    TapeState::Current
+                } else {
+                    TapeState::Repaid
+                };
+                month_end(j, s.balance_after(offset, p, k), interest - interest_before, state);
+                interest_before = interest;
             }
         }
         return;
