@@ -417,6 +417,22 @@ fn remove_stale_temporaries(out: &Path) {
                     entry.path().display()
                 );
             }
+            // A set staged, or an older set moved aside, by a command killed while writing.
+            let set_folder = [
+                creditstress::report::STAGING_PREFIX,
+                creditstress::report::BACKUP_PREFIX,
+            ]
+            .iter()
+            .any(|p| {
+                name.strip_prefix(p)
+                    .is_some_and(|pid| !pid.is_empty() && pid.chars().all(|c| c.is_ascii_digit()))
+            });
+            if set_folder && entry.path().is_dir() && std::fs::remove_dir_all(entry.path()).is_ok() {
+                eprintln!(
+                    "note: removed {}, left by a command interrupted while writing",
+                    entry.path().display()
+                );
+            }
         }
     }
 }

@@ -37,10 +37,10 @@ pub fn execute(args: ReportArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Writes rendered plots and page under `dir`; shared with `run` and `merge`.
+/// Writes rendered plots and page under `dir` as one set, replacing the
+/// older report's files whole (a plot this run does not draw goes too).
 pub fn write_rendered(dir: &Path, report: &ReportFiles) -> Result<Vec<PathBuf>, Failure> {
-    report
-        .write(dir)
+    creditstress::report::write_set(dir, &report.files, &creditstress::report::report_output_names())
         .with_context(|| format!("cannot write the report to {}", dir.display()))
         .map_err(Failure::Runtime)
 }

@@ -8,7 +8,7 @@ use clap::Args;
 
 use creditstress::engine::importance::ImportancePlan;
 use creditstress::engine::{BookProfile, EngineChoice, EngineError, PathOutcome, Prepared, RunControl};
-use creditstress::report::{Manifest, RunFiles, sha256_hex, write_outputs};
+use creditstress::report::{Manifest, RunFiles, sha256_hex};
 use creditstress::scenario::{SamplingMethod, Scenario};
 use creditstress::stats::precision::{PrecisionReport, PrecisionTarget, checkpoints};
 use creditstress::stats::sampling::SamplingSummary;
@@ -586,10 +586,17 @@ pub fn write_run_outputs(done: &Finished, out: &Path) -> Result<RunSummary, Fail
     // Everything is rendered: an interrupt up to here leaves nothing behind,
     // and from here on the whole set is written before the exit code says so.
     refuse_if_interrupted(out)?;
-    write_outputs(out, &files)
+    // One transaction: the data files, the report and the plots replace the
+    // older run's set whole (its files this run does not write go too).
+    let set: Vec<(String, Vec<u8>)> = files
+        .files
+        .into_iter()
+        .map(|(name, bytes)| (name.to_string(), bytes))
+        .chain(report.files)
+        .collect();
+    creditstress::report::write_set(out, &set, &creditstress::report::run_output_names())
         .with_context(|| format!("cannot write results to {}", out.display()))
         .map_err(Failure::Runtime)?;
-    super::report_cmd::write_rendered(out, &report)?;
     refuse_if_interrupted_after_writing(out)?;
     Ok(summary)
 }

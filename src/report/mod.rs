@@ -1,6 +1,8 @@
 //! Reports: the last stage. Exporters are pure functions from results to
-//! bytes; [`write_outputs`] is the one place that writes files, each one
-//! atomically (temporary name, then rename) so that a reader never sees half a file.
+//! bytes; [`write_set`] is the one place that writes an output set, as one
+//! transaction (staged, then moved into place, undone on failure) so that a
+//! reader never sees half a file or a mix of two runs; [`write_atomic`]
+//! writes a lone file (temporary name, then rename).
 
 pub mod calibration;
 pub mod compare;
@@ -258,25 +260,117 @@ impl RunFiles {
     }
 }
 
-/// Creates `dir` and writes every file atomically; returns the paths written.
-pub fn write_outputs(dir: &Path, files: &RunFiles) -> io::Result<Vec<PathBuf>> {
-    write_files(dir, files.files.iter().map(|(name, bytes)| (*name, bytes.as_slice())))
+/// Every file a run's output set can hold (data files, report and plots),
+/// relative to its folder: what a new run or a redrawn report removes when
+/// its own set lacks it, so that no older run's file stays beside it.
+pub fn run_output_names() -> Vec<String> {
+    let mut names: Vec<String> = [
+        "summary.json",
+        "paths.csv",
+        "timeseries.csv",
+        "vintages.csv",
+        "manifest.json",
+    ]
+    .map(String::from)
+    .to_vec();
+    names.extend(report_output_names());
+    names
 }
 
-/// Writes `(relative path, bytes)` pairs under `dir`, creating folders as
-/// needed, each file atomically; returns the paths written. The one place
-/// that writes result files.
-pub fn write_files<'a>(dir: &Path, files: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> io::Result<Vec<PathBuf>> {
+/// Every file `report` can write: report.html and each plot's PNG and SVG.
+pub fn report_output_names() -> Vec<String> {
+    let mut names = vec!["report.html".to_string()];
+    for plot in plots::PLOT_NAMES
+        .iter()
+        .chain(&plots::GOING_CONCERN_PLOT_NAMES)
+        .chain(&plots::ECONOMICS_PLOT_NAMES)
+    {
+        names.push(format!("plots/{plot}.png"));
+        names.push(format!("plots/{plot}.svg"));
+    }
+    names
+}
+
+/// Prefix of the folder a set is staged in before it moves into place.
+pub const STAGING_PREFIX: &str = ".creditstress-staging-";
+/// Prefix of the folder the files a set replaces wait in until it is in place.
+pub const BACKUP_PREFIX: &str = ".creditstress-backup-";
+
+/// Writes a whole output set under `dir` as one transaction: every file is
+/// written and synced in a staging folder inside `dir` first; then the
+/// files it replaces, and those of `stale` (relative paths of outputs of the
+/// same kind that this set does not have, e.g. an older run's
+/// `vintages.csv` or a plot this run does not draw), move to a backup
+/// folder; then the new files move into place. If a move fails, the moves
+/// are undone and the old set is restored, so the folder holds either the
+/// old set or the new one, never a mix. Returns the paths written.
+pub fn write_set(dir: &Path, files: &[(String, Vec<u8>)], stale: &[String]) -> io::Result<Vec<PathBuf>> {
+    use std::io::Write;
     fs::create_dir_all(dir)?;
-    files
-        .into_iter()
-        .map(|(name, bytes)| {
-            let path = dir.join(name);
-            if let Some(parent) = path.parent() {
+    let pid = std::process::id();
+    let staging = dir.join(format!("{STAGING_PREFIX}{pid}"));
+    let backup = dir.join(format!("{BACKUP_PREFIX}{pid}"));
+    let stage = || -> io::Result<()> {
+        for (name, bytes) in files {
+            let path = staging.join(name);
+            fs::create_dir_all(path.parent().unwrap_or(&staging))?;
+            let mut file = fs::File::create(&path)?;
+            file.write_all(bytes)?;
+            file.sync_all()?;
+        }
+        Ok(())
+    };
+    if let Err(e) = stage() {
+        let _ = fs::remove_dir_all(&staging);
+        return Err(e);
+    }
+    // Move aside what the set replaces, then move the set in; undo on failure.
+    let mut displaced: Vec<String> = Vec::new();
+    let mut placed: Vec<PathBuf> = Vec::new();
+    let swap = |displaced: &mut Vec<String>, placed: &mut Vec<PathBuf>| -> io::Result<()> {
+        let names = files
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .chain(stale.iter().map(String::as_str));
+        for name in names {
+            let target = dir.join(name);
+            if target.is_file() && !displaced.iter().any(|d| d == name) {
+                let aside = backup.join(name);
+                fs::create_dir_all(aside.parent().unwrap_or(&backup))?;
+                fs::rename(&target, &aside)?;
+                displaced.push(name.to_string());
+            }
+        }
+        for (name, _) in files {
+            let target = dir.join(name);
+            if let Some(parent) = target.parent() {
                 fs::create_dir_all(parent)?;
             }
-            write_atomic(&path, bytes)?;
-            Ok(path)
-        })
-        .collect()
+            fs::rename(staging.join(name), &target)?;
+            placed.push(target);
+        }
+        Ok(())
+    };
+    let result = swap(&mut displaced, &mut placed);
+    if let Err(e) = result {
+        for path in &placed {
+            let _ = fs::remove_file(path);
+        }
+        for name in &displaced {
+            let _ = fs::rename(backup.join(name), dir.join(name));
+        }
+        let _ = fs::remove_dir_all(&staging);
+        let _ = fs::remove_dir_all(&backup);
+        return Err(e);
+    }
+    let _ = fs::remove_dir_all(&staging);
+    let _ = fs::remove_dir_all(&backup);
+    Ok(placed)
+}
+
+/// Writes `(relative path, bytes)` pairs under `dir` as one set (see
+/// [`write_set`]), replacing same-named files and nothing else; returns the paths written.
+pub fn write_files<'a>(dir: &Path, files: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> io::Result<Vec<PathBuf>> {
+    let files: Vec<(String, Vec<u8>)> = files.into_iter().map(|(n, b)| (n.to_string(), b.to_vec())).collect();
+    write_set(dir, &files, &[])
 }

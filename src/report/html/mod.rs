@@ -4,8 +4,6 @@
 //! plot files, rendered from a [`ReportInput`] before anything touches the disk.
 
 use std::fmt::Write;
-use std::io;
-use std::path::{Path, PathBuf};
 
 mod sections;
 
@@ -39,14 +37,6 @@ impl ReportFiles {
         }
         files.push(("report.html".to_string(), report_html(input, &plots).into_bytes()));
         ReportFiles { files }
-    }
-
-    /// Writes every file under `dir` (creating `dir/plots`), each atomically; returns the paths written.
-    pub fn write(&self, dir: &Path) -> io::Result<Vec<PathBuf>> {
-        super::write_files(
-            dir,
-            self.files.iter().map(|(name, bytes)| (name.as_str(), bytes.as_slice())),
-        )
     }
 }
 
