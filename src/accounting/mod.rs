@@ -8,7 +8,7 @@
 //! ```text
 //! net income = interest + penalty interest + late fees + origination fees
 //!            - funding cost - operating cost - collection cost - recovery cost
-//!            - credit loss - partners' share
+//!            - credit loss - provision change - partners' share
 //! ```
 //!
 //! * Interest is recognised when paid: a current loan's contractual
@@ -28,10 +28,16 @@
 //! * Credit loss is booked in the month of the charge-off (EAD x LGD, the
 //!   recoveries netted); collection cost per account 30+ days past due at
 //!   the month end; recovery cost in the month the cash arrives.
+//! * With `[economics.provisions]`, the loss allowance (IFRS 9 expected
+//!   credit loss, see [`crate::loan::ledger::EclRules`]) of the accounts on
+//!   the book at each month end; its change over the month is a cost
+//!   (a release a gain), so impairment = credit loss + provision change, and
+//!   over the horizon the lines add to the credit loss plus the closing
+//!   allowance less the opening one.
 //! * Under `pro_rata` (joint lending) the partners take their share
-//!   `1 - own_share` of interest, penalty interest, late fees and credit
-//!   loss, and pay the platform `service_fee_share` of their interest; the
-//!   line "partners' share" is what they take less that fee.
+//!   `1 - own_share` of interest, penalty interest, late fees, credit loss
+//!   and provision change, and pay the platform `service_fee_share` of their
+//!   interest; the line "partners' share" is what they take less that fee.
 
 use serde::{Deserialize, Serialize};
 
@@ -53,7 +59,7 @@ pub struct LineInfo {
 }
 
 /// The lines in the order of [`PnlLines::values`].
-pub const LINES: [LineInfo; 10] = [
+pub const LINES: [LineInfo; 11] = [
     LineInfo {
         key: "interest",
         short: "Interest",
@@ -109,6 +115,12 @@ pub const LINES: [LineInfo; 10] = [
         sign: -1,
     },
     LineInfo {
+        key: "provision_change",
+        short: "Provisions",
+        label: "Change in the loss allowance (IFRS 9 expected credit loss)",
+        sign: -1,
+    },
+    LineInfo {
         key: "partner_share",
         short: "Partners' share",
         label: "Partners' share (pro-rata joint lending, less the service fee)",
@@ -137,13 +149,15 @@ pub struct PnlLines {
     pub recovery_cost: Cents,
     /// Credit loss.
     pub credit_loss: Cents,
+    /// Change in the loss allowance (0 without provisions).
+    pub provision_change: Cents,
     /// The partners' share under pro-rata joint lending, less the platform's service fee.
     pub partner_share: Cents,
 }
 
 impl PnlLines {
     /// The lines in the order of [`LINES`].
-    pub fn values(&self) -> [Cents; 10] {
+    pub fn values(&self) -> [Cents; 11] {
         [
             self.interest,
             self.penalty_interest,
@@ -154,12 +168,13 @@ impl PnlLines {
             self.collection_cost,
             self.recovery_cost,
             self.credit_loss,
+            self.provision_change,
             self.partner_share,
         ]
     }
 
     /// Lines from values in the order of [`LINES`].
-    pub fn from_values(v: [Cents; 10]) -> Self {
+    pub fn from_values(v: [Cents; 11]) -> Self {
         let [
             interest,
             penalty_interest,
@@ -170,6 +185,7 @@ impl PnlLines {
             collection_cost,
             recovery_cost,
             credit_loss,
+            provision_change,
             partner_share,
         ] = v;
         PnlLines {
@@ -182,6 +198,7 @@ impl PnlLines {
             collection_cost,
             recovery_cost,
             credit_loss,
+            provision_change,
             partner_share,
         }
     }
@@ -217,6 +234,28 @@ pub struct PathPnl {
     pub monthly: Vec<PnlLines>,
     /// Each segment's lines over the horizon, in scenario order.
     pub segments: Vec<PnlLines>,
+    /// The loss allowance and the stages, with `[economics.provisions]`.
+    pub provisions: Option<PathProvisions>,
+}
+
+/// The book's loss allowance and stage mix of one path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathProvisions {
+    /// The opening book's allowance at the start of the run, in cents.
+    pub opening: Cents,
+    /// Per month end.
+    pub monthly: Vec<ProvisionMonth>,
+}
+
+/// The allowance and the stages at one month end.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ProvisionMonth {
+    /// Loss allowance of the accounts on the book, in cents.
+    pub allowance: Cents,
+    /// Balance in stage 1, 2, 3, in cents.
+    pub stage_balance: [Cents; 3],
+    /// Accounts in stage 1, 2, 3.
+    pub stage_accounts: [u32; 3],
 }
 
 impl PathPnl {
@@ -251,8 +290,26 @@ pub fn path_pnl(scenario: &Scenario, ledger: &MonthlyLedger, conditions: &PathCo
     let segments = ledger.segments();
     let mut monthly = vec![PnlLines::default(); horizon];
     let mut by_segment = vec![PnlLines::default(); segments];
+    let provided = ledger.ecl.is_some();
+    // The allowance in whole cents, cell by cell, so that its changes add up exactly.
+    let allowance = |c: usize| {
+        if provided {
+            cents(ledger.allowance[c] * 100.0)
+        } else {
+            0
+        }
+    };
+    let mut provisions = provided.then(|| PathProvisions {
+        opening: ledger.opening_allowance.iter().map(|a| cents(a * 100.0)).sum(),
+        monthly: vec![ProvisionMonth::default(); horizon],
+    });
     for s in 0..segments {
         let (mut balance_before, mut accounts_before) = (0 as Cents, 0u32);
+        let mut allowance_before = if provided {
+            cents(ledger.opening_allowance[s] * 100.0)
+        } else {
+            0
+        };
         for t in 0..horizon {
             let c = s * horizon + t;
             let balance_start = (balance_before + ledger.booked_balance[c]) as f64;
@@ -267,11 +324,13 @@ pub fn path_pnl(scenario: &Scenario, ledger: &MonthlyLedger, conditions: &PathCo
             };
             let (interest, penalty, late) = (ledger.interest[c], ledger.penalty_interest[c], ledger.late_fees[c]);
             let credit_loss = cents(ledger.loss[c] * 100.0);
+            let provision_change = allowance(c) - allowance_before;
             let partner_share = match funding.partner_terms {
                 PartnerTerms::FixedRate => 0,
                 PartnerTerms::ProRata => {
                     let taken = cents(partner * (interest + penalty + late) as f64);
-                    let borne = cents(partner * credit_loss as f64);
+                    // Each lender provisions its own share: the partners bear theirs of the impairment.
+                    let borne = cents(partner * (credit_loss + provision_change) as f64);
                     let fee = cents(funding.service_fee_share * partner * (interest + penalty) as f64);
                     taken - borne - fee
                 }
@@ -290,8 +349,18 @@ pub fn path_pnl(scenario: &Scenario, ledger: &MonthlyLedger, conditions: &PathCo
                 collection_cost: cents(100.0 * collection_cost * ledger.delinquent_end[c] as f64),
                 recovery_cost: cents(ledger.recovery_cost[c] * 100.0),
                 credit_loss,
+                provision_change,
                 partner_share,
             };
+            if let Some(p) = provisions.as_mut() {
+                let m = &mut p.monthly[t];
+                m.allowance += allowance(c);
+                for k in 0..3 {
+                    m.stage_balance[k] += ledger.stage_balance[k][c];
+                    m.stage_accounts[k] += ledger.stage_accounts[k][c];
+                }
+            }
+            allowance_before = allowance(c);
             monthly[t].add(&cell);
             by_segment[s].add(&cell);
             balance_before = ledger.balance_end[c];
@@ -301,6 +370,7 @@ pub fn path_pnl(scenario: &Scenario, ledger: &MonthlyLedger, conditions: &PathCo
     PathPnl {
         monthly,
         segments: by_segment,
+        provisions,
     }
 }
 
@@ -310,8 +380,11 @@ mod tests {
 
     #[test]
     fn net_income_is_income_less_costs() {
-        let l = PnlLines::from_values([1000, 50, 20, 30, 100, 200, 40, 10, 300, 60]);
-        assert_eq!(l.net_income(), 1000 + 50 + 20 + 30 - 100 - 200 - 40 - 10 - 300 - 60);
+        let l = PnlLines::from_values([1000, 50, 20, 30, 100, 200, 40, 10, 300, -25, 60]);
+        assert_eq!(
+            l.net_income(),
+            1000 + 50 + 20 + 30 - 100 - 200 - 40 - 10 - 300 + 25 - 60
+        );
         assert_eq!(PnlLines::from_values(l.values()), l);
         let mut twice = l;
         twice.add(&l);

@@ -15,6 +15,7 @@
 mod annual;
 mod chain;
 mod factor_grid;
+pub mod term_structure;
 
 pub use annual::{TailDefaultRate, default_rate_quantile, vasicek_correlation_from_second_moment};
 pub use chain::LoanChain;

@@ -235,6 +235,8 @@ pub struct Prepared<'a> {
     pub renewal: Vec<u64>,
     /// Importance sampling's shift of the factor, once planned (`None`: plain sampling).
     pub importance: Option<importance::ImportancePlan>,
+    /// The expected-credit-loss rules of `[economics.provisions]` (`None` without them).
+    pub ecl: Option<std::sync::Arc<crate::loan::ledger::EclRules>>,
 }
 
 impl<'a> Prepared<'a> {
@@ -285,6 +287,20 @@ impl<'a> Prepared<'a> {
             book.loans.iter().for_each(|l| used[l.grade as usize] = true);
             (0..grades.len() as u32).filter(|&g| used[g as usize]).collect()
         };
+        // The longest installment term a loan of the run can have: the book's, or any segment's.
+        let longest_term = book
+            .loans
+            .iter()
+            .map(|l| l.term_months as usize)
+            .chain(
+                scenario
+                    .segments
+                    .iter()
+                    .flat_map(|s| s.terms.iter().map(|&(t, _)| t as usize)),
+            )
+            .max()
+            .unwrap_or(0);
+        let ecl = crate::loan::ledger::EclRules::new(scenario, &grades, longest_term).map(std::sync::Arc::new);
         let book = (!scenario.redraw_population).then_some(book);
         let renewal = scenario
             .segments
@@ -304,6 +320,7 @@ impl<'a> Prepared<'a> {
             fast_path,
             renewal,
             importance: None,
+            ecl,
         }
     }
 
@@ -433,7 +450,11 @@ impl<'a> Prepared<'a> {
             ));
         }
         if s.file.economics.is_some() {
-            tally.record_monthly(crate::loan::MonthlyLedger::new(s.segments.len(), s.horizon_months));
+            let ledger = crate::loan::MonthlyLedger::new(s.segments.len(), s.horizon_months);
+            tally.record_monthly(match &self.ecl {
+                Some(rules) => ledger.with_provisions(rules.clone()),
+                None => ledger,
+            });
         }
         if tally.flow.is_some() || tally.monthly.is_some() {
             book.loans.iter().for_each(|loan| tally.book(0, loan, false));

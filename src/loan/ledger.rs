@@ -3,8 +3,111 @@
 //! `[economics]` (`PathTally::monthly` is `Some`); it is filled from the
 //! same month rows as the loan tape, so it adds up to the path's totals.
 
+use std::sync::Arc;
+
 use super::tape::{TapeRow, TapeState};
-use crate::population::{Cents, Loan};
+use crate::calibration::term_structure::PdTermStructure;
+use crate::population::{Cents, Loan, PdGrades, ProductKind, cents_to_money};
+use crate::scenario::Scenario;
+
+/// Months of the 12-month ECL of a stage-1 loan.
+pub const TWELVE_MONTHS: usize = 12;
+
+/// What the expected credit loss of a loan needs (see [`EclRules::ecl`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EclRules {
+    /// Scenario-weighted marginal charge-off probabilities by grade, product and state.
+    pub term: PdTermStructure,
+    /// Each segment's LGD: its mean, times the collections' LGD multiplier (at most 1).
+    pub lgd: Vec<f64>,
+    /// Expected life of a revolving line, in months.
+    pub revolving_life: usize,
+}
+
+impl EclRules {
+    /// The rules of `scenario`'s `[economics.provisions]` (`None` without it);
+    /// `longest_term`: the longest installment term any loan can have.
+    pub fn new(scenario: &Scenario, grades: &PdGrades, longest_term: usize) -> Option<Self> {
+        let p = scenario.file.economics.as_ref()?.provisions.as_ref()?;
+        let revolving_life = p.revolving_life_months as usize;
+        let extension = scenario
+            .policy
+            .forbearance
+            .as_ref()
+            .map_or(0, |f| f.term_extension_months as usize);
+        let months = TWELVE_MONTHS.max(revolving_life).max(longest_term + extension);
+        let levels: Vec<(f64, f64)> = p.scenarios.iter().map(|s| (s.weight, s.factor)).collect();
+        let multiplier = scenario.policy.collections.map_or(1.0, |c| c.lgd_multiplier);
+        Some(EclRules {
+            term: PdTermStructure::new(scenario, grades, &levels, months),
+            lgd: scenario
+                .segments
+                .iter()
+                .map(|s| (s.lgd.mean * multiplier).min(1.0))
+                .collect(),
+            revolving_life,
+        })
+    }
+
+    /// The stage (1, 2 or 3) and expected credit loss of a loan of grade
+    /// row `row` and segment `segment` in delinquency state `state` (0
+    /// current to 3 for 90+ days past due; `plan`: current in a forbearance
+    /// plan) with `life` months left and balance `balance`, discounted at
+    /// the monthly factor `v`: `EAD LGD sum_k q_k v^k` over 12 months
+    /// (stage 1: current, not in a plan) or the remaining life (stage 2: in
+    /// a plan or 30-89 days past due; stage 3: 90+ days past due).
+    pub fn ecl(&self, loan: &LoanCursor, state: usize, plan: bool, life: usize, balance: Cents) -> (usize, f64) {
+        let stage = match (state, plan) {
+            (0, false) => 1,
+            (3, _) => 3,
+            _ => 2,
+        };
+        let horizon = if stage == 1 { life.min(TWELVE_MONTHS) } else { life };
+        let pd = self
+            .term
+            .discounted_pd(loan.row, loan.revolving, state, horizon, loan.discount);
+        (stage, cents_to_money(balance) * self.lgd[loan.segment] * pd)
+    }
+
+    /// Months of life left at the end of month `t` of a loan booked in month `start`.
+    pub fn life_left(&self, loan: &LoanCursor, t: usize) -> usize {
+        if loan.revolving {
+            self.revolving_life
+        } else {
+            (loan.term as usize).saturating_sub(t + 1 - loan.start).max(1)
+        }
+    }
+}
+
+/// The loan being stepped, as its ECL needs it.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LoanCursor {
+    /// Segment.
+    pub segment: usize,
+    /// Grade row.
+    pub row: usize,
+    /// A revolving line.
+    pub revolving: bool,
+    /// Monthly discount factor at its effective interest rate at booking: `1 / (1 + r)`.
+    pub discount: f64,
+    /// Contractual term (installment loans).
+    pub term: u16,
+    /// Month it was booked in.
+    pub start: usize,
+}
+
+impl LoanCursor {
+    fn of(loan: &Loan, start: usize) -> Self {
+        LoanCursor {
+            segment: loan.segment as usize,
+            row: loan.grade as usize,
+            revolving: loan.kind == ProductKind::Revolving,
+            discount: 1.0 / (1.0 + loan.rate_monthly),
+            term: loan.term_months,
+            start,
+        }
+    }
+}
 
 /// Per `[segment * horizon + t]` cell.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,8 +139,18 @@ pub struct MonthlyLedger {
     pub loss: Vec<f64>,
     /// Cost of the recovery cash received in the month, currency units.
     pub recovery_cost: Vec<f64>,
-    /// Segment of the loan being stepped.
-    pub(crate) segment: usize,
+    /// With provisions: the loss allowance (ECL) of the accounts on the book at the month end.
+    pub allowance: Vec<f64>,
+    /// With provisions: balance of the accounts in stage 1, 2, 3 at the month end.
+    pub stage_balance: [Vec<Cents>; 3],
+    /// With provisions: accounts in stage 1, 2, 3 at the month end.
+    pub stage_accounts: [Vec<u32>; 3],
+    /// With provisions: each segment's allowance of the opening book at the start of the run.
+    pub opening_allowance: Vec<f64>,
+    /// The ECL rules (`None`: no provisions).
+    pub ecl: Option<Arc<EclRules>>,
+    /// The loan being stepped.
+    pub(crate) cursor: LoanCursor,
 }
 
 impl MonthlyLedger {
@@ -58,8 +171,38 @@ impl MonthlyLedger {
             delinquent_end: vec![0; cells],
             loss: vec![0.0; cells],
             recovery_cost: vec![0.0; cells],
-            segment: 0,
+            allowance: Vec::new(),
+            stage_balance: Default::default(),
+            stage_accounts: Default::default(),
+            opening_allowance: Vec::new(),
+            ecl: None,
+            cursor: LoanCursor::default(),
         }
+    }
+
+    /// The same ledger keeping the loss allowance and the stages too.
+    pub fn with_provisions(mut self, ecl: Arc<EclRules>) -> Self {
+        let cells = self.interest.len();
+        self.allowance = vec![0.0; cells];
+        self.stage_balance = std::array::from_fn(|_| vec![0; cells]);
+        self.stage_accounts = std::array::from_fn(|_| vec![0; cells]);
+        self.opening_allowance = vec![0.0; self.segments()];
+        self.ecl = Some(ecl);
+        self
+    }
+
+    /// Adds a loan on the book at the end of month `t` to the allowance and its stage.
+    #[inline]
+    fn provide(&mut self, t: usize, state: usize, plan: bool, balance: Cents) {
+        let Some(rules) = self.ecl.as_deref() else {
+            return;
+        };
+        let life = rules.life_left(&self.cursor, t);
+        let (stage, ecl) = rules.ecl(&self.cursor, state, plan, life, balance);
+        let c = self.cell(t);
+        self.allowance[c] += ecl;
+        self.stage_balance[stage - 1][c] += balance;
+        self.stage_accounts[stage - 1][c] += 1;
     }
 
     /// Segments.
@@ -70,7 +213,7 @@ impl MonthlyLedger {
     /// The cell of the loan being stepped in month `t`.
     #[inline(always)]
     fn cell(&self, t: usize) -> usize {
-        self.segment * self.horizon + t
+        self.cursor.segment * self.horizon + t
     }
 
     /// Books `loan` at the start of month `start`; `during_run`: booked by
@@ -82,27 +225,45 @@ impl MonthlyLedger {
         if during_run {
             self.originated_balance[c] += loan.balance;
             self.originated_loans[c] += 1;
+        } else if let Some(rules) = self.ecl.as_deref() {
+            // The opening book's allowance, before month 1: its state at the start, its whole term left.
+            let cursor = LoanCursor::of(loan, start);
+            let life = if cursor.revolving {
+                rules.revolving_life
+            } else {
+                (loan.term_months as usize).max(1)
+            };
+            let (_, ecl) = rules.ecl(&cursor, loan.start_bucket as usize, false, life, loan.balance);
+            self.opening_allowance[cursor.segment] += ecl;
         }
     }
 
-    /// Sets the segment of the loan about to be stepped.
+    /// Sets the loan about to be stepped, booked in month `start`.
     #[inline(always)]
-    pub(crate) fn begin_loan(&mut self, loan: &Loan) {
-        self.segment = loan.segment as usize;
+    pub(crate) fn begin_loan(&mut self, loan: &Loan, start: usize) {
+        self.cursor = LoanCursor::of(loan, start);
     }
 
     /// One month row of the loan being stepped: its interest, and where it
     /// stands at the month end.
     pub(crate) fn month_row(&mut self, row: &TapeRow) {
-        let c = self.cell(row.month as usize - 1);
+        let t = row.month as usize - 1;
+        let c = self.cell(t);
         self.interest[c] += row.interest_paid;
-        match row.state {
-            TapeState::Current | TapeState::Plan => {}
-            TapeState::Dpd30 | TapeState::Dpd60 | TapeState::Dpd90 => self.delinquent_end[c] += 1,
+        let (state, plan) = match row.state {
+            TapeState::Current => (0, false),
+            TapeState::Plan => (0, true),
+            TapeState::Dpd30 => (1, false),
+            TapeState::Dpd60 => (2, false),
+            TapeState::Dpd90 => (3, false),
             TapeState::Repaid | TapeState::Prepaid | TapeState::ChargedOff | TapeState::Recovery => return,
+        };
+        if state > 0 {
+            self.delinquent_end[c] += 1;
         }
         self.accounts_end[c] += 1;
         self.balance_end[c] += row.balance;
+        self.provide(t, state, plan, row.balance);
     }
 
     /// A month paid on time in month `t`: its interest, and the balance at
@@ -114,6 +275,7 @@ impl MonthlyLedger {
         if on_book {
             self.accounts_end[c] += 1;
             self.balance_end[c] += balance;
+            self.provide(t, 0, false, balance);
         }
     }
 

@@ -38,7 +38,7 @@ pub fn simulate_loan(
         flow.begin_loan(start);
     }
     if let Some(monthly) = tally.monthly.as_deref_mut() {
-        monthly.begin_loan(loan);
+        monthly.begin_loan(loan, start);
     }
     let months = if loan.fraud {
         simulate_fraud(loan, start, model, tables, tally)

@@ -199,6 +199,9 @@ pub struct EconomicsSection {
     pub operating_cost_per_origination: f64,
     /// How the book is funded.
     pub funding: FundingSection,
+    /// IFRS 9 loss allowance (`None`: no provisions; the P&L books credit loss at charge-off only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provisions: Option<ProvisionsSection>,
 }
 
 impl Default for EconomicsSection {
@@ -209,8 +212,47 @@ impl Default for EconomicsSection {
             operating_cost_per_account_month: 0.0,
             operating_cost_per_origination: 0.0,
             funding: FundingSection::default(),
+            provisions: None,
         }
     }
+}
+
+/// `[economics.provisions]`: the expected credit loss of every loan at every
+/// month end (IFRS 9 stages; see docs/economics.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProvisionsSection {
+    /// Forward-looking scenarios: each holds the factor at a level over the
+    /// ECL horizon; the ECL is their probability-weighted mean.
+    pub scenarios: Vec<EclScenario>,
+    /// Expected life of a revolving line for its lifetime ECL, in months.
+    pub revolving_life_months: u32,
+}
+
+impl Default for ProvisionsSection {
+    fn default() -> Self {
+        Self {
+            scenarios: vec![EclScenario {
+                name: "neutral".to_string(),
+                weight: 1.0,
+                factor: 0.0,
+            }],
+            revolving_life_months: 12,
+        }
+    }
+}
+
+/// One forward-looking scenario of `[economics.provisions]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EclScenario {
+    /// Name in outputs.
+    pub name: String,
+    /// Probability weight (the weights sum to 1).
+    pub weight: f64,
+    /// The factor level (standard deviations; negative = a worse economy)
+    /// held over the ECL horizon.
+    pub factor: f64,
 }
 
 /// `[economics.funding]`: the platform's own funding and its partners' (joint lending).

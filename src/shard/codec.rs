@@ -10,7 +10,8 @@
 //! header   magic "CSSHARD\0" (8 bytes), format version u32 = 6,
 //!          S u32, B u32, H u32, F u32, V u32 (vintages; 0 for a run-off book),
 //!          vintage months u32, E u32 (path-level events), L u32 (P&L lines: 0
-//!          without `[economics]`, else 10), first path index u64, path count u64
+//!          without `[economics]`, else 11), A u32 (1 with `[economics.provisions]`,
+//!          else 0), first path index u64, path count u64
 //! profile  loans u64, exposure f64, segment_loans [u64; S],
 //!          segment_exposure [f64; S], band_loans [u64; B],
 //!          revolving_loans u64, fraud_loans u64
@@ -30,12 +31,15 @@
 //!          segment_loans [u32; S], segment_balance [i64; S], band_loans [u32; B],
 //!          vintage_defaults [u32; V x H], vintage_loss [f64; V x H],
 //!          and when L > 0 the P&L: monthly [i64; H x L] (month by month,
-//!          the lines in `accounting::LINES` order), segments [i64; S x L]
+//!          the lines in `accounting::LINES` order), segments [i64; S x L],
+//!          and when A = 1 the provisions: opening allowance i64, then per
+//!          month allowance i64, stage balances [i64; 3], stage accounts [u32; 3]
 //! ```
 //!
 //! A run-off path takes `8 (25 + 2S + 2B + 2H + FH)` bytes: about 1 kB for the
 //! shipped scenarios (3 segments, 24 months, 2 factors); a book flow adds
-//! `H (32 + 12 V) + 12 S + 4 B` bytes, events `4 E` and a P&L `8 L (H + S)`.
+//! `H (32 + 12 V) + 12 S + 4 B` bytes, events `4 E`, a P&L `8 L (H + S)` and
+//! provisions `8 + 44 H`.
 
 use thiserror::Error;
 
@@ -48,7 +52,7 @@ pub const MAGIC: [u8; 8] = *b"CSSHARD\0";
 /// The version of the binary layout this program writes and reads.
 pub const FORMAT_VERSION: u32 = 6;
 /// Bytes of the header.
-const HEADER_BYTES: usize = 8 + 4 * 9 + 8 * 2;
+const HEADER_BYTES: usize = 8 + 4 * 10 + 8 * 2;
 /// Lines of a P&L cell.
 const PNL_LINES: usize = crate::accounting::LINES.len();
 
@@ -71,6 +75,8 @@ pub struct Dims {
     pub events: usize,
     /// Lines of the P&L per cell (0: no `[economics]`, no P&L).
     pub pnl_lines: usize,
+    /// The P&L carries the loss allowance and stages (`[economics.provisions]`).
+    pub provisions: bool,
 }
 
 impl Dims {
@@ -93,6 +99,7 @@ impl Dims {
             } else {
                 0
             },
+            provisions: scenario.file.economics.as_ref().is_some_and(|e| e.provisions.is_some()),
         }
     }
 
@@ -107,6 +114,7 @@ impl Dims {
             + 4 * self.events
             + flow
             + 8 * self.pnl_lines * (self.horizon + self.segments)
+            + if self.provisions { 8 + 44 * self.horizon } else { 0 }
     }
 
     fn profile_bytes(self) -> usize {
@@ -183,6 +191,7 @@ pub fn encode_paths(data: &ShardData) -> Result<Vec<u8>, CodecError> {
         as_u32(d.vintage_months),
         as_u32(d.events),
         as_u32(d.pnl_lines),
+        u32::from(d.provisions),
     ] {
         w.extend_from_slice(&v.to_le_bytes());
     }
@@ -329,6 +338,16 @@ pub fn encode_paths(data: &ShardData) -> Result<Vec<u8>, CodecError> {
             for lines in p.monthly.iter().chain(&p.segments) {
                 lines.values().iter().for_each(|&v| put_i64(&mut w, v));
             }
+            if let Some(a) = &p.provisions {
+                put_i64(&mut w, a.opening);
+                for m in &a.monthly {
+                    put_i64(&mut w, m.allowance);
+                    m.stage_balance.iter().for_each(|&v| put_i64(&mut w, v));
+                    m.stage_accounts
+                        .iter()
+                        .for_each(|&v| w.extend_from_slice(&v.to_le_bytes()));
+                }
+            }
         }
     }
     Ok(w)
@@ -364,8 +383,10 @@ pub fn decode_paths(bytes: &[u8]) -> Result<ShardData, CodecError> {
         vintage_months: r.u32() as usize,
         events: r.u32() as usize,
         pnl_lines: r.u32() as usize,
+        provisions: r.u32() == 1,
     };
-    if d.pnl_lines != 0 && d.pnl_lines != PNL_LINES {
+    let provisions_flag = u32::from_le_bytes(bytes[44..48].try_into().expect("header length checked"));
+    if (d.pnl_lines != 0 && d.pnl_lines != PNL_LINES) || provisions_flag > 1 || (d.provisions && d.pnl_lines == 0) {
         return Err(CodecError::Shape {
             what: "the header's P&L lines".into(),
             dims: d,
@@ -476,7 +497,21 @@ pub fn decode_paths(bytes: &[u8]) -> Result<ShardData, CodecError> {
             };
             let monthly = lines(d.horizon);
             let segments = lines(d.segments);
-            Box::new(crate::accounting::PathPnl { monthly, segments })
+            let provisions = d.provisions.then(|| crate::accounting::PathProvisions {
+                opening: r.i64(),
+                monthly: (0..d.horizon)
+                    .map(|_| crate::accounting::ProvisionMonth {
+                        allowance: r.i64(),
+                        stage_balance: [r.i64(), r.i64(), r.i64()],
+                        stage_accounts: [r.u32(), r.u32(), r.u32()],
+                    })
+                    .collect(),
+            });
+            Box::new(crate::accounting::PathPnl {
+                monthly,
+                segments,
+                provisions,
+            })
         });
         paths.push(PathOutcome {
             index,
@@ -543,7 +578,15 @@ fn check_shape(data: &ShardData) -> Result<(), CodecError> {
             }
             && match (&o.pnl, d.pnl_lines) {
                 (None, 0) => true,
-                (Some(p), l) if l > 0 => p.monthly.len() == d.horizon && p.segments.len() == d.segments,
+                (Some(p), l) if l > 0 => {
+                    p.monthly.len() == d.horizon
+                        && p.segments.len() == d.segments
+                        && match (&p.provisions, d.provisions) {
+                            (None, false) => true,
+                            (Some(a), true) => a.monthly.len() == d.horizon,
+                            _ => false,
+                        }
+                }
                 _ => false,
             };
         if !ok {
@@ -615,6 +658,7 @@ mod tests {
             vintage_months: 3,
             events: 0,
             pnl_lines: 0,
+            provisions: false,
         }
     }
 
@@ -693,6 +737,7 @@ mod tests {
         data.dims.vintages = 2;
         data.dims.events = 3;
         data.dims.pnl_lines = PNL_LINES;
+        data.dims.provisions = true;
         for (k, p) in data.paths.iter_mut().enumerate() {
             let lines = |j: i64| {
                 crate::accounting::PnlLines::from_values(std::array::from_fn(|i| {
@@ -702,6 +747,16 @@ mod tests {
             p.pnl = Some(Box::new(crate::accounting::PathPnl {
                 monthly: (0..4).map(lines).collect(),
                 segments: (5..7).map(lines).collect(),
+                provisions: Some(crate::accounting::PathProvisions {
+                    opening: i64::MIN + k as i64,
+                    monthly: (0..4)
+                        .map(|m| crate::accounting::ProvisionMonth {
+                            allowance: -(m as i64),
+                            stage_balance: [i64::MAX, m as i64, -1],
+                            stage_accounts: [u32::MAX, k as u32, 0],
+                        })
+                        .collect(),
+                }),
             }));
             p.tally.event_months = vec![0, 4, k as u32 + 1];
             let mut f = crate::loan::BookFlow::new(4, 3, 2, 3);
@@ -778,8 +833,9 @@ mod tests {
         assert_eq!(bytes[28..32], 0u32.to_le_bytes(), "no vintages in a run-off book");
         assert_eq!(bytes[36..40], 0u32.to_le_bytes(), "no events");
         assert_eq!(bytes[40..44], 0u32.to_le_bytes(), "no P&L");
-        assert_eq!(bytes[44..52], 5u64.to_le_bytes());
-        assert_eq!(bytes[52..60], 2u64.to_le_bytes());
+        assert_eq!(bytes[44..48], 0u32.to_le_bytes(), "no provisions");
+        assert_eq!(bytes[48..56], 5u64.to_le_bytes());
+        assert_eq!(bytes[56..64], 2u64.to_le_bytes());
     }
 
     #[test]

@@ -18,8 +18,9 @@ pub const ECONOMICS_BASIS: &str = "The platform's P&L over the horizon from the 
      in currency units: interest paid by current loans (a delinquent loan accrues nothing from its first \
      missed payment), penalty interest and late fees when collected, origination fees on loans booked during \
      the run; less funding cost on the balance at the start of each month, operating cost, collection cost, \
-     recovery cost, credit loss at charge-off (no provisions) and, under pro-rata joint lending, the \
-     partners' share less the service fee. Means and intervals are across paths.";
+     recovery cost, credit loss at charge-off, the change in the loss allowance (with \
+     [economics.provisions]; 0 without) and, under pro-rata joint lending, the partners' share less the \
+     service fee. Means and intervals are across paths.";
 
 /// One line of the P&L across paths.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -54,6 +55,70 @@ pub struct EconomicsSummary {
     pub net_income_band: Band,
     /// Each segment's net income over the horizon.
     pub segment_net_income: BTreeMap<String, Moments>,
+    /// The loss allowance and stages, with `[economics.provisions]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provisions: Option<ProvisionSummary>,
+}
+
+/// What the provisions' figures are, written into summary.json.
+pub const PROVISIONS_BASIS: &str = "IFRS 9 loss allowance of the accounts on the book at each month end: stage 1 \
+     (current) 12-month ECL, stage 2 (30-89 days past due, or entering a forbearance plan) and stage 3 (90+ days \
+     past due) lifetime ECL; ECL = balance x LGD (the segment's mean, times the collections' multiplier) x the sum \
+     over the months ahead of the model's own charge-off probability from the loan's state, under each \
+     forward-looking scenario's factor level and weighted across them, discounted at the loan's rate at booking.";
+
+/// summary.json's `economics.provisions`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProvisionSummary {
+    /// What the figures are.
+    pub basis: String,
+    /// The opening book's allowance at the start of the run.
+    pub opening_allowance: Moments,
+    /// The allowance at the horizon: mean and percentiles across paths.
+    pub closing_allowance: Band,
+    /// Mean allowance at the horizon / mean balance on the book then.
+    pub closing_coverage: f64,
+    /// Mean share of the book's balance in stage 1, 2, 3 at the horizon.
+    pub closing_stage_share: [f64; 3],
+    /// Mean accounts in stage 1, 2, 3 at the horizon.
+    pub closing_stage_accounts: [f64; 3],
+}
+
+impl ProvisionSummary {
+    fn new(paths: &[PathOutcome], w: PathWeights) -> Option<Self> {
+        let all: Vec<&crate::accounting::PathProvisions> = paths
+            .iter()
+            .map(|p| pnl(p).provisions.as_ref())
+            .collect::<Option<Vec<_>>>()?;
+        let last = |p: &crate::accounting::PathProvisions| *p.monthly.last().expect("a horizon of one month at least");
+        let closing: Vec<f64> = all.iter().map(|p| cents_to_money(last(p).allowance)).collect();
+        let balance: Vec<f64> = all
+            .iter()
+            .map(|p| cents_to_money(last(p).stage_balance.iter().sum()))
+            .collect();
+        let mean_balance = w.mean(&balance);
+        let share = |k: usize| {
+            let v: Vec<f64> = all.iter().map(|p| cents_to_money(last(p).stage_balance[k])).collect();
+            if mean_balance > 0.0 {
+                w.mean(&v) / mean_balance
+            } else {
+                0.0
+            }
+        };
+        let accounts = |k: usize| w.mean(&all.iter().map(|p| last(p).stage_accounts[k] as f64).collect::<Vec<_>>());
+        Some(ProvisionSummary {
+            basis: PROVISIONS_BASIS.to_string(),
+            opening_allowance: w.moments(&all.iter().map(|p| cents_to_money(p.opening)).collect::<Vec<_>>()),
+            closing_coverage: if mean_balance > 0.0 {
+                w.mean(&closing) / mean_balance
+            } else {
+                0.0
+            },
+            closing_allowance: band_weighted(w, closing),
+            closing_stage_share: [share(0), share(1), share(2)],
+            closing_stage_accounts: [accounts(0), accounts(1), accounts(2)],
+        })
+    }
 }
 
 fn pnl(p: &PathOutcome) -> &PathPnl {
@@ -111,6 +176,7 @@ impl EconomicsSummary {
                     (seg.name.clone(), w.moments(&values))
                 })
                 .collect(),
+            provisions: ProvisionSummary::new(paths, w),
         })
     }
 
@@ -129,8 +195,49 @@ pub const TIMESERIES_NAMES: [&str; 5] = [
     "pnl_cumulative_net_income",
 ];
 
+/// With provisions, the columns after [`TIMESERIES_NAMES`]: the month's
+/// provision change, the allowance at the month end, and the shares of
+/// the book's balance in stages 2 and 3.
+pub const PROVISION_TIMESERIES_NAMES: [&str; 4] = [
+    "pnl_provision_change",
+    "allowance",
+    "stage2_balance_share",
+    "stage3_balance_share",
+];
+
+/// The provision bands of month `t`, in [`PROVISION_TIMESERIES_NAMES`] order.
+pub(crate) fn provision_bands(paths: &[PathOutcome], w: PathWeights, t: usize) -> [Band; 4] {
+    let month = |p: &PathOutcome| pnl(p).provisions.as_ref().expect("provisions on every path").monthly[t];
+    let share = |k: usize| -> Vec<f64> {
+        paths
+            .iter()
+            .map(|p| {
+                let m = month(p);
+                let total: i64 = m.stage_balance.iter().sum();
+                if total > 0 {
+                    m.stage_balance[k] as f64 / total as f64
+                } else {
+                    0.0
+                }
+            })
+            .collect()
+    };
+    [
+        band_weighted(
+            w,
+            paths
+                .iter()
+                .map(|p| cents_to_money(pnl(p).monthly[t].provision_change))
+                .collect(),
+        ),
+        band_weighted(w, paths.iter().map(|p| cents_to_money(month(p).allowance)).collect()),
+        band_weighted(w, share(1)),
+        band_weighted(w, share(2)),
+    ]
+}
+
 /// The P&L bands of month `t`, in [`TIMESERIES_NAMES`] order: income (interest,
-/// penalty, fees), costs other than credit loss (funding, operating,
+/// penalty, fees), costs other than credit loss and provisions (funding, operating,
 /// collection, recovery, the partners' share), credit loss, net income, and
 /// net income from month 1 to `t`; `cumulative` carries each path's running total.
 pub(crate) fn month_bands(paths: &[PathOutcome], w: PathWeights, t: usize, cumulative: &mut [f64]) -> [Band; 5] {
@@ -143,7 +250,9 @@ pub(crate) fn month_bands(paths: &[PathOutcome], w: PathWeights, t: usize, cumul
                 let sum: i64 = LINES
                     .iter()
                     .zip(v)
-                    .filter(|(info, _)| (info.sign > 0) == income && info.key != "credit_loss")
+                    .filter(|(info, _)| {
+                        (info.sign > 0) == income && info.key != "credit_loss" && info.key != "provision_change"
+                    })
                     .map(|(_, x)| x)
                     .sum();
                 cents_to_money(sum)

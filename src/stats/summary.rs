@@ -667,6 +667,13 @@ impl Timeseries {
         if economics {
             names.extend(super::economics::TIMESERIES_NAMES.map(String::from));
         }
+        let provisions = economics
+            && paths
+                .iter()
+                .all(|p| p.pnl.as_ref().is_some_and(|x| x.provisions.is_some()));
+        if provisions {
+            names.extend(super::economics::PROVISION_TIMESERIES_NAMES.map(String::from));
+        }
         let mut pnl_cumulative = vec![0.0; paths.len()];
         let horizon = scenario.horizon_months;
         let normalised = path_weights(paths);
@@ -739,6 +746,9 @@ impl Timeseries {
             }
             if economics {
                 row.extend(super::economics::month_bands(paths, w, t, &mut pnl_cumulative));
+            }
+            if provisions {
+                row.extend(super::economics::provision_bands(paths, w, t));
             }
             rows.push(row);
         }

@@ -340,7 +340,7 @@ pub(super) fn economics(h: &mut String, input: &ReportInput) {
     let _ = writeln!(
         h,
         "<p>{} Net income = interest + penalty interest + late fees + origination fees − funding − operating \
-         − collection − recovery cost − credit loss − the partners' share. See the waterfall and the monthly \
+         − collection − recovery cost − credit loss − the change in the loss allowance − the partners' share. See the waterfall and the monthly \
          bands under <a href=\"#plot-economics\">Plots</a>.</p>",
         escape(&e.basis)
     );
@@ -392,6 +392,69 @@ pub(super) fn economics(h: &mut String, input: &ReportInput) {
         money(b.p50),
         money(b.p95),
         percent(e.loss_making_share, 1)
+    );
+    let Some(p) = &e.provisions else {
+        return;
+    };
+    let _ = writeln!(h, "<h3>Provisions (IFRS 9)</h3>\n<p>{}</p>", escape(&p.basis));
+    head(
+        h,
+        &[
+            "Loss allowance (yuan)",
+            "Mean",
+            "5th percentile",
+            "Median",
+            "95th percentile",
+        ],
+    );
+    row(
+        h,
+        &[
+            "Opening book, start of the run".to_string(),
+            money(p.opening_allowance.mean),
+            String::new(),
+            String::new(),
+            String::new(),
+        ],
+    );
+    let c = &p.closing_allowance;
+    row(
+        h,
+        &[
+            "At the horizon".to_string(),
+            money(c.mean),
+            money(c.p05),
+            money(c.p50),
+            money(c.p95),
+        ],
+    );
+    end_table(h);
+    head(h, &["At the horizon", "Stage 1", "Stage 2", "Stage 3"]);
+    row(
+        h,
+        &[
+            "Share of the balance (mean)".to_string(),
+            percent(p.closing_stage_share[0], 2),
+            percent(p.closing_stage_share[1], 2),
+            percent(p.closing_stage_share[2], 2),
+        ],
+    );
+    row(
+        h,
+        &[
+            "Accounts (mean)".to_string(),
+            number(p.closing_stage_accounts[0], 0),
+            number(p.closing_stage_accounts[1], 0),
+            number(p.closing_stage_accounts[2], 0),
+        ],
+    );
+    end_table(h);
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">Coverage at the horizon (mean allowance / mean balance on the book): {}. The \
+         month-by-month allowance and stage shares are in timeseries.csv (<code>allowance</code>, \
+         <code>stage2_balance_share</code>, <code>stage3_balance_share</code>).</p>",
+        percent(p.closing_coverage, 2)
     );
 }
 

@@ -492,6 +492,9 @@ fn check_economics(e: &crate::scenario::EconomicsSection) -> Result<()> {
     rate("funding.factor_sensitivity_annual", f.factor_sensitivity_annual)?;
     rate("funding.partner_rate_annual", f.partner_rate_annual)?;
     share("funding.service_fee_share", f.service_fee_share)?;
+    if let Some(p) = &e.provisions {
+        check_provisions(p)?;
+    }
     if !(f.own_share > 0.0 && f.own_share <= 1.0) {
         return err(
             "economics.funding.own_share",
@@ -499,6 +502,47 @@ fn check_economics(e: &crate::scenario::EconomicsSection) -> Result<()> {
                 "must be in (0, 1] (the platform's own share of each loan), got {}",
                 f.own_share
             ),
+        );
+    }
+    Ok(())
+}
+
+/// `[economics.provisions]`: one to ten named scenarios with weights in
+/// (0, 1] summing to 1 and factor levels within 10 standard deviations; a
+/// revolving life of 1 to 600 months.
+fn check_provisions(p: &crate::scenario::ProvisionsSection) -> Result<()> {
+    const FIELD: &str = "economics.provisions.scenarios";
+    if p.scenarios.is_empty() || p.scenarios.len() > 10 {
+        return err(FIELD, format!("give one to ten scenarios, got {}", p.scenarios.len()));
+    }
+    for (i, s) in p.scenarios.iter().enumerate() {
+        if s.name.trim().is_empty() || p.scenarios[..i].iter().any(|o| o.name == s.name) {
+            return err(
+                format!("{FIELD}[{i}].name"),
+                format!("must be non-empty and unique, got {:?}", s.name),
+            );
+        }
+        if !(s.weight > 0.0 && s.weight <= 1.0) {
+            return err(
+                format!("{FIELD}[{i}].weight"),
+                format!("must be in (0, 1], got {}", s.weight),
+            );
+        }
+        if !(s.factor.is_finite() && s.factor.abs() <= 10.0) {
+            return err(
+                format!("{FIELD}[{i}].factor"),
+                format!("must be within [-10, 10] standard deviations, got {}", s.factor),
+            );
+        }
+    }
+    let total: f64 = p.scenarios.iter().map(|s| s.weight).sum();
+    if (total - 1.0).abs() > 1e-9 {
+        return err(FIELD, format!("the weights must sum to 1, got {total}"));
+    }
+    if !(1..=600).contains(&p.revolving_life_months) {
+        return err(
+            "economics.provisions.revolving_life_months",
+            format!("must be in 1..=600, got {}", p.revolving_life_months),
         );
     }
     Ok(())
