@@ -133,11 +133,13 @@ impl Economics {
         let labels: Vec<String> = spans.iter().map(|s| s.0.clone()).collect();
         let (rx, ry) = area.get_base_pixel();
         let style = font(size::LABEL - 1);
+        // Two rows, alternating, so that neighbouring labels never run into each other.
         for (i, label) in labels.iter().enumerate() {
             let (px, py) = chart.backend_coord(&(i as f64 + 0.5, lo - pad));
+            let row = if i % 2 == 0 { 8 } else { 8 + size::LABEL as i32 + 6 };
             area.draw(&Text::new(
                 label.clone(),
-                (px - rx, py - ry + 8),
+                (px - rx, py - ry + row),
                 style.clone().pos(Pos::new(HPos::Center, VPos::Top)),
             ))?;
         }
