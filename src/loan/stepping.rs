@@ -636,18 +636,15 @@ fn collect_penalty(model: &LoanModel, account: &Account, months: usize, cure_mon
         .forbearance
         .filter(|_| account.in_plan)
         .map_or(1.0, |p| p.penalty_factor);
+    // One penalty for the tally and the P&L (0 when only late fees are charged).
+    let penalty = months as Cents * round_cents(account.balance as f64 * rate * factor);
     if let Some(monthly) = tally.monthly.as_deref_mut() {
-        let penalty = months as Cents * round_cents(account.balance as f64 * rate * factor);
         monthly.collect(
             cure_month,
             penalty,
             months as Cents * round_cents(model.late_fee as f64 * factor),
         );
     }
-    if rate == 0.0 {
-        return;
-    }
-    let penalty = months as Cents * round_cents(account.balance as f64 * rate * factor);
     tally.interest += penalty;
     tally.penalty_interest += penalty;
     // Collected in the month of the cure, the tape's last row.

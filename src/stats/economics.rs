@@ -10,7 +10,7 @@ use super::summary::{Band, band_weighted};
 use super::weighted::PathWeights;
 use crate::accounting::{LINES, PathPnl, PnlLines};
 use crate::engine::PathOutcome;
-use crate::population::cents_to_money;
+use crate::population::{Cents, cents_to_money};
 use crate::scenario::Scenario;
 
 /// What the P&L's figures are, written into summary.json.
@@ -134,6 +134,13 @@ impl EconomicsSummary {
             return None;
         }
         let totals: Vec<PnlLines> = paths.iter().map(|p| pnl(p).total()).collect();
+        // One figure of each segment's P&L over the horizon, path by path.
+        let per_segment = |s: usize, figure: &dyn Fn(&PnlLines) -> Cents| -> Vec<f64> {
+            paths
+                .iter()
+                .map(|p| cents_to_money(figure(&pnl(p).segments[s])))
+                .collect()
+        };
         let lines = LINES
             .iter()
             .enumerate()
@@ -147,13 +154,7 @@ impl EconomicsSummary {
                     .segments
                     .iter()
                     .enumerate()
-                    .map(|(s, seg)| {
-                        let values: Vec<f64> = paths
-                            .iter()
-                            .map(|p| cents_to_money(pnl(p).segments[s].values()[i]))
-                            .collect();
-                        (seg.name.clone(), w.mean(&values))
-                    })
+                    .map(|(s, seg)| (seg.name.clone(), w.mean(&per_segment(s, &|l| l.values()[i]))))
                     .collect(),
             })
             .collect();
@@ -168,13 +169,7 @@ impl EconomicsSummary {
                 .segments
                 .iter()
                 .enumerate()
-                .map(|(s, seg)| {
-                    let values: Vec<f64> = paths
-                        .iter()
-                        .map(|p| cents_to_money(pnl(p).segments[s].net_income()))
-                        .collect();
-                    (seg.name.clone(), w.moments(&values))
-                })
+                .map(|(s, seg)| (seg.name.clone(), w.moments(&per_segment(s, &PnlLines::net_income))))
                 .collect(),
             provisions: ProvisionSummary::new(paths, w),
         })
