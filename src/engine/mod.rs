@@ -231,6 +231,8 @@ pub struct Prepared<'a> {
     pub model: LoanModel,
     /// Whether paths use the fast path.
     pub fast_path: bool,
+    /// The book as the fast path reads it (when it uses the fast path on a book drawn once).
+    pub fast_book: Option<crate::loan::FastBook>,
     /// Renewal threshold of each segment's loans repaid at maturity (0: none).
     pub renewal: Vec<u64>,
     /// Importance sampling's shift of the factor, once planned (`None`: plain sampling).
@@ -302,6 +304,10 @@ impl<'a> Prepared<'a> {
             .unwrap_or(0);
         let ecl = crate::loan::ledger::EclRules::new(scenario, &grades, longest_term).map(std::sync::Arc::new);
         let book = (!scenario.redraw_population).then_some(book);
+        let fast_book = book
+            .as_ref()
+            .filter(|_| fast_path)
+            .map(|b| crate::loan::FastBook::new(b, &model));
         let renewal = scenario
             .segments
             .iter()
@@ -318,6 +324,7 @@ impl<'a> Prepared<'a> {
             used_grades,
             model,
             fast_path,
+            fast_book,
             renewal,
             importance: None,
             ecl,
@@ -460,7 +467,10 @@ impl<'a> Prepared<'a> {
             book.loans.iter().for_each(|loan| tally.book(0, loan, false));
         }
         let keys = opening_keys(s, index);
-        if self.renewal.iter().all(|&p| p == 0) {
+        if let Some(fast_book) = self.fast_book.as_ref().filter(|_| !tally.records_months()) {
+            // The run-level book (a redrawn one has no fast book).
+            fast_book.step(book, &self.model, &tables, &keys, &mut tally);
+        } else if self.renewal.iter().all(|&p| p == 0) {
             for loan in &book.loans {
                 simulate_loan(loan, 0, &self.model, &tables, &keys, &mut tally);
             }

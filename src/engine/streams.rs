@@ -95,8 +95,21 @@ impl LoanStream {
     /// The stream of loan `loan_id` within the path whose key is `path_key`.
     #[inline(always)]
     pub fn new(path_key: u64, loan_id: u64) -> Self {
+        Self::from_id_hash(path_key, Self::id_hash(loan_id))
+    }
+
+    /// The path-independent half of the seed of loan `loan_id`'s streams
+    /// (computed once per run by the fast path).
+    #[inline(always)]
+    pub fn id_hash(loan_id: u64) -> u64 {
+        mix64(loan_id.wrapping_add(GOLDEN_GAMMA))
+    }
+
+    /// [`LoanStream::new`] from the loan's [`LoanStream::id_hash`].
+    #[inline(always)]
+    pub fn from_id_hash(path_key: u64, id_hash: u64) -> Self {
         Self {
-            state: mix64(path_key ^ mix64(loan_id.wrapping_add(GOLDEN_GAMMA))),
+            state: mix64(path_key ^ id_hash),
         }
     }
 
@@ -106,6 +119,35 @@ impl LoanStream {
         self.state = self.state.wrapping_add(GOLDEN_GAMMA);
         mix64(self.state)
     }
+}
+
+/// The first uniform of many loans' streams on one path:
+/// `out[i] = LoanStream::from_id_hash(path_key, id_hashes[i]).next_u64()`,
+/// the same numbers, computed several loans per vector instruction where the
+/// CPU has 64-bit vector multiplies (AVX-512 DQ, detected at run time; the
+/// portable loop otherwise). The fast path draws each loan's only uniform
+/// this way.
+pub fn first_uniforms(path_key: u64, id_hashes: &[u64], out: &mut [u64]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512dq") {
+        // SAFETY: the CPU has AVX-512 F and DQ (detected just above; DQ implies F).
+        return unsafe { first_uniforms_avx512(path_key, id_hashes, out) };
+    }
+    first_uniforms_portable(path_key, id_hashes, out);
+}
+
+#[inline(always)]
+fn first_uniforms_portable(path_key: u64, id_hashes: &[u64], out: &mut [u64]) {
+    for (u, &hash) in out.iter_mut().zip(id_hashes) {
+        *u = LoanStream::from_id_hash(path_key, hash).next_u64();
+    }
+}
+
+/// The portable loop compiled for AVX-512 (LLVM vectorises it with `vpmullq`).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq")]
+unsafe fn first_uniforms_avx512(path_key: u64, id_hashes: &[u64], out: &mut [u64]) {
+    first_uniforms_portable(path_key, id_hashes, out);
 }
 
 /// The threshold `floor(p * 2^64)` (saturating at `u64::MAX` for `p >= 1`),
@@ -139,6 +181,23 @@ mod tests {
         );
         assert_eq!(mix64(0), 0);
         assert_eq!(mix64(1), 0x5692_161D_100B_05E5);
+    }
+
+    #[test]
+    fn first_uniforms_are_the_streams_first_draws() {
+        // Lengths around the vector widths, so remainders are covered; the
+        // vector kernel runs where the CPU has it, the portable loop always.
+        let key = stream_key(11, 3, Purpose::LoanEvents);
+        for n in [0usize, 1, 7, 8, 9, 63, 64, 65, 1000] {
+            let hashes: Vec<u64> = (0..n as u64).map(|id| LoanStream::id_hash(id * 7 + 1)).collect();
+            let (mut out, mut portable) = (vec![0; n], vec![0; n]);
+            first_uniforms(key, &hashes, &mut out);
+            first_uniforms_portable(key, &hashes, &mut portable);
+            for (id, (u, p)) in (0..n as u64).zip(out.iter().zip(&portable)) {
+                let expected = LoanStream::new(key, id * 7 + 1).next_u64();
+                assert_eq!((*u, *p), (expected, expected), "n {n}, loan {id}");
+            }
+        }
     }
 
     #[test]

@@ -128,7 +128,10 @@ pub fn build_path_tables(
     let mut bucket_rows = Vec::with_capacity(scenario.segments.len());
     for (s, seg) in scenario.segments.iter().enumerate() {
         let first = buckets.len() / horizon;
-        let products: &[bool] = if seg.transitions.differ() {
+        // The fast path has no delinquency buckets: it never reads their thresholds.
+        let products: &[bool] = if fast_path {
+            &[]
+        } else if seg.transitions.differ() {
             &[true, false]
         } else {
             &[true]
@@ -144,7 +147,7 @@ pub fn build_path_tables(
                 }
             }
         }
-        bucket_rows.push([first, first + products.len() - 1]);
+        bucket_rows.push([first, (first + products.len()).saturating_sub(1)]);
         for t in 0..horizon {
             let zt = z[s][t];
             let l = &seg.lgd;

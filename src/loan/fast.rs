@@ -1,9 +1,9 @@
 //! The fast path for the plain default model.
 
-use super::stepping::{Account, charge_off, settle};
+use super::stepping::{Account, charge_off, settle, settlement, simulate_loan};
 use super::{LoanKeys, LoanModel, PathTables, PathTally};
-use crate::engine::streams::{LoanStream, threshold};
-use crate::population::{Loan, ProductKind, round_cents};
+use crate::engine::streams::{LoanStream, first_uniforms, threshold};
+use crate::population::{Book, Cents, Loan, ProductKind, round_cents};
 
 /// Fast-path tables: without delinquency buckets a current loan's only
 /// events are default and prepayment, so its first event month can be drawn
@@ -54,11 +54,7 @@ pub(super) fn first_event(
 ) -> usize {
     let horizon = model.horizon;
     let revolving = loan.kind == ProductKind::Revolving;
-    let last = if revolving {
-        horizon
-    } else {
-        horizon.min(loan.term_months as usize)
-    };
+    let last = last_month(loan, horizon);
     let row = loan.grade as usize * fast.horizon;
     let u = LoanStream::new(keys.events, loan.id as u64).next_u64();
     let t = fast.first_event[row..row + last].partition_point(|&f| f <= u);
@@ -88,4 +84,135 @@ pub(super) fn first_event(
         }
     }
     t + 1
+}
+
+/// Months a loan can have an event in: the horizon, or an installment
+/// loan's remaining term when it is shorter.
+#[inline(always)]
+fn last_month(loan: &Loan, horizon: usize) -> usize {
+    if loan.kind == ProductKind::Revolving {
+        horizon
+    } else {
+        horizon.min(loan.term_months as usize)
+    }
+}
+
+/// What a loan adds to a path's tally when it has no event within its
+/// months: integer cents and months only, so sums of it are exact in any order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Survival {
+    originated: Cents,
+    interest: Cents,
+    repaid: Cents,
+    outstanding: Cents,
+    loan_months: u64,
+}
+
+impl Survival {
+    /// The survival of `loan`: exactly what [`first_event`] (through
+    /// [`simulate_loan`]) books for it when its uniform falls after its first-event curve.
+    fn of(loan: &Loan, model: &LoanModel) -> Self {
+        let last = last_month(loan, model.horizon);
+        let mut account = Account::open(loan);
+        let settled = settlement(loan, model, &mut account, last);
+        let matured = loan.kind != ProductKind::Revolving && account.paid == account.term;
+        Survival {
+            originated: loan.balance + settled.drawn,
+            interest: settled.interest,
+            repaid: settled.repaid,
+            outstanding: if matured { 0 } else { account.balance },
+            loan_months: if matured { last } else { model.horizon } as u64,
+        }
+    }
+
+    fn add(&mut self, other: &Survival) {
+        self.originated += other.originated;
+        self.interest += other.interest;
+        self.repaid += other.repaid;
+        self.outstanding += other.outstanding;
+        self.loan_months += other.loan_months;
+    }
+}
+
+/// Loans whose first uniforms are drawn at once (a few vectors' worth, on the stack).
+const CHUNK: usize = 256;
+
+/// Marks a loan stepped on every path (a fraudulent one, which never pays).
+const ALWAYS_STEPPED: u32 = u32::MAX;
+
+/// The opening book as the fast path reads it, built once per run.
+///
+/// Most loans have no event on a path (their uniform falls after their
+/// first-event curve) and then add the same closed-form cash on every path.
+/// That cash is summed once per run; a path draws each loan's uniform from
+/// two arrays (no `Loan` is read), and steps only the loans with an event,
+/// taking their survival back out of the sum. The tally is bitwise the one
+/// of stepping every loan: the same uniform decides each loan, loans with an
+/// event are stepped in book order (so float sums add in the same order),
+/// and everything the survivors add is integer cents and months.
+#[derive(Debug, Clone)]
+pub struct FastBook {
+    /// `mix64(id + GOLDEN_GAMMA)`: the path-independent half of each loan's
+    /// stream seed ([`LoanStream::new`]), by book row.
+    id_hash: Vec<u64>,
+    /// Index in [`FastTables::first_event`] of each loan's last month, or
+    /// [`ALWAYS_STEPPED`]: a uniform below the threshold there is an event within the loan's months.
+    last_event: Vec<u32>,
+    /// The survival of every loan that is not stepped on every path, summed.
+    survivors: Survival,
+}
+
+impl FastBook {
+    /// The fast-path view of `book` (for `FastTables` of `horizon` months).
+    pub fn new(book: &Book, model: &LoanModel) -> Self {
+        let horizon = model.horizon;
+        let mut survivors = Survival::default();
+        let last_event = book
+            .loans
+            .iter()
+            .map(|loan| {
+                let last = last_month(loan, horizon);
+                let row = loan.grade as u64 * horizon as u64 + last as u64;
+                if loan.fraud || last == 0 || row > ALWAYS_STEPPED as u64 {
+                    return ALWAYS_STEPPED;
+                }
+                survivors.add(&Survival::of(loan, model));
+                (row - 1) as u32
+            })
+            .collect();
+        FastBook {
+            id_hash: book.loans.iter().map(|l| LoanStream::id_hash(l.id as u64)).collect(),
+            last_event,
+            survivors,
+        }
+    }
+
+    /// Steps `book` (the one this was built from) through one path: the
+    /// same tally as [`simulate_loan`] on every loan in book order.
+    pub fn step(&self, book: &Book, model: &LoanModel, tables: &PathTables, keys: &LoanKeys, tally: &mut PathTally) {
+        let fast = tables.fast.as_ref().expect("the fast path has first-event tables");
+        debug_assert!(!tally.records_months(), "months are recorded loan by loan");
+        let mut stepped = Survival::default();
+        let mut uniforms = [0u64; CHUNK];
+        let chunks = self.id_hash.chunks(CHUNK).zip(self.last_event.chunks(CHUNK));
+        for (c, (hashes, rows)) in chunks.enumerate() {
+            let uniforms = &mut uniforms[..hashes.len()];
+            first_uniforms(keys.events, hashes, uniforms);
+            for (j, (&u, &row)) in uniforms.iter().zip(rows).enumerate() {
+                if row == ALWAYS_STEPPED || u < fast.first_event[row as usize] {
+                    let loan = &book.loans[c * CHUNK + j];
+                    simulate_loan(loan, 0, model, tables, keys, tally);
+                    if row != ALWAYS_STEPPED {
+                        stepped.add(&Survival::of(loan, model));
+                    }
+                }
+            }
+        }
+        let s = &self.survivors;
+        tally.ledger.originated += s.originated - stepped.originated;
+        tally.interest += s.interest - stepped.interest;
+        tally.ledger.repaid += s.repaid - stepped.repaid;
+        tally.ledger.outstanding += s.outstanding - stepped.outstanding;
+        tally.loan_months += s.loan_months - stepped.loan_months;
+    }
 }

@@ -18,7 +18,7 @@ use crate::engine::streams::threshold;
 use crate::population::{Cents, Loan, cents_to_money};
 use crate::scenario::{Scenario, UnitDistribution};
 use crate::stats::normal::{norm_cdf, norm_inv};
-pub use fast::FastTables;
+pub use fast::{FastBook, FastTables};
 pub use flow::BookFlow;
 pub use ledger::MonthlyLedger;
 pub use schedule::{RevolvingCurve, ScheduleTemplates};

@@ -190,22 +190,49 @@ pub(super) fn settle(
     if tally.records_months() {
         record_current_months(loan, model, account, first, months, tally);
     }
+    let settled = settlement(loan, model, account, months);
+    tally.interest += settled.interest;
+    tally.ledger.repaid += settled.repaid;
+    tally.ledger.originated += settled.drawn;
+}
+
+/// The cash of `months` on-time months of a current loan, from the closed-form curves.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Settled {
+    /// Interest paid.
+    pub(super) interest: Cents,
+    /// Principal repaid.
+    pub(super) repaid: Cents,
+    /// Drawn on a revolving line.
+    pub(super) drawn: Cents,
+}
+
+/// Moves `account` through `months` on-time months and returns their cash
+/// (what [`settle`] books; pure, so the fast path can also value a loan that has no event).
+#[inline(always)]
+pub(super) fn settlement(loan: &Loan, model: &LoanModel, account: &mut Account, months: usize) -> Settled {
     if loan.kind == ProductKind::Revolving {
         let curve = account.revolving_curve(loan, model);
         let run = curve.run(account.balance, account.limit, account.rate, months);
-        tally.interest += run.interest;
-        tally.ledger.repaid += run.repaid;
-        tally.ledger.originated += run.drawn;
         account.balance = run.balance;
+        Settled {
+            interest: run.interest,
+            repaid: run.repaid,
+            drawn: run.drawn,
+        }
     } else {
         let s = &model.schedules;
         let paid = account.paid + months as u16;
         let balance = s.balance_after(account.schedule, account.principal, paid);
-        tally.interest += s.interest_through(account.schedule, account.principal, paid)
-            - s.interest_through(account.schedule, account.principal, account.paid);
-        tally.ledger.repaid += account.balance - balance;
+        let settled = Settled {
+            interest: s.interest_through(account.schedule, account.principal, paid)
+                - s.interest_through(account.schedule, account.principal, account.paid),
+            repaid: account.balance - balance,
+            drawn: 0,
+        };
         account.balance = balance;
         account.paid = paid;
+        settled
     }
 }
 
