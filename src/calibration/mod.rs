@@ -22,7 +22,7 @@ pub use chain::LoanChain;
 pub use factor_grid::FactorGrid;
 
 use crate::scenario::{Correlation, FactorLaw, Scenario, Segment, Transitions};
-use crate::stats::normal::{norm_inv, vasicek_conditional};
+use crate::stats::normal::{VasicekCurve, norm_inv};
 
 /// Probit used for a grade whose PD the dynamics cannot reach: a missed
 /// payment every month (`Phi(40) = 1` in double precision).
@@ -32,18 +32,41 @@ pub const UNREACHABLE_PROBIT: f64 = 40.0;
 /// `roll_b(z) = Phi((Phi^-1(roll_b) - sqrt(s_roll) z) / sqrt(1 - s_roll))`,
 /// `cure_b(z) = min(m Phi((Phi^-1(cure_b) + sqrt(s_cure) z) / sqrt(1 - s_cure)), 1 - roll_b(z))`
 /// with `m` the collections' cure multiplier (1 without a policy). The
-/// engine's tables and the calibration chain both use this function.
+/// engine's tables (through [`BucketCurves`]) and the calibration chain both use it.
 pub fn bucket_probabilities(t: &Transitions, z: f64, cure_multiplier: f64) -> [(f64, f64); 3] {
-    std::array::from_fn(|b| {
-        let roll = vasicek_conditional(t.roll_rates[b].get(), t.roll_sensitivity, z);
-        let cure = vasicek_conditional(t.cure_rates[b].get(), t.cure_sensitivity, -z);
-        let cure = if cure_multiplier == 1.0 {
-            cure.min(1.0 - roll)
-        } else {
-            (cure * cure_multiplier).min(1.0 - roll)
-        };
-        (roll, cure)
-    })
+    BucketCurves::new(t).at(z, cure_multiplier)
+}
+
+/// [`bucket_probabilities`] of one set of transitions as a function of the
+/// factor, each rate's probit computed once (bitwise the same values).
+#[derive(Debug, Clone, Copy)]
+pub struct BucketCurves {
+    roll: [VasicekCurve; 3],
+    cure: [VasicekCurve; 3],
+}
+
+impl BucketCurves {
+    /// The curves of `t`.
+    pub fn new(t: &Transitions) -> Self {
+        BucketCurves {
+            roll: std::array::from_fn(|b| VasicekCurve::new(t.roll_rates[b].get(), t.roll_sensitivity)),
+            cure: std::array::from_fn(|b| VasicekCurve::new(t.cure_rates[b].get(), t.cure_sensitivity)),
+        }
+    }
+
+    /// Roll and cure probability of each bucket at factor `z` (see [`bucket_probabilities`]).
+    pub fn at(&self, z: f64, cure_multiplier: f64) -> [(f64, f64); 3] {
+        std::array::from_fn(|b| {
+            let roll = self.roll[b].at(z);
+            let cure = self.cure[b].at(-z);
+            let cure = if cure_multiplier == 1.0 {
+                cure.min(1.0 - roll)
+            } else {
+                (cure * cure_multiplier).min(1.0 - roll)
+            };
+            (roll, cure)
+        })
+    }
 }
 
 /// `P(bad event within the PD period)` of a current loan of `segment` whose

@@ -5,11 +5,11 @@ use rand::RngExt;
 use rand_distr::Beta;
 
 use super::Prepared;
-use crate::calibration::bucket_probabilities;
+use crate::calibration::BucketCurves;
 use crate::events::PathEvents;
 use crate::loan::{BucketThresholds, FastTables, OutageThresholds, PathTables};
 use crate::macro_paths::FactorPath;
-use crate::scenario::{Transitions, UnitDistribution};
+use crate::scenario::UnitDistribution;
 use crate::stats::normal::{norm_cdf, norm_inv, vasicek_conditional};
 
 use super::streams::{Purpose, item_rng, stream_key, threshold};
@@ -112,12 +112,9 @@ pub fn build_path_tables(
     let mut plan_buckets = Vec::new();
     let mut lgd = Vec::with_capacity(scenario.segments.len() * horizon);
     // Roll, then cure (scaled by collections and, for plan borrowers, the plan's boost; capped at 1 - roll).
-    let bucket_thresholds = |transitions: &Transitions, zt: f64, multiplier: f64| {
+    let bucket_thresholds = |curves: &BucketCurves, zt: f64, multiplier: f64| {
         let mut th = BucketThresholds::default();
-        for (b, (roll, cure)) in bucket_probabilities(transitions, zt, multiplier)
-            .into_iter()
-            .enumerate()
-        {
+        for (b, (roll, cure)) in curves.at(zt, multiplier).into_iter().enumerate() {
             th.roll[b] = threshold(roll);
             th.roll_or_cure[b] = threshold(roll + cure);
         }
@@ -137,22 +134,24 @@ pub fn build_path_tables(
             &[true]
         };
         for &revolving in products {
-            let transitions = seg.transitions.of(revolving);
+            // The rates' probits once per row, not once per month.
+            let curves = BucketCurves::new(seg.transitions.of(revolving));
             for t in 0..horizon {
                 // A collection restriction in effect lowers every cure (1 without one).
                 let restricted = events.cure_multiplier(scenario, t);
-                buckets.push(bucket_thresholds(transitions, z[s][t], cure_multiplier * restricted));
+                buckets.push(bucket_thresholds(&curves, z[s][t], cure_multiplier * restricted));
                 if let Some(m) = plan_cure_multiplier {
-                    plan_buckets.push(bucket_thresholds(transitions, z[s][t], m * restricted));
+                    plan_buckets.push(bucket_thresholds(&curves, z[s][t], m * restricted));
                 }
             }
         }
         bucket_rows.push([first, (first + products.len()).saturating_sub(1)]);
+        let l = &seg.lgd;
+        let mean_probit = norm_inv(l.mean);
         for t in 0..horizon {
             let zt = z[s][t];
-            let l = &seg.lgd;
             let mean = if l.macro_sensitivity > 0.0 {
-                norm_cdf(norm_inv(l.mean) - l.macro_sensitivity * zt)
+                norm_cdf(mean_probit - l.macro_sensitivity * zt)
             } else {
                 l.mean
             };

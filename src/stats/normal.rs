@@ -29,13 +29,42 @@ pub fn norm_pdf(x: f64) -> f64 {
 /// # Formula
 /// `p(z) = Phi((Phi^-1(p) - sqrt(rho) z) / sqrt(1 - rho))`.
 pub fn vasicek_conditional(p: f64, rho: f64, z: f64) -> f64 {
-    if p <= 0.0 {
-        return 0.0;
+    VasicekCurve::new(p, rho).at(z)
+}
+
+/// [`vasicek_conditional`] of one `(p, rho)` as a function of `z`, with
+/// `Phi^-1(p)` and the square roots computed once (the per-path tables
+/// evaluate one curve in every month): `at(z)` is bitwise `vasicek_conditional(p, rho, z)`.
+#[derive(Debug, Clone, Copy)]
+pub struct VasicekCurve {
+    p: f64,
+    probit: f64,
+    sqrt_rho: f64,
+    sqrt_idiosyncratic: f64,
+}
+
+impl VasicekCurve {
+    /// The curve of probability `p` and correlation `rho`.
+    pub fn new(p: f64, rho: f64) -> Self {
+        VasicekCurve {
+            p,
+            probit: norm_inv(p),
+            sqrt_rho: rho.sqrt(),
+            sqrt_idiosyncratic: (1.0 - rho).sqrt(),
+        }
     }
-    if p >= 1.0 {
-        return 1.0;
+
+    /// The conditional probability at factor `z` (0 for `p <= 0`, 1 for `p >= 1`).
+    #[inline]
+    pub fn at(&self, z: f64) -> f64 {
+        if self.p <= 0.0 {
+            return 0.0;
+        }
+        if self.p >= 1.0 {
+            return 1.0;
+        }
+        norm_cdf((self.probit - self.sqrt_rho * z) / self.sqrt_idiosyncratic)
     }
-    norm_cdf((norm_inv(p) - rho.sqrt() * z) / (1.0 - rho).sqrt())
 }
 
 /// Large homogeneous portfolio loss-fraction quantile (Vasicek / Basel IRB):
