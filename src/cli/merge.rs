@@ -212,6 +212,7 @@ pub fn execute(args: MergeArgs) -> Result<(), Failure> {
         elapsed_seconds: shards.iter().map(|m| m.wall_seconds).sum(),
         threads: shards.iter().map(|m| m.threads).max().unwrap_or(1),
         peak_rss_bytes: shards.iter().filter_map(|m| m.peak_rss_bytes).max(),
+        peak_rss_is_own: false,
     };
     let summary = write_run_outputs(&finished, &out)?;
 

@@ -351,6 +351,7 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
         elapsed_seconds: elapsed,
         threads,
         peak_rss_bytes: peak_rss_bytes(),
+        peak_rss_is_own: true,
         precision,
         importance: importance.as_ref(),
         capital: capital.as_ref(),
@@ -513,6 +514,10 @@ pub struct Finished<'a> {
     pub threads: usize,
     /// Peak resident memory (for a merge: the largest of any shard).
     pub peak_rss_bytes: Option<u64>,
+    /// Whether `peak_rss_bytes` is this process's own (a run, not a merge): it
+    /// is then read again once statistics, plots and the report are rendered,
+    /// so that `summary.json` gives the peak of the whole run.
+    pub peak_rss_is_own: bool,
     /// With `--target`: how the run stopped.
     pub precision: Option<PrecisionReport>,
     /// With importance sampling: the shift the paths were drawn with.
@@ -583,6 +588,16 @@ pub fn write_run_outputs(done: &Finished, out: &Path) -> Result<RunSummary, Fail
         .context("cannot read the results back for the report")
         .map_err(Failure::Runtime)?;
     let report = creditstress::report::ReportFiles::render(&input);
+    let mut files = files;
+    if done.peak_rss_is_own {
+        // Everything is rendered and held: the process's peak is now the
+        // run's (the writing only moves these bytes). The report does not
+        // show it, so summary.json alone is rendered again.
+        summary.peak_rss_bytes = peak_rss_bytes().max(summary.peak_rss_bytes);
+        if let Some((_, bytes)) = files.files.iter_mut().find(|(name, _)| *name == "summary.json") {
+            *bytes = creditstress::report::to_json(&summary).into_bytes();
+        }
+    }
     // Everything is rendered: an interrupt up to here leaves nothing behind,
     // and from here on the whole set is written before the exit code says so.
     refuse_if_interrupted(out)?;

@@ -149,7 +149,9 @@ pub struct RunSummary {
     pub loan_months_per_second: f64,
     /// Worker threads (filled by the caller).
     pub threads: usize,
-    /// Peak resident memory of the process in bytes, where the OS reports it (filled by the caller).
+    /// Peak resident memory of the process in bytes, where the OS reports it
+    /// (filled by the caller: a run reads it once everything is rendered,
+    /// just before writing; a merge gives the largest of its shards').
     pub peak_rss_bytes: Option<u64>,
     /// For a run with `--target`: the target, the precision reached and why it stopped (filled by the caller).
     #[serde(default, skip_serializing_if = "Option::is_none")]
