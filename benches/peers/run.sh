@@ -34,7 +34,7 @@ pair() { # NAME RUNS TIMEOUT CS_CMD... -- PEER_CMD
     shift
     peer=("$@")
     echo "== $name: creditstress"
-    "${cs[@]}" --json | python3 -c 'import json,sys; s=json.load(sys.stdin); l=s["loss"]; print({"el": l["mean"], "el_ci95": l.get("mean_ci95"), "loan_months": s["loan_months"], "engine_seconds": s["elapsed_seconds"]})'
+    "${cs[@]}" --json | python3 -c 'import json,sys; s=json.load(sys.stdin); l=s["loss"]; print({"el": l["mean"], "el_std_error": l["stderr"], "loan_months": s["loan_months"], "engine_seconds": s["elapsed_seconds"]})'
     echo "== $name: NumPy peer"
     "${peer[@]}"
     if command -v farm-bench >/dev/null; then

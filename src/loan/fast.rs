@@ -194,17 +194,28 @@ impl FastBook {
         debug_assert!(!tally.records_months(), "months are recorded loan by loan");
         let mut stepped = Survival::default();
         let mut uniforms = [0u64; CHUNK];
+        let mut flagged = [0u16; CHUNK];
         let chunks = self.id_hash.chunks(CHUNK).zip(self.last_event.chunks(CHUNK));
         for (c, (hashes, rows)) in chunks.enumerate() {
             let uniforms = &mut uniforms[..hashes.len()];
             first_uniforms(keys.events, hashes, uniforms);
+            // The loans with an event first, their `Loan`s asked for from
+            // memory all at once: a few scattered rows of a large book are
+            // then fetched in parallel instead of one miss after another.
+            let loans = &book.loans[c * CHUNK..c * CHUNK + hashes.len()];
+            let mut n = 0;
             for (j, (&u, &row)) in uniforms.iter().zip(rows).enumerate() {
                 if row == ALWAYS_STEPPED || u < fast.first_event[row as usize] {
-                    let loan = &book.loans[c * CHUNK + j];
-                    simulate_loan(loan, 0, model, tables, keys, tally);
-                    if row != ALWAYS_STEPPED {
-                        stepped.add(&Survival::of(loan, model));
-                    }
+                    prefetch(&loans[j]);
+                    flagged[n] = j as u16;
+                    n += 1;
+                }
+            }
+            for &j in &flagged[..n] {
+                let loan = &loans[j as usize];
+                simulate_loan(loan, 0, model, tables, keys, tally);
+                if rows[j as usize] != ALWAYS_STEPPED {
+                    stepped.add(&Survival::of(loan, model));
                 }
             }
         }
@@ -215,4 +226,16 @@ impl FastBook {
         tally.ledger.outstanding += s.outstanding - stepped.outstanding;
         tally.loan_months += s.loan_months - stepped.loan_months;
     }
+}
+
+/// Asks for the cache line of `value` ahead of its use (a hint: no effect on results).
+#[inline(always)]
+fn prefetch<T>(value: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch never faults and reads nothing the program sees; SSE is part of x86-64.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>((value as *const T).cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = value;
 }
