@@ -1909,3 +1909,66 @@ fn the_comparison_tables_fit_in_100_columns_and_name_metrics_in_words() {
     }
     assert!(!out.contains("var_0.999"), "{out}");
 }
+
+/// `scaling` measures each run in a process of its own, repeats it, checks
+/// every run bitwise against the first thread count's, and exports the
+/// table as Markdown, CSV and JSON.
+#[test]
+fn scaling_repeats_runs_in_their_own_processes_and_exports_them() {
+    let tmp = TempDir::new().unwrap();
+    let (md, csv, json) = (
+        tmp.path().join("s.md"),
+        tmp.path().join("s.csv"),
+        tmp.path().join("s.json"),
+    );
+    let assert = creditstress()
+        .arg("scaling")
+        .arg(repo_file("scenarios/baseline.toml"))
+        .args(["--paths", "40", "--threads", "1,2", "--runs", "2", "--warmup", "1"])
+        .arg("--export-markdown")
+        .arg(&md)
+        .arg("--export-csv")
+        .arg(&csv)
+        .arg("--export-json")
+        .arg(&json)
+        .assert()
+        .success();
+    let table = stdout_of(&assert);
+    assert!(table.contains("| 1 | 2 |") && table.contains("| 2 | 2 |"), "{table}");
+    assert_eq!(fs::read_to_string(&md).unwrap(), table);
+    assert_eq!(fs::read_to_string(&csv).unwrap().lines().count(), 3);
+    let v = read_json(&json);
+    let measurements = v["measurements"].as_array().unwrap();
+    assert_eq!(
+        measurements.len(),
+        4,
+        "two counted runs per thread count (warm-ups not counted)"
+    );
+    let digests: BTreeSet<&str> = measurements.iter().map(|m| m["digest"].as_str().unwrap()).collect();
+    assert_eq!(digests.len(), 1, "every run gave the same paths");
+    // Each measurement is a process of its own: a worker's loan-months are its run's alone.
+    let months: BTreeSet<u64> = measurements
+        .iter()
+        .map(|m| m["loan_months"].as_u64().unwrap())
+        .collect();
+    assert_eq!(months.len(), 1);
+    let rows = v["rows"].as_array().unwrap();
+    assert_eq!(rows[0]["speedup"].as_f64(), Some(1.0));
+    assert!(rows[1]["wall_std"].as_f64().unwrap() >= 0.0);
+    assert!(
+        stderr_of(&assert).contains("40 paths on 2 thread(s), run 2..."),
+        "{}",
+        stderr_of(&assert)
+    );
+    let refused = creditstress()
+        .arg("scaling")
+        .arg(repo_file("scenarios/baseline.toml"))
+        .args(["--runs", "0"])
+        .assert()
+        .code(2);
+    assert!(
+        stderr_of(&refused).contains("--runs must be at least 1"),
+        "{}",
+        stderr_of(&refused)
+    );
+}

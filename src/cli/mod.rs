@@ -69,9 +69,9 @@ enum Command {
         after_help = "Example:\n  creditstress stress scenarios/baseline.toml scenarios/downturn.toml scenarios/pandemic.toml --paths 2000"
     )]
     Stress(stress::StressArgs),
-    /// Run a scenario on 1, 2, 4, ... threads, check the results are identical, and print a scaling table.
+    /// Benchmark a scenario over thread counts (runs, warm-ups, mean ± sd, each run its own process), check the results are identical, and print a scaling table.
     #[command(
-        after_help = "Examples:\n  creditstress scaling scenarios/downturn.toml --paths 4000\n  creditstress scaling scenarios/downturn.toml --paths 4000 --max-threads 2 --out benches/scaling.md"
+        after_help = "Examples:\n  creditstress scaling scenarios/downturn.toml --paths 4000\n  creditstress scaling scenarios/downturn.toml --paths 4000 --threads 1,2 --runs 5 --export-markdown benches/scaling.md --export-json scaling.json"
     )]
     Scaling(scaling::ScalingArgs),
     /// Merge the shards of a study (`run --shard K/N`) into the files one run writes.
