@@ -1329,6 +1329,70 @@ fn stress_runs_one_book_through_several_scenarios_on_common_random_numbers() {
     assert!(stderr_of(&twice).contains("used twice"), "{}", stderr_of(&twice));
 }
 
+/// `stress --weights`: the mixture's EL is the weighted ELs, its VaR lies
+/// between the scenarios' own (a mixture's quantile always does), all weight
+/// on one scenario gives exactly that scenario's EL and VaR, and bad weights
+/// are refused naming the problem.
+#[test]
+fn stress_weights_give_the_mixture_of_the_scenarios() {
+    let tmp = TempDir::new().unwrap();
+    let run = |weights: &str, out: &str| {
+        let assert = creditstress()
+            .arg("stress")
+            .arg(repo_file("scenarios/baseline.toml"))
+            .arg(repo_file("scenarios/downturn.toml"))
+            .args([
+                "--paths",
+                "400",
+                "--threads",
+                "2",
+                "--weights",
+                weights,
+                "--json",
+                "--out",
+            ])
+            .arg(tmp.path().join(out))
+            .assert()
+            .success();
+        serde_json::from_slice::<Value>(&assert.get_output().stdout).unwrap()
+    };
+    let v = run("3,1", "mix");
+    let w = &v["weighted"];
+    assert_eq!(w["weights"][0]["weight"].as_f64(), Some(0.75), "normalised: {w}");
+    let el = |k: usize| v["policies"][k]["el"]["value"].as_f64().unwrap();
+    let mix_el = w["el"]["value"].as_f64().unwrap();
+    assert!((mix_el - (0.75 * el(0) + 0.25 * el(1))).abs() < 1e-6 * mix_el, "{w}");
+    let ci = w["el"]["ci"].as_array().unwrap();
+    assert!(ci[0].as_f64().unwrap() < mix_el && mix_el < ci[1].as_f64().unwrap());
+    for level in ["0.95", "0.99"] {
+        let var = |k: usize| v["policies"][k]["var"][level].as_f64().unwrap();
+        let mix = w["var"][level]["value"].as_f64().unwrap();
+        assert!(var(0).min(var(1)) <= mix && mix <= var(0).max(var(1)), "{level}: {w}");
+        let es = w["es"][level]["value"].as_f64().unwrap();
+        assert!(es >= mix, "ES at least VaR: {w}");
+    }
+    let first = run("1,0", "first");
+    let w = &first["weighted"];
+    assert_eq!(w["el"]["value"], first["policies"][0]["el"]["value"]);
+    assert_eq!(w["var"]["0.99"]["value"], first["policies"][0]["var"]["0.99"]);
+    for (weights, message) in [
+        ("1", "1 weight(s) for 2 scenario files"),
+        ("1,-1", "-1 is not a probability weight"),
+        ("0,0", "every weight is 0"),
+    ] {
+        let refused = creditstress()
+            .arg("stress")
+            .arg(repo_file("scenarios/baseline.toml"))
+            .arg(repo_file("scenarios/downturn.toml"))
+            .args(["--paths", "50", "--weights", weights, "--out"])
+            .arg(tmp.path().join("refused"))
+            .assert()
+            .code(2);
+        assert!(stderr_of(&refused).contains(message), "{}", stderr_of(&refused));
+        assert!(!tmp.path().join("refused").exists(), "nothing written");
+    }
+}
+
 #[test]
 fn sigint_and_sigterm_stop_a_run_with_130_and_write_nothing() {
     for signal in ["-INT", "-TERM"] {

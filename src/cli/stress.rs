@@ -10,7 +10,7 @@ use clap::Args;
 use creditstress::report::compare::{SCENARIOS, render};
 use creditstress::report::to_json;
 use creditstress::scenario::Scenario;
-use creditstress::stats::compare::{Comparison, compare_policies};
+use creditstress::stats::compare::{Comparison, WeightedFigures, compare_policies, weighted_figures};
 
 use super::compare::{comparison_table_of, load_policy, run_policies, write_files};
 use super::run::{StudyArgs, check_writable_destination, thread_count};
@@ -24,6 +24,11 @@ pub struct StressArgs {
     /// A policy file applied in every scenario.
     #[arg(long)]
     policy: Option<PathBuf>,
+    /// Probability of each scenario, in the order of the files, e.g.
+    /// `0.6,0.3,0.1` (normalised to sum to 1): adds the probability-weighted
+    /// EL, VaR, ES, net income and default rate of the mixture.
+    #[arg(long, value_delimiter = ',')]
+    weights: Vec<f64>,
     #[command(flatten)]
     study: StudyArgs,
 }
@@ -39,6 +44,9 @@ struct Stress<'a> {
     books_agree: bool,
     /// The sections that differ from the baseline's, per scenario (empty when the books agree).
     book_differences: Vec<String>,
+    /// With `--weights`: the probability-weighted figures of the mixture.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    weighted: Option<WeightedFigures>,
     #[serde(flatten)]
     comparison: &'a Comparison,
 }
@@ -62,8 +70,37 @@ fn book_differences(base: &Scenario, s: &Scenario) -> Vec<&'static str> {
     out
 }
 
+/// The `--weights` normalised to sum to 1, or a usage error naming the problem.
+fn normalised_weights(weights: &[f64], scenarios: usize) -> Result<Vec<f64>, Failure> {
+    if weights.len() != scenarios {
+        return Err(Failure::Input(anyhow!(
+            "--weights: {} weight(s) for {scenarios} scenario files; give one per file, in their order",
+            weights.len()
+        )));
+    }
+    if let Some(w) = weights.iter().find(|w| !w.is_finite() || **w < 0.0) {
+        return Err(Failure::Input(anyhow!(
+            "--weights: {w} is not a probability weight (each must be finite and at least 0)"
+        )));
+    }
+    let total: f64 = weights.iter().sum();
+    if total <= 0.0 {
+        return Err(Failure::Input(anyhow!(
+            "--weights: every weight is 0; at least one must be positive"
+        )));
+    }
+    // Weights that already sum to 1 (up to rounding of their decimal forms) are kept as given.
+    if (total - 1.0).abs() < 1e-9 {
+        return Ok(weights.to_vec());
+    }
+    Ok(weights.iter().map(|w| w / total).collect())
+}
+
 pub fn execute(args: StressArgs) -> Result<(), Failure> {
     args.study.check()?;
+    let weights = (!args.weights.is_empty())
+        .then(|| normalised_weights(&args.weights, args.scenarios.len()))
+        .transpose()?;
     let policy = args.policy.as_deref().map(load_policy).transpose()?;
     let mut scenarios: Vec<Scenario> = Vec::with_capacity(args.scenarios.len());
     for path in &args.scenarios {
@@ -112,10 +149,14 @@ pub fn execute(args: StressArgs) -> Result<(), Failure> {
     let samples = run_policies(&scenarios, threads, args.study.quiet || args.study.json)?;
     let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
     let comparison = compare_policies(&names.join(" vs "), base.seed, &samples, &base.risk_levels);
+    let weighted = weights
+        .as_deref()
+        .map(|w| weighted_figures(&samples, w, &base.risk_levels, base.seed));
     let stress = Stress {
         files: args.scenarios.iter().map(|p| p.display().to_string()).collect(),
         books_agree: differences.is_empty(),
         book_differences: differences.clone(),
+        weighted,
         comparison: &comparison,
     };
     let mut files = vec![("stress.json".to_string(), to_json(&stress).into_bytes())];
@@ -133,11 +174,53 @@ pub fn execute(args: StressArgs) -> Result<(), Failure> {
                 differences.join("; ")
             )
         };
+        let weighted = stress.weighted.as_ref().map_or_else(String::new, weighted_table);
         emit(&format!(
-            "{}\n{note}Results written to {}\n",
+            "{}\n{note}{weighted}Results written to {}\n",
             comparison_table_of(&comparison, SCENARIOS),
             out.display()
         ));
     }
     Ok(())
+}
+
+/// The probability-weighted figures as a terminal table.
+fn weighted_table(w: &WeightedFigures) -> String {
+    use super::format::{money, percent, table};
+    let weights: Vec<String> = w
+        .weights
+        .iter()
+        .map(|s| format!("{} {}", s.name, percent(s.weight)))
+        .collect();
+    let ci = |e: &creditstress::stats::compare::Estimate| format!("[{}, {}]", money(e.ci[0]), money(e.ci[1]));
+    let mut rows = vec![vec![
+        "probability-weighted".to_string(),
+        "value".to_string(),
+        "95% CI".to_string(),
+    ]];
+    rows.push(vec!["EL".to_string(), money(w.el.value), ci(&w.el)]);
+    for (key, e) in &w.var {
+        rows.push(vec![format!("VaR {}", level_label(key)), money(e.value), ci(e)]);
+    }
+    for (key, e) in &w.es {
+        rows.push(vec![format!("ES {}", level_label(key)), money(e.value), ci(e)]);
+    }
+    rows.push(vec![
+        "net income".to_string(),
+        money(w.net_income.value),
+        ci(&w.net_income),
+    ]);
+    rows.push(vec!["default rate".to_string(), percent(w.default_rate), String::new()]);
+    format!(
+        "\nProbability-weighted: {}\n(VaR and ES of the mixture's loss; intervals of EL and net income from \
+         the paired\nper-path combination, of VaR and ES by bootstrap over paths)\n{}\n",
+        weights.join(", "),
+        table(&rows)
+    )
+}
+
+/// `0.99` as `99%`.
+fn level_label(key: &str) -> String {
+    key.parse::<f64>()
+        .map_or_else(|_| key.to_string(), super::format::percent_level)
 }
