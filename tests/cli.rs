@@ -1302,6 +1302,10 @@ fn stress_runs_one_book_through_several_scenarios_on_common_random_numbers() {
     }
     let html = String::from_utf8(read(&out.join("stress.html"))).unwrap();
     assert!(html.contains("<h1>Stress test") && html.contains("every scenario draws the same borrowers"));
+    assert!(
+        !html.contains("Probability-weighted"),
+        "no weights, no weighted section"
+    );
     // A scenario with another book runs, and the output says the books differ.
     let other = creditstress()
         .arg("stress")
@@ -1358,6 +1362,8 @@ fn stress_weights_give_the_mixture_of_the_scenarios() {
     };
     let v = run("3,1", "mix");
     let w = &v["weighted"];
+    let html = String::from_utf8(read(&tmp.path().join("mix/stress.html"))).unwrap();
+    assert!(html.contains("<h2>Probability-weighted</h2>") && html.contains("baseline 75.0%"));
     assert_eq!(w["weights"][0]["weight"].as_f64(), Some(0.75), "normalised: {w}");
     let el = |k: usize| v["policies"][k]["el"]["value"].as_f64().unwrap();
     let mix_el = w["el"]["value"].as_f64().unwrap();

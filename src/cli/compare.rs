@@ -153,6 +153,7 @@ pub fn comparison_files(c: &Comparison, samples: &[PolicySample]) -> Vec<(String
         c,
         samples,
         creditstress::report::compare::POLICIES,
+        None,
     ));
     files
 }

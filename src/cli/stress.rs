@@ -160,7 +160,7 @@ pub fn execute(args: StressArgs) -> Result<(), Failure> {
         comparison: &comparison,
     };
     let mut files = vec![("stress.json".to_string(), to_json(&stress).into_bytes())];
-    files.extend(render(&comparison, &samples, SCENARIOS));
+    files.extend(render(&comparison, &samples, SCENARIOS, stress.weighted.as_ref()));
     write_files(&out, &files)?;
     if args.study.json {
         emit(&to_json(&stress));

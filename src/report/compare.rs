@@ -10,7 +10,7 @@ use super::plots::canvas::HouseMesh;
 
 use super::plots::canvas::{self, DrawResult, Figure, font, size};
 use super::plots::format::{money, percent, probability};
-use crate::stats::compare::{Comparison, PolicySample};
+use crate::stats::compare::{Comparison, Estimate, PolicySample, WeightedFigures};
 use crate::stats::risk::moments;
 
 const SIZE: (u32, u32) = (1280, 720);
@@ -90,7 +90,15 @@ pub fn comparison_csv(c: &Comparison, subject: Subject) -> Vec<u8> {
 }
 
 /// Every comparison file but the JSON: CSV, plots (PNG and SVG) and the HTML page.
-pub fn render(c: &Comparison, samples: &[PolicySample], subject: Subject) -> Vec<(String, Vec<u8>)> {
+///
+/// `weighted`: the probability-weighted figures of a stress test with
+/// `--weights`, shown after the key figures (`None` for a policy comparison).
+pub fn render(
+    c: &Comparison,
+    samples: &[PolicySample],
+    subject: Subject,
+    weighted: Option<&WeightedFigures>,
+) -> Vec<(String, Vec<u8>)> {
     let figures: Vec<(&str, String, Rendered)> = vec![
         {
             let title = format!("Loss exceedance by {} — {}", subject.noun, c.scenario);
@@ -139,7 +147,7 @@ pub fn render(c: &Comparison, samples: &[PolicySample], subject: Subject) -> Vec
     }
     files.push((
         format!("{}.html", subject.file_stem),
-        html(c, &html_figures, subject).into_bytes(),
+        html(c, &html_figures, subject, weighted).into_bytes(),
     ));
     files
 }
@@ -148,7 +156,45 @@ fn strip_xml_header(svg: &str) -> &str {
     svg.find("<svg").map_or(svg, |i| &svg[i..])
 }
 
-fn html(c: &Comparison, figures: &str, subject: Subject) -> String {
+/// The probability-weighted figures as a page section.
+fn weighted_section(w: &WeightedFigures) -> String {
+    let weights: Vec<String> = w
+        .weights
+        .iter()
+        .map(|s| format!("{} {}", escape(&s.name), percent(s.weight, 1)))
+        .collect();
+    let row = |label: String, e: &Estimate| {
+        format!(
+            "<tr><td>{label}</td><td>{}</td><td>[{}, {}]</td></tr>",
+            money(e.value),
+            money(e.ci[0]),
+            money(e.ci[1])
+        )
+    };
+    let level = |key: &str| key.parse::<f64>().map_or_else(|_| key.to_string(), |q| percent(q, 1));
+    let mut rows = row("EL".to_string(), &w.el);
+    for (key, e) in &w.var {
+        rows.push_str(&row(format!("VaR {}", level(key)), e));
+    }
+    for (key, e) in &w.es {
+        rows.push_str(&row(format!("ES {}", level(key)), e));
+    }
+    rows.push_str(&row("net income".to_string(), &w.net_income));
+    rows.push_str(&format!(
+        "<tr><td>default rate</td><td>{}</td><td></td></tr>",
+        percent(w.default_rate, 3)
+    ));
+    format!(
+        "<h2>Probability-weighted</h2><p>The loss is that of each scenario with its probability ({}), so its law \
+         is the mixture of the scenarios'. EL and net income: the weighted means, with the interval of the mean \
+         of the per-path combination (paired); VaR and ES: of the mixture's loss (the pooled paths, weighted), \
+         with bootstrap intervals over paths.</p><table><tr><th>figure</th><th>value</th><th>95% CI</th></tr>\
+         {rows}</table>",
+        weights.join(", ")
+    )
+}
+
+fn html(c: &Comparison, figures: &str, subject: Subject, weighted: Option<&WeightedFigures>) -> String {
     let pnl = c.policies.iter().all(|p| p.pnl_net_income.is_some());
     let mut key = format!(
         "<table><tr><th>{}</th><th>loans</th><th>EL (95% CI)</th><th>interest income</th>\
@@ -229,7 +275,8 @@ p.note{{color:#6c757d}}</style></head><body>\
 {noun} − baseline; the paired interval uses the \
 per-path differences, the unpaired one ignores the pairing (width ratio = paired / unpaired). Tail measures use a \
 {b}-resample bootstrap. Bold: the paired interval excludes zero.</p>\
-<h2>Key figures</h2>{key}<h2>Against the baseline</h2>{diffs}{figures}</body></html>\n",
+<h2>Key figures</h2>{key}{weighted}<h2>Against the baseline</h2>{diffs}{figures}</body></html>\n",
+        weighted = weighted.map_or_else(String::new, weighted_section),
         scenario = escape(&c.scenario),
         paths = c.paths,
         seed = c.seed,
