@@ -258,7 +258,7 @@ pub fn comparison_table_of(c: &Comparison, subject: creditstress::report::compar
 /// A comparison metric in words: `var_0.999` is `VaR 99.9%`,
 /// `risk_adjusted_return_0.99` is `net / (ES - EL) 99%`.
 fn metric_words(metric: &str) -> String {
-    let level = |key: &str| key.parse::<f64>().map_or(key.to_string(), format::percent_level);
+    let level = format::percent_level_key;
     if let Some(q) = metric.strip_prefix("var_") {
         format!("VaR {}", level(q))
     } else if let Some(q) = metric.strip_prefix("es_") {

@@ -329,6 +329,11 @@ pub fn percent_level(q: f64) -> String {
     format!("{}%", (q * 1000.0).round() / 10.0)
 }
 
+/// A risk level's key in the outputs (`0.999`) in percent (`99.9%`); a key that is not a number as it is.
+pub fn percent_level_key(key: &str) -> String {
+    key.parse::<f64>().map_or(key.to_string(), percent_level)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

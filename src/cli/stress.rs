@@ -200,10 +200,18 @@ fn weighted_table(w: &WeightedFigures) -> String {
     ]];
     rows.push(vec!["EL".to_string(), money(w.el.value), ci(&w.el)]);
     for (key, e) in &w.var {
-        rows.push(vec![format!("VaR {}", level_label(key)), money(e.value), ci(e)]);
+        rows.push(vec![
+            format!("VaR {}", super::format::percent_level_key(key)),
+            money(e.value),
+            ci(e),
+        ]);
     }
     for (key, e) in &w.es {
-        rows.push(vec![format!("ES {}", level_label(key)), money(e.value), ci(e)]);
+        rows.push(vec![
+            format!("ES {}", super::format::percent_level_key(key)),
+            money(e.value),
+            ci(e),
+        ]);
     }
     rows.push(vec![
         "net income".to_string(),
@@ -217,10 +225,4 @@ fn weighted_table(w: &WeightedFigures) -> String {
         weights.join(", "),
         table(&rows)
     )
-}
-
-/// `0.99` as `99%`.
-fn level_label(key: &str) -> String {
-    key.parse::<f64>()
-        .map_or_else(|_| key.to_string(), super::format::percent_level)
 }

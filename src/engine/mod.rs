@@ -231,8 +231,6 @@ pub struct Prepared<'a> {
     pub model: LoanModel,
     /// Whether paths use the fast path.
     pub fast_path: bool,
-    /// Balance of the book drawn once (0 when each path draws its own), in cents.
-    pub opening_exposure: crate::population::Cents,
     /// The book as the fast path reads it (when it uses the fast path on a book drawn once).
     pub fast_book: Option<crate::loan::FastBook>,
     /// Renewal threshold of each segment's loans repaid at maturity (0: none).
@@ -306,7 +304,6 @@ impl<'a> Prepared<'a> {
             .unwrap_or(0);
         let ecl = crate::loan::ledger::EclRules::new(scenario, &grades, longest_term).map(std::sync::Arc::new);
         let book = (!scenario.redraw_population).then_some(book);
-        let opening_exposure = book.as_ref().map_or(0, |b| b.exposure());
         let fast_book = book
             .as_ref()
             .filter(|_| fast_path)
@@ -327,7 +324,6 @@ impl<'a> Prepared<'a> {
             used_grades,
             model,
             fast_path,
-            opening_exposure,
             fast_book,
             renewal,
             importance: None,
@@ -412,10 +408,10 @@ impl<'a> Prepared<'a> {
         }
         // A going-concern book is exposed with every balance booked on the path.
         let exposure = match (&tally.flow, &self.book) {
-            (Some(flow), _) => flow.total_balance(),
-            // The book drawn once: its balance summed once (not once per path).
-            (None, Some(_)) => self.opening_exposure,
-            (None, None) => book.exposure(),
+            (Some(flow), _) => cents_to_money(flow.total_balance()),
+            // The book drawn once: its profile's balance, summed once per run (not once per path).
+            (None, Some(_)) => self.profile.exposure,
+            (None, None) => cents_to_money(book.exposure()),
         };
         let pnl = tally.monthly.take().map(|ledger| {
             let segment_factors: Vec<Vec<f64>> = s
@@ -433,7 +429,7 @@ impl<'a> Prepared<'a> {
         tally.records = tally.tape.is_some() || tally.flow.is_some();
         PathOutcome {
             index,
-            exposure: cents_to_money(exposure),
+            exposure,
             tally,
             weight: factors.weight,
             factors: factors.values,

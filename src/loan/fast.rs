@@ -61,7 +61,7 @@ pub(super) fn first_event(
     let mut account = Account::open(loan);
     settle(loan, model, &mut account, 0, t, tally);
     if t == last {
-        if !revolving && account.paid == account.term {
+        if account.repaid_in_full(loan) {
             tally.matured_at = Some(t);
             return t;
         }
@@ -115,7 +115,7 @@ impl Survival {
         let last = last_month(loan, model.horizon);
         let mut account = Account::open(loan);
         let settled = settlement(loan, model, &mut account, last);
-        let matured = loan.kind != ProductKind::Revolving && account.paid == account.term;
+        let matured = account.repaid_in_full(loan);
         Survival {
             originated: loan.balance + settled.drawn,
             interest: settled.interest,

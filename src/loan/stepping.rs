@@ -101,6 +101,13 @@ impl Account {
         }
     }
 
+    /// Whether an installment loan has made every payment of its curve (a
+    /// revolving line never has: it has no term).
+    #[inline(always)]
+    pub(super) fn repaid_in_full(&self, loan: &Loan) -> bool {
+        loan.kind != ProductKind::Revolving && self.paid == self.term
+    }
+
     /// A rate cap of `cap` a month from month `t`: a loan priced above it is
     /// repriced to it, an installment loan's remaining balance re-amortised
     /// over its remaining term at the capped rate (so the payment falls).
@@ -485,7 +492,7 @@ fn step_months(
         };
         settle(loan, model, &mut account, run_start, t - run_start, tally);
         let Some(u) = event else {
-            if !revolving && account.paid == account.term {
+            if account.repaid_in_full(loan) {
                 tally.matured_at = Some(t);
                 return t;
             }

@@ -9,7 +9,7 @@ use super::html::escape;
 use super::plots::canvas::HouseMesh;
 
 use super::plots::canvas::{self, DrawResult, Figure, font, size};
-use super::plots::format::{money, percent, probability};
+use super::plots::format::{level, money, percent, probability};
 use crate::stats::compare::{Comparison, Estimate, PolicySample, WeightedFigures};
 use crate::stats::risk::moments;
 
@@ -171,13 +171,13 @@ fn weighted_section(w: &WeightedFigures) -> String {
             money(e.ci[1])
         )
     };
-    let level = |key: &str| key.parse::<f64>().map_or_else(|_| key.to_string(), |q| percent(q, 1));
+    let label = |key: &str| key.parse::<f64>().map_or_else(|_| key.to_string(), level);
     let mut rows = row("EL".to_string(), &w.el);
     for (key, e) in &w.var {
-        rows.push_str(&row(format!("VaR {}", level(key)), e));
+        rows.push_str(&row(format!("VaR {}", label(key)), e));
     }
     for (key, e) in &w.es {
-        rows.push_str(&row(format!("ES {}", level(key)), e));
+        rows.push_str(&row(format!("ES {}", label(key)), e));
     }
     rows.push_str(&row("net income".to_string(), &w.net_income));
     rows.push_str(&format!(
