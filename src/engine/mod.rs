@@ -304,9 +304,10 @@ impl<'a> Prepared<'a> {
             .unwrap_or(0);
         let ecl = crate::loan::ledger::EclRules::new(scenario, &grades, longest_term).map(std::sync::Arc::new);
         let book = (!scenario.redraw_population).then_some(book);
+        // A P&L records every path month by month, loan by loan: it never reads a fast book.
         let fast_book = book
             .as_ref()
-            .filter(|_| fast_path)
+            .filter(|_| fast_path && scenario.file.economics.is_none())
             .map(|b| crate::loan::FastBook::new(b, &model));
         let renewal = scenario
             .segments
