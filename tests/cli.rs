@@ -1333,6 +1333,293 @@ fn stress_runs_one_book_through_several_scenarios_on_common_random_numbers() {
     assert!(stderr_of(&twice).contains("used twice"), "{}", stderr_of(&twice));
 }
 
+/// The rows of a CSV as maps from column name to text.
+fn csv_rows(bytes: &[u8]) -> Vec<std::collections::BTreeMap<String, String>> {
+    let mut reader = csv::Reader::from_reader(bytes);
+    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
+    reader
+        .records()
+        .map(|r| {
+            header
+                .iter()
+                .cloned()
+                .zip(r.unwrap().iter().map(str::to_string))
+                .collect()
+        })
+        .collect()
+}
+
+/// `stress` on the three bundled stresses: each scenario's per-path losses,
+/// key figures and monthly bands are bitwise those of its own `run` with the
+/// same seed and paths (common random numbers change nothing in a scenario
+/// alone); the paired interval of the EL, net income and tail differences
+/// (with 10 paths or more beyond the level) is narrower than the unpaired one.
+#[test]
+fn stress_figures_equal_each_scenarios_own_run_bitwise() {
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("stress");
+    let names = ["baseline", "downturn", "pandemic"];
+    let mut cmd = creditstress();
+    cmd.arg("stress");
+    for n in names {
+        cmd.arg(repo_file(&format!("scenarios/{n}.toml")));
+    }
+    cmd.args(["--paths", "200", "--seed", "11", "--threads", "2", "-q", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let stress = read_json(&out.join("stress.json"));
+    let paths = csv_rows(&read(&out.join("stress_paths.csv")));
+    let monthly = csv_rows(&read(&out.join("stress_timeseries.csv")));
+    for (k, n) in names.iter().enumerate() {
+        let own = tmp.path().join(n);
+        creditstress()
+            .arg("run")
+            .arg(repo_file(&format!("scenarios/{n}.toml")))
+            .args(["--paths", "200", "--seed", "11", "--threads", "1", "-q", "--out"])
+            .arg(&own)
+            .assert()
+            .success();
+        let summary = read_json(&own.join("summary.json"));
+        let figures = &stress["policies"][k];
+        assert_eq!(figures["name"], *n);
+        assert_eq!(figures["el"]["value"], summary["loss"]["mean"], "{n}: EL");
+        for level in ["0.95", "0.99"] {
+            assert_eq!(figures["var"][level], summary["loss"]["var"][level], "{n}: VaR {level}");
+            assert_eq!(figures["es"][level], summary["loss"]["es"][level], "{n}: ES {level}");
+        }
+        let run_paths = csv_rows(&read(&own.join("paths.csv")));
+        let losses: Vec<&String> = paths
+            .iter()
+            .filter(|r| r["scenario"] == *n)
+            .map(|r| &r["loss"])
+            .collect();
+        assert_eq!(
+            losses,
+            run_paths.iter().map(|r| &r["loss"]).collect::<Vec<_>>(),
+            "{n}: per-path loss"
+        );
+        let nets: Vec<&String> = paths
+            .iter()
+            .filter(|r| r["scenario"] == *n)
+            .map(|r| &r["net_income"])
+            .collect();
+        assert_eq!(
+            nets,
+            run_paths.iter().map(|r| &r["net_income"]).collect::<Vec<_>>(),
+            "{n}: net income"
+        );
+        // Every monthly band equals the run's timeseries.csv cell for the same quantity.
+        let series = csv_rows(&read(&own.join("timeseries.csv")));
+        let mine: Vec<_> = monthly.iter().filter(|r| r["scenario"] == *n).collect();
+        assert_eq!(mine.len(), series.len() * (mine.len() / series.len()));
+        for r in mine {
+            let month: usize = r["month"].parse().unwrap();
+            for stat in ["mean", "p05", "p25", "p50", "p75", "p95"] {
+                let column = format!("{}_{stat}", r["quantity"]);
+                assert_eq!(r[stat], series[month - 1][&column], "{n}: month {month}, {column}");
+            }
+        }
+    }
+    for v in stress["versus_baseline"].as_array().unwrap() {
+        for d in v["differences"].as_array().unwrap() {
+            let metric = d["metric"].as_str().unwrap();
+            // Tail measures with at least 10 paths beyond them (200 paths: VaR 95%, ES 95%).
+            let tail =
+                (metric.starts_with("var_") || metric.starts_with("es_")) && d["tail_paths"].as_u64() >= Some(10);
+            if metric == "el" || metric == "net_income" || tail {
+                assert!(d["width_ratio"].as_f64().unwrap() < 1.0, "{d}");
+            }
+        }
+    }
+}
+
+/// `report` on a stress or comparison folder redraws its page and plots byte
+/// for byte from the data files; the manifest says what was run and how to rerun it.
+#[test]
+fn report_redraws_stress_and_comparison_folders_byte_for_byte() {
+    let tmp = TempDir::new().unwrap();
+    let stress = tmp.path().join("stress");
+    creditstress()
+        .arg("stress")
+        .arg(repo_file("scenarios/baseline.toml"))
+        .arg(repo_file("scenarios/downturn.toml"))
+        .args(["--paths", "150", "--weights", "0.7,0.3", "-q", "--out"])
+        .arg(&stress)
+        .assert()
+        .success();
+    let compare = tmp.path().join("compare");
+    creditstress()
+        .arg("compare")
+        .arg(repo_file("scenarios/downturn.toml"))
+        .arg("--policy")
+        .arg(repo_file("scenarios/policies/current.toml"))
+        .arg("--policy")
+        .arg(repo_file("scenarios/policies/tight.toml"))
+        .args(["--paths", "150", "-q", "--out"])
+        .arg(&compare)
+        .assert()
+        .success();
+    for (dir, stem, noun) in [(&stress, "stress", "scenario"), (&compare, "comparison", "policy")] {
+        let manifest = read_json(&dir.join("manifest.json"));
+        assert_eq!(manifest["format"], "creditstress-study-manifest");
+        assert_eq!(manifest["runs"].as_array().unwrap().len(), 2);
+        assert!(
+            manifest["command"].as_str().unwrap().starts_with("creditstress "),
+            "{manifest}"
+        );
+        assert_eq!(manifest["inputs"][0]["role"], "scenario");
+        let page = format!("{stem}.html");
+        let html = String::from_utf8(read(&dir.join(&page))).unwrap();
+        assert!(
+            html.contains("<h2>Reproduce</h2>") && html.contains("Month by month"),
+            "{stem}"
+        );
+        let drawn: Vec<String> = std::iter::once(page.clone())
+            .chain(
+                ["exceedance", "el_vs_income", "paired_differences", "monthly"]
+                    .iter()
+                    .flat_map(|p| [format!("plots/{p}.png"), format!("plots/{p}.svg")]),
+            )
+            .collect();
+        let before: Vec<Vec<u8>> = drawn.iter().map(|f| read(&dir.join(f))).collect();
+        for f in &drawn {
+            fs::remove_file(dir.join(f)).unwrap();
+        }
+        creditstress().arg("report").arg(dir).arg("-q").assert().success();
+        for (f, bytes) in drawn.iter().zip(&before) {
+            assert!(read(&dir.join(f)) == *bytes, "{stem}: {f} redrawn differently");
+        }
+        // A damaged per-path file is refused naming it.
+        let paths = dir.join(format!("{stem}_paths.csv"));
+        let text = String::from_utf8(read(&paths)).unwrap();
+        fs::write(
+            &paths,
+            text.replacen(&format!("{noun},path"), &format!("{noun},row"), 1),
+        )
+        .unwrap();
+        let refused = creditstress().arg("report").arg(dir).assert().code(2);
+        assert!(
+            stderr_of(&refused).contains(&format!("{stem}_paths.csv")),
+            "{}",
+            stderr_of(&refused)
+        );
+    }
+    // The weights are recorded and the rerun command reproduces stress.json.
+    let manifest = read_json(&stress.join("manifest.json"));
+    assert_eq!(manifest["weights"], serde_json::json!([0.7, 0.3]));
+    let command = manifest["command"].as_str().unwrap().to_string();
+    assert!(
+        command.contains("--weights 0.7,0.3") && command.contains("--paths 150"),
+        "{command}"
+    );
+}
+
+/// `sweep --grid`: a 2-D grid over a list entry and a whole list, each point
+/// bitwise the run of the scenario with those values set (`--set`), the
+/// measure with its interval in grid.json and the heatmap drawn; a bad grid
+/// file is refused naming the file and the block's field.
+#[test]
+fn sweep_grid_runs_every_point_of_a_two_axis_grid() {
+    let tmp = TempDir::new().unwrap();
+    let grid = tmp.path().join("grid.toml");
+    fs::write(
+        &grid,
+        r#"
+measure = "var.0.95"
+[[sweep]]
+param = "segments[0].pricing.daily_rate_by_band[2]"
+from = 0.0003
+to = 0.0005
+step = 0.0001
+[[sweep]]
+param = "macro.shocks[0].depth"
+values = [1.5, 3]
+"#,
+    )
+    .unwrap();
+    let out = tmp.path().join("grid");
+    creditstress()
+        .arg("sweep")
+        .arg(repo_file("scenarios/pandemic.toml"))
+        .arg("--grid")
+        .arg(&grid)
+        .args(["--paths", "120", "-q", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let g = read_json(&out.join("grid.json"));
+    assert_eq!(g["measure"], "var.0.95");
+    assert_eq!(
+        g["axes"][0]["values"],
+        serde_json::json!(["0.0003", "0.0004", "0.0005"])
+    );
+    let points = g["points"].as_array().unwrap();
+    assert_eq!(points.len(), 6);
+    for f in ["grid.csv", "plots/heatmap.png", "plots/heatmap.svg"] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    // Point (0.0004, 3): the fourth, the last axis fastest.
+    let p = &points[3];
+    assert_eq!(p["values"], serde_json::json!(["0.0004", "3"]));
+    let own = tmp.path().join("own");
+    creditstress()
+        .arg("run")
+        .arg(repo_file("scenarios/pandemic.toml"))
+        .args([
+            "--set",
+            "segments[0].pricing.daily_rate_by_band[2]=0.0004",
+            "--set",
+            "macro.shocks[0].depth=3",
+            "--paths",
+            "120",
+            "-q",
+            "--out",
+        ])
+        .arg(&own)
+        .assert()
+        .success();
+    let summary = read_json(&own.join("summary.json"));
+    assert_eq!(p["figures"]["el"]["value"], summary["loss"]["mean"]);
+    assert_eq!(p["measure"]["value"], summary["loss"]["var"]["0.95"]);
+    assert_eq!(p["measure"]["ci"], summary["loss"]["var_ci"]["0.95"]);
+    // A deeper shock loses more at either rate.
+    assert!(points[1]["measure"]["value"].as_f64() > points[0]["measure"]["value"].as_f64());
+    // Bad grid files and mixed flags are refused, naming the problem.
+    fs::write(&grid, "[[sweep]]\nparam = \"macro.shocks[0].depth\"\nvalues = []\n").unwrap();
+    let refused = creditstress()
+        .arg("sweep")
+        .arg(repo_file("scenarios/pandemic.toml"))
+        .arg("--grid")
+        .arg(&grid)
+        .args(["--paths", "10", "--out"])
+        .arg(tmp.path().join("bad"))
+        .assert()
+        .code(2);
+    let e = stderr_of(&refused);
+    assert!(e.contains("grid.toml") && e.contains("sweep[0].values"), "{e}");
+    fs::write(&grid, "[[sweep]]\nparam = \"segments[0].nonsense\"\nvalues = [1]\n").unwrap();
+    let refused = creditstress()
+        .arg("sweep")
+        .arg(repo_file("scenarios/pandemic.toml"))
+        .arg("--grid")
+        .arg(&grid)
+        .args(["--paths", "10", "--out"])
+        .arg(tmp.path().join("bad"))
+        .assert()
+        .code(2);
+    assert!(stderr_of(&refused).contains("nonsense"), "{}", stderr_of(&refused));
+    creditstress()
+        .arg("sweep")
+        .arg(repo_file("scenarios/pandemic.toml"))
+        .arg("--grid")
+        .arg(&grid)
+        .args(["--param", "run.seed", "--values", "1"])
+        .assert()
+        .code(2);
+    assert!(!tmp.path().join("bad").exists(), "nothing written for a refused grid");
+}
+
 /// `stress --weights`: the mixture's EL is the weighted ELs, its VaR lies
 /// between the scenarios' own (a mixture's quantile always does), all weight
 /// on one scenario gives exactly that scenario's EL and VaR, and bad weights

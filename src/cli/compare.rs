@@ -2,17 +2,22 @@
 //! random numbers, with paired differences against the first policy.
 
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use anyhow::{Context, anyhow};
 use clap::Args;
 
 use creditstress::engine::{self, EngineChoice, EngineError, RunControl};
 use creditstress::population::cents_to_money;
-use creditstress::report::to_json;
+use creditstress::report::study::{
+    MANIFEST_FORMAT, MANIFEST_VERSION, Study, StudyInput, StudyKind, StudyManifest, StudyResult, StudyRunRecord,
+};
+use creditstress::report::{DataFile, sha256_hex, to_json};
 use creditstress::scenario::{PolicySection, Scenario, parse_policy_file};
+use creditstress::stats::Timeseries;
 use creditstress::stats::compare::{Comparison, PolicySample, compare_policies};
 
-use super::run::{StudyArgs, check_writable_destination, interrupt_flag, progress_bar};
+use super::run::{StudyArgs, check_writable_destination, interrupt_flag, progress_bar, shell_quote};
 use super::{Failure, emit, format, load_scenario};
 
 #[derive(Debug, Args)]
@@ -62,8 +67,17 @@ pub fn scenarios_under(base: &Scenario, files: &[PathBuf]) -> Result<Vec<Scenari
     Ok(out)
 }
 
-/// Runs each scenario (same seed, same paths) and keeps the per-path figures.
-pub fn run_policies(scenarios: &[Scenario], threads: usize, quiet: bool) -> Result<Vec<PolicySample>, Failure> {
+/// The runs of a study: per-path figures and monthly bands, in order.
+pub struct StudyRuns {
+    /// Per-path figures of each run.
+    pub samples: Vec<PolicySample>,
+    /// Monthly bands across paths of each run.
+    pub monthly: Vec<Timeseries>,
+}
+
+/// Runs each scenario (same seed, same paths) and keeps the per-path figures
+/// and the monthly bands.
+pub fn run_policies(scenarios: &[Scenario], threads: usize, quiet: bool) -> Result<StudyRuns, Failure> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -84,6 +98,7 @@ pub fn run_policies(scenarios: &[Scenario], threads: usize, quiet: bool) -> Resu
         EngineChoice::Auto
     };
     let mut samples = Vec::with_capacity(scenarios.len());
+    let mut monthly = Vec::with_capacity(scenarios.len());
     for scenario in scenarios {
         let (prepared, paths) = pool
             .install(|| engine::run_with(scenario, choice, control))
@@ -104,9 +119,58 @@ pub fn run_policies(scenarios: &[Scenario], threads: usize, quiet: bool) -> Resu
             net_income: paths.iter().map(|p| p.tally.net_income()).collect(),
             pnl_net_income: paths.iter().map(|p| p.pnl_net_income()).collect(),
         });
+        monthly.push(Timeseries::new(scenario, &prepared.profile, &paths));
     }
     bar.finish_and_clear();
-    Ok(samples)
+    Ok(StudyRuns { samples, monthly })
+}
+
+/// A study's record of an input file: its role, its path as given and the SHA-256 of its bytes.
+pub fn input_record(role: &str, path: &Path, bytes: Option<&[u8]>) -> Result<StudyInput, Failure> {
+    let bytes = match bytes {
+        Some(b) => b.to_vec(),
+        None => std::fs::read(path)
+            .with_context(|| format!("{}: cannot read", path.display()))
+            .map_err(Failure::Input)?,
+    };
+    Ok(StudyInput {
+        role: role.to_string(),
+        path: path.display().to_string(),
+        sha256: sha256_hex(&bytes),
+    })
+}
+
+/// The manifest of a study of `scenarios` (baseline first).
+pub fn study_manifest(
+    study: StudyKind,
+    inputs: Vec<StudyInput>,
+    scenarios: &[Scenario],
+    threads: usize,
+    wall_seconds: f64,
+    command: String,
+) -> StudyManifest {
+    StudyManifest {
+        format: MANIFEST_FORMAT.to_string(),
+        format_version: MANIFEST_VERSION,
+        program: env!("CARGO_PKG_NAME").to_string(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        study,
+        inputs,
+        runs: scenarios
+            .iter()
+            .map(|s| StudyRunRecord {
+                name: s.policy.name.clone(),
+                scenario: s.file.clone(),
+                data_files: DataFile::of(&s.file),
+            })
+            .collect(),
+        weights: None,
+        seed: scenarios[0].seed,
+        paths: scenarios[0].paths,
+        threads,
+        wall_seconds,
+        command,
+    }
 }
 
 pub fn execute(args: CompareArgs) -> Result<(), Failure> {
@@ -130,10 +194,41 @@ pub fn execute(args: CompareArgs) -> Result<(), Failure> {
     super::run::check_destination_room(&out, 16 << 20)?;
     let _lock = super::OutputLock::acquire(&out)?;
 
-    let samples = run_policies(&scenarios, threads, args.study.quiet || args.study.json)?;
-    let comparison = compare_policies(&base.name, base.seed, &samples, &base.risk_levels);
-    let files = comparison_files(&comparison, &samples);
-    write_files(&out, &files)?;
+    let started = Instant::now();
+    let runs = run_policies(&scenarios, threads, args.study.quiet || args.study.json)?;
+    let comparison = compare_policies(&base.name, base.seed, &runs.samples, &base.risk_levels);
+    let mut inputs = vec![input_record("scenario", &loaded.path, Some(&loaded.bytes))?];
+    for p in &args.policies {
+        inputs.push(input_record("policy", p, None)?);
+    }
+    let policies: String = args
+        .policies
+        .iter()
+        .map(|p| format!(" --policy {}", shell_quote(&p.display().to_string())))
+        .collect();
+    let command = format!(
+        "creditstress compare {}{policies} --paths {} --seed {}{} --out {}",
+        shell_quote(&loaded.path.display().to_string()),
+        base.paths,
+        base.seed,
+        super::set_flags(&args.study.set),
+        shell_quote(&out.display().to_string())
+    );
+    let manifest = study_manifest(
+        StudyKind::Compare,
+        inputs,
+        &scenarios,
+        threads,
+        started.elapsed().as_secs_f64(),
+        command,
+    );
+    let study = Study {
+        result: StudyResult::Compare(comparison.clone()),
+        samples: runs.samples,
+        monthly: runs.monthly,
+        manifest,
+    };
+    write_files(&out, &study.files())?;
     if args.study.json {
         emit(&to_json(&comparison));
     } else if !args.study.quiet {
@@ -144,18 +239,6 @@ pub fn execute(args: CompareArgs) -> Result<(), Failure> {
         ));
     }
     Ok(())
-}
-
-/// `comparison.json`, `comparison.csv`, the plots and `comparison.html`.
-pub fn comparison_files(c: &Comparison, samples: &[PolicySample]) -> Vec<(String, Vec<u8>)> {
-    let mut files = vec![("comparison.json".to_string(), to_json(c).into_bytes())];
-    files.extend(creditstress::report::compare::render(
-        c,
-        samples,
-        creditstress::report::compare::POLICIES,
-        None,
-    ));
-    files
 }
 
 /// Writes `(relative path, bytes)` pairs under `out`, each atomically.

@@ -1,18 +1,20 @@
-//! `creditstress report`: redraw the plots and `report.html` of a finished run
-//! from its files, without simulating again.
+//! `creditstress report`: redraw the plots and page of a finished run, policy
+//! comparison or stress test from its files, without simulating again.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow};
 use clap::Args;
 
+use creditstress::report::study::{Study, is_study_manifest};
 use creditstress::report::{InputError, ReportFiles, ReportInput};
 
 use super::Failure;
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// Output folder of a finished run (holding summary.json, paths.csv, timeseries.csv and manifest.json).
+    /// Output folder of a finished run (holding summary.json, paths.csv, timeseries.csv and manifest.json),
+    /// or of a `compare` or `stress` (holding its JSON, per-path and monthly CSVs and manifest.json).
     dir: PathBuf,
     /// Print nothing but errors.
     #[arg(long, short)]
@@ -22,6 +24,10 @@ pub struct ReportArgs {
 pub fn execute(args: ReportArgs) -> Result<(), Failure> {
     // A missing, unreadable or corrupt input is the caller's to fix: exit code 2.
     super::run::interrupt_flag();
+    let manifest = std::fs::read(args.dir.join("manifest.json")).unwrap_or_default();
+    if is_study_manifest(&manifest) {
+        return redraw_study(&args);
+    }
     let input = ReportInput::load(&args.dir).map_err(|e: InputError| Failure::Input(anyhow!(e)))?;
     let report = ReportFiles::render(&input);
     super::run::refuse_if_interrupted(&args.dir)?;
@@ -32,6 +38,26 @@ pub fn execute(args: ReportArgs) -> Result<(), Failure> {
             "Wrote {} plot files and {}\n",
             written.len() - 1,
             args.dir.join("report.html").display()
+        ));
+    }
+    Ok(())
+}
+
+/// Redraws the page and plots of a `compare` or `stress` folder from its data files.
+fn redraw_study(args: &ReportArgs) -> Result<(), Failure> {
+    let study = Study::load(&args.dir).map_err(|e: InputError| Failure::Input(anyhow!(e)))?;
+    let files = study.report_files();
+    super::run::refuse_if_interrupted(&args.dir)?;
+    creditstress::report::write_set(&args.dir, &files, &study.kind().report_file_names())
+        .with_context(|| format!("cannot write the report to {}", args.dir.display()))
+        .map_err(Failure::Runtime)?;
+    super::run::refuse_if_interrupted_after_writing(&args.dir)?;
+    if !args.quiet {
+        let page = format!("{}.html", study.kind().subject().file_stem);
+        super::emit(&format!(
+            "Wrote {} plot files and {}\n",
+            files.len() - 1,
+            args.dir.join(page).display()
         ));
     }
     Ok(())

@@ -641,7 +641,7 @@ pub fn refuse_if_interrupted_after_writing(out: &Path) -> Result<(), Failure> {
 /// What creditstress commands write into an output folder: the files of a
 /// run, a merge, a comparison, a sweep, a shard and a tape, the plots
 /// folder, and the shard folders of a study (`shard-K`).
-const OUTPUT_NAMES: [&str; 24] = [
+const OUTPUT_NAMES: [&str; 30] = [
     "summary.json",
     "paths.csv",
     "timeseries.csv",
@@ -654,13 +654,19 @@ const OUTPUT_NAMES: [&str; 24] = [
     "comparison.json",
     "comparison.csv",
     "comparison.html",
+    "comparison_paths.csv",
+    "comparison_timeseries.csv",
     "sweep.json",
     "sweep.csv",
     "sweep.html",
+    "grid.json",
+    "grid.csv",
     "reverse.json",
     "stress.json",
     "stress.csv",
     "stress.html",
+    "stress_paths.csv",
+    "stress_timeseries.csv",
     "reverse.csv",
     "tape.csv",
     "tape.parquet",

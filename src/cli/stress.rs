@@ -3,17 +3,19 @@
 //! differences against the first.
 
 use std::path::PathBuf;
+use std::time::Instant;
 
 use anyhow::anyhow;
 use clap::Args;
 
-use creditstress::report::compare::{SCENARIOS, render};
+use creditstress::report::compare::SCENARIOS;
+use creditstress::report::study::{StressResult, Study, StudyKind, StudyResult};
 use creditstress::report::to_json;
 use creditstress::scenario::Scenario;
-use creditstress::stats::compare::{Comparison, WeightedFigures, compare_policies, weighted_figures};
+use creditstress::stats::compare::{WeightedFigures, compare_policies, weighted_figures};
 
-use super::compare::{comparison_table_of, load_policy, run_policies, write_files};
-use super::run::{StudyArgs, check_writable_destination, thread_count};
+use super::compare::{comparison_table_of, input_record, load_policy, run_policies, study_manifest, write_files};
+use super::run::{StudyArgs, check_writable_destination, shell_quote, thread_count};
 use super::{Failure, emit, load_scenario};
 
 #[derive(Debug, Args)]
@@ -31,24 +33,6 @@ pub struct StressArgs {
     weights: Vec<f64>,
     #[command(flatten)]
     study: StudyArgs,
-}
-
-/// `stress.json`: the comparison, and whether the scenarios share their book.
-#[derive(Debug, serde::Serialize)]
-struct Stress<'a> {
-    /// The scenario files, in order (the first is the baseline).
-    files: Vec<String>,
-    /// Whether every scenario books the same loans (population, segments,
-    /// imported book and horizon agree): then the paired differences compare
-    /// the same loans under different stresses.
-    books_agree: bool,
-    /// The sections that differ from the baseline's, per scenario (empty when the books agree).
-    book_differences: Vec<String>,
-    /// With `--weights`: the probability-weighted figures of the mixture.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    weighted: Option<WeightedFigures>,
-    #[serde(flatten)]
-    comparison: &'a Comparison,
 }
 
 /// The book sections of `s` that differ from `base`'s.
@@ -103,8 +87,10 @@ pub fn execute(args: StressArgs) -> Result<(), Failure> {
         .transpose()?;
     let policy = args.policy.as_deref().map(load_policy).transpose()?;
     let mut scenarios: Vec<Scenario> = Vec::with_capacity(args.scenarios.len());
+    let mut bytes: Vec<Vec<u8>> = Vec::with_capacity(args.scenarios.len());
     for path in &args.scenarios {
         let loaded = load_scenario(path, &args.study.set)?;
+        bytes.push(loaded.bytes.clone());
         // Every scenario runs the baseline's seed and paths (or --seed / --paths).
         let (paths, seed) = match scenarios.first() {
             Some(first) => (Some(args.study.paths.unwrap_or(first.paths)), Some(first.seed)),
@@ -146,24 +132,68 @@ pub fn execute(args: StressArgs) -> Result<(), Failure> {
     super::run::check_destination_room(&out, 16 << 20)?;
     let _lock = super::OutputLock::acquire(&out)?;
 
-    let samples = run_policies(&scenarios, threads, args.study.quiet || args.study.json)?;
+    let started = Instant::now();
+    let runs = run_policies(&scenarios, threads, args.study.quiet || args.study.json)?;
     let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
-    let comparison = compare_policies(&names.join(" vs "), base.seed, &samples, &base.risk_levels);
+    let comparison = compare_policies(&names.join(" vs "), base.seed, &runs.samples, &base.risk_levels);
     let weighted = weights
         .as_deref()
-        .map(|w| weighted_figures(&samples, w, &base.risk_levels, base.seed));
-    let stress = Stress {
+        .map(|w| weighted_figures(&runs.samples, w, &base.risk_levels, base.seed));
+    let stress = StressResult {
         files: args.scenarios.iter().map(|p| p.display().to_string()).collect(),
         books_agree: differences.is_empty(),
         book_differences: differences.clone(),
         weighted,
-        comparison: &comparison,
+        comparison,
     };
-    let mut files = vec![("stress.json".to_string(), to_json(&stress).into_bytes())];
-    files.extend(render(&comparison, &samples, SCENARIOS, stress.weighted.as_ref()));
-    write_files(&out, &files)?;
+    let mut inputs = Vec::with_capacity(bytes.len() + 1);
+    for (path, b) in args.scenarios.iter().zip(&bytes) {
+        inputs.push(input_record("scenario", path, Some(b))?);
+    }
+    if let Some(p) = &args.policy {
+        inputs.push(input_record("policy", p, None)?);
+    }
+    let files_given: String = args
+        .scenarios
+        .iter()
+        .map(|p| format!(" {}", shell_quote(&p.display().to_string())))
+        .collect();
+    let policy_flag = args.policy.as_ref().map_or(String::new(), |p| {
+        format!(" --policy {}", shell_quote(&p.display().to_string()))
+    });
+    let weights_flag = weights.as_ref().map_or(String::new(), |w| {
+        let listed: Vec<String> = w.iter().map(f64::to_string).collect();
+        format!(" --weights {}", listed.join(","))
+    });
+    let command = format!(
+        "creditstress stress{files_given}{policy_flag}{weights_flag} --paths {} --seed {}{} --out {}",
+        base.paths,
+        base.seed,
+        super::set_flags(&args.study.set),
+        shell_quote(&out.display().to_string())
+    );
+    let mut manifest = study_manifest(
+        StudyKind::Stress,
+        inputs,
+        &scenarios,
+        threads,
+        started.elapsed().as_secs_f64(),
+        command,
+    );
+    manifest.weights = weights;
+    let study = Study {
+        result: StudyResult::Stress(stress),
+        samples: runs.samples,
+        monthly: runs.monthly,
+        manifest,
+    };
+    write_files(&out, &study.files())?;
+    let StudyResult::Stress(stress) = &study.result else {
+        unreachable!("the study was built as a stress test")
+    };
+    let comparison = &stress.comparison;
     if args.study.json {
-        emit(&to_json(&stress));
+        emit(&to_json(stress));
     } else if !args.study.quiet {
         let note = if differences.is_empty() {
             "The scenarios book the same loans: the differences are the stresses' alone.\n".to_string()
@@ -177,7 +207,7 @@ pub fn execute(args: StressArgs) -> Result<(), Failure> {
         let weighted = stress.weighted.as_ref().map_or_else(String::new, weighted_table);
         emit(&format!(
             "{}\n{note}{weighted}Results written to {}\n",
-            comparison_table_of(&comparison, SCENARIOS),
+            comparison_table_of(comparison, SCENARIOS),
             out.display()
         ));
     }

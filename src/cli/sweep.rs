@@ -3,12 +3,13 @@
 
 use std::path::PathBuf;
 
-use anyhow::anyhow;
+use anyhow::{Context, anyhow};
 use clap::Args;
 
+use creditstress::report::sweep::{GridAxisValues, GridSweep, render_grid};
 use creditstress::report::to_json;
-use creditstress::scenario::{Scenario, with_field};
-use creditstress::stats::compare::{SweepPoint, sweep_points};
+use creditstress::scenario::{GridAxis, MAX_GRID_POINTS, Scenario, parse_grid_file, range_values, with_field};
+use creditstress::stats::compare::{SweepPoint, grid_points, sweep_points};
 
 use super::compare::{load_policy, run_policies, write_files};
 use super::run::{StudyArgs, check_writable_destination, thread_count};
@@ -19,9 +20,15 @@ pub struct SweepArgs {
     /// Scenario file (TOML).
     scenario: PathBuf,
     /// Field to vary, as a dotted path: e.g. `policy.approval.min_score`,
-    /// `macro.shocks[0].depth`, `segments[1].rho`.
-    #[arg(long)]
-    param: String,
+    /// `macro.shocks[0].depth`, `segments[1].rho`, `segments[0].pricing.daily_rate_by_band[2]`.
+    #[arg(long, required_unless_present = "grid")]
+    param: Option<String>,
+    /// A grid study file instead of --param: one `[[sweep]]` block per axis
+    /// (`param` and `values = [...]` or `from`/`to`/`step`; values may be
+    /// whole lists), the grid their product, and `measure` (el, net_income,
+    /// interest_income, default_rate, var.Q, es.Q) for the heatmap.
+    #[arg(long, conflicts_with_all = ["param", "values", "from", "to", "step"])]
+    grid: Option<PathBuf>,
     /// Grid values, comma-separated (or use --from/--to/--step).
     #[arg(long, value_delimiter = ',', conflicts_with_all = ["from", "to", "step"])]
     values: Vec<f64>,
@@ -44,18 +51,8 @@ pub struct SweepArgs {
 /// The grid from `--values` or `--from/--to/--step`.
 fn grid(args: &SweepArgs) -> Result<Vec<f64>, Failure> {
     let values = match (args.from, args.to, args.step) {
-        (Some(from), Some(to), Some(step)) => {
-            if !(step > 0.0 && step.is_finite() && from.is_finite() && to.is_finite() && from <= to) {
-                return Err(Failure::Input(anyhow!(
-                    "--from/--to/--step need from <= to and step > 0"
-                )));
-            }
-            let n = ((to - from) / step + 1e-9).floor() as usize + 1;
-            if n > 1000 {
-                return Err(Failure::Input(anyhow!("the grid has {n} points; at most 1000")));
-            }
-            (0..n).map(|i| from + i as f64 * step).collect()
-        }
+        (Some(from), Some(to), Some(step)) => range_values(from, to, step, MAX_GRID_POINTS)
+            .map_err(|e| Failure::Input(anyhow!("--from/--to/--step: {e}")))?,
         _ => args.values.clone(),
     };
     if values.is_empty() {
@@ -64,8 +61,9 @@ fn grid(args: &SweepArgs) -> Result<Vec<f64>, Failure> {
     Ok(values)
 }
 
-pub fn execute(args: SweepArgs) -> Result<(), Failure> {
-    let values = grid(&args)?;
+/// The scenario every grid point starts from: the file, `--set`, the CLI
+/// overrides and `--policy`.
+fn base_scenario(args: &SweepArgs) -> Result<Scenario, Failure> {
     args.study.check()?;
     let loaded = load_scenario(&args.scenario, &args.study.set)?;
     let mut base = loaded.scenario.with_overrides(args.study.paths, args.study.seed);
@@ -76,33 +74,52 @@ pub fn execute(args: SweepArgs) -> Result<(), Failure> {
             .with_policy(policy)
             .map_err(|e| Failure::Input(anyhow!("{}: {e}", path.display())))?;
     }
-    let scenarios = values
-        .iter()
-        .map(|&v| {
-            with_field(&base.file, &args.param, v)
-                .and_then(Scenario::from_file)
-                .map(|mut s| {
-                    s.policy.name = format!("{}={v}", args.param);
-                    s
-                })
-                .map_err(|e| Failure::Input(anyhow!("--param {} = {v}: {e}", args.param)))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    Ok(base)
+}
+
+/// Checks memory and the output folder for the grid's runs, takes the
+/// folder's lock and runs them.
+fn run_grid(
+    args: &SweepArgs,
+    scenarios: &[Scenario],
+    default_out: &str,
+) -> Result<(super::compare::StudyRuns, PathBuf, super::OutputLock), Failure> {
     let threads = thread_count(args.study.threads, "--threads")?;
-    for s in &scenarios {
+    for s in scenarios {
         super::run::check_memory(s, s.paths, threads)?;
     }
-    let out = args.study.out_or(&format!("{}-sweep", base.name));
+    let out = args.study.out_or(default_out);
     check_writable_destination(&out)?;
     super::run::check_output_folder(&out, args.study.force)?;
     super::run::check_destination_room(&out, 16 << 20)?;
-    let _lock = super::OutputLock::acquire(&out)?;
+    let lock = super::OutputLock::acquire(&out)?;
+    let runs = run_policies(scenarios, threads, args.study.quiet || args.study.json)?;
+    Ok((runs, out, lock))
+}
 
-    let samples = run_policies(&scenarios, threads, args.study.quiet || args.study.json)?;
-    let points = sweep_points(&values, &samples, &base.risk_levels);
+pub fn execute(args: SweepArgs) -> Result<(), Failure> {
+    let (Some(param), None) = (&args.param, &args.grid) else {
+        return execute_grid(&args);
+    };
+    let values = grid(&args)?;
+    let base = base_scenario(&args)?;
+    let scenarios = values
+        .iter()
+        .map(|&v| {
+            with_field(&base.file, param, v)
+                .and_then(Scenario::from_file)
+                .map(|mut s| {
+                    s.policy.name = format!("{param}={v}");
+                    s
+                })
+                .map_err(|e| Failure::Input(anyhow!("--param {param} = {v}: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let (runs, out, _lock) = run_grid(&args, &scenarios, &format!("{}-sweep", base.name))?;
+    let points = sweep_points(&values, &runs.samples, &base.risk_levels);
     let sweep = creditstress::report::sweep::Sweep {
         scenario: base.name.clone(),
-        param: args.param.clone(),
+        param: param.clone(),
         seed: base.seed,
         paths: base.paths,
         points,
@@ -118,6 +135,112 @@ pub fn execute(args: SweepArgs) -> Result<(), Failure> {
         ));
     }
     Ok(())
+}
+
+/// `sweep --grid FILE`: every point of the file's grid, on common random numbers.
+fn execute_grid(args: &SweepArgs) -> Result<(), Failure> {
+    let file = args.grid.as_deref().expect("clap requires --param or --grid");
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("{}: cannot read the grid file", file.display()))
+        .map_err(Failure::Input)?;
+    let grid = parse_grid_file(&text).map_err(|e| Failure::Input(anyhow!("{}: {e}", file.display())))?;
+    let base = base_scenario(args)?;
+    let index = grid.points();
+    let values: Vec<Vec<String>> = index
+        .iter()
+        .map(|p| {
+            grid.axes
+                .iter()
+                .zip(p)
+                .map(|(a, &i)| GridAxis::label(&a.values[i]))
+                .collect()
+        })
+        .collect();
+    let scenarios = index
+        .iter()
+        .zip(&values)
+        .map(|(p, v)| {
+            let name: Vec<String> = grid
+                .axes
+                .iter()
+                .zip(v)
+                .map(|(a, v)| format!("{}={v}", a.param))
+                .collect();
+            grid.apply(&base.file, p)
+                .and_then(Scenario::from_file)
+                .map(|mut s| {
+                    s.policy.name = name.join(", ");
+                    s
+                })
+                .map_err(|e| Failure::Input(anyhow!("{}: at {}: {e}", file.display(), name.join(", "))))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let (runs, out, _lock) = run_grid(args, &scenarios, &format!("{}-grid", base.name))?;
+    let result = GridSweep {
+        scenario: base.name.clone(),
+        seed: base.seed,
+        paths: base.paths,
+        measure: grid.measure.key(),
+        axes: grid
+            .axes
+            .iter()
+            .map(|a| GridAxisValues {
+                param: a.param.clone(),
+                values: a.values.iter().map(GridAxis::label).collect(),
+            })
+            .collect(),
+        points: grid_points(&index, &values, &runs.samples, &base.risk_levels, grid.measure),
+    };
+    write_files(&out, &render_grid(&result))?;
+    if args.study.json {
+        emit(&to_json(&result));
+    } else if !args.study.quiet {
+        emit(&format!(
+            "{}\nResults written to {}\n",
+            grid_table(&result),
+            out.display()
+        ));
+    }
+    Ok(())
+}
+
+/// A grid as a terminal table: one row per point, the measure with its interval.
+fn grid_table(g: &GridSweep) -> String {
+    use creditstress::report::plots::format::money;
+    let short = |p: &str| p.rsplit('.').next().unwrap_or(p).to_string();
+    let mut header: Vec<String> = g.axes.iter().map(|a| short(&a.param)).collect();
+    header.extend([
+        "measure".to_string(),
+        "95% CI".to_string(),
+        "EL".into(),
+        "net income".into(),
+    ]);
+    let shown = |x: f64| {
+        if g.measure == "default_rate" {
+            format::percent(x)
+        } else {
+            money(x)
+        }
+    };
+    let mut rows = vec![header];
+    for p in &g.points {
+        let mut row = p.values.clone();
+        row.push(shown(p.measure.value));
+        row.push(match p.measure.ci {
+            [Some(a), Some(b)] => format!("[{}, {}]", shown(a), shown(b)),
+            _ => "needs more paths".to_string(),
+        });
+        row.push(money(p.figures.el.value));
+        row.push(money(p.figures.net_income.value));
+        rows.push(row);
+    }
+    let params: Vec<&str> = g.axes.iter().map(|a| a.param.as_str()).collect();
+    format!(
+        "Grid of {}, amounts in yuan; measure: {}.\n{}",
+        params.join(" x "),
+        g.measure_label(),
+        format::table(&rows)
+    )
 }
 
 /// The sweep as a terminal table of at most about 100 columns: amounts in

@@ -8,8 +8,11 @@ use plotters::prelude::*;
 use super::html::escape;
 use super::plots::canvas::HouseMesh;
 
+use super::plots::SideBySide;
 use super::plots::canvas::{self, DrawResult, Figure, font, size};
 use super::plots::format::{level, money, percent, probability};
+use super::study::{StressResult, Study, StudyManifest, StudyResult};
+use crate::stats::Timeseries;
 use crate::stats::compare::{Comparison, Estimate, PolicySample, WeightedFigures};
 use crate::stats::risk::moments;
 
@@ -89,16 +92,18 @@ pub fn comparison_csv(c: &Comparison, subject: Subject) -> Vec<u8> {
     w.into_inner().expect("flushing CSV to memory cannot fail")
 }
 
-/// Every comparison file but the JSON: CSV, plots (PNG and SVG) and the HTML page.
-///
-/// `weighted`: the probability-weighted figures of a stress test with
-/// `--weights`, shown after the key figures (`None` for a policy comparison).
-pub fn render(
-    c: &Comparison,
-    samples: &[PolicySample],
-    subject: Subject,
-    weighted: Option<&WeightedFigures>,
-) -> Vec<(String, Vec<u8>)> {
+/// The plots every study draws, by file stem under `plots/`.
+pub const STUDY_PLOT_NAMES: [&str; 4] = ["exceedance", "el_vs_income", "paired_differences", "monthly"];
+
+/// A study's page and plots: overlaid exceedance curves, EL against income,
+/// paired loss differences, the runs' monthly bands side by side, and the
+/// HTML page with every table. A stress test's page adds whether the
+/// scenarios book the same loans and, with `--weights`, the
+/// probability-weighted figures.
+pub fn render(study: &Study) -> Vec<(String, Vec<u8>)> {
+    let subject = study.kind().subject();
+    let c = study.result.comparison();
+    let samples = &study.samples;
     let figures: Vec<(&str, String, Rendered)> = vec![
         {
             let title = format!("Loss exceedance by {} — {}", subject.noun, c.scenario);
@@ -133,8 +138,22 @@ pub fn render(
                 canvas::render(&PairedHistograms::new(samples, &title), &title),
             )
         },
+        {
+            let title = format!("Month by month, {} by {} — {}", subject.noun, subject.noun, c.scenario);
+            let runs: Vec<(&str, &Timeseries)> = samples.iter().map(|s| s.name.as_str()).zip(&study.monthly).collect();
+            let subtitle = format!(
+                "{} paths · seed {} · median with 50% and 90% bands across paths · one column per {}, one scale per row",
+                c.paths, c.seed, subject.noun
+            );
+            (
+                "monthly",
+                title.clone(),
+                canvas::render(&SideBySide::new(&runs, &title, &subtitle), &title),
+            )
+        },
     ];
-    let mut files = vec![(format!("{}.csv", subject.file_stem), comparison_csv(c, subject))];
+    debug_assert!(figures.iter().map(|f| f.0).eq(STUDY_PLOT_NAMES));
+    let mut files = Vec::new();
     let mut html_figures = String::new();
     for (name, title, (png, svg)) in figures {
         files.push((format!("plots/{name}.png"), png));
@@ -145,11 +164,28 @@ pub fn render(
         ));
         files.push((format!("plots/{name}.svg"), svg.into_bytes()));
     }
+    let (books, weighted) = match &study.result {
+        StudyResult::Compare(_) => (None, None),
+        StudyResult::Stress(s) => (Some(books_note(s)), s.weighted.as_ref()),
+    };
     files.push((
         format!("{}.html", subject.file_stem),
-        html(c, &html_figures, subject, weighted).into_bytes(),
+        html(c, &html_figures, subject, books.as_deref(), weighted, &study.manifest).into_bytes(),
     ));
     files
+}
+
+/// Whether the scenarios book the same loans, as a sentence for the page.
+fn books_note(s: &StressResult) -> String {
+    if s.books_agree {
+        "The scenarios book the same loans: the differences are the stresses' alone.".to_string()
+    } else {
+        format!(
+            "The books differ ({}): the runs share their seed and streams, but the differences mix the stress \
+             with the change of book.",
+            escape(&s.book_differences.join("; "))
+        )
+    }
 }
 
 fn strip_xml_header(svg: &str) -> &str {
@@ -194,7 +230,14 @@ fn weighted_section(w: &WeightedFigures) -> String {
     )
 }
 
-fn html(c: &Comparison, figures: &str, subject: Subject, weighted: Option<&WeightedFigures>) -> String {
+fn html(
+    c: &Comparison,
+    figures: &str,
+    subject: Subject,
+    books: Option<&str>,
+    weighted: Option<&WeightedFigures>,
+    manifest: &StudyManifest,
+) -> String {
     let pnl = c.policies.iter().all(|p| p.pnl_net_income.is_some());
     let mut key = format!(
         "<table><tr><th>{}</th><th>loans</th><th>EL (95% CI)</th><th>interest income</th>\
@@ -270,13 +313,15 @@ fn html(c: &Comparison, figures: &str, subject: Subject, weighted: Option<&Weigh
 <style>body{{font-family:-apple-system,Segoe UI,DejaVu Sans,sans-serif;max-width:1320px;margin:2em auto;color:#212529;padding:0 1em}}\
 table{{border-collapse:collapse;margin:1em 0}}td,th{{padding:.35em .8em;border-bottom:1px solid #dee2e6;text-align:right}}\
 td:first-child,th:first-child{{text-align:left}}th{{background:#f1f3f5}}.sig{{font-weight:bold}}svg{{max-width:100%;height:auto}}\
-p.note{{color:#6c757d}}</style></head><body>\
+p.note{{color:#6c757d}}pre{{white-space:pre-wrap;word-break:break-all;background:#f8f9fa;padding:.6em}}</style></head><body>\
 <h1>{title} — {scenario}</h1><p>{paths} paths, seed {seed}, common random numbers: {pairing}. Differences are \
 {noun} − baseline; the paired interval uses the \
 per-path differences, the unpaired one ignores the pairing (width ratio = paired / unpaired). Tail measures use a \
 {b}-resample bootstrap. Bold: the paired interval excludes zero.</p>\
-<h2>Key figures</h2>{key}{weighted}<h2>Against the baseline</h2>{diffs}{figures}</body></html>\n",
+{books}<h2>Key figures</h2>{key}{weighted}<h2>Against the baseline</h2>{diffs}{figures}{reproduce}</body></html>\n",
+        books = books.map_or_else(String::new, |b| format!("<p>{b}</p>")),
         weighted = weighted.map_or_else(String::new, weighted_section),
+        reproduce = reproduce_section(manifest),
         scenario = escape(&c.scenario),
         paths = c.paths,
         seed = c.seed,
@@ -284,6 +329,33 @@ per-path differences, the unpaired one ignores the pairing (width ratio = paired
         title = subject.title,
         pairing = subject.pairing,
         noun = subject.noun,
+    )
+}
+
+/// The inputs and the command that reproduces the study, from its manifest.
+fn reproduce_section(m: &StudyManifest) -> String {
+    let rows: String = m
+        .inputs
+        .iter()
+        .map(|i| {
+            format!(
+                "<tr><td>{}</td><td><code>{}</code></td><td><code>{}</code></td></tr>",
+                escape(&i.role),
+                escape(&i.path),
+                escape(&i.sha256)
+            )
+        })
+        .collect();
+    format!(
+        "<h2>Reproduce</h2><p>{} {}, {} paths per run, seed {}. The resolved scenario of every run is in \
+         <code>manifest.json</code>; the per-path figures and monthly bands this page is drawn from are beside it, \
+         and <code>creditstress report</code> on this folder redraws the page and plots.</p>\
+         <table><tr><th>input</th><th>file</th><th>SHA-256</th></tr>{rows}</table><pre>{}</pre>",
+        escape(&m.program),
+        escape(&m.version),
+        m.paths,
+        m.seed,
+        escape(&m.command)
     )
 }
 

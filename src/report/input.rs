@@ -47,7 +47,7 @@ pub enum InputError {
     },
 }
 
-fn corrupt(file: &str, problem: impl Into<String>) -> InputError {
+pub(super) fn corrupt(file: &str, problem: impl Into<String>) -> InputError {
     InputError::Corrupt {
         path: PathBuf::from(file),
         problem: problem.into(),
@@ -308,7 +308,7 @@ fn parse_vintages(bytes: &[u8]) -> Result<Vec<VintagePoint>, InputError> {
     Ok(out)
 }
 
-fn parse_number(file: &str, row: usize, column: &str, text: &str) -> Result<f64, InputError> {
+pub(super) fn parse_number(file: &str, row: usize, column: &str, text: &str) -> Result<f64, InputError> {
     text.parse::<f64>()
         .map_err(|_| corrupt(file, format!("row {row}, column {column}: `{text}` is not a number")))
 }

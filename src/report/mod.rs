@@ -9,6 +9,7 @@ pub mod compare;
 pub mod html;
 pub mod input;
 pub mod plots;
+pub mod study;
 pub mod sweep;
 pub mod tape;
 #[cfg(feature = "parquet")]

@@ -23,7 +23,9 @@ pub use file::*;
 pub use macro_link::*;
 pub use policy::*;
 pub use resolved::*;
-pub use sweep::{parse_setting, with_field, with_value};
+pub use sweep::{
+    Grid, GridAxis, GridMeasure, MAX_GRID_POINTS, parse_grid_file, parse_setting, range_values, with_field, with_value,
+};
 pub use table::{CellKind, PARQUET_FEATURE_MISSING, TableFormat, TextRows};
 
 use thiserror::Error;

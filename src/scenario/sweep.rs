@@ -86,21 +86,7 @@ pub fn with_value(file: &ScenarioFile, path: &str, value: toml::Value) -> Result
                     .as_table_mut()
                     .ok_or_else(|| ScenarioError::invalid(path, format!("{k:?} is not inside a table")))?;
                 if last {
-                    let fitted = match (table.get(k), &value) {
-                        (Some(toml::Value::Integer(_)), toml::Value::Float(x)) => {
-                            if x.fract() != 0.0 || !x.is_finite() || x.abs() > 9.0e15 {
-                                return Err(ScenarioError::invalid(path, format!("is a whole number; got {x}")));
-                            }
-                            toml::Value::Integer(*x as i64)
-                        }
-                        (Some(toml::Value::Float(_)), toml::Value::Integer(n)) => toml::Value::Float(*n as f64),
-                        (Some(toml::Value::Integer(_) | toml::Value::Float(_)), v)
-                            if !matches!(v, toml::Value::Integer(_) | toml::Value::Float(_)) =>
-                        {
-                            return Err(ScenarioError::invalid(path, "is a number"));
-                        }
-                        (_, v) => v.clone(),
-                    };
+                    let fitted = fitted(path, table.get(k), &value)?;
                     table.insert(k.clone(), fitted);
                     break;
                 }
@@ -118,12 +104,15 @@ pub fn with_value(file: &ScenarioFile, path: &str, value: toml::Value) -> Result
                     ScenarioError::invalid(path, format!("[{n}] indexes something that is not a list"))
                 })?;
                 let len = array.len();
-                if last {
-                    return Err(ScenarioError::invalid(path, "must end with a field name"));
-                }
-                array.get_mut(*n).ok_or_else(|| {
+                let entry = array.get_mut(*n).ok_or_else(|| {
                     ScenarioError::invalid(path, format!("index {n} is out of range (the list has {len})"))
-                })?
+                })?;
+                if last {
+                    // A list entry, e.g. segments[0].pricing.daily_rate_by_band[2].
+                    *entry = fitted(path, Some(entry), &value)?;
+                    break;
+                }
+                entry
             }
         };
     }
@@ -138,6 +127,258 @@ pub fn with_value(file: &ScenarioFile, path: &str, value: toml::Value) -> Result
     // economic table would be refused as "not read".
     swept.attachments = file.attachments.clone();
     Ok(swept)
+}
+
+/// `value` as the field now holding `current` takes it: an integer field
+/// takes a whole float as an integer, a float field takes an integer as a
+/// float, and a number field takes nothing but a number.
+fn fitted(path: &str, current: Option<&toml::Value>, value: &toml::Value) -> Result<toml::Value, ScenarioError> {
+    Ok(match (current, value) {
+        (Some(toml::Value::Integer(_)), toml::Value::Float(x)) => {
+            if x.fract() != 0.0 || !x.is_finite() || x.abs() > 9.0e15 {
+                return Err(ScenarioError::invalid(path, format!("is a whole number; got {x}")));
+            }
+            toml::Value::Integer(*x as i64)
+        }
+        (Some(toml::Value::Float(_)), toml::Value::Integer(n)) => toml::Value::Float(*n as f64),
+        (Some(toml::Value::Integer(_) | toml::Value::Float(_)), v)
+            if !matches!(v, toml::Value::Integer(_) | toml::Value::Float(_)) =>
+        {
+            return Err(ScenarioError::invalid(path, "is a number"));
+        }
+        // A whole list of numbers: each entry fitted to the list's kind.
+        (Some(toml::Value::Array(old)), toml::Value::Array(new)) if !old.is_empty() => toml::Value::Array(
+            new.iter()
+                .map(|v| fitted(path, old.first(), v))
+                .collect::<Result<_, _>>()?,
+        ),
+        (_, v) => v.clone(),
+    })
+}
+
+/// The values `from, from + step, ...` up to `to` (included when the steps
+/// land on it, to 1e-9 of a step), each rounded to 12 significant digits;
+/// at most `max` of them.
+pub fn range_values(from: f64, to: f64, step: f64, max: usize) -> Result<Vec<f64>, String> {
+    if !(step > 0.0 && step.is_finite() && from.is_finite() && to.is_finite() && from <= to) {
+        return Err("from/to/step need from <= to and step > 0".to_string());
+    }
+    let n = ((to - from) / step + 1e-9).floor() + 1.0;
+    if n > max as f64 {
+        return Err(format!("the range has {n} points; at most {max}"));
+    }
+    // Rounded to 12 significant digits, so that 0.0003 + 0.0001 is 0.0004 and
+    // not 0.00039999999999999996 (the value set, and the label shown).
+    let round = |x: f64| format!("{x:.11e}").parse::<f64>().unwrap_or(x);
+    Ok((0..n as usize).map(|i| round(from + i as f64 * step)).collect())
+}
+
+/// Most grid points a sweep runs (each is a full run of the scenario's paths).
+pub const MAX_GRID_POINTS: usize = 1000;
+/// Most axes of a grid: two make a heatmap, a third one heatmap per value.
+pub const MAX_GRID_AXES: usize = 3;
+
+/// A grid study file: one `[[sweep]]` block per axis, the grid their product.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GridFileToml {
+    /// The figure the heatmap shows (see [`GridMeasure`]); default `net_income`.
+    #[serde(default)]
+    measure: Option<String>,
+    sweep: Vec<GridAxisToml>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GridAxisToml {
+    param: String,
+    #[serde(default)]
+    values: Option<Vec<toml::Value>>,
+    #[serde(default)]
+    from: Option<f64>,
+    #[serde(default)]
+    to: Option<f64>,
+    #[serde(default)]
+    step: Option<f64>,
+}
+
+/// One axis of a grid: a field and the values it takes, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GridAxis {
+    /// Dotted field path, e.g. `segments[0].pricing.daily_rate_by_band[2]`.
+    pub param: String,
+    /// Its values (numbers, or whole lists for a list field).
+    pub values: Vec<toml::Value>,
+}
+
+impl GridAxis {
+    /// A value as the tables and plots show it (TOML's own spelling).
+    pub fn label(value: &toml::Value) -> String {
+        match value {
+            toml::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// The figure a grid's heatmap shows, with its 95% interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum GridMeasure {
+    /// Mean loss (EL).
+    El,
+    /// Mean net income (interest - loss - collection and recovery cost).
+    NetIncome,
+    /// Mean interest income.
+    InterestIncome,
+    /// Mean default rate (charge-offs / loans booked).
+    DefaultRate,
+    /// VaR of the loss at a level.
+    Var(f64),
+    /// ES of the loss at a level.
+    Es(f64),
+}
+
+impl GridMeasure {
+    /// Parses `el`, `net_income`, `interest_income`, `default_rate`, `var.Q` or `es.Q`.
+    pub fn parse(text: &str) -> Result<GridMeasure, String> {
+        let level = |q: &str| {
+            q.parse::<f64>()
+                .ok()
+                .filter(|q| *q > 0.0 && *q < 1.0)
+                .ok_or_else(|| format!("{q:?} is not a level in (0, 1)"))
+        };
+        match text.trim() {
+            "el" => Ok(GridMeasure::El),
+            "net_income" => Ok(GridMeasure::NetIncome),
+            "interest_income" => Ok(GridMeasure::InterestIncome),
+            "default_rate" => Ok(GridMeasure::DefaultRate),
+            t => match t.split_once('.') {
+                Some(("var", q)) => Ok(GridMeasure::Var(level(q)?)),
+                Some(("es", q)) => Ok(GridMeasure::Es(level(q)?)),
+                _ => Err(format!(
+                    "{t:?} is not a measure: give el, net_income, interest_income, default_rate, var.Q or es.Q \
+                     (Q a level in (0, 1), e.g. var.0.99)"
+                )),
+            },
+        }
+    }
+
+    /// Its name as written in the study file.
+    pub fn key(self) -> String {
+        match self {
+            GridMeasure::El => "el".to_string(),
+            GridMeasure::NetIncome => "net_income".to_string(),
+            GridMeasure::InterestIncome => "interest_income".to_string(),
+            GridMeasure::DefaultRate => "default_rate".to_string(),
+            GridMeasure::Var(q) => format!("var.{q}"),
+            GridMeasure::Es(q) => format!("es.{q}"),
+        }
+    }
+}
+
+/// A parsed grid study file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grid {
+    /// The axes, first the slowest.
+    pub axes: Vec<GridAxis>,
+    /// What the heatmap shows.
+    pub measure: GridMeasure,
+}
+
+impl Grid {
+    /// Every grid point as one index per axis, the first axis slowest.
+    pub fn points(&self) -> Vec<Vec<usize>> {
+        let mut points = vec![Vec::new()];
+        for axis in &self.axes {
+            points = points
+                .into_iter()
+                .flat_map(|p| {
+                    (0..axis.values.len()).map(move |i| {
+                        let mut q = p.clone();
+                        q.push(i);
+                        q
+                    })
+                })
+                .collect();
+        }
+        points
+    }
+
+    /// The scenario at one grid point: every axis's value set in order.
+    pub fn apply(&self, file: &ScenarioFile, point: &[usize]) -> Result<ScenarioFile, ScenarioError> {
+        let mut out = file.clone();
+        for (axis, &i) in self.axes.iter().zip(point) {
+            out = with_value(&out, &axis.param, axis.values[i].clone())?;
+        }
+        Ok(out)
+    }
+}
+
+/// Parses a grid study file: `[[sweep]]` blocks, each with `param` and
+/// either `values = [...]` or `from`, `to` and `step`, and an optional
+/// `measure`. Errors name the block and the field.
+pub fn parse_grid_file(text: &str) -> Result<Grid, ScenarioError> {
+    let raw: GridFileToml = toml::from_str(text).map_err(|e| ScenarioError::Parse(e.to_string()))?;
+    let measure = match &raw.measure {
+        Some(m) => GridMeasure::parse(m).map_err(|e| ScenarioError::invalid("measure", e))?,
+        None => GridMeasure::NetIncome,
+    };
+    if raw.sweep.is_empty() || raw.sweep.len() > MAX_GRID_AXES {
+        return Err(ScenarioError::invalid(
+            "sweep",
+            format!(
+                "has {} [[sweep]] blocks; give 1 to {MAX_GRID_AXES} (one per axis of the grid)",
+                raw.sweep.len()
+            ),
+        ));
+    }
+    let mut axes = Vec::with_capacity(raw.sweep.len());
+    for (k, a) in raw.sweep.into_iter().enumerate() {
+        let field = |f: &str| format!("sweep[{k}].{f}");
+        parse_path(&a.param)
+            .map_err(|_| ScenarioError::invalid(field("param"), format!("{:?} is not a field path", a.param)))?;
+        if axes.iter().any(|x: &GridAxis| x.param == a.param) {
+            return Err(ScenarioError::invalid(
+                field("param"),
+                format!("{} is swept twice; give each field one block", a.param),
+            ));
+        }
+        let values = match (a.values, a.from, a.to, a.step) {
+            (Some(v), None, None, None) => v,
+            (None, Some(from), Some(to), Some(step)) => range_values(from, to, step, MAX_GRID_POINTS)
+                .map_err(|e| ScenarioError::invalid(field("from"), e))?
+                .into_iter()
+                .map(toml::Value::Float)
+                .collect(),
+            _ => {
+                return Err(ScenarioError::invalid(
+                    field("values"),
+                    "give either values = [...] or all of from, to and step",
+                ));
+            }
+        };
+        if values.is_empty() {
+            return Err(ScenarioError::invalid(field("values"), "is empty"));
+        }
+        if let Some(v) = values
+            .iter()
+            .find(|v| matches!(v, toml::Value::Float(x) if !x.is_finite()))
+        {
+            return Err(ScenarioError::invalid(
+                field("values"),
+                format!("{v} is not a finite number"),
+            ));
+        }
+        axes.push(GridAxis { param: a.param, values });
+    }
+    let points: f64 = axes.iter().map(|a| a.values.len() as f64).product();
+    if points > MAX_GRID_POINTS as f64 {
+        return Err(ScenarioError::invalid(
+            "sweep",
+            format!("the grid has {points} points; at most {MAX_GRID_POINTS}"),
+        ));
+    }
+    Ok(Grid { axes, measure })
 }
 
 #[cfg(test)]
@@ -210,6 +451,69 @@ duration_months = 2
         assert!(e.to_string().contains("run.paths: is a number"), "{e}");
         for bad in ["rho", "=3", "segments[x].rho=1", "name=a b"] {
             assert!(parse_setting(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn list_entries_and_whole_lists_can_be_set() {
+        let file = parse_scenario_file(BASE).unwrap();
+        let f = with_value(&file, "population.score_bands[1]", toml::Value::Integer(560)).unwrap();
+        assert_eq!(f.population.score_bands[1], 560.0);
+        assert_eq!(f.population.score_bands[2], file.population.score_bands[2]);
+        let whole: toml::Value =
+            toml::from_str::<toml::Table>("v = [350, 560, 620, 650, 700, 750, 950]").unwrap()["v"].clone();
+        let f = with_value(&file, "population.score_bands", whole).unwrap();
+        assert_eq!(f.population.score_bands[2], 620.0);
+        let e = with_value(&file, "population.score_bands[40]", toml::Value::Float(1.0)).unwrap_err();
+        assert!(e.to_string().contains("out of range"), "{e}");
+        let e = with_value(&file, "population.score_bands[1]", toml::Value::String("x".into())).unwrap_err();
+        assert!(e.to_string().contains("is a number"), "{e}");
+    }
+
+    #[test]
+    fn grid_files_parse_into_axes_and_points() {
+        let grid = parse_grid_file(
+            r#"
+measure = "var.0.99"
+[[sweep]]
+param = "macro.shocks[0].depth"
+from = 1.0
+to = 2.0
+step = 0.5
+[[sweep]]
+param = "population.score_bands"
+values = [[350, 550, 600, 650, 700, 750, 950], [350, 560, 620, 660, 700, 750, 950]]
+"#,
+        )
+        .unwrap();
+        assert_eq!(grid.measure, GridMeasure::Var(0.99));
+        assert_eq!(grid.axes[0].values.len(), 3);
+        let points = grid.points();
+        assert_eq!(points.len(), 6);
+        assert_eq!(points[0], vec![0, 0]);
+        assert_eq!(points[1], vec![0, 1]);
+        assert_eq!(points[5], vec![2, 1]);
+        let file = parse_scenario_file(BASE).unwrap();
+        let f = grid.apply(&file, &[2, 1]).unwrap();
+        assert_eq!(f.macro_model.shocks[0].depth, 2.0);
+        assert_eq!(f.population.score_bands[1], 560.0);
+        for (bad, says) in [
+            ("[[sweep]]\nparam = \"a.b\"\n", "values"),
+            (
+                "measure = \"median\"\n[[sweep]]\nparam = \"a\"\nvalues = [1]",
+                "measure",
+            ),
+            ("[[sweep]]\nparam = \"a\"\nvalues = []", "sweep[0].values"),
+            ("[[sweep]]\nparam = \"a\"\nfrom = 0\nto = 1e9\nstep = 1", "at most"),
+            (
+                "[[sweep]]\nparam = \"a\"\nvalues = [1]\n[[sweep]]\nparam = \"a\"\nvalues = [2]",
+                "twice",
+            ),
+            ("[[sweep]]\nparam = \"a\"\nvalues = [1]\nnonsense = 2", "nonsense"),
+            ("sweep = []", "1 to 3"),
+        ] {
+            let e = parse_grid_file(bad).unwrap_err().to_string();
+            assert!(e.contains(says), "{bad}: {e}");
         }
     }
 }

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::normal::norm_inv;
 use super::risk::{FEW_TAIL_PATHS, expected_shortfall, level_key, moments, quantile, tail_paths};
+use crate::scenario::GridMeasure;
 
 /// Confidence level of every interval in a comparison.
 pub const COMPARE_CI_LEVEL: f64 = 0.95;
@@ -556,6 +557,91 @@ pub struct SweepPoint {
     pub el_vs_first: Difference,
     /// Net income minus the first grid point's, paired over paths.
     pub net_income_vs_first: Difference,
+}
+
+/// A grid measure's estimate and its 95% interval; a bound the paths cannot
+/// give (a VaR's order statistic beyond the sample, an ES with fewer than
+/// two tail paths) is `None`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MeasureEstimate {
+    /// Estimate.
+    pub value: f64,
+    /// 95% confidence interval.
+    pub ci: [Option<f64>; 2],
+}
+
+/// One point of a grid sweep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GridPoint {
+    /// Index of the point's value on each axis.
+    pub index: Vec<usize>,
+    /// Its value on each axis, as written (TOML).
+    pub values: Vec<String>,
+    /// The grid's measure at this point, with its interval.
+    pub measure: MeasureEstimate,
+    /// Key figures.
+    pub figures: PolicyFigures,
+    /// EL minus the first point's, paired over paths.
+    pub el_vs_first: Difference,
+    /// Net income minus the first point's, paired over paths.
+    pub net_income_vs_first: Difference,
+}
+
+/// The grid's measure on one point's sample.
+pub fn grid_measure(measure: GridMeasure, s: &PolicySample, f: &PolicyFigures) -> MeasureEstimate {
+    let of = |e: Estimate| MeasureEstimate {
+        value: e.value,
+        ci: e.ci.map(Some),
+    };
+    match measure {
+        GridMeasure::El => of(f.el),
+        GridMeasure::NetIncome => of(f.net_income),
+        GridMeasure::InterestIncome => of(f.interest_income),
+        GridMeasure::DefaultRate => of(mean_ci(&s.default_rate)),
+        GridMeasure::Var(q) | GridMeasure::Es(q) => {
+            let r = super::risk::risk_measures(&s.loss, &[q]);
+            let key = level_key(q);
+            if matches!(measure, GridMeasure::Var(_)) {
+                MeasureEstimate {
+                    value: r.var[&key],
+                    ci: r.var_ci[&key],
+                }
+            } else {
+                MeasureEstimate {
+                    value: r.es[&key],
+                    ci: r.es_ci[&key].map_or([None, None], |c| c.map(Some)),
+                }
+            }
+        }
+    }
+}
+
+/// Summarises each grid point's sample (`index[k]` the point's indices on
+/// the axes, `values[k]` its values), with paired differences against the first.
+pub fn grid_points(
+    index: &[Vec<usize>],
+    values: &[Vec<String>],
+    samples: &[PolicySample],
+    levels: &[f64],
+    measure: GridMeasure,
+) -> Vec<GridPoint> {
+    let first = &samples[0];
+    index
+        .iter()
+        .zip(values)
+        .zip(samples)
+        .map(|((index, values), s)| {
+            let figures = figures(s, levels);
+            GridPoint {
+                index: index.clone(),
+                values: values.clone(),
+                measure: grid_measure(measure, s, &figures),
+                el_vs_first: mean_difference("el", &first.loss, &s.loss),
+                net_income_vs_first: mean_difference("net_income", &first.net_income, &s.net_income),
+                figures,
+            }
+        })
+        .collect()
 }
 
 /// Summarises each grid point's sample, with paired differences against the first.

@@ -13,8 +13,8 @@ use crate::stats::Band;
 
 const SIZE: (u32, u32) = (1500, 1040);
 /// Opacity of the 90% and 50% bands.
-const ALPHA_90: f64 = 0.16;
-const ALPHA_50: f64 = 0.34;
+pub(super) const ALPHA_90: f64 = 0.16;
+pub(super) const ALPHA_50: f64 = 0.34;
 
 /// One panel of monthly bands.
 struct Panel {

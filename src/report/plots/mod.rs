@@ -17,9 +17,12 @@ mod exceedance;
 mod fan_chart;
 mod loss_distribution;
 mod segments;
+mod side_by_side;
 mod vintages;
 
 use rayon::prelude::*;
+
+pub use side_by_side::SideBySide;
 
 use super::input::ReportInput;
 use canvas::{Figure, render};
