@@ -30,8 +30,8 @@ fn toml_files(dir: &Path) -> Vec<PathBuf> {
         for entry in entries {
             let path = entry.expect("directory entry").path();
             if path.is_dir() {
-                // Policy files are not scenarios; they have their own test.
-                if path.file_name().is_some_and(|n| n == "policies") {
+                // Policy and grid files are not scenarios; they have their own tests.
+                if path.file_name().is_some_and(|n| n == "policies" || n == "grids") {
                     continue;
                 }
                 stack.push(path);
@@ -234,6 +234,32 @@ fn validation_scenarios_have_the_closed_form_setup() {
     assert!(!c.dynamics.delinquency);
     assert_eq!(c.dynamics.pd_period_months, 1);
     assert_eq!(c.segments[0].prepayment_monthly.get(), 0.0);
+}
+
+/// Every bundled grid parses, and each of its points is a valid scenario of
+/// the bundled book it is written for (named in its first comment line).
+#[test]
+fn bundled_grids_are_valid_against_their_scenarios() {
+    let dir = root().join("scenarios/grids");
+    let mut count = 0;
+    for entry in fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = read(&path);
+        let grid = creditstress::scenario::parse_grid_file(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let scenario = text
+            .split_whitespace()
+            .find(|w| w.starts_with("scenarios/") && w.ends_with(".toml"))
+            .unwrap_or_else(|| panic!("{}: name its scenario in the comments", path.display()));
+        let base = load(scenario);
+        for point in grid.points() {
+            let file = grid
+                .apply(&base.file, &point)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            Scenario::from_file(file).unwrap_or_else(|e| panic!("{}: at {point:?}: {e}", path.display()));
+        }
+        count += 1;
+    }
+    assert!(count >= 1, "expected the bundled grids in {}", dir.display());
 }
 
 #[test]

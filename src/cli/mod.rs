@@ -54,9 +54,10 @@ enum Command {
         after_help = "Example:\n  creditstress compare scenarios/downturn.toml \\\n      --policy scenarios/policies/current.toml --policy scenarios/policies/tight.toml \\\n      --paths 20000 --seed 7 --out output/compare-downturn"
     )]
     Compare(compare::CompareArgs),
-    /// Run one lever or stress parameter over a grid on common random numbers and plot EL and net income against it.
+    /// Run one lever or stress parameter over a grid on common random numbers and plot EL and net income
+    /// against it; or, with --grid FILE, every point of a grid over several fields, with a heatmap.
     #[command(
-        after_help = "Examples:\n  creditstress sweep scenarios/downturn.toml --param policy.approval.min_score --from 500 --to 700 --step 25 --paths 2000\n  creditstress sweep scenarios/pandemic.toml --param 'macro.shocks[0].depth' --values 1,2,3,4"
+        after_help = "Examples:\n  creditstress sweep scenarios/downturn.toml --param policy.approval.min_score --from 500 --to 700 --step 25 --paths 2000\n  creditstress sweep scenarios/pandemic.toml --param 'macro.shocks[0].depth' --values 1,2,3,4\n  creditstress sweep scenarios/pandemic.toml --grid scenarios/grids/pandemic_depth_cutoff.toml --paths 2000"
     )]
     Sweep(sweep::SweepArgs),
     /// Reverse stress test: find the value of one field at which a figure crosses a target, on common random numbers.
@@ -79,7 +80,7 @@ enum Command {
         after_help = "Examples:\n  creditstress run scenarios/downturn.toml --paths 100000 --seed 7 --shard 2/8 --out output/dt/shard-2\n  creditstress merge output/dt/shard-* --out output/dt"
     )]
     Merge(merge::MergeArgs),
-    /// Redraw the plots and report.html of a finished run from its files, without simulating.
+    /// Redraw the plots and page of a finished run, comparison or stress test from its files, without simulating.
     #[command(
         after_help = "Examples:\n  creditstress report output/downturn\n  creditstress run scenarios/downturn.toml --out output/dt && creditstress report output/dt"
     )]

@@ -23,7 +23,9 @@ pub struct Root {
     /// interpolation within the final bracket).
     pub x: f64,
     /// 95% interval of the root from the Monte Carlo error of the figure:
-    /// `x -+ 1.96 se / |slope|`, the slope of the figure across the final bracket.
+    /// `x -+ 1.96 se / |slope|`, the slope between the nearest evaluations on
+    /// either side of the root whose figures differ by at least two standard
+    /// errors (see [`slope_pair`]).
     pub ci: [f64; 2],
     /// The final bracket `[lo, hi]` (the figure's sign differs at its ends).
     pub bracket: [f64; 2],
@@ -133,12 +135,8 @@ pub fn find_root<E>(
 }
 
 fn finish(x: f64, bracket: [f64; 2], evaluations: Vec<Evaluation>, converged: bool) -> Root {
-    // The slope and standard error from the two evaluations nearest the root
-    // on either side (the Illinois halving scales f, not the evaluations).
-    let mut near: Vec<&Evaluation> = evaluations.iter().collect();
-    near.sort_by(|p, q| (p.x - x).abs().total_cmp(&(q.x - x).abs()));
-    let ci = match (near.first(), near.iter().skip(1).find(|e| e.x != near[0].x)) {
-        (Some(p), Some(q)) => {
+    let ci = match slope_pair(x, &evaluations) {
+        Some((p, q)) => {
             let slope = (q.value - p.value) / (q.x - p.x);
             let se = p.stderr.max(q.stderr);
             if slope != 0.0 && slope.is_finite() {
@@ -148,7 +146,7 @@ fn finish(x: f64, bracket: [f64; 2], evaluations: Vec<Evaluation>, converged: bo
                 [f64::NEG_INFINITY, f64::INFINITY]
             }
         }
-        _ => [x, x],
+        None => [x, x],
     };
     Root {
         x,
@@ -156,6 +154,43 @@ fn finish(x: f64, bracket: [f64; 2], evaluations: Vec<Evaluation>, converged: bo
         bracket,
         evaluations,
         converged,
+    }
+}
+
+/// The two evaluations the root's slope is read from: the nearest on either
+/// side of `x`, widened outwards (the nearer next one first) until their
+/// figures differ by at least two standard errors. A figure that moves in
+/// steps (a VaR on finite paths: each path's loss jumps as the parameter
+/// crosses a loan's default threshold) is then not read as infinitely steep
+/// across a bracket narrower than its steps, which would make the interval
+/// far too narrow. Without evaluations on both sides, the two nearest.
+fn slope_pair(x: f64, evaluations: &[Evaluation]) -> Option<(Evaluation, Evaluation)> {
+    let mut below: Vec<Evaluation> = evaluations.iter().copied().filter(|e| e.x <= x).collect();
+    let mut above: Vec<Evaluation> = evaluations.iter().copied().filter(|e| e.x > x).collect();
+    below.sort_by(|p, q| q.x.total_cmp(&p.x));
+    above.sort_by(|p, q| p.x.total_cmp(&q.x));
+    if below.is_empty() || above.is_empty() {
+        let mut near: Vec<Evaluation> = evaluations.to_vec();
+        near.sort_by(|p, q| (p.x - x).abs().total_cmp(&(q.x - x).abs()));
+        let first = *near.first()?;
+        let second = near.iter().skip(1).find(|e| e.x != first.x)?;
+        return Some((first, *second));
+    }
+    let (mut i, mut j) = (0, 0);
+    loop {
+        let (p, q) = (below[i], above[j]);
+        let apart = (q.value - p.value).abs() >= 2.0 * p.stderr.max(q.stderr);
+        let (more_below, more_above) = (i + 1 < below.len(), j + 1 < above.len());
+        if apart || !(more_below || more_above) {
+            return Some((p, q));
+        }
+        // Widen on the side whose next evaluation is nearer the root.
+        let step_below = more_below && (!more_above || x - below[i + 1].x <= above[j + 1].x - x);
+        if step_below {
+            i += 1;
+        } else {
+            j += 1;
+        }
     }
 }
 
@@ -183,8 +218,9 @@ mod tests {
         .unwrap();
         assert!(r.converged && (r.x - 2.0).abs() < 1e-8, "{r:?}");
         assert!(r.evaluations.len() < 40, "{}", r.evaluations.len());
-        // se 0.13 / slope 13 = 0.01.
-        assert!(((r.ci[1] - r.ci[0]) / 2.0 - 0.0196).abs() < 1e-4, "{:?}", r.ci);
+        // se 0.13 / slope 13 = 0.01, read off a secant over evaluations at
+        // least 2 se apart in value: within 5% of 1.96 x 0.01.
+        assert!(((r.ci[1] - r.ci[0]) / 2.0 / 0.0196 - 1.0).abs() < 0.05, "{:?}", r.ci);
     }
 
     #[test]
@@ -206,5 +242,31 @@ mod tests {
         .unwrap_err();
         assert!(matches!(e, RootError::NotBracketed { .. }));
         assert!(e.to_string().contains("between 0 and 5"));
+    }
+
+    #[test]
+    fn a_figure_that_moves_in_steps_is_not_read_as_infinitely_steep() {
+        // f(x) = floor(100 x) / 100 (steps of 0.01), se 0.02, target 0.505:
+        // the bracket closes on a jump, but the slope is read over evaluations
+        // at least 0.04 apart in value, so it is about 1 and the half-width
+        // about 1.96 * 0.02 = 0.039, not ~0.
+        let r = find_root(
+            |x| {
+                Ok::<_, ()>(Evaluation {
+                    x,
+                    value: (100.0 * x).floor() / 100.0,
+                    stderr: 0.02,
+                })
+            },
+            0.505,
+            0.0,
+            1.0,
+            1e-6,
+            60,
+        )
+        .unwrap();
+        let half = (r.ci[1] - r.ci[0]) / 2.0;
+        assert!((0.51 - r.x).abs() < 0.01, "{r:?}");
+        assert!(half > 0.02 && half < 0.06, "half-width {half}: {:?}", r.ci);
     }
 }
