@@ -33,6 +33,9 @@ const MAX_BOOK_CENTS: f64 = 2_305_843_009_213_693_952.0;
 /// Most score bands (band indices are stored in 8 bits).
 const MAX_BANDS: usize = 255;
 
+/// Longest period a scorecard PD may be quoted over, in months.
+const MAX_PD_PERIOD_MONTHS: u32 = 120;
+
 pub(super) fn err<T>(field: impl Into<String>, problem: impl Into<String>) -> Result<T> {
     Err(ScenarioError::invalid(field, problem))
 }
@@ -644,8 +647,13 @@ fn score_bands(edges: &[f64]) -> Result<ScoreBands> {
 }
 
 fn dynamics(raw: &DynamicsSection) -> Result<(Dynamics, Transitions)> {
-    if raw.pd_period_months == 0 {
-        return err("dynamics.pd_period_months", "must be at least 1");
+    // The calibration steps every loan state over the period: a period of a
+    // million months was accepted and ran for minutes (found by tests/fuzz_scenarios.rs).
+    if raw.pd_period_months == 0 || raw.pd_period_months > MAX_PD_PERIOD_MONTHS {
+        return err(
+            "dynamics.pd_period_months",
+            format!("must be 1 to {MAX_PD_PERIOD_MONTHS} months (a PD quoted over at most 10 years)"),
+        );
     }
     let global = transitions(
         "dynamics",
