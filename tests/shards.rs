@@ -612,11 +612,14 @@ fn a_scenario_with_an_imported_book_merges_exactly_and_a_changed_book_is_refused
         json(&single.join("summary.json"))["loss"],
         json(&merged.join("summary.json"))["loss"]
     );
-    // The merge reads the data files again beside the scenario and checks them.
+    // The merge reads the data files again beside the scenario and checks
+    // them: shards that recorded another book (resealed, so that only the
+    // book differs) are refused.
     for s in &shards {
-        let mut edited = json(&s.join("shard.json"));
-        edited["data_files"][0]["sha256"] = Value::String("0".repeat(64));
-        fs::write(s.join("shard.json"), serde_json::to_vec_pretty(&edited).unwrap()).unwrap();
+        let file = s.join("shard.json");
+        let mut m = creditstress::shard::ShardManifest::from_json(&fs::read(&file).unwrap()).unwrap();
+        m.data_files[0].sha256 = "0".repeat(64);
+        fs::write(&file, m.sealed().to_json()).unwrap();
     }
     let refused = merge(&shards, &tmp.path().join("merged2")).code(2);
     assert!(stderr_of(&refused).contains("data files"), "{}", stderr_of(&refused));
@@ -765,4 +768,179 @@ fn shards_run_with_set_merge_exactly_and_do_not_mix_with_other_settings() {
         err.contains("plain/shard-1: foreign shard") && err.contains("--set"),
         "{err}"
     );
+}
+
+/// Copies every shard folder of `shards` under `dir` (as `dir/shard-K`).
+fn copy_set(shards: &[PathBuf], dir: &Path) -> Vec<PathBuf> {
+    shards
+        .iter()
+        .map(|s| {
+            let to = dir.join(s.file_name().unwrap());
+            fs::create_dir_all(&to).unwrap();
+            for f in ["shard.json", "shard.bin"] {
+                fs::copy(s.join(f), to.join(f)).unwrap();
+            }
+            to
+        })
+        .collect()
+}
+
+/// A corpus of broken shard sets, each made from a good three-shard set by
+/// one change: a field of one `shard.json` edited (every field, including
+/// those no other check reads: loan-months, wall time, threads, the command,
+/// the resolved scenario), a file truncated, a byte flipped, a file removed
+/// or swapped between shards. Every one is refused with exit 2, its message
+/// names the shard, and nothing is written; the untouched set still merges.
+#[test]
+fn merge_refuses_every_broken_shard_set_of_a_corpus() {
+    let tmp = TempDir::new().unwrap();
+    let good = run_shards(&tmp.path().join("good"), 3);
+    type Edit = Box<dyn Fn(&mut Value)>;
+    let edits: Vec<(&str, Edit)> = vec![
+        ("path_start", Box::new(|m| m["path_start"] = Value::from(1))),
+        (
+            "path_end",
+            Box::new(|m| m["path_end"] = Value::from(m["path_end"].as_u64().unwrap() + 1)),
+        ),
+        ("total_paths", Box::new(|m| m["total_paths"] = Value::from(201))),
+        ("seed", Box::new(|m| m["seed"] = Value::from(8))),
+        ("engine", Box::new(|m| m["engine"] = Value::from("fast path"))),
+        ("version", Box::new(|m| m["version"] = Value::from("0.0.9"))),
+        ("format_version", Box::new(|m| m["format_version"] = Value::from(99))),
+        (
+            "scenario_text",
+            Box::new(|m| {
+                let t = m["scenario_text"].as_str().unwrap().to_string() + "\n# edited\n";
+                m["scenario_text"] = Value::from(t)
+            }),
+        ),
+        (
+            "scenario_sha256",
+            Box::new(|m| m["scenario_sha256"] = Value::from("0".repeat(64))),
+        ),
+        ("scenario", Box::new(|m| m["scenario"]["run"]["seed"] = Value::from(8))),
+        (
+            "scenario_file",
+            Box::new(|m| m["scenario_file"] = Value::from("elsewhere.toml")),
+        ),
+        (
+            "paths_bytes",
+            Box::new(|m| m["paths_bytes"] = Value::from(m["paths_bytes"].as_u64().unwrap() - 1)),
+        ),
+        (
+            "paths_sha256",
+            Box::new(|m| m["paths_sha256"] = Value::from("f".repeat(64))),
+        ),
+        ("paths_file", Box::new(|m| m["paths_file"] = Value::from("other.bin"))),
+        ("shard", Box::new(|m| m["shard"] = Value::from("0/3"))),
+        ("threads", Box::new(|m| m["threads"] = Value::from(64))),
+        ("wall_seconds", Box::new(|m| m["wall_seconds"] = Value::from(1e9))),
+        ("loan_months", Box::new(|m| m["loan_months"] = Value::from(1))),
+        ("peak_rss_bytes", Box::new(|m| m["peak_rss_bytes"] = Value::from(1))),
+        ("command", Box::new(|m| m["command"] = Value::from("rm -rf /"))),
+        (
+            "sets",
+            Box::new(|m| m["sets"] = serde_json::json!(["segments[0].rho=0.2"])),
+        ),
+        (
+            "manifest_sha256",
+            Box::new(|m| m["manifest_sha256"] = Value::from("0".repeat(64))),
+        ),
+        (
+            "no manifest_sha256",
+            Box::new(|m| {
+                m.as_object_mut().unwrap().remove("manifest_sha256");
+            }),
+        ),
+        ("unknown field", Box::new(|m| m["extra"] = Value::from(1))),
+    ];
+    let mut refused = 0;
+    for (k, (what, edit)) in edits.iter().enumerate() {
+        let dir = tmp.path().join(format!("edit-{k}"));
+        let set = copy_set(&good, &dir);
+        let file = set[1].join("shard.json");
+        let mut m = json(&file);
+        edit(&mut m);
+        fs::write(&file, serde_json::to_string_pretty(&m).unwrap() + "\n").unwrap();
+        let out = dir.join("out");
+        let err = stderr_of(&merge(&set, &out).code(2));
+        assert!(err.contains("shard-1"), "{what}: the message names the shard:\n{err}");
+        assert!(!out.exists(), "{what}: a refused merge wrote {}", out.display());
+        refused += 1;
+    }
+    // Files damaged, missing or swapped.
+    type Damage = Box<dyn Fn(&[PathBuf])>;
+    let damages: Vec<(&str, Damage)> = vec![
+        (
+            "shard.bin truncated",
+            Box::new(|s| {
+                let b = fs::read(s[1].join("shard.bin")).unwrap();
+                fs::write(s[1].join("shard.bin"), &b[..b.len() / 2]).unwrap();
+            }),
+        ),
+        (
+            "shard.bin byte flipped",
+            Box::new(|s| {
+                let mut b = fs::read(s[1].join("shard.bin")).unwrap();
+                let i = b.len() / 3;
+                b[i] ^= 0x40;
+                fs::write(s[1].join("shard.bin"), b).unwrap();
+            }),
+        ),
+        (
+            "shard.bin empty",
+            Box::new(|s| fs::write(s[1].join("shard.bin"), b"").unwrap()),
+        ),
+        (
+            "shard.bin removed",
+            Box::new(|s| fs::remove_file(s[1].join("shard.bin")).unwrap()),
+        ),
+        (
+            "shard.json removed",
+            Box::new(|s| fs::remove_file(s[1].join("shard.json")).unwrap()),
+        ),
+        (
+            "shard.json truncated",
+            Box::new(|s| {
+                let b = fs::read(s[1].join("shard.json")).unwrap();
+                fs::write(s[1].join("shard.json"), &b[..b.len() / 2]).unwrap();
+            }),
+        ),
+        (
+            "shard.json not JSON",
+            Box::new(|s| fs::write(s[1].join("shard.json"), b"\xff\xfe").unwrap()),
+        ),
+        (
+            "shard.bin of another shard",
+            Box::new(|s| {
+                fs::copy(s[2].join("shard.bin"), s[1].join("shard.bin")).unwrap();
+            }),
+        ),
+        (
+            "both files of another shard",
+            Box::new(|s| {
+                for f in ["shard.json", "shard.bin"] {
+                    fs::copy(s[2].join(f), s[1].join(f)).unwrap();
+                }
+            }),
+        ),
+    ];
+    for (k, (what, damage)) in damages.iter().enumerate() {
+        let dir = tmp.path().join(format!("damage-{k}"));
+        let set = copy_set(&good, &dir);
+        damage(&set);
+        let out = dir.join("out");
+        let err = stderr_of(&merge(&set, &out).code(2));
+        assert!(
+            err.contains("shard-1") || err.contains("shard 1/3"),
+            "{what}: the message names the shard:\n{err}"
+        );
+        assert!(!out.exists(), "{what}: a refused merge wrote {}", out.display());
+        refused += 1;
+    }
+    assert_eq!(refused, 33);
+    // The good set, copied the same way, merges.
+    let dir = tmp.path().join("copy");
+    let set = copy_set(&good, &dir);
+    merge(&set, &dir.join("out")).success();
 }

@@ -259,7 +259,9 @@ pub fn write_shard(run: ShardRun) -> anyhow::Result<ShardManifest> {
         command,
         importance: run.importance,
         sets: run.sets.to_vec(),
-    };
+        manifest_sha256: String::new(),
+    }
+    .sealed();
     let out = run.out;
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let bin = out.join(SHARD_BIN);

@@ -74,6 +74,11 @@ pub struct ShardManifest {
     /// merge applies them to the scenario text again.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sets: Vec<String>,
+    /// SHA-256 of this manifest's own JSON written with this field empty:
+    /// a merge refuses a manifest whose any field was edited or damaged
+    /// (`shard.bin` has its own checksum above).
+    #[serde(default)]
+    pub manifest_sha256: String,
 }
 
 /// Why a `shard.json` could not be read.
@@ -85,6 +90,12 @@ pub enum ManifestError {
     /// JSON of another kind.
     #[error("not a shard manifest: format is {0:?}, expected {MANIFEST_FORMAT:?}")]
     Format(String),
+    /// No `manifest_sha256` (written by an older version).
+    #[error("has no manifest_sha256 (written by an older creditstress?); rerun the shard with this version")]
+    Unsealed,
+    /// A field differs from what the shard wrote.
+    #[error("does not match its manifest_sha256: a field was edited or the file is damaged; rerun the shard")]
+    Checksum,
 }
 
 impl ShardManifest {
@@ -93,11 +104,31 @@ impl ShardManifest {
         crate::report::to_json(self).into_bytes()
     }
 
-    /// Parses a manifest written by [`ShardManifest::to_json`].
+    /// The manifest with its `manifest_sha256` set (what `run --shard` writes).
+    pub fn sealed(mut self) -> Self {
+        self.manifest_sha256 = self.own_sha256();
+        self
+    }
+
+    /// SHA-256 of the manifest's JSON with `manifest_sha256` empty.
+    fn own_sha256(&self) -> String {
+        let mut unsealed = self.clone();
+        unsealed.manifest_sha256.clear();
+        crate::report::sha256_hex(&unsealed.to_json())
+    }
+
+    /// Parses a manifest written by [`ShardManifest::to_json`] and checks
+    /// its `manifest_sha256`.
     pub fn from_json(bytes: &[u8]) -> Result<Self, ManifestError> {
         let m: ShardManifest = serde_json::from_slice(bytes)?;
         if m.format != MANIFEST_FORMAT {
             return Err(ManifestError::Format(m.format));
+        }
+        if m.manifest_sha256.is_empty() {
+            return Err(ManifestError::Unsealed);
+        }
+        if m.own_sha256() != m.manifest_sha256 {
+            return Err(ManifestError::Checksum);
         }
         Ok(m)
     }

@@ -288,6 +288,7 @@ mod tests {
             command: String::new(),
             importance: None,
             sets: Vec::new(),
+            manifest_sha256: String::new(),
         }
     }
 
