@@ -1781,6 +1781,75 @@ fn sigint_and_sigterm_stop_a_run_with_130_and_write_nothing() {
     }
 }
 
+/// Ctrl-C during the simulation of a study (compare, stress, a grid sweep)
+/// stops it the same way: exit 130, nothing written, no lock left.
+#[test]
+fn sigint_stops_compare_stress_and_grid_sweeps_with_130_and_writes_nothing() {
+    let tmp = TempDir::new().unwrap();
+    let grid = tmp.path().join("grid.toml");
+    fs::write(
+        &grid,
+        "[[sweep]]\nparam = \"macro.shocks[0].depth\"\nvalues = [1, 2, 3]\n",
+    )
+    .unwrap();
+    let downturn = repo_file("scenarios/downturn.toml");
+    let commands: Vec<(&str, Vec<std::ffi::OsString>)> = vec![
+        (
+            "compare",
+            vec![
+                "compare".into(),
+                downturn.clone().into(),
+                "--policy".into(),
+                repo_file("scenarios/policies/current.toml").into(),
+                "--policy".into(),
+                repo_file("scenarios/policies/tight.toml").into(),
+            ],
+        ),
+        (
+            "stress",
+            vec![
+                "stress".into(),
+                repo_file("scenarios/baseline.toml").into(),
+                downturn.clone().into(),
+            ],
+        ),
+        (
+            "sweep --grid",
+            vec![
+                "sweep".into(),
+                repo_file("scenarios/pandemic.toml").into(),
+                "--grid".into(),
+                grid.clone().into(),
+            ],
+        ),
+    ];
+    for (what, args) in commands {
+        let out = tmp.path().join(what.replace(' ', "_"));
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_creditstress"))
+            .args(&args)
+            .args(["--paths", "200000", "--threads", "1", "--quiet", "--out"])
+            .arg(&out)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let killed = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(130), "{what}: {stderr}");
+        assert!(stderr.contains("nothing was written"), "{what}: {stderr}");
+        assert!(!out.exists(), "{what}: the output folder was written");
+        let lock = tmp
+            .path()
+            .join(format!(".{}.lock", out.file_name().unwrap().to_string_lossy()));
+        assert!(!lock.exists(), "{what}: the lock was left");
+    }
+}
+
 // ---------------------------------------------------------------------------
 // [macro.link]: the stress in economic units
 
