@@ -1559,6 +1559,18 @@ values = [1.5, 3]
     for f in ["grid.csv", "plots/heatmap.png", "plots/heatmap.svg"] {
         assert!(out.join(f).exists(), "{f}");
     }
+    // The manifest names the inputs and the rerun; `report` redraws the heatmap byte for byte.
+    let manifest = read_json(&out.join("manifest.json"));
+    assert_eq!(manifest["study"], "grid");
+    assert_eq!(manifest["inputs"][1]["role"], "grid");
+    assert!(manifest["command"].as_str().unwrap().contains("--grid"), "{manifest}");
+    let heatmap = read(&out.join("plots/heatmap.png"));
+    fs::remove_file(out.join("plots/heatmap.png")).unwrap();
+    creditstress().arg("report").arg(&out).arg("-q").assert().success();
+    assert!(
+        read(&out.join("plots/heatmap.png")) == heatmap,
+        "the heatmap redrawn differently"
+    );
     // Point (0.0004, 3): the fourth, the last axis fastest.
     let p = &points[3];
     assert_eq!(p["values"], serde_json::json!(["0.0004", "3"]));

@@ -10,7 +10,7 @@ use clap::Args;
 use creditstress::engine::{self, EngineChoice, EngineError, RunControl};
 use creditstress::population::cents_to_money;
 use creditstress::report::study::{
-    MANIFEST_FORMAT, MANIFEST_VERSION, Study, StudyInput, StudyKind, StudyManifest, StudyResult, StudyRunRecord,
+    MANIFEST_FORMAT, MANIFEST_VERSION, Study, StudyCommand, StudyInput, StudyManifest, StudyResult, StudyRunRecord,
 };
 use creditstress::report::{DataFile, sha256_hex, to_json};
 use creditstress::scenario::{PolicySection, Scenario, parse_policy_file};
@@ -140,9 +140,21 @@ pub fn input_record(role: &str, path: &Path, bytes: Option<&[u8]>) -> Result<Stu
     })
 }
 
+/// The command that reruns a study: `creditstress WHAT --paths N --seed S
+/// [--set ...] --out OUT`, `what` the subcommand with its files and flags.
+pub fn rerun_command(what: &str, base: &Scenario, sets: &[String], out: &Path) -> String {
+    format!(
+        "creditstress {what} --paths {} --seed {}{} --out {}",
+        base.paths,
+        base.seed,
+        super::set_flags(sets),
+        shell_quote(&out.display().to_string())
+    )
+}
+
 /// The manifest of a study of `scenarios` (baseline first).
 pub fn study_manifest(
-    study: StudyKind,
+    study: StudyCommand,
     inputs: Vec<StudyInput>,
     scenarios: &[Scenario],
     threads: usize,
@@ -206,16 +218,14 @@ pub fn execute(args: CompareArgs) -> Result<(), Failure> {
         .iter()
         .map(|p| format!(" --policy {}", shell_quote(&p.display().to_string())))
         .collect();
-    let command = format!(
-        "creditstress compare {}{policies} --paths {} --seed {}{} --out {}",
-        shell_quote(&loaded.path.display().to_string()),
-        base.paths,
-        base.seed,
-        super::set_flags(&args.study.set),
-        shell_quote(&out.display().to_string())
+    let command = rerun_command(
+        &format!("compare {}{policies}", shell_quote(&loaded.path.display().to_string())),
+        &base,
+        &args.study.set,
+        &out,
     );
     let manifest = study_manifest(
-        StudyKind::Compare,
+        StudyCommand::Compare,
         inputs,
         &scenarios,
         threads,

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, anyhow};
 use clap::Args;
 
-use creditstress::report::study::{Study, is_study_manifest};
+use creditstress::report::study::{Study, StudyCommand, StudyManifest, is_study_manifest};
 use creditstress::report::{InputError, ReportFiles, ReportInput};
 
 use super::Failure;
@@ -26,7 +26,18 @@ pub fn execute(args: ReportArgs) -> Result<(), Failure> {
     super::run::interrupt_flag();
     let manifest = std::fs::read(args.dir.join("manifest.json")).unwrap_or_default();
     if is_study_manifest(&manifest) {
-        return redraw_study(&args);
+        let command = serde_json::from_slice::<StudyManifest>(&manifest)
+            .map(|m| m.study)
+            .map_err(|e| {
+                Failure::Input(anyhow!(
+                    "{}: not a study manifest: {e}",
+                    args.dir.join("manifest.json").display()
+                ))
+            })?;
+        return match command {
+            StudyCommand::Sweep | StudyCommand::Grid => redraw_sweep(&args, command),
+            StudyCommand::Compare | StudyCommand::Stress => redraw_study(&args),
+        };
     }
     let input = ReportInput::load(&args.dir).map_err(|e: InputError| Failure::Input(anyhow!(e)))?;
     let report = ReportFiles::render(&input);
@@ -38,6 +49,43 @@ pub fn execute(args: ReportArgs) -> Result<(), Failure> {
             "Wrote {} plot files and {}\n",
             written.len() - 1,
             args.dir.join("report.html").display()
+        ));
+    }
+    Ok(())
+}
+
+/// Redraws the plot of a sweep (`plots/tradeoff`) or grid (`plots/heatmap`)
+/// from its `sweep.json` or `grid.json`.
+fn redraw_sweep(args: &ReportArgs, command: StudyCommand) -> Result<(), Failure> {
+    use creditstress::report::sweep::{GridSweep, Sweep, render, render_grid};
+    let (name, plot) = if command == StudyCommand::Grid {
+        ("grid.json", "heatmap")
+    } else {
+        ("sweep.json", "tradeoff")
+    };
+    let path = args.dir.join(name);
+    let bytes = std::fs::read(&path)
+        .with_context(|| format!("{}: cannot read", path.display()))
+        .map_err(Failure::Input)?;
+    let corrupt =
+        |e: serde_json::Error| Failure::Input(anyhow!("{}: not a {}: {e}", path.display(), &name[..name.len() - 5]));
+    let files = if command == StudyCommand::Grid {
+        render_grid(&serde_json::from_slice::<GridSweep>(&bytes).map_err(corrupt)?)
+    } else {
+        render(&serde_json::from_slice::<Sweep>(&bytes).map_err(corrupt)?)
+    };
+    let plots: Vec<(String, Vec<u8>)> = files.into_iter().filter(|(n, _)| n.starts_with("plots/")).collect();
+    super::run::refuse_if_interrupted(&args.dir)?;
+    let stale = [format!("plots/{plot}.png"), format!("plots/{plot}.svg")];
+    creditstress::report::write_set(&args.dir, &plots, &stale)
+        .with_context(|| format!("cannot write the plots to {}", args.dir.display()))
+        .map_err(Failure::Runtime)?;
+    super::run::refuse_if_interrupted_after_writing(&args.dir)?;
+    if !args.quiet {
+        super::emit(&format!(
+            "Wrote {} plot files under {}\n",
+            plots.len(),
+            args.dir.join("plots").display()
         ));
     }
     Ok(())

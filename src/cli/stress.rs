@@ -9,12 +9,14 @@ use anyhow::anyhow;
 use clap::Args;
 
 use creditstress::report::compare::SCENARIOS;
-use creditstress::report::study::{StressResult, Study, StudyKind, StudyResult};
+use creditstress::report::study::{StressResult, Study, StudyCommand, StudyResult};
 use creditstress::report::to_json;
 use creditstress::scenario::Scenario;
 use creditstress::stats::compare::{WeightedFigures, compare_policies, weighted_figures};
 
-use super::compare::{comparison_table_of, input_record, load_policy, run_policies, study_manifest, write_files};
+use super::compare::{
+    comparison_table_of, input_record, load_policy, rerun_command, run_policies, study_manifest, write_files,
+};
 use super::run::{StudyArgs, check_writable_destination, shell_quote, thread_count};
 use super::{Failure, emit, load_scenario};
 
@@ -165,15 +167,14 @@ pub fn execute(args: StressArgs) -> Result<(), Failure> {
         let listed: Vec<String> = w.iter().map(f64::to_string).collect();
         format!(" --weights {}", listed.join(","))
     });
-    let command = format!(
-        "creditstress stress{files_given}{policy_flag}{weights_flag} --paths {} --seed {}{} --out {}",
-        base.paths,
-        base.seed,
-        super::set_flags(&args.study.set),
-        shell_quote(&out.display().to_string())
+    let command = rerun_command(
+        &format!("stress{files_given}{policy_flag}{weights_flag}"),
+        base,
+        &args.study.set,
+        &out,
     );
     let mut manifest = study_manifest(
-        StudyKind::Stress,
+        StudyCommand::Stress,
         inputs,
         &scenarios,
         threads,

@@ -2,17 +2,19 @@
 //! random numbers, with the trade-off curve of EL and net income.
 
 use std::path::PathBuf;
+use std::time::Instant;
 
 use anyhow::{Context, anyhow};
 use clap::Args;
 
+use creditstress::report::study::{StudyCommand, StudyManifest};
 use creditstress::report::sweep::{GridAxisValues, GridSweep, render_grid};
 use creditstress::report::to_json;
 use creditstress::scenario::{GridAxis, MAX_GRID_POINTS, Scenario, parse_grid_file, range_values, with_field};
 use creditstress::stats::compare::{SweepPoint, grid_points, sweep_points};
 
-use super::compare::{load_policy, run_policies, write_files};
-use super::run::{StudyArgs, check_writable_destination, thread_count};
+use super::compare::{input_record, load_policy, rerun_command, run_policies, study_manifest, write_files};
+use super::run::{StudyArgs, check_writable_destination, shell_quote, thread_count};
 use super::{Failure, emit, format, load_scenario};
 
 #[derive(Debug, Args)]
@@ -63,10 +65,13 @@ fn grid(args: &SweepArgs) -> Result<Vec<f64>, Failure> {
 
 /// The scenario every grid point starts from: the file, `--set`, the CLI
 /// overrides and `--policy`.
-fn base_scenario(args: &SweepArgs) -> Result<Scenario, Failure> {
+fn base_scenario(args: &SweepArgs) -> Result<(Scenario, super::LoadedScenario), Failure> {
     args.study.check()?;
     let loaded = load_scenario(&args.scenario, &args.study.set)?;
-    let mut base = loaded.scenario.with_overrides(args.study.paths, args.study.seed);
+    let mut base = loaded
+        .scenario
+        .clone()
+        .with_overrides(args.study.paths, args.study.seed);
     super::refuse_importance(&base, &loaded.path, "sweep")?;
     if let Some(path) = &args.policy {
         let policy = load_policy(path)?;
@@ -74,7 +79,48 @@ fn base_scenario(args: &SweepArgs) -> Result<Scenario, Failure> {
             .with_policy(policy)
             .map_err(|e| Failure::Input(anyhow!("{}: {e}", path.display())))?;
     }
-    Ok(base)
+    Ok((base, loaded))
+}
+
+/// The manifest of a sweep or grid: its inputs, its base scenario and the
+/// command that reruns it (`how`: the flags after the scenario, before
+/// `--paths`).
+fn sweep_manifest(
+    args: &SweepArgs,
+    command: StudyCommand,
+    loaded: &super::LoadedScenario,
+    base: &Scenario,
+    how: &str,
+    out: &std::path::Path,
+    started: Instant,
+) -> Result<StudyManifest, Failure> {
+    let mut inputs = vec![input_record("scenario", &loaded.path, Some(&loaded.bytes))?];
+    if let Some(p) = &args.policy {
+        inputs.push(input_record("policy", p, None)?);
+    }
+    if let Some(g) = &args.grid {
+        inputs.push(input_record("grid", g, None)?);
+    }
+    let policy = args.policy.as_ref().map_or(String::new(), |p| {
+        format!(" --policy {}", shell_quote(&p.display().to_string()))
+    });
+    let command_line = rerun_command(
+        &format!("sweep {}{how}{policy}", shell_quote(&loaded.path.display().to_string())),
+        base,
+        &args.study.set,
+        out,
+    );
+    let threads = thread_count(args.study.threads, "--threads")?;
+    let mut manifest = study_manifest(
+        command,
+        inputs,
+        std::slice::from_ref(base),
+        threads,
+        started.elapsed().as_secs_f64(),
+        command_line,
+    );
+    manifest.runs[0].name = base.name.clone();
+    Ok(manifest)
 }
 
 /// Checks memory and the output folder for the grid's runs, takes the
@@ -102,7 +148,8 @@ pub fn execute(args: SweepArgs) -> Result<(), Failure> {
         return execute_grid(&args);
     };
     let values = grid(&args)?;
-    let base = base_scenario(&args)?;
+    let (base, loaded) = base_scenario(&args)?;
+    let started = Instant::now();
     let scenarios = values
         .iter()
         .map(|&v| {
@@ -124,7 +171,12 @@ pub fn execute(args: SweepArgs) -> Result<(), Failure> {
         paths: base.paths,
         points,
     };
-    write_files(&out, &creditstress::report::sweep::render(&sweep))?;
+    let listed: Vec<String> = values.iter().map(f64::to_string).collect();
+    let how = format!(" --param {} --values {}", shell_quote(param), listed.join(","));
+    let manifest = sweep_manifest(&args, StudyCommand::Sweep, &loaded, &base, &how, &out, started)?;
+    let mut files = creditstress::report::sweep::render(&sweep);
+    files.push(("manifest.json".to_string(), to_json(&manifest).into_bytes()));
+    write_files(&out, &files)?;
     if args.study.json {
         emit(&to_json(&sweep));
     } else if !args.study.quiet {
@@ -144,7 +196,8 @@ fn execute_grid(args: &SweepArgs) -> Result<(), Failure> {
         .with_context(|| format!("{}: cannot read the grid file", file.display()))
         .map_err(Failure::Input)?;
     let grid = parse_grid_file(&text).map_err(|e| Failure::Input(anyhow!("{}: {e}", file.display())))?;
-    let base = base_scenario(args)?;
+    let (base, loaded) = base_scenario(args)?;
+    let started = Instant::now();
     let index = grid.points();
     let values: Vec<Vec<String>> = index
         .iter()
@@ -191,7 +244,11 @@ fn execute_grid(args: &SweepArgs) -> Result<(), Failure> {
             .collect(),
         points: grid_points(&index, &values, &runs.samples, &base.risk_levels, grid.measure),
     };
-    write_files(&out, &render_grid(&result))?;
+    let how = format!(" --grid {}", shell_quote(&file.display().to_string()));
+    let manifest = sweep_manifest(args, StudyCommand::Grid, &loaded, &base, &how, &out, started)?;
+    let mut files = render_grid(&result);
+    files.push(("manifest.json".to_string(), to_json(&manifest).into_bytes()));
+    write_files(&out, &files)?;
     if args.study.json {
         emit(&to_json(&result));
     } else if !args.study.quiet {

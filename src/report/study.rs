@@ -67,6 +67,40 @@ impl StudyKind {
     }
 }
 
+/// The command a study manifest was written by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StudyCommand {
+    /// `compare`.
+    Compare,
+    /// `stress`.
+    Stress,
+    /// `sweep --param`: its points are in `sweep.json`.
+    Sweep,
+    /// `sweep --grid`: its points are in `grid.json`.
+    Grid,
+}
+
+impl StudyCommand {
+    /// The study's kind for a `compare` or `stress` (`None` for a sweep or grid).
+    pub fn kind(self) -> Option<StudyKind> {
+        match self {
+            StudyCommand::Compare => Some(StudyKind::Compare),
+            StudyCommand::Stress => Some(StudyKind::Stress),
+            StudyCommand::Sweep | StudyCommand::Grid => None,
+        }
+    }
+}
+
+impl From<StudyKind> for StudyCommand {
+    fn from(k: StudyKind) -> Self {
+        match k {
+            StudyKind::Compare => StudyCommand::Compare,
+            StudyKind::Stress => StudyCommand::Stress,
+        }
+    }
+}
+
 /// An input file of a study, as its manifest records it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StudyInput {
@@ -103,10 +137,11 @@ pub struct StudyManifest {
     /// Program version.
     pub version: String,
     /// The command that made it.
-    pub study: StudyKind,
+    pub study: StudyCommand,
     /// The files given on the command line, in order.
     pub inputs: Vec<StudyInput>,
-    /// The runs, baseline first.
+    /// The runs, baseline first; for a sweep or grid, its base scenario
+    /// alone (each point is it with the point's values set, as its JSON lists).
     pub runs: Vec<StudyRunRecord>,
     /// With `stress --weights`: each scenario's probability, normalised.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -245,7 +280,12 @@ impl Study {
                 ),
             ));
         }
-        let kind = manifest.study;
+        let kind = manifest.study.kind().ok_or_else(|| {
+            corrupt(
+                "manifest.json",
+                "is a sweep's or grid's: its plots are redrawn from sweep.json or grid.json",
+            )
+        })?;
         let subject = kind.subject();
         let [json_name, _, paths_name, timeseries_name, _] = kind.data_file_names();
         let json = get(&json_name)?;
