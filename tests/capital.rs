@@ -101,7 +101,7 @@ fn economic_capital_is_the_run_s_es_less_el_and_returns_divide_net_income() {
 fn creditstress_check_passes_and_speaks_json() {
     let out = cargo_bin_cmd!("creditstress").arg("check").assert().success();
     let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
-    assert!(text.contains("16 of 16 checks pass"), "{text}");
+    assert!(text.contains("18 of 18 checks pass"), "{text}");
     assert!(!text.contains("FAIL"));
     let out = cargo_bin_cmd!("creditstress")
         .args(["check", "--json", "--threads", "1"])
@@ -109,7 +109,7 @@ fn creditstress_check_passes_and_speaks_json() {
         .success();
     let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_eq!(v["passed"], true);
-    assert_eq!(v["checks"].as_array().unwrap().len(), 16);
+    assert_eq!(v["checks"].as_array().unwrap().len(), 18);
 }
 
 #[test]
