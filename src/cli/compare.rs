@@ -71,13 +71,14 @@ pub fn scenarios_under(base: &Scenario, files: &[PathBuf]) -> Result<Vec<Scenari
 pub struct StudyRuns {
     /// Per-path figures of each run.
     pub samples: Vec<PolicySample>,
-    /// Monthly bands across paths of each run.
+    /// Monthly bands across paths of each run (empty unless asked for).
     pub monthly: Vec<Timeseries>,
 }
 
 /// Runs each scenario (same seed, same paths) and keeps the per-path figures
-/// and the monthly bands.
-pub fn run_policies(scenarios: &[Scenario], threads: usize, quiet: bool) -> Result<StudyRuns, Failure> {
+/// and, with `monthly` (the studies whose page draws them; a sweep's does
+/// not), the monthly bands.
+pub fn run_policies(scenarios: &[Scenario], threads: usize, quiet: bool, monthly: bool) -> Result<StudyRuns, Failure> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -98,7 +99,7 @@ pub fn run_policies(scenarios: &[Scenario], threads: usize, quiet: bool) -> Resu
         EngineChoice::Auto
     };
     let mut samples = Vec::with_capacity(scenarios.len());
-    let mut monthly = Vec::with_capacity(scenarios.len());
+    let mut bands = Vec::new();
     for scenario in scenarios {
         let (prepared, paths) = pool
             .install(|| engine::run_with(scenario, choice, control))
@@ -119,10 +120,15 @@ pub fn run_policies(scenarios: &[Scenario], threads: usize, quiet: bool) -> Resu
             net_income: paths.iter().map(|p| p.tally.net_income()).collect(),
             pnl_net_income: paths.iter().map(|p| p.pnl_net_income()).collect(),
         });
-        monthly.push(Timeseries::new(scenario, &prepared.profile, &paths));
+        if monthly {
+            bands.push(Timeseries::new(scenario, &prepared.profile, &paths));
+        }
     }
     bar.finish_and_clear();
-    Ok(StudyRuns { samples, monthly })
+    Ok(StudyRuns {
+        samples,
+        monthly: bands,
+    })
 }
 
 /// A study's record of an input file: its role, its path as given and the SHA-256 of its bytes.
@@ -207,7 +213,7 @@ pub fn execute(args: CompareArgs) -> Result<(), Failure> {
     let _lock = super::OutputLock::acquire(&out)?;
 
     let started = Instant::now();
-    let runs = run_policies(&scenarios, threads, args.study.quiet || args.study.json)?;
+    let runs = run_policies(&scenarios, threads, args.study.quiet || args.study.json, true)?;
     let comparison = compare_policies(&base.name, base.seed, &runs.samples, &base.risk_levels);
     let mut inputs = vec![input_record("scenario", &loaded.path, Some(&loaded.bytes))?];
     for p in &args.policies {

@@ -135,7 +135,7 @@ pub fn execute(args: StressArgs) -> Result<(), Failure> {
     let _lock = super::OutputLock::acquire(&out)?;
 
     let started = Instant::now();
-    let runs = run_policies(&scenarios, threads, args.study.quiet || args.study.json)?;
+    let runs = run_policies(&scenarios, threads, args.study.quiet || args.study.json, true)?;
     let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
     let comparison = compare_policies(&names.join(" vs "), base.seed, &runs.samples, &base.risk_levels);
     let weighted = weights

@@ -65,13 +65,11 @@ fn grid(args: &SweepArgs) -> Result<Vec<f64>, Failure> {
 
 /// The scenario every grid point starts from: the file, `--set`, the CLI
 /// overrides and `--policy`.
-fn base_scenario(args: &SweepArgs) -> Result<(Scenario, super::LoadedScenario), Failure> {
+/// Returns it with the scenario file's path and bytes (for the manifest).
+fn base_scenario(args: &SweepArgs) -> Result<(Scenario, PathBuf, Vec<u8>), Failure> {
     args.study.check()?;
     let loaded = load_scenario(&args.scenario, &args.study.set)?;
-    let mut base = loaded
-        .scenario
-        .clone()
-        .with_overrides(args.study.paths, args.study.seed);
+    let mut base = loaded.scenario.with_overrides(args.study.paths, args.study.seed);
     super::refuse_importance(&base, &loaded.path, "sweep")?;
     if let Some(path) = &args.policy {
         let policy = load_policy(path)?;
@@ -79,7 +77,7 @@ fn base_scenario(args: &SweepArgs) -> Result<(Scenario, super::LoadedScenario), 
             .with_policy(policy)
             .map_err(|e| Failure::Input(anyhow!("{}: {e}", path.display())))?;
     }
-    Ok((base, loaded))
+    Ok((base, loaded.path, loaded.bytes))
 }
 
 /// The manifest of a sweep or grid: its inputs, its base scenario and the
@@ -88,13 +86,13 @@ fn base_scenario(args: &SweepArgs) -> Result<(Scenario, super::LoadedScenario), 
 fn sweep_manifest(
     args: &SweepArgs,
     command: StudyCommand,
-    loaded: &super::LoadedScenario,
+    (path, bytes): (&std::path::Path, &[u8]),
     base: &Scenario,
     how: &str,
     out: &std::path::Path,
     started: Instant,
 ) -> Result<StudyManifest, Failure> {
-    let mut inputs = vec![input_record("scenario", &loaded.path, Some(&loaded.bytes))?];
+    let mut inputs = vec![input_record("scenario", path, Some(bytes))?];
     if let Some(p) = &args.policy {
         inputs.push(input_record("policy", p, None)?);
     }
@@ -105,7 +103,7 @@ fn sweep_manifest(
         format!(" --policy {}", shell_quote(&p.display().to_string()))
     });
     let command_line = rerun_command(
-        &format!("sweep {}{how}{policy}", shell_quote(&loaded.path.display().to_string())),
+        &format!("sweep {}{how}{policy}", shell_quote(&path.display().to_string())),
         base,
         &args.study.set,
         out,
@@ -139,7 +137,7 @@ fn run_grid(
     super::run::check_output_folder(&out, args.study.force)?;
     super::run::check_destination_room(&out, 16 << 20)?;
     let lock = super::OutputLock::acquire(&out)?;
-    let runs = run_policies(scenarios, threads, args.study.quiet || args.study.json)?;
+    let runs = run_policies(scenarios, threads, args.study.quiet || args.study.json, false)?;
     Ok((runs, out, lock))
 }
 
@@ -148,7 +146,7 @@ pub fn execute(args: SweepArgs) -> Result<(), Failure> {
         return execute_grid(&args);
     };
     let values = grid(&args)?;
-    let (base, loaded) = base_scenario(&args)?;
+    let (base, path, bytes) = base_scenario(&args)?;
     let started = Instant::now();
     let scenarios = values
         .iter()
@@ -173,7 +171,7 @@ pub fn execute(args: SweepArgs) -> Result<(), Failure> {
     };
     let listed: Vec<String> = values.iter().map(f64::to_string).collect();
     let how = format!(" --param {} --values {}", shell_quote(param), listed.join(","));
-    let manifest = sweep_manifest(&args, StudyCommand::Sweep, &loaded, &base, &how, &out, started)?;
+    let manifest = sweep_manifest(&args, StudyCommand::Sweep, (&path, &bytes), &base, &how, &out, started)?;
     let mut files = creditstress::report::sweep::render(&sweep);
     files.push(("manifest.json".to_string(), to_json(&manifest).into_bytes()));
     write_files(&out, &files)?;
@@ -196,7 +194,7 @@ fn execute_grid(args: &SweepArgs) -> Result<(), Failure> {
         .with_context(|| format!("{}: cannot read the grid file", file.display()))
         .map_err(Failure::Input)?;
     let grid = parse_grid_file(&text).map_err(|e| Failure::Input(anyhow!("{}: {e}", file.display())))?;
-    let (base, loaded) = base_scenario(args)?;
+    let (base, path, bytes) = base_scenario(args)?;
     let started = Instant::now();
     let index = grid.points();
     let values: Vec<Vec<String>> = index
@@ -245,7 +243,7 @@ fn execute_grid(args: &SweepArgs) -> Result<(), Failure> {
         points: grid_points(&index, &values, &runs.samples, &base.risk_levels, grid.measure),
     };
     let how = format!(" --grid {}", shell_quote(&file.display().to_string()));
-    let manifest = sweep_manifest(args, StudyCommand::Grid, &loaded, &base, &how, &out, started)?;
+    let manifest = sweep_manifest(args, StudyCommand::Grid, (&path, &bytes), &base, &how, &out, started)?;
     let mut files = render_grid(&result);
     files.push(("manifest.json".to_string(), to_json(&manifest).into_bytes()));
     write_files(&out, &files)?;

@@ -238,8 +238,7 @@ impl ReportInput {
 
     /// The monthly bands of the quantity `name` (`default_rate`, `factor_national`, ...).
     pub fn series(&self, name: &str) -> Option<Vec<Band>> {
-        let i = self.timeseries.names.iter().position(|n| n == name)?;
-        Some(self.timeseries.rows.iter().map(|row| row[i]).collect())
+        self.timeseries.series(name)
     }
 
     /// Names of the macro factors, in the order of the scenario.

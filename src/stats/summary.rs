@@ -638,6 +638,12 @@ pub struct Timeseries {
 }
 
 impl Timeseries {
+    /// One quantity's band per month, or `None` when there is no such quantity.
+    pub fn series(&self, name: &str) -> Option<Vec<Band>> {
+        let i = self.names.iter().position(|n| n == name)?;
+        Some(self.rows.iter().map(|row| row[i]).collect())
+    }
+
     /// Per month: charge-offs in the month / loans, loans 30+ days past due at
     /// month end / loans, cumulative loss / exposure, and each macro factor.
     /// The loans and exposure are the opening book's, plus, on a

@@ -41,9 +41,10 @@ pub fn plot(input: &ReportInput) -> Plot {
     finish("fan_chart", title, Ok::<_, canvas::Message>(figure))
 }
 
-fn scaled(bands: Vec<Band>, k: f64) -> Vec<Band> {
+/// Every band's figures times `k` (e.g. 100 for rates shown in percent).
+pub(super) fn scaled(bands: &[Band], k: f64) -> Vec<Band> {
     bands
-        .into_iter()
+        .iter()
         .map(|b| Band {
             mean: k * b.mean,
             p05: k * b.p05,
@@ -56,7 +57,7 @@ fn scaled(bands: Vec<Band>, k: f64) -> Vec<Band> {
 }
 
 fn build(input: &ReportInput, title: &str) -> FanChart {
-    let series = |name: &str| scaled(input.series(name).unwrap_or_default(), 100.0);
+    let series = |name: &str| scaled(&input.series(name).unwrap_or_default(), 100.0);
     let panels = vec![
         Panel {
             caption: "Defaults in the month".to_string(),

@@ -7,7 +7,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::canvas::{self, DrawResult, Figure, Mark};
-use super::fan_chart::{ALPHA_50, ALPHA_90, draw_bands, draw_median, monthly_chart};
+use super::fan_chart::{ALPHA_50, ALPHA_90, draw_bands, draw_median, monthly_chart, scaled};
 use crate::stats::{Band, Timeseries};
 
 /// Width of one run's column and height of one quantity's row, in pixels.
@@ -33,26 +33,8 @@ pub struct SideBySide {
     rows: Vec<Row>,
 }
 
-fn scaled(bands: &[Band], k: f64) -> Vec<Band> {
-    bands
-        .iter()
-        .map(|b| Band {
-            mean: k * b.mean,
-            p05: k * b.p05,
-            p25: k * b.p25,
-            p50: k * b.p50,
-            p75: k * b.p75,
-            p95: k * b.p95,
-        })
-        .collect()
-}
-
 fn series(t: &Timeseries, name: &str) -> Vec<Band> {
-    t.names
-        .iter()
-        .position(|n| n == name)
-        .map(|i| t.rows.iter().map(|r| r[i]).collect())
-        .unwrap_or_default()
+    t.series(name).unwrap_or_default()
 }
 
 impl SideBySide {
