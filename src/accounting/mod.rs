@@ -236,6 +236,18 @@ pub struct PathPnl {
     pub segments: Vec<PnlLines>,
     /// The loss allowance and the stages, with `[economics.provisions]`.
     pub provisions: Option<PathProvisions>,
+    /// The regulatory capital of the book at each month end, with `[segments.capital]`.
+    pub capital: Option<Vec<CapitalMonth>>,
+}
+
+/// The book's IRB capital at one month end (see [`crate::capital::path`]):
+/// the accounts on the book not in default, in whole cents.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CapitalMonth {
+    /// Risk-weighted assets, `sum RW EAD`.
+    pub rwa: Cents,
+    /// Capital requirement, `sum K EAD`.
+    pub requirement: Cents,
 }
 
 /// The book's loss allowance and stage mix of one path.
@@ -367,10 +379,23 @@ pub fn path_pnl(scenario: &Scenario, ledger: &MonthlyLedger, conditions: &PathCo
             accounts_before = ledger.accounts_end[c];
         }
     }
+    // The book's capital at each month end: each month's cells summed, then rounded.
+    let capital = ledger.weights.is_some().then(|| {
+        (0..horizon)
+            .map(|t| {
+                let sum = |cells: &[f64]| cents((0..segments).map(|s| cells[s * horizon + t]).sum::<f64>() * 100.0);
+                CapitalMonth {
+                    rwa: sum(&ledger.rwa),
+                    requirement: sum(&ledger.capital_requirement),
+                }
+            })
+            .collect()
+    });
     PathPnl {
         monthly,
         segments: by_segment,
         provisions,
+        capital,
     }
 }
 

@@ -77,13 +77,11 @@ impl RegulatoryCapital {
             return None;
         }
         let book = prepared.run_level_book();
-        let period = s.dynamics.pd_period_months as f64;
         let mut sums: Vec<CapitalSum> = vec![CapitalSum::default(); s.segments.len()];
         for loan in &book.loans {
             let seg = &s.segments[loan.segment as usize];
             let Some(terms) = &seg.capital else { continue };
-            let pd_period = prepared.grades.achieved_pd[loan.grade as usize];
-            let pd = 1.0 - (1.0 - pd_period).powf(12.0 / period);
+            let pd = super::path::one_year_pd(prepared, loan.grade as usize);
             let lgd = match loan.fixed_lgd {
                 Some(row) => prepared.model.fixed_lgd[row.get() as usize - 1],
                 None => seg.lgd.mean,

@@ -20,6 +20,7 @@
 
 pub mod annex5;
 pub mod book;
+pub mod path;
 
 use serde::{Deserialize, Serialize};
 

@@ -239,6 +239,9 @@ pub struct Prepared<'a> {
     pub importance: Option<importance::ImportancePlan>,
     /// The expected-credit-loss rules of `[economics.provisions]` (`None` without them).
     pub ecl: Option<std::sync::Arc<crate::loan::ledger::EclRules>>,
+    /// Capital per unit of EAD for the P&L's month-end RWA path (`None`
+    /// without `[economics]` or without any `[segments.capital]`).
+    pub exposure_weights: Option<std::sync::Arc<crate::loan::ledger::ExposureWeights>>,
 }
 
 impl<'a> Prepared<'a> {
@@ -317,7 +320,7 @@ impl<'a> Prepared<'a> {
                     .map_or(0, |o| streams::threshold(o.renewal_probability))
             })
             .collect();
-        Prepared {
+        let mut prepared = Prepared {
             scenario,
             grades,
             book,
@@ -329,7 +332,12 @@ impl<'a> Prepared<'a> {
             renewal,
             importance: None,
             ecl,
+            exposure_weights: None,
+        };
+        if scenario.file.economics.is_some() {
+            prepared.exposure_weights = crate::capital::path::exposure_weights(&prepared).map(std::sync::Arc::new);
         }
+        prepared
     }
 
     /// Plans importance sampling when the scenario asks for it (a pilot
@@ -463,11 +471,14 @@ impl<'a> Prepared<'a> {
             ));
         }
         if s.file.economics.is_some() {
-            let ledger = crate::loan::MonthlyLedger::new(s.segments.len(), s.horizon_months);
-            tally.record_monthly(match &self.ecl {
-                Some(rules) => ledger.with_provisions(rules.clone()),
-                None => ledger,
-            });
+            let mut ledger = crate::loan::MonthlyLedger::new(s.segments.len(), s.horizon_months);
+            if let Some(rules) = &self.ecl {
+                ledger = ledger.with_provisions(rules.clone());
+            }
+            if let Some(weights) = &self.exposure_weights {
+                ledger = ledger.with_capital(weights.clone());
+            }
+            tally.record_monthly(ledger);
         }
         if tally.flow.is_some() || tally.monthly.is_some() {
             book.loans.iter().for_each(|loan| tally.book(0, loan, false));

@@ -79,7 +79,40 @@ impl EclRules {
     }
 }
 
-/// The loan being stepped, as its ECL needs it.
+/// Regulatory capital per unit of exposure at default: what the ledger
+/// multiplies each month-end exposure by (built by
+/// `crate::capital::path::exposure_weights`).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct UnitCapital {
+    /// Risk weight `RW` (RWA per unit of EAD).
+    pub risk_weight: f64,
+    /// Capital requirement per unit of EAD, `K`.
+    pub k: f64,
+}
+
+/// The IRB capital of every exposure the run can hold, per unit of EAD:
+/// the month-end RWA path of a P&L (see `crate::capital::path`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExposureWeights {
+    /// Per grade row: `[installment loan, revolving line]` at the segment's
+    /// mean LGD (zero in segments without `[segments.capital]`).
+    pub grade: Vec<[UnitCapital; 2]>,
+    /// Per fixed-LGD row of the loan model (imported loans with their own LGD).
+    pub fixed_lgd: Vec<UnitCapital>,
+    /// Per segment: the credit conversion factor of revolving lines' undrawn limits.
+    pub ccf: Vec<f64>,
+}
+
+impl ExposureWeights {
+    fn of(&self, loan: &Loan) -> UnitCapital {
+        match loan.fixed_lgd {
+            Some(row) => self.fixed_lgd[row.get() as usize - 1],
+            None => self.grade[loan.grade as usize][usize::from(loan.kind == ProductKind::Revolving)],
+        }
+    }
+}
+
+/// The loan being stepped, as its ECL and its capital need it.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct LoanCursor {
     /// Segment.
@@ -94,18 +127,46 @@ pub struct LoanCursor {
     pub term: u16,
     /// Month it was booked in.
     pub start: usize,
+    /// Its capital per unit of EAD (zero without capital terms).
+    pub capital: UnitCapital,
+    /// Its credit limit (revolving lines; cut or raised by the levers while stepped).
+    pub limit: Cents,
+    /// Credit conversion factor of its undrawn limit (revolving lines; 0 otherwise).
+    pub ccf: f64,
 }
 
 impl LoanCursor {
-    fn of(loan: &Loan, start: usize) -> Self {
+    fn of(loan: &Loan, start: usize, weights: Option<&ExposureWeights>) -> Self {
+        let revolving = loan.kind == ProductKind::Revolving;
         LoanCursor {
             segment: loan.segment as usize,
             row: loan.grade as usize,
-            revolving: loan.kind == ProductKind::Revolving,
+            revolving,
             discount: 1.0 / (1.0 + loan.rate_monthly),
             term: loan.term_months,
             start,
+            capital: weights.map_or(UnitCapital::default(), |w| w.of(loan)),
+            limit: loan.limit,
+            ccf: match weights {
+                Some(w) if revolving => w.ccf[loan.segment as usize],
+                _ => 0.0,
+            },
         }
+    }
+
+    /// Exposure at default of the loan with `balance` drawn: the balance,
+    /// plus, for a revolving line that can still be drawn (`drawable`:
+    /// current, not in a plan, not frozen), the CCF times its undrawn limit.
+    /// A line in arrears or in a plan draws nothing in the model (its
+    /// drawdown came at the missed payment), so only its balance counts.
+    #[inline]
+    fn ead(&self, balance: Cents, drawable: bool) -> f64 {
+        let undrawn = if drawable {
+            self.ccf * cents_to_money((self.limit - balance).max(0))
+        } else {
+            0.0
+        };
+        cents_to_money(balance) + undrawn
     }
 }
 
@@ -149,6 +210,13 @@ pub struct MonthlyLedger {
     pub opening_allowance: Vec<f64>,
     /// The ECL rules (`None`: no provisions).
     pub ecl: Option<Arc<EclRules>>,
+    /// With capital: risk-weighted assets of the accounts on the book at the
+    /// month end that are not in default (90+ days past due), currency units.
+    pub rwa: Vec<f64>,
+    /// With capital: their capital requirement `sum K EAD`, currency units.
+    pub capital_requirement: Vec<f64>,
+    /// The capital per unit of EAD (`None`: no capital path).
+    pub weights: Option<Arc<ExposureWeights>>,
     /// The loan being stepped.
     pub(crate) cursor: LoanCursor,
 }
@@ -176,6 +244,9 @@ impl MonthlyLedger {
             stage_accounts: Default::default(),
             opening_allowance: Vec::new(),
             ecl: None,
+            rwa: Vec::new(),
+            capital_requirement: Vec::new(),
+            weights: None,
             cursor: LoanCursor::default(),
         }
     }
@@ -191,9 +262,27 @@ impl MonthlyLedger {
         self
     }
 
-    /// Adds a loan on the book at the end of month `t` to the allowance and its stage.
+    /// The same ledger keeping the month-end RWA and capital requirement too.
+    pub fn with_capital(mut self, weights: Arc<ExposureWeights>) -> Self {
+        let cells = self.interest.len();
+        self.rwa = vec![0.0; cells];
+        self.capital_requirement = vec![0.0; cells];
+        self.weights = Some(weights);
+        self
+    }
+
+    /// Adds a loan on the book at the end of month `t` to the allowance and
+    /// its stage, and (not in default) to the RWA.
     #[inline]
     fn provide(&mut self, t: usize, state: usize, plan: bool, balance: Cents) {
+        if self.weights.is_some() && state < 3 {
+            // A defaulted exposure (90+ days past due) holds K = max(0, LGD - best-estimate EL) = 0:
+            // the model's LGD is its best estimate, so its whole loss is expected (and provided for).
+            let c = self.cell(t);
+            let ead = self.cursor.ead(balance, state == 0 && !plan);
+            self.rwa[c] += self.cursor.capital.risk_weight * ead;
+            self.capital_requirement[c] += self.cursor.capital.k * ead;
+        }
         let Some(rules) = self.ecl.as_deref() else {
             return;
         };
@@ -227,7 +316,7 @@ impl MonthlyLedger {
             self.originated_loans[c] += 1;
         } else if let Some(rules) = self.ecl.as_deref() {
             // The opening book's allowance, before month 1: its state at the start, its whole term left.
-            let cursor = LoanCursor::of(loan, start);
+            let cursor = LoanCursor::of(loan, start, None);
             let life = if cursor.revolving {
                 rules.revolving_life
             } else {
@@ -241,7 +330,17 @@ impl MonthlyLedger {
     /// Sets the loan about to be stepped, booked in month `start`.
     #[inline(always)]
     pub(crate) fn begin_loan(&mut self, loan: &Loan, start: usize) {
-        self.cursor = LoanCursor::of(loan, start);
+        self.cursor = LoanCursor::of(loan, start, self.weights.as_deref());
+    }
+
+    /// The line being stepped was cut, raised or frozen: a frozen line
+    /// cannot be drawn, so its EAD is its balance alone.
+    #[inline]
+    pub(crate) fn set_line(&mut self, limit: Cents, frozen: bool) {
+        self.cursor.limit = limit;
+        if frozen {
+            self.cursor.ccf = 0.0;
+        }
     }
 
     /// One month row of the loan being stepped: its interest, and where it

@@ -149,6 +149,7 @@ impl Account {
             tally.limit_raised += raised - self.limit;
             self.limit = raised;
             self.raises += 1;
+            self.line_changed(tally);
         }
         self.schedule_review(Some(rules), true, t);
     }
@@ -169,6 +170,15 @@ impl Account {
         tally.limit_cut += removed;
         self.cut_done = true;
         self.frozen |= share >= 1.0;
+        self.line_changed(tally);
+    }
+
+    /// Tells the monthly ledger (its capital's EAD) the line's new limit, or that it is frozen.
+    #[inline]
+    fn line_changed(&self, tally: &mut PathTally) {
+        if let Some(monthly) = tally.monthly.as_deref_mut() {
+            monthly.set_line(self.limit, self.frozen);
+        }
     }
 
     /// An early-warning cut in month `t`: the line is cut and, with a
@@ -420,7 +430,7 @@ fn step_months(
         match end {
             DelinquencyEnd::Cured(next) => {
                 collect_penalty(model, &account, next, next - 1, tally);
-                suspend_if_due(model, &mut account, revolving, deepest);
+                suspend_if_due(model, &mut account, revolving, deepest, tally);
                 t = next;
                 account.schedule_review(policy.limit_increase, revolving, t);
             }
@@ -538,7 +548,7 @@ fn step_months(
             let (end, deepest) = delinquency(loan, account.balance, months, t + 1, 0, &mut rng, tally);
             if let DelinquencyEnd::Cured(next) = end {
                 collect_penalty(model, &account, next - 1 - t, next - 1, tally);
-                suspend_if_due(model, &mut account, revolving, deepest);
+                suspend_if_due(model, &mut account, revolving, deepest, tally);
             }
             end
         } else if u < miss.saturating_add(prepay(t)) {
@@ -585,7 +595,7 @@ fn step_months(
                 let months = bucket_months(loan, tables, &tables.buckets, horizon);
                 let (end, deepest) = delinquency(loan, account.balance, months, t + 1, 0, &mut rng, tally);
                 if matches!(end, DelinquencyEnd::Cured(_)) {
-                    suspend_if_due(model, &mut account, revolving, deepest);
+                    suspend_if_due(model, &mut account, revolving, deepest, tally);
                 }
                 end
             }
@@ -688,9 +698,10 @@ fn collect_penalty(model: &LoanModel, account: &Account, months: usize, cure_mon
 }
 
 /// A revolving line that reached the suspension bucket stays frozen after its cure.
-fn suspend_if_due(model: &LoanModel, account: &mut Account, revolving: bool, deepest: usize) {
+fn suspend_if_due(model: &LoanModel, account: &mut Account, revolving: bool, deepest: usize, tally: &mut PathTally) {
     if revolving && model.suspend_from_bucket.is_some_and(|b| deepest >= b) {
         account.frozen = true;
+        account.line_changed(tally);
     }
 }
 

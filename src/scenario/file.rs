@@ -138,9 +138,16 @@ pub struct RateLinesSection {
     /// interest under the 2015 private-lending rules) by default.
     pub apr: Vec<f64>,
     /// How a loan's annual rate is measured against them: `nominal` (12 x
-    /// the monthly rate, the annualised IRR regulators quote) or `effective`
-    /// (`(1 + r)^12 - 1`).
+    /// the monthly IRR, the annualised IRR regulators quote) or `effective`
+    /// (`(1 + i)^12 - 1`).
     pub basis: RateBasis,
+    /// Whether the loan's IRR includes `[economics]`'s origination fee
+    /// (taken off the amount the borrower receives at booking); without
+    /// `[economics]` or a fee, the IRR is the contractual rate.
+    pub include_origination_fee: bool,
+    /// Months over which a revolving line's drawn balance is taken to be
+    /// repaid, in equal installments at its rate, for the IRR of its fee.
+    pub revolving_fee_life_months: u32,
 }
 
 /// `rate_lines.basis`.
@@ -169,6 +176,8 @@ impl Default for RateLinesSection {
         Self {
             apr: vec![0.24, 0.36],
             basis: RateBasis::Nominal,
+            include_origination_fee: true,
+            revolving_fee_life_months: 12,
         }
     }
 }

@@ -1,17 +1,18 @@
 //! The binary part of a shard (`shard.bin`): the book profile and every path
 //! outcome of the shard, with the exact bits of every `f64`.
 //!
-//! # Format, version 6
+//! # Format, version 7
 //!
 //! Little-endian throughout; `S` segments, `B` score bands, `H` months, `F`
 //! macro factors, all given in the header.
 //!
 //! ```text
-//! header   magic "CSSHARD\0" (8 bytes), format version u32 = 6,
+//! header   magic "CSSHARD\0" (8 bytes), format version u32 = 7,
 //!          S u32, B u32, H u32, F u32, V u32 (vintages; 0 for a run-off book),
 //!          vintage months u32, E u32 (path-level events), L u32 (P&L lines: 0
-//!          without `[economics]`, else 11), A u32 (1 with `[economics.provisions]`,
-//!          else 0), first path index u64, path count u64
+//!          without `[economics]`, else 11), A u32 (flags: 1 with `[economics.provisions]`,
+//!          2 with the capital path of `[segments.capital]`; 0 without either),
+//!          first path index u64, path count u64
 //! profile  loans u64, exposure f64, segment_loans [u64; S],
 //!          segment_exposure [f64; S], band_loans [u64; B],
 //!          revolving_loans u64, fraud_loans u64
@@ -33,13 +34,14 @@
 //!          and when L > 0 the P&L: monthly [i64; H x L] (month by month,
 //!          the lines in `accounting::LINES` order), segments [i64; S x L],
 //!          and when A = 1 the provisions: opening allowance i64, then per
-//!          month allowance i64, stage balances [i64; 3], stage accounts [u32; 3]
+//!          month allowance i64, stage balances [i64; 3], stage accounts [u32; 3],
+//!          and when A has 2 the capital: per month RWA i64, capital requirement i64
 //! ```
 //!
 //! A run-off path takes `8 (25 + 2S + 2B + 2H + FH)` bytes: about 1 kB for the
 //! shipped scenarios (3 segments, 24 months, 2 factors); a book flow adds
 //! `H (32 + 12 V) + 12 S + 4 B` bytes, events `4 E`, a P&L `8 L (H + S)` and
-//! provisions `8 + 44 H`.
+//! provisions `8 + 44 H`, capital `16 H`.
 
 use thiserror::Error;
 
@@ -50,7 +52,7 @@ use crate::scenario::Scenario;
 /// First bytes of every shard file.
 pub const MAGIC: [u8; 8] = *b"CSSHARD\0";
 /// The version of the binary layout this program writes and reads.
-pub const FORMAT_VERSION: u32 = 6;
+pub const FORMAT_VERSION: u32 = 7;
 /// Bytes of the header.
 const HEADER_BYTES: usize = 8 + 4 * 10 + 8 * 2;
 /// Lines of a P&L cell.
@@ -77,6 +79,8 @@ pub struct Dims {
     pub pnl_lines: usize,
     /// The P&L carries the loss allowance and stages (`[economics.provisions]`).
     pub provisions: bool,
+    /// The P&L carries the book's capital by month (a segment with `[segments.capital]`).
+    pub capital: bool,
 }
 
 impl Dims {
@@ -100,6 +104,7 @@ impl Dims {
                 0
             },
             provisions: scenario.file.economics.as_ref().is_some_and(|e| e.provisions.is_some()),
+            capital: scenario.file.economics.is_some() && scenario.segments.iter().any(|s| s.capital.is_some()),
         }
     }
 
@@ -115,6 +120,7 @@ impl Dims {
             + flow
             + 8 * self.pnl_lines * (self.horizon + self.segments)
             + if self.provisions { 8 + 44 * self.horizon } else { 0 }
+            + if self.capital { 16 * self.horizon } else { 0 }
     }
 
     fn profile_bytes(self) -> usize {
@@ -191,7 +197,7 @@ pub fn encode_paths(data: &ShardData) -> Result<Vec<u8>, CodecError> {
         as_u32(d.vintage_months),
         as_u32(d.events),
         as_u32(d.pnl_lines),
-        u32::from(d.provisions),
+        u32::from(d.provisions) | u32::from(d.capital) << 1,
     ] {
         w.extend_from_slice(&v.to_le_bytes());
     }
@@ -348,6 +354,10 @@ pub fn encode_paths(data: &ShardData) -> Result<Vec<u8>, CodecError> {
                         .for_each(|&v| w.extend_from_slice(&v.to_le_bytes()));
                 }
             }
+            for m in p.capital.iter().flatten() {
+                put_i64(&mut w, m.rwa);
+                put_i64(&mut w, m.requirement);
+            }
         }
     }
     Ok(w)
@@ -383,10 +393,12 @@ pub fn decode_paths(bytes: &[u8]) -> Result<ShardData, CodecError> {
         vintage_months: r.u32() as usize,
         events: r.u32() as usize,
         pnl_lines: r.u32() as usize,
-        provisions: r.u32() == 1,
+        provisions: bytes[44] & 1 == 1,
+        capital: bytes[44] & 2 == 2,
     };
-    let provisions_flag = u32::from_le_bytes(bytes[44..48].try_into().expect("header length checked"));
-    if (d.pnl_lines != 0 && d.pnl_lines != PNL_LINES) || provisions_flag > 1 || (d.provisions && d.pnl_lines == 0) {
+    let flags = r.u32();
+    if (d.pnl_lines != 0 && d.pnl_lines != PNL_LINES) || flags > 3 || ((d.provisions || d.capital) && d.pnl_lines == 0)
+    {
         return Err(CodecError::Shape {
             what: "the header's P&L lines".into(),
             dims: d,
@@ -507,10 +519,19 @@ pub fn decode_paths(bytes: &[u8]) -> Result<ShardData, CodecError> {
                     })
                     .collect(),
             });
+            let capital = d.capital.then(|| {
+                (0..d.horizon)
+                    .map(|_| crate::accounting::CapitalMonth {
+                        rwa: r.i64(),
+                        requirement: r.i64(),
+                    })
+                    .collect()
+            });
             Box::new(crate::accounting::PathPnl {
                 monthly,
                 segments,
                 provisions,
+                capital,
             })
         });
         paths.push(PathOutcome {
@@ -586,6 +607,11 @@ fn check_shape(data: &ShardData) -> Result<(), CodecError> {
                             (Some(a), true) => a.monthly.len() == d.horizon,
                             _ => false,
                         }
+                        && match (&p.capital, d.capital) {
+                            (None, false) => true,
+                            (Some(c), true) => c.len() == d.horizon,
+                            _ => false,
+                        }
                 }
                 _ => false,
             };
@@ -659,6 +685,7 @@ mod tests {
             events: 0,
             pnl_lines: 0,
             provisions: false,
+            capital: false,
         }
     }
 
@@ -738,6 +765,7 @@ mod tests {
         data.dims.events = 3;
         data.dims.pnl_lines = PNL_LINES;
         data.dims.provisions = true;
+        data.dims.capital = true;
         for (k, p) in data.paths.iter_mut().enumerate() {
             let lines = |j: i64| {
                 crate::accounting::PnlLines::from_values(std::array::from_fn(|i| {
@@ -757,6 +785,14 @@ mod tests {
                         })
                         .collect(),
                 }),
+                capital: Some(
+                    (0..4)
+                        .map(|m| crate::accounting::CapitalMonth {
+                            rwa: i64::MAX - m,
+                            requirement: -(k as i64) - m,
+                        })
+                        .collect(),
+                ),
             }));
             p.tally.event_months = vec![0, 4, k as u32 + 1];
             let mut f = crate::loan::BookFlow::new(4, 3, 2, 3);

@@ -58,6 +58,62 @@ pub struct EconomicsSummary {
     /// The loss allowance and stages, with `[economics.provisions]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provisions: Option<ProvisionSummary>,
+    /// The book's regulatory capital over the horizon, with `[segments.capital]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capital: Option<CapitalPathSummary>,
+}
+
+/// What the capital path's figures are, written into summary.json.
+pub const CAPITAL_PATH_BASIS: &str = "Basel IRB capital of the accounts on the book at each month end that are \
+     not in default (90+ days past due: K = 0, the whole loss expected and provided for): each loan at its \
+     grade's one-year PD (through the cycle: no migration), its segment's mean LGD (an imported loan's own) and \
+     its product's asset class; EAD = balance + revolving_ccf x the undrawn limit of a current revolving line \
+     after cuts and raises (a frozen or suspended line, a line in arrears or in a plan: its balance alone). Loans booked during the run count from their first month end; segments \
+     without [segments.capital] count nothing.";
+
+/// summary.json's `economics.capital`: RWA and the capital requirement month by month.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CapitalPathSummary {
+    /// What the figures are.
+    pub basis: String,
+    /// RWA at the horizon: mean and percentiles across paths.
+    pub closing_rwa: Band,
+    /// Capital requirement (`sum K EAD`) at the horizon across paths.
+    pub closing_capital_requirement: Band,
+    /// Each path's capital requirement averaged over the month ends of the horizon.
+    pub average_capital_requirement: Moments,
+    /// Each path's highest month-end capital requirement: mean and percentiles across paths.
+    pub peak_capital_requirement: Band,
+    /// Mean net income over the horizon / the mean of `average_capital_requirement`
+    /// (over the whole horizon, not annualised).
+    pub return_on_average_capital: Option<f64>,
+}
+
+impl CapitalPathSummary {
+    fn new(paths: &[PathOutcome], w: PathWeights, net_income: f64) -> Option<Self> {
+        let all: Vec<&[crate::accounting::CapitalMonth]> = paths
+            .iter()
+            .map(|p| pnl(p).capital.as_deref())
+            .collect::<Option<Vec<_>>>()?;
+        let per_path = |f: &dyn Fn(&[crate::accounting::CapitalMonth]) -> f64| -> Vec<f64> {
+            all.iter().map(|months| f(months)).collect()
+        };
+        let last = |m: &[crate::accounting::CapitalMonth]| *m.last().expect("a horizon of one month at least");
+        let average = w.moments(&per_path(&|m| {
+            m.iter().map(|c| cents_to_money(c.requirement)).sum::<f64>() / m.len() as f64
+        }));
+        Some(CapitalPathSummary {
+            basis: CAPITAL_PATH_BASIS.to_string(),
+            closing_rwa: band_weighted(w, per_path(&|m| cents_to_money(last(m).rwa))),
+            closing_capital_requirement: band_weighted(w, per_path(&|m| cents_to_money(last(m).requirement))),
+            peak_capital_requirement: band_weighted(
+                w,
+                per_path(&|m| m.iter().map(|c| cents_to_money(c.requirement)).fold(0.0, f64::max)),
+            ),
+            return_on_average_capital: (average.mean > 0.0).then(|| net_income / average.mean),
+            average_capital_requirement: average,
+        })
+    }
 }
 
 /// What the provisions' figures are, written into summary.json.
@@ -172,6 +228,7 @@ impl EconomicsSummary {
                 .map(|(s, seg)| (seg.name.clone(), w.moments(&per_segment(s, &PnlLines::net_income))))
                 .collect(),
             provisions: ProvisionSummary::new(paths, w),
+            capital: CapitalPathSummary::new(paths, w, w.mean(&net)),
         })
     }
 
@@ -199,6 +256,19 @@ pub const PROVISION_TIMESERIES_NAMES: [&str; 4] = [
     "stage2_balance_share",
     "stage3_balance_share",
 ];
+
+/// With the capital path, the columns after the provisions' (or the P&L's):
+/// RWA and the capital requirement at the month end.
+pub const CAPITAL_TIMESERIES_NAMES: [&str; 2] = ["rwa", "capital_requirement"];
+
+/// The capital bands of month `t`, in [`CAPITAL_TIMESERIES_NAMES`] order.
+pub(crate) fn capital_bands(paths: &[PathOutcome], w: PathWeights, t: usize) -> [Band; 2] {
+    let month = |p: &PathOutcome| pnl(p).capital.as_ref().expect("a capital path on every path")[t];
+    [
+        band_weighted(w, paths.iter().map(|p| cents_to_money(month(p).rwa)).collect()),
+        band_weighted(w, paths.iter().map(|p| cents_to_money(month(p).requirement)).collect()),
+    ]
+}
 
 /// The provision bands of month `t`, in [`PROVISION_TIMESERIES_NAMES`] order.
 pub(crate) fn provision_bands(paths: &[PathOutcome], w: PathWeights, t: usize) -> [Band; 4] {

@@ -682,6 +682,13 @@ impl Timeseries {
         if provisions {
             names.extend(super::economics::PROVISION_TIMESERIES_NAMES.map(String::from));
         }
+        let capital = economics
+            && paths
+                .iter()
+                .all(|p| p.pnl.as_ref().is_some_and(|x| x.capital.is_some()));
+        if capital {
+            names.extend(super::economics::CAPITAL_TIMESERIES_NAMES.map(String::from));
+        }
         let mut pnl_cumulative = vec![0.0; paths.len()];
         let horizon = scenario.horizon_months;
         let normalised = path_weights(paths);
@@ -757,6 +764,9 @@ impl Timeseries {
             }
             if provisions {
                 row.extend(super::economics::provision_bands(paths, w, t));
+            }
+            if capital {
+                row.extend(super::economics::capital_bands(paths, w, t));
             }
             rows.push(row);
         }

@@ -125,6 +125,12 @@ fn caption(name: &str) -> &'static str {
              net income (lines that are zero on every path are left out). Right: net income month by month \
              and its cumulative sum, the median and the middle 50% and 90% of paths."
         }
+        "provisions_capital" => {
+            "Month by month across paths, the median (line) and the middle 50% and 90% of paths (bands): the \
+             IFRS 9 loss allowance and the shares of the balance in stages 2 and 3 (with \
+             [economics.provisions]), and the Basel IRB risk-weighted assets and capital requirement of the \
+             accounts on the book and not in default (with [segments.capital])."
+        }
         "segments" => {
             "Left: each segment's expected loss and its contribution to portfolio ES (its mean loss on the \
              paths beyond the portfolio VaR). Right: mean share of each score band's loans charged off over \

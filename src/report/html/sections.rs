@@ -393,9 +393,16 @@ pub(super) fn economics(h: &mut String, input: &ReportInput) {
         money(b.p95),
         percent(e.loss_making_share, 1)
     );
-    let Some(p) = &e.provisions else {
-        return;
-    };
+    if let Some(p) = &e.provisions {
+        provisions(h, p);
+    }
+    if let Some(c) = &e.capital {
+        capital_over_time(h, c);
+    }
+}
+
+/// The IFRS 9 allowance and stages of a run with `[economics.provisions]`.
+fn provisions(h: &mut String, p: &crate::stats::economics::ProvisionSummary) {
     let _ = writeln!(h, "<h3>Provisions (IFRS 9)</h3>\n<p>{}</p>", escape(&p.basis));
     head(
         h,
@@ -453,8 +460,54 @@ pub(super) fn economics(h: &mut String, input: &ReportInput) {
         h,
         "<p class=\"note\">Coverage at the horizon (mean allowance / mean balance on the book): {}. The \
          month-by-month allowance and stage shares are in timeseries.csv (<code>allowance</code>, \
-         <code>stage2_balance_share</code>, <code>stage3_balance_share</code>).</p>",
+         <code>stage2_balance_share</code>, <code>stage3_balance_share</code>) and drawn under \
+         <a href=\"#plot-provisions_capital\">Plots</a>.</p>",
         percent(p.closing_coverage, 2)
+    );
+}
+
+/// The book's RWA and capital requirement month by month (`[economics]` with `[segments.capital]`).
+fn capital_over_time(h: &mut String, c: &crate::stats::economics::CapitalPathSummary) {
+    let _ = writeln!(
+        h,
+        "<h3>Capital over the horizon (Basel IRB)</h3>\n<p>{}</p>",
+        escape(&c.basis)
+    );
+    head(h, &["Yuan", "Mean", "5th percentile", "Median", "95th percentile"]);
+    for (label, b) in [
+        ("RWA at the horizon", &c.closing_rwa),
+        ("Capital requirement at the horizon", &c.closing_capital_requirement),
+        ("Highest month-end capital requirement", &c.peak_capital_requirement),
+    ] {
+        row(
+            h,
+            &[
+                label.to_string(),
+                money(b.mean),
+                money(b.p05),
+                money(b.p50),
+                money(b.p95),
+            ],
+        );
+    }
+    let a = &c.average_capital_requirement;
+    row(
+        h,
+        &[
+            "Capital requirement averaged over the month ends".to_string(),
+            money(a.mean),
+            String::new(),
+            String::new(),
+            String::new(),
+        ],
+    );
+    end_table(h);
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">Mean net income over the horizon / the mean averaged capital requirement \
+         (over the whole horizon, not annualised): {}. Month by month in timeseries.csv (<code>rwa</code>, \
+         <code>capital_requirement</code>) and under <a href=\"#plot-provisions_capital\">Plots</a>.</p>",
+        c.return_on_average_capital.map_or("–".to_string(), |r| percent(r, 2))
     );
 }
 

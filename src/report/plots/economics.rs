@@ -1,6 +1,8 @@
 //! The P&L of a run with `[economics]`: a waterfall of the mean lines over
 //! the horizon, from interest down to net income, and the monthly net income
-//! and its cumulative sum across paths.
+//! and its cumulative sum across paths; and, with provisions or capital,
+//! the loss allowance, the stage mix, RWA and the capital requirement month
+//! by month.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -152,47 +154,61 @@ impl Economics {
             ],
         )
     }
+}
 
-    fn draw_monthly<DB: DrawingBackend>(
-        &self,
-        area: &DrawingArea<DB, Shift>,
-        bands: &[Band],
-        caption: &str,
-        y_desc: &str,
-        colour: RGBColor,
-    ) -> DrawResult {
-        let (_, h) = area.dim_in_pixel();
-        let (chart_area, legend_area) = area.split_vertically(h - canvas::legend_height(1) - 4);
-        let hi = bands.iter().map(|b| b.p95 / 1e6).fold(0.0, f64::max);
-        let lo = bands.iter().map(|b| b.p05 / 1e6).fold(0.0, f64::min);
-        let pad = 0.06 * (hi - lo).max(1e-6);
-        let millions: Vec<Band> = bands
-            .iter()
-            .map(|b| Band {
-                mean: b.mean / 1e6,
-                p05: b.p05 / 1e6,
-                p25: b.p25 / 1e6,
-                p50: b.p50 / 1e6,
-                p75: b.p75 / 1e6,
-                p95: b.p95 / 1e6,
-            })
-            .collect();
-        let mut chart = monthly_chart(&chart_area, caption, "Month", y_desc, self.months, (lo - pad, hi + pad))?;
-        chart.draw_series(std::iter::once(PathElement::new(
-            vec![(0.5, 0.0), (self.months as f64 + 0.5, 0.0)],
-            canvas::MUTED.stroke_width(1),
-        )))?;
-        draw_bands(&mut chart, &millions, colour, 1.0)?;
-        draw_median(&mut chart, &millions, colour)?;
-        canvas::legend_strip(
-            &legend_area,
-            &[
-                (Mark::Line(colour, 2), "median".to_string()),
-                (Mark::Fill(colour, 0.5), "25–75%".to_string()),
-                (Mark::Fill(colour, 0.25), "5–95% of paths".to_string()),
-            ],
-        )
-    }
+/// One quantity's bands month by month, in millions of yuan (or `scale` units).
+fn draw_monthly<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    months: usize,
+    bands: &[Band],
+    caption: &str,
+    y_desc: &str,
+    colour: RGBColor,
+) -> DrawResult {
+    draw_scaled(area, months, bands, caption, y_desc, colour, 1e6)
+}
+
+/// [`draw_monthly`] in units of `scale`.
+fn draw_scaled<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    months: usize,
+    bands: &[Band],
+    caption: &str,
+    y_desc: &str,
+    colour: RGBColor,
+    scale: f64,
+) -> DrawResult {
+    let (_, h) = area.dim_in_pixel();
+    let (chart_area, legend_area) = area.split_vertically(h - canvas::legend_height(1) - 4);
+    let hi = bands.iter().map(|b| b.p95 / scale).fold(0.0, f64::max);
+    let lo = bands.iter().map(|b| b.p05 / scale).fold(0.0, f64::min);
+    let pad = 0.06 * (hi - lo).max(1e-6);
+    let scaled: Vec<Band> = bands
+        .iter()
+        .map(|b| Band {
+            mean: b.mean / scale,
+            p05: b.p05 / scale,
+            p25: b.p25 / scale,
+            p50: b.p50 / scale,
+            p75: b.p75 / scale,
+            p95: b.p95 / scale,
+        })
+        .collect();
+    let mut chart = monthly_chart(&chart_area, caption, "Month", y_desc, months, (lo - pad, hi + pad))?;
+    chart.draw_series(std::iter::once(PathElement::new(
+        vec![(0.5, 0.0), (months as f64 + 0.5, 0.0)],
+        canvas::MUTED.stroke_width(1),
+    )))?;
+    draw_bands(&mut chart, &scaled, colour, 1.0)?;
+    draw_median(&mut chart, &scaled, colour)?;
+    canvas::legend_strip(
+        &legend_area,
+        &[
+            (Mark::Line(colour, 2), "median".to_string()),
+            (Mark::Fill(colour, 0.5), "25–75%".to_string()),
+            (Mark::Fill(colour, 0.25), "5–95% of paths".to_string()),
+        ],
+    )
 }
 
 impl Figure for Economics {
@@ -207,19 +223,124 @@ impl Figure for Economics {
         self.draw_waterfall(&left)?;
         let (_, h) = right.dim_in_pixel();
         let (top, bottom) = right.split_vertically(h / 2);
-        self.draw_monthly(
+        draw_monthly(
             &top,
+            self.months,
             &self.monthly_net,
             "Net income per month",
             "Millions of yuan",
             canvas::BLUE,
         )?;
-        self.draw_monthly(
+        draw_monthly(
             &bottom,
+            self.months,
             &self.cumulative_net,
             "Cumulative net income",
             "Millions of yuan",
             canvas::colour(4),
         )
+    }
+}
+
+const PANEL_SIZE: (u32, u32) = (1500, 820);
+
+/// The loss allowance, the stage mix, RWA and the capital requirement month
+/// by month: the panels the run has series for.
+struct ProvisionsCapital {
+    title: String,
+    subtitle: String,
+    months: usize,
+    /// `(caption, axis, bands, colour, scale)`.
+    panels: Vec<(String, String, Vec<Band>, RGBColor, f64)>,
+}
+
+pub fn provisions_capital_plot(input: &ReportInput) -> Plot {
+    let title = format!("Provisions and capital month by month — {}", input.name());
+    let figure = build_provisions_capital(input, &title);
+    finish("provisions_capital", title, figure)
+}
+
+/// Whether the run has the series of [`provisions_capital_plot`].
+pub fn has_provisions_or_capital(input: &ReportInput) -> bool {
+    input
+        .summary
+        .economics
+        .as_ref()
+        .is_some_and(|e| e.provisions.is_some() || e.capital.is_some())
+}
+
+fn build_provisions_capital(input: &ReportInput, title: &str) -> Result<ProvisionsCapital, canvas::Message> {
+    let series = |name: &str| input.series(name).filter(|b| !b.is_empty());
+    let mut panels = Vec::new();
+    let mut add = |name: &str, caption: &str, axis: &str, colour: RGBColor, scale: f64| {
+        if let Some(b) = series(name) {
+            panels.push((caption.to_string(), axis.to_string(), b, colour, scale));
+        }
+    };
+    add(
+        "allowance",
+        "Loss allowance (IFRS 9 ECL) at month end",
+        "Millions of yuan",
+        canvas::BLUE,
+        1e6,
+    );
+    add(
+        "stage2_balance_share",
+        "Stage 2 share of the balance",
+        "Percent of the balance",
+        canvas::colour(1),
+        0.01,
+    );
+    add(
+        "stage3_balance_share",
+        "Stage 3 share of the balance",
+        "Percent of the balance",
+        canvas::colour(3),
+        0.01,
+    );
+    add(
+        "rwa",
+        "Risk-weighted assets (Basel IRB) at month end",
+        "Millions of yuan",
+        canvas::colour(4),
+        1e6,
+    );
+    add(
+        "capital_requirement",
+        "Capital requirement (sum K · EAD) at month end",
+        "Millions of yuan",
+        canvas::colour(2),
+        1e6,
+    );
+    if panels.is_empty() {
+        return Err(canvas::Message {
+            size: PANEL_SIZE,
+            title: title.to_string(),
+            lines: vec!["The run kept neither provisions nor a capital path.".to_string()],
+        });
+    }
+    Ok(ProvisionsCapital {
+        title: title.to_string(),
+        subtitle: format!("{} · across paths", subtitle(input)),
+        months: input.summary.horizon_months,
+        panels,
+    })
+}
+
+impl Figure for ProvisionsCapital {
+    fn size(&self) -> (u32, u32) {
+        PANEL_SIZE
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult {
+        let body = canvas::titled(root, &self.title, &self.subtitle)?;
+        // Up to three panels a row, two rows at most (five series at most).
+        let columns = self.panels.len().min(3);
+        let rows = self.panels.len().div_ceil(columns);
+        let cells = body.split_evenly((rows, columns));
+        for (cell, (caption, axis, bands, colour, scale)) in cells.iter().zip(&self.panels) {
+            draw_scaled(cell, self.months, bands, caption, axis, *colour, *scale)?;
+        }
+        Ok(())
     }
 }

@@ -52,8 +52,9 @@ pub const PLOT_NAMES: [&str; 5] = [
 /// The plots of a going-concern run (one that booked loans during the run), after [`PLOT_NAMES`].
 pub const GOING_CONCERN_PLOT_NAMES: [&str; 1] = ["vintages"];
 
-/// The plot of a run with `[economics]`, after the others.
-pub const ECONOMICS_PLOT_NAMES: [&str; 1] = ["economics"];
+/// The plots of a run with `[economics]`, after the others: the P&L, and
+/// (with provisions or capital terms) the allowance, stages and capital by month.
+pub const ECONOMICS_PLOT_NAMES: [&str; 2] = ["economics", "provisions_capital"];
 
 /// The plots of this run in report order: [`PLOT_NAMES`],
 /// [`GOING_CONCERN_PLOT_NAMES`] when it booked loans during the run, and
@@ -64,7 +65,10 @@ pub fn plot_names(input: &ReportInput) -> Vec<&'static str> {
         names.extend(GOING_CONCERN_PLOT_NAMES);
     }
     if input.summary.economics.is_some() {
-        names.extend(ECONOMICS_PLOT_NAMES);
+        names.push("economics");
+        if economics::has_provisions_or_capital(input) {
+            names.push("provisions_capital");
+        }
     }
     names
 }
@@ -93,6 +97,7 @@ fn render_plot(name: &'static str, input: &ReportInput) -> Plot {
         "segments" => segments::plot(input),
         "vintages" => vintages::plot(input),
         "economics" => economics::plot(input),
+        "provisions_capital" => economics::provisions_capital_plot(input),
         _ => convergence::plot(input),
     }
 }

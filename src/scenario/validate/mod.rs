@@ -447,6 +447,12 @@ fn check_rate_lines(lines: &crate::scenario::RateLinesSection) -> Result<()> {
             return err("rate_lines.apr", "lines must be strictly increasing");
         }
     }
+    if !(1..=120).contains(&lines.revolving_fee_life_months) {
+        return err(
+            "rate_lines.revolving_fee_life_months",
+            format!("must be 1 to 120 months, got {}", lines.revolving_fee_life_months),
+        );
+    }
     Ok(())
 }
 
