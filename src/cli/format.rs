@@ -262,7 +262,10 @@ pub fn summary_table(s: &RunSummary, scenario: &Scenario) -> String {
             })
             .collect();
         let measure = if r.origination_fee_share > 0.0 {
-            format!("annual IRR at booking, {} origination fee included", percent(r.origination_fee_share))
+            format!(
+                "annual IRR at booking, {} origination fee included",
+                percent(r.origination_fee_share)
+            )
         } else {
             "annual rate at booking".to_string()
         };
