@@ -675,17 +675,14 @@ impl Timeseries {
         if economics {
             names.extend(super::economics::TIMESERIES_NAMES.map(String::from));
         }
-        let provisions = economics
-            && paths
-                .iter()
-                .all(|p| p.pnl.as_ref().is_some_and(|x| x.provisions.is_some()));
+        let every_pnl = |has: fn(&crate::accounting::PathPnl) -> bool| {
+            economics && paths.iter().all(|p| p.pnl.as_deref().is_some_and(has))
+        };
+        let provisions = every_pnl(|x| x.provisions.is_some());
         if provisions {
             names.extend(super::economics::PROVISION_TIMESERIES_NAMES.map(String::from));
         }
-        let capital = economics
-            && paths
-                .iter()
-                .all(|p| p.pnl.as_ref().is_some_and(|x| x.capital.is_some()));
+        let capital = every_pnl(|x| x.capital.is_some());
         if capital {
             names.extend(super::economics::CAPITAL_TIMESERIES_NAMES.map(String::from));
         }

@@ -156,20 +156,8 @@ impl Economics {
     }
 }
 
-/// One quantity's bands month by month, in millions of yuan (or `scale` units).
+/// One quantity's bands month by month, in units of `scale` (1e6: millions of yuan).
 fn draw_monthly<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    months: usize,
-    bands: &[Band],
-    caption: &str,
-    y_desc: &str,
-    colour: RGBColor,
-) -> DrawResult {
-    draw_scaled(area, months, bands, caption, y_desc, colour, 1e6)
-}
-
-/// [`draw_monthly`] in units of `scale`.
-fn draw_scaled<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     months: usize,
     bands: &[Band],
@@ -230,6 +218,7 @@ impl Figure for Economics {
             "Net income per month",
             "Millions of yuan",
             canvas::BLUE,
+            1e6,
         )?;
         draw_monthly(
             &bottom,
@@ -238,6 +227,7 @@ impl Figure for Economics {
             "Cumulative net income",
             "Millions of yuan",
             canvas::colour(4),
+            1e6,
         )
     }
 }
@@ -339,7 +329,7 @@ impl Figure for ProvisionsCapital {
         let rows = self.panels.len().div_ceil(columns);
         let cells = body.split_evenly((rows, columns));
         for (cell, (caption, axis, bands, colour, scale)) in cells.iter().zip(&self.panels) {
-            draw_scaled(cell, self.months, bands, caption, axis, *colour, *scale)?;
+            draw_monthly(cell, self.months, bands, caption, axis, *colour, *scale)?;
         }
         Ok(())
     }
