@@ -628,3 +628,66 @@ fn init_refuses_an_empty_name_instead_of_writing_a_hidden_file() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a valid scenario name"));
     assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0, "nothing written");
 }
+
+/// Issue 17, item 2, for folders written before validation bounded the
+/// factors, or edited: a figure no run writes (a factor of -1e308, a mean
+/// loss of 1e300 in summary.json) is refused in bounded time, naming the
+/// file and the row and column or field; figures up to the limit (1e17)
+/// are drawn, also in bounded time.
+#[test]
+fn report_refuses_figures_no_run_writes_and_draws_the_largest_it_accepts() {
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("out");
+    creditstress()
+        .arg("run")
+        .arg(repo_file("scenarios/downturn.toml"))
+        .args(["--paths", "30", "--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let timeseries = fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    let header: Vec<&str> = timeseries.lines().next().unwrap().split(',').collect();
+    let column = header.iter().position(|h| *h == "factor_national_p05").unwrap();
+    let with = |value: &str| -> String {
+        let mut lines: Vec<String> = timeseries.lines().map(String::from).collect();
+        let mut fields: Vec<String> = lines[2].split(',').map(String::from).collect();
+        fields[column] = value.to_string();
+        lines[2] = fields.join(",");
+        lines.join("\n") + "\n"
+    };
+    let report = || {
+        creditstress()
+            .arg("report")
+            .arg(&out)
+            .arg("--quiet")
+            .timeout(std::time::Duration::from_secs(120))
+            .assert()
+    };
+    for bad in ["-1e308", "inf", "NaN", "2e17"] {
+        fs::write(out.join("timeseries.csv"), with(bad)).unwrap();
+        let assert = report().code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert!(
+            stderr.contains("timeseries.csv: row 3, column factor_national_p05")
+                && stderr.contains("not a figure a run writes"),
+            "{bad}: {stderr}"
+        );
+    }
+    fs::write(out.join("timeseries.csv"), with("-1e17")).unwrap();
+    report().success();
+    fs::write(out.join("timeseries.csv"), &timeseries).unwrap();
+    let summary = fs::read_to_string(out.join("summary.json")).unwrap();
+    let mean = summary.find("\"mean\": ").unwrap();
+    let end = mean + summary[mean..].find(',').unwrap();
+    fs::write(
+        out.join("summary.json"),
+        format!("{}\"mean\": 1e300{}", &summary[..mean], &summary[end..]),
+    )
+    .unwrap();
+    let assert = report().code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("summary.json: field") && stderr.contains("1e300 is not a figure a run writes"),
+        "{stderr}"
+    );
+}

@@ -257,12 +257,11 @@ pub fn execute(args: CompareArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Writes `(relative path, bytes)` pairs under `out`, each atomically.
+/// Writes a study's `(relative path, bytes)` pairs under `out` as one set;
+/// an interrupt before it leaves nothing written (exit 130), one during it
+/// lets the whole set land first.
 pub fn write_files(out: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Failure> {
-    creditstress::report::write_files(out, files.iter().map(|(name, bytes)| (name.as_str(), bytes.as_slice())))
-        .map(|_| ())
-        .with_context(|| format!("cannot write results to {}", out.display()))
-        .map_err(Failure::Runtime)
+    super::run::write_guarded(out, files, &[], "results").map(|_| ())
 }
 
 /// Terminal tables: key figures per policy, then differences against the baseline.

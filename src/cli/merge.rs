@@ -78,6 +78,7 @@ pub fn execute(args: MergeArgs) -> Result<(), Failure> {
         found.push((label, manifest));
         folders.push(folder);
     }
+    super::run::signal_point("reading");
     let order = check_shards(&found, env!("CARGO_PKG_VERSION")).map_err(|e| Failure::Input(e.into()))?;
 
     let (label, study) = &found[order[0]];

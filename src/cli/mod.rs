@@ -26,7 +26,7 @@ use clap::{Parser, Subcommand};
 use creditstress::scenario::{Attachments, Scenario, parse_scenario_file};
 
 /// Exit codes, shown at the end of every `--help`.
-const EXIT_CODES: &str = "Exit codes:\n  0    success\n  1    runtime failure (a file could not be written, a shard failed, ...)\n  2    usage or input error: the message names the file, the field and the problem; nothing is written\n  130  interrupted (Ctrl-C or SIGTERM) before anything was written";
+const EXIT_CODES: &str = "Exit codes:\n  0    success\n  1    runtime failure (a file could not be written, a shard failed, ...)\n  2    usage or input error: the message names the file, the field and the problem; nothing is written\n  130  interrupted by Ctrl-C (143 SIGTERM, 129 SIGHUP): nothing was written, or the whole set was";
 
 /// The version with the commit it was built from (`unknown` outside a git checkout).
 const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("CREDITSTRESS_COMMIT"), ")");
@@ -154,8 +154,9 @@ pub enum Failure {
     Input(anyhow::Error),
     /// Something went wrong while running: exit code 1.
     Runtime(anyhow::Error),
-    /// Ctrl-C or SIGTERM stopped the command before it wrote anything: exit
-    /// code 130 (the shell's 128 + SIGINT).
+    /// Ctrl-C, SIGTERM or SIGHUP stopped the command before it wrote
+    /// anything: exit code 128 + the signal, as the shell reports (130 for
+    /// SIGINT, 143 for SIGTERM, 129 for SIGHUP).
     Interrupted(anyhow::Error),
 }
 
@@ -164,7 +165,7 @@ impl Failure {
         match self {
             Failure::Input(_) => 2,
             Failure::Runtime(_) => 1,
-            Failure::Interrupted(_) => 130,
+            Failure::Interrupted(_) => run::stop_exit_code(),
         }
     }
 }
@@ -360,8 +361,9 @@ impl OutputLock {
                 Ok(mut file) => {
                     use std::io::Write;
                     let _ = writeln!(file, "{}", std::process::id());
-                    remove_stale_temporaries(out);
-                    return Ok(OutputLock { path });
+                    let lock = OutputLock { path };
+                    remove_stale_temporaries(out)?;
+                    return Ok(lock);
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                     let holder = std::fs::read_to_string(&path).unwrap_or_default();
@@ -401,7 +403,26 @@ impl OutputLock {
 /// Removes the temporary files (`.NAME.tmp-PID`) a killed command left in
 /// `out` and `out/plots`: with the lock held no other command is writing
 /// them, and each stands for a file whose previous version is still whole.
-fn remove_stale_temporaries(out: &Path) {
+///
+/// First, a set whose command died in the middle of its swap (its journal
+/// is still there) is undone and the older set put back. If that fails the
+/// command is refused and every file is left where it is, so nothing of
+/// either set is lost.
+fn remove_stale_temporaries(out: &Path) -> Result<(), Failure> {
+    let notes = creditstress::report::recover_interrupted_sets(out).map_err(|e| {
+        Failure::Runtime(anyhow::anyhow!(
+            "{} holds the files of a write that a killed command left unfinished, and they cannot be put \
+             back ({e}); the older files are in its {}PID folder, the newer in {}PID; move them by hand \
+             and remove the {}PID journal",
+            out.display(),
+            creditstress::report::BACKUP_PREFIX,
+            creditstress::report::STAGING_PREFIX,
+            creditstress::report::JOURNAL_PREFIX
+        ))
+    })?;
+    for note in notes {
+        eprintln!("note: {note}");
+    }
     for dir in [out.to_path_buf(), out.join("plots")] {
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
@@ -436,6 +457,7 @@ fn remove_stale_temporaries(out: &Path) {
             }
         }
     }
+    Ok(())
 }
 
 impl Drop for OutputLock {

@@ -24,6 +24,12 @@ pub struct ReportArgs {
 pub fn execute(args: ReportArgs) -> Result<(), Failure> {
     // A missing, unreadable or corrupt input is the caller's to fix: exit code 2.
     super::run::interrupt_flag();
+    // Held while the folder is read and redrawn, so that no run or merge writes it meanwhile.
+    let _lock = if args.dir.is_dir() {
+        Some(super::OutputLock::acquire(&args.dir)?)
+    } else {
+        None
+    };
     let manifest = std::fs::read(args.dir.join("manifest.json")).unwrap_or_default();
     if is_study_manifest(&manifest) {
         let command = serde_json::from_slice::<StudyManifest>(&manifest)
@@ -40,10 +46,9 @@ pub fn execute(args: ReportArgs) -> Result<(), Failure> {
         };
     }
     let input = ReportInput::load(&args.dir).map_err(|e: InputError| Failure::Input(anyhow!(e)))?;
+    super::run::signal_point("rendering");
     let report = ReportFiles::render(&input);
-    super::run::refuse_if_interrupted(&args.dir)?;
     let written = write_rendered(&args.dir, &report)?;
-    super::run::refuse_if_interrupted_after_writing(&args.dir)?;
     if !args.quiet {
         super::emit(&format!(
             "Wrote {} plot files and {}\n",
@@ -69,18 +74,16 @@ fn redraw_sweep(args: &ReportArgs, command: StudyCommand) -> Result<(), Failure>
         .map_err(Failure::Input)?;
     let corrupt =
         |e: serde_json::Error| Failure::Input(anyhow!("{}: not a {}: {e}", path.display(), &name[..name.len() - 5]));
+    creditstress::report::input::check_figures(&path.display().to_string(), &bytes)
+        .map_err(|e| Failure::Input(anyhow!(e)))?;
     let files = if command == StudyCommand::Grid {
         render_grid(&serde_json::from_slice::<GridSweep>(&bytes).map_err(corrupt)?)
     } else {
         render(&serde_json::from_slice::<Sweep>(&bytes).map_err(corrupt)?)
     };
     let plots: Vec<(String, Vec<u8>)> = files.into_iter().filter(|(n, _)| n.starts_with("plots/")).collect();
-    super::run::refuse_if_interrupted(&args.dir)?;
     let stale = [format!("plots/{plot}.png"), format!("plots/{plot}.svg")];
-    creditstress::report::write_set(&args.dir, &plots, &stale)
-        .with_context(|| format!("cannot write the plots to {}", args.dir.display()))
-        .map_err(Failure::Runtime)?;
-    super::run::refuse_if_interrupted_after_writing(&args.dir)?;
+    super::run::write_guarded(&args.dir, &plots, &stale, "the plots")?;
     if !args.quiet {
         super::emit(&format!(
             "Wrote {} plot files under {}\n",
@@ -94,12 +97,9 @@ fn redraw_sweep(args: &ReportArgs, command: StudyCommand) -> Result<(), Failure>
 /// Redraws the page and plots of a `compare` or `stress` folder from its data files.
 fn redraw_study(args: &ReportArgs) -> Result<(), Failure> {
     let study = Study::load(&args.dir).map_err(|e: InputError| Failure::Input(anyhow!(e)))?;
+    super::run::signal_point("rendering");
     let files = study.report_files();
-    super::run::refuse_if_interrupted(&args.dir)?;
-    creditstress::report::write_set(&args.dir, &files, &study.kind().report_file_names())
-        .with_context(|| format!("cannot write the report to {}", args.dir.display()))
-        .map_err(Failure::Runtime)?;
-    super::run::refuse_if_interrupted_after_writing(&args.dir)?;
+    super::run::write_guarded(&args.dir, &files, &study.kind().report_file_names(), "the report")?;
     if !args.quiet {
         let page = format!("{}.html", study.kind().subject().file_stem);
         super::emit(&format!(
@@ -114,7 +114,10 @@ fn redraw_study(args: &ReportArgs) -> Result<(), Failure> {
 /// Writes rendered plots and page under `dir` as one set, replacing the
 /// older report's files whole (a plot this run does not draw goes too).
 pub fn write_rendered(dir: &Path, report: &ReportFiles) -> Result<Vec<PathBuf>, Failure> {
-    creditstress::report::write_set(dir, &report.files, &creditstress::report::report_output_names())
-        .with_context(|| format!("cannot write the report to {}", dir.display()))
-        .map_err(Failure::Runtime)
+    super::run::write_guarded(
+        dir,
+        &report.files,
+        &creditstress::report::report_output_names(),
+        "the report",
+    )
 }

@@ -534,6 +534,7 @@ pub struct Finished<'a> {
 /// and `merge` both go through here, so a merge writes exactly what one run
 /// writes, apart from the timing and thread fields.
 pub fn write_run_outputs(done: &Finished, out: &Path) -> Result<RunSummary, Failure> {
+    signal_point("statistics");
     let scenario = done.scenario;
     let mut summary = RunSummary::new(scenario, done.profile, done.paths);
     summary.elapsed_seconds = done.elapsed_seconds;
@@ -587,6 +588,7 @@ pub fn write_run_outputs(done: &Finished, out: &Path) -> Result<RunSummary, Fail
     let input = creditstress::report::ReportInput::from_run_files(&files)
         .context("cannot read the results back for the report")
         .map_err(Failure::Runtime)?;
+    signal_point("rendering");
     let report = creditstress::report::ReportFiles::render(&input);
     let mut files = files;
     if done.peak_rss_is_own {
@@ -600,7 +602,6 @@ pub fn write_run_outputs(done: &Finished, out: &Path) -> Result<RunSummary, Fail
     }
     // Everything is rendered: an interrupt up to here leaves nothing behind,
     // and from here on the whole set is written before the exit code says so.
-    refuse_if_interrupted(out)?;
     // One transaction: the data files, the report and the plots replace the
     // older run's set whole (its files this run does not write go too).
     let set: Vec<(String, Vec<u8>)> = files
@@ -609,11 +610,28 @@ pub fn write_run_outputs(done: &Finished, out: &Path) -> Result<RunSummary, Fail
         .map(|(name, bytes)| (name.to_string(), bytes))
         .chain(report.files)
         .collect();
-    creditstress::report::write_set(out, &set, &creditstress::report::run_output_names())
-        .with_context(|| format!("cannot write results to {}", out.display()))
+    write_guarded(out, &set, &creditstress::report::run_output_names(), "results")?;
+    Ok(summary)
+}
+
+/// Writes a rendered output set under `out` as one transaction
+/// ([`creditstress::report::write_set`], replacing `stale` too), between the
+/// two interrupt checks every command shares: a signal before it leaves
+/// nothing written, one during it lets the whole set land, and both exit
+/// 128 + the signal. `what` names the set in an error.
+pub fn write_guarded(
+    out: &Path,
+    files: &[(String, Vec<u8>)],
+    stale: &[String],
+    what: &str,
+) -> Result<Vec<PathBuf>, Failure> {
+    refuse_if_interrupted(out)?;
+    signal_point("writing");
+    let written = creditstress::report::write_set(out, files, stale)
+        .with_context(|| format!("cannot write {what} to {}", out.display()))
         .map_err(Failure::Runtime)?;
     refuse_if_interrupted_after_writing(out)?;
-    Ok(summary)
+    Ok(written)
 }
 
 /// Exit 130 with nothing written when Ctrl-C or SIGTERM came before the writing.
@@ -840,17 +858,83 @@ pub fn progress_bar(paths: u64, hidden: bool) -> indicatif::ProgressBar {
     bar
 }
 
-/// A flag raised by Ctrl-C. The engine stops at the next path and nothing is written.
+/// The signal that stopped the command (SIGINT, SIGTERM or SIGHUP), 0 while none came.
+static STOP_SIGNAL: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+/// Raised with [`STOP_SIGNAL`]: the engine polls it between paths.
+static STOP_FLAG: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Runs in signal context, so it only stores to atomics, or calls `_exit`:
+/// the first signal asks the command to stop at its next check; a second
+/// one (a user pressing Ctrl-C again, `timeout` or a scheduler insisting)
+/// ends the process at once with 128 + the signal. A set that was being
+/// moved into place is then put back by the next command into the folder.
+extern "C" fn record_stop_signal(signal: libc::c_int) {
+    use std::sync::atomic::Ordering;
+    if STOP_FLAG.load(Ordering::SeqCst) {
+        // SAFETY: _exit(2) is async-signal-safe.
+        unsafe { libc::_exit(128 + signal) };
+    }
+    STOP_SIGNAL.store(signal, Ordering::SeqCst);
+    STOP_FLAG.store(true, Ordering::SeqCst);
+}
+
+/// A flag raised by Ctrl-C, SIGTERM or SIGHUP (the handlers are installed on
+/// the first call). The engine stops at the next path, and every stage checks
+/// it before anything is written; the exit code is 128 + the signal
+/// ([`stop_exit_code`]), as a shell reports a process the signal killed.
 pub fn interrupt_flag() -> &'static std::sync::atomic::AtomicBool {
     use std::sync::OnceLock;
-    use std::sync::atomic::{AtomicBool, Ordering};
-    static FLAG: AtomicBool = AtomicBool::new(false);
     static INSTALLED: OnceLock<()> = OnceLock::new();
     INSTALLED.get_or_init(|| {
-        // Without a handler Ctrl-C still stops the program; only the tidy message is lost.
-        let _ = ctrlc::set_handler(|| FLAG.store(true, Ordering::SeqCst));
+        for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+            // SAFETY: the action is zeroed then filled as sigaction(2) asks; the
+            // handler only stores to atomics, which is async-signal-safe. If the
+            // call fails the signal keeps its default action: it still stops
+            // the program, only the tidy exit is lost.
+            unsafe {
+                let mut action: libc::sigaction = std::mem::zeroed();
+                action.sa_sigaction = record_stop_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+                action.sa_flags = libc::SA_RESTART;
+                libc::sigemptyset(&mut action.sa_mask);
+                libc::sigaction(signal, &action, std::ptr::null_mut());
+            }
+        }
     });
-    &FLAG
+    &STOP_FLAG
+}
+
+/// Fault injection for the interrupt tests: where `CREDITSTRESS_SIGNAL_AT`
+/// names this stage (`STAGE`, or `STAGE:TERM` / `STAGE:HUP` for another
+/// signal than SIGINT) the command sends the signal to itself there, so that
+/// each stage's handling (simulation, statistics, rendering, writing, a
+/// merge's reading) is tested without racing a timer. Unset, it does nothing.
+pub fn signal_point(stage: &str) {
+    let Ok(wanted) = std::env::var("CREDITSTRESS_SIGNAL_AT") else {
+        return;
+    };
+    let (at, signal) = wanted.split_once(':').unwrap_or((wanted.as_str(), "INT"));
+    if at != stage {
+        return;
+    }
+    let signal = match signal {
+        "TERM" => libc::SIGTERM,
+        "HUP" => libc::SIGHUP,
+        _ => libc::SIGINT,
+    };
+    interrupt_flag();
+    // SAFETY: raise(3) with a valid signal number; the handler above runs on this thread.
+    unsafe {
+        libc::raise(signal);
+    }
+}
+
+/// 128 + the signal that stopped the command: 130 for Ctrl-C, 143 for
+/// SIGTERM, 129 for SIGHUP (130 when none was recorded).
+pub fn stop_exit_code() -> u8 {
+    match STOP_SIGNAL.load(std::sync::atomic::Ordering::SeqCst) {
+        s @ 1..=64 => 128 + s as u8,
+        _ => 130,
+    }
 }
 
 /// Memory this machine can still give, from `/proc/meminfo` (`None` where unknown).

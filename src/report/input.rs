@@ -151,6 +151,7 @@ impl ReportInput {
     /// Parses the contents of `summary.json`, `paths.csv`, `timeseries.csv` and
     /// `manifest.json` and checks that they describe the same run.
     pub fn parse(summary: &[u8], paths: &[u8], timeseries: &[u8], manifest: &[u8]) -> Result<Self, InputError> {
+        check_figures("summary.json", summary)?;
         let summary: RunSummary =
             serde_json::from_slice(summary).map_err(|e| corrupt("summary.json", format!("not a run summary: {e}")))?;
         let manifest: Manifest = serde_json::from_slice(manifest)
@@ -307,9 +308,75 @@ fn parse_vintages(bytes: &[u8]) -> Result<Vec<VintagePoint>, InputError> {
     Ok(out)
 }
 
+/// The largest magnitude a figure in an output file can have: money is kept
+/// in i64 cents (at most 9.2e18 cents, 9.2e16 in money), a swept seed is
+/// below 2^53 (9.0e15), and rates, counts and factors (bounded by validation
+/// at 40 standard deviations) are far smaller. A larger or non-finite figure
+/// comes from an edited or damaged file, and would make the plots' axes
+/// unbounded (drawing never ends).
+pub const FIGURE_LIMIT: f64 = 1e17;
+
+/// Finite and at most [`FIGURE_LIMIT`] in magnitude.
+fn is_plausible_figure(x: f64) -> bool {
+    x.is_finite() && x.abs() <= FIGURE_LIMIT
+}
+
+/// Refuses a JSON output whose fractional figures are not ones a run writes
+/// (beyond [`FIGURE_LIMIT`]), naming the field; integers (seeds, byte and
+/// loan counts) are left to their own types.
+pub fn check_figures(file: &str, bytes: &[u8]) -> Result<(), InputError> {
+    fn walk(value: &serde_json::Value, at: &mut Vec<String>) -> Option<(String, f64)> {
+        match value {
+            serde_json::Value::Number(n) if n.is_f64() => {
+                let x = n.as_f64().unwrap_or(f64::NAN);
+                (!is_plausible_figure(x)).then(|| (at.join("."), x))
+            }
+            serde_json::Value::Array(items) => items.iter().enumerate().find_map(|(i, v)| {
+                at.push(i.to_string());
+                let found = walk(v, at);
+                at.pop();
+                found
+            }),
+            serde_json::Value::Object(fields) => fields.iter().find_map(|(k, v)| {
+                at.push(k.clone());
+                let found = walk(v, at);
+                at.pop();
+                found
+            }),
+            _ => None,
+        }
+    }
+    // A file that is not JSON is named by the typed parse that follows.
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return Ok(());
+    };
+    match walk(&value, &mut Vec::new()) {
+        Some((field, x)) => Err(corrupt(
+            file,
+            format!(
+                "field {field}: {x:e} is not a figure a run writes (at most {FIGURE_LIMIT:e} in size); the file \
+                 was edited or damaged: run the scenario again"
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Parses one CSV figure: a number, finite and at most [`FIGURE_LIMIT`] in magnitude.
 pub(super) fn parse_number(file: &str, row: usize, column: &str, text: &str) -> Result<f64, InputError> {
-    text.parse::<f64>()
-        .map_err(|_| corrupt(file, format!("row {row}, column {column}: `{text}` is not a number")))
+    let x = text
+        .parse::<f64>()
+        .map_err(|_| corrupt(file, format!("row {row}, column {column}: `{text}` is not a number")))?;
+    if !is_plausible_figure(x) {
+        return Err(corrupt(
+            file,
+            format!(
+                "row {row}, column {column}: `{text}` is not a figure a run writes (finite, at most {FIGURE_LIMIT:e} \
+                 in size); the file was edited or damaged: run the scenario again"
+            ),
+        ));
+    }
+    Ok(x)
 }
 
 fn parse_paths(bytes: &[u8]) -> Result<PathColumns, InputError> {

@@ -296,21 +296,48 @@ pub fn report_output_names() -> Vec<String> {
 pub const STAGING_PREFIX: &str = ".creditstress-staging-";
 /// Prefix of the folder the files a set replaces wait in until it is in place.
 pub const BACKUP_PREFIX: &str = ".creditstress-backup-";
+/// Prefix of the journal that names a set while it moves into place: while
+/// it exists the move is unfinished, and [`recover_interrupted_sets`] puts
+/// the older set back.
+pub const JOURNAL_PREFIX: &str = ".creditstress-journal-";
 
 /// Writes a whole output set under `dir` as one transaction: every file is
-/// written and synced in a staging folder inside `dir` first; then the
-/// files it replaces, and those of `stale` (relative paths of outputs of the
-/// same kind that this set does not have, e.g. an older run's
-/// `vintages.csv` or a plot this run does not draw), move to a backup
-/// folder; then the new files move into place. If a move fails, the moves
-/// are undone and the old set is restored, so the folder holds either the
-/// old set or the new one, never a mix. Returns the paths written.
+/// written and synced in a staging folder inside `dir` first; then a journal
+/// naming the set is synced; then the files it replaces, and those of
+/// `stale` (relative paths of outputs of the same kind that this set does
+/// not have, e.g. an older run's `vintages.csv` or a plot this run does not
+/// draw), move to a backup folder; then the new files move into place; then
+/// the journal goes (the commit point). If a move fails, the moves are
+/// undone and the old set is restored; if the process dies during the moves
+/// (SIGKILL, power loss), the journal stays, and the next command that takes
+/// the folder's lock restores the old set ([`recover_interrupted_sets`]). So
+/// the folder holds either the old set or the new one, never a mix, and the
+/// user's own files in it are never touched. Returns the paths written.
+///
+/// Why not stage a whole folder and swap it in with one rename: the
+/// folder's own files (a user's notes, a `shards/` tree) would have to be
+/// copied into it, and a shell or viewer open in the folder would be left
+/// in the old, deleted one.
 pub fn write_set(dir: &Path, files: &[(String, Vec<u8>)], stale: &[String]) -> io::Result<Vec<PathBuf>> {
+    write_set_observed(dir, files, stale, &mut |_| {})
+}
+
+/// [`write_set`], calling `after_move(k)` after the k-th move of the swap
+/// (k = 1, 2, ...) and with k = 0 after the commit: the hook a test uses to
+/// stop the process at every point of the swap.
+#[doc(hidden)]
+pub fn write_set_observed(
+    dir: &Path,
+    files: &[(String, Vec<u8>)],
+    stale: &[String],
+    after_move: &mut dyn FnMut(usize),
+) -> io::Result<Vec<PathBuf>> {
     use std::io::Write;
     fs::create_dir_all(dir)?;
     let pid = std::process::id();
     let staging = dir.join(format!("{STAGING_PREFIX}{pid}"));
     let backup = dir.join(format!("{BACKUP_PREFIX}{pid}"));
+    let journal = dir.join(format!("{JOURNAL_PREFIX}{pid}"));
     let stage = || -> io::Result<()> {
         for (name, bytes) in files {
             let path = staging.join(name);
@@ -319,16 +346,20 @@ pub fn write_set(dir: &Path, files: &[(String, Vec<u8>)], stale: &[String]) -> i
             file.write_all(bytes)?;
             file.sync_all()?;
         }
-        Ok(())
+        let names: String = files.iter().map(|(n, _)| format!("{n}\n")).collect();
+        write_synced(&journal, names.as_bytes())?;
+        sync_folder(dir)
     };
     if let Err(e) = stage() {
         let _ = fs::remove_dir_all(&staging);
+        let _ = fs::remove_file(&journal);
         return Err(e);
     }
     // Move aside what the set replaces, then move the set in; undo on failure.
     let mut displaced: Vec<String> = Vec::new();
     let mut placed: Vec<PathBuf> = Vec::new();
-    let swap = |displaced: &mut Vec<String>, placed: &mut Vec<PathBuf>| -> io::Result<()> {
+    let mut moves = 0;
+    let mut swap = |displaced: &mut Vec<String>, placed: &mut Vec<PathBuf>| -> io::Result<()> {
         let names = files
             .iter()
             .map(|(n, _)| n.as_str())
@@ -340,6 +371,8 @@ pub fn write_set(dir: &Path, files: &[(String, Vec<u8>)], stale: &[String]) -> i
                 fs::create_dir_all(aside.parent().unwrap_or(&backup))?;
                 fs::rename(&target, &aside)?;
                 displaced.push(name.to_string());
+                moves += 1;
+                after_move(moves);
             }
         }
         for (name, _) in files {
@@ -349,8 +382,10 @@ pub fn write_set(dir: &Path, files: &[(String, Vec<u8>)], stale: &[String]) -> i
             }
             fs::rename(staging.join(name), &target)?;
             placed.push(target);
+            moves += 1;
+            after_move(moves);
         }
-        Ok(())
+        sync_folder(dir)
     };
     let result = swap(&mut displaced, &mut placed);
     if let Err(e) = result {
@@ -362,11 +397,106 @@ pub fn write_set(dir: &Path, files: &[(String, Vec<u8>)], stale: &[String]) -> i
         }
         let _ = fs::remove_dir_all(&staging);
         let _ = fs::remove_dir_all(&backup);
+        let _ = fs::remove_file(&journal);
         return Err(e);
     }
+    // The commit point: from here a recovery keeps the new set.
+    fs::remove_file(&journal)?;
+    let _ = sync_folder(dir);
+    after_move(0);
     let _ = fs::remove_dir_all(&staging);
     let _ = fs::remove_dir_all(&backup);
     Ok(placed)
+}
+
+/// Writes `bytes` to `path` and syncs it.
+fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    let mut file = fs::File::create(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+/// Syncs a folder's entries (its renames) to the disk, where the platform allows.
+fn sync_folder(dir: &Path) -> io::Result<()> {
+    match fs::File::open(dir) {
+        Ok(folder) => folder.sync_all().or(Ok(())),
+        Err(_) => Ok(()),
+    }
+}
+
+/// Undoes the swap of every set whose command died while moving it into
+/// place (its journal is still in `dir`): the files it had moved in are
+/// removed, the older files it had moved aside go back, and its staging and
+/// backup folders and journal go. Call it with the folder's lock held, so
+/// that no live command is writing. Safe to interrupt and run again: the
+/// journal is emptied once the new files are out, and removed last. Returns
+/// one line per set put back.
+pub fn recover_interrupted_sets(dir: &Path) -> io::Result<Vec<String>> {
+    let mut notes = Vec::new();
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Ok(notes);
+    };
+    let mut journals: Vec<(PathBuf, String)> = entries
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let pid = name.strip_prefix(JOURNAL_PREFIX)?;
+            (!pid.is_empty() && pid.chars().all(|c| c.is_ascii_digit())).then(|| (e.path(), pid.to_string()))
+        })
+        .collect();
+    journals.sort();
+    for (journal, pid) in journals {
+        let staging = dir.join(format!("{STAGING_PREFIX}{pid}"));
+        let backup = dir.join(format!("{BACKUP_PREFIX}{pid}"));
+        let listed = fs::read_to_string(&journal)?;
+        // A listed file no longer staged was moved in by the dead command.
+        for name in listed.lines().filter(|n| !n.is_empty() && !n.contains("..")) {
+            if !staging.join(name).exists() && dir.join(name).is_file() {
+                fs::remove_file(dir.join(name))?;
+            }
+        }
+        write_synced(&journal, b"")?;
+        let mut restored = 0;
+        for rel in files_under(&backup) {
+            let target = dir.join(&rel);
+            if let Some(parent) = target.parent() {
+                fs::create_dir_all(parent)?;
+            }
+            fs::rename(backup.join(&rel), &target)?;
+            restored += 1;
+        }
+        sync_folder(dir)?;
+        let _ = fs::remove_dir_all(&staging);
+        let _ = fs::remove_dir_all(&backup);
+        fs::remove_file(&journal)?;
+        notes.push(format!(
+            "put back the older set in {} ({restored} files): process {pid} was killed while moving its own into place",
+            dir.display()
+        ));
+    }
+    Ok(notes)
+}
+
+/// Every file under `root`, relative to it, sorted (none if `root` is absent).
+fn files_under(root: &Path) -> Vec<PathBuf> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else if let Ok(rel) = path.strip_prefix(root) {
+                out.push(rel.to_path_buf());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, root, &mut out);
+    out.sort();
+    out
 }
 
 /// Writes `(relative path, bytes)` pairs under `dir` as one set (see
@@ -374,4 +504,114 @@ pub fn write_set(dir: &Path, files: &[(String, Vec<u8>)], stale: &[String]) -> i
 pub fn write_files<'a>(dir: &Path, files: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> io::Result<Vec<PathBuf>> {
     let files: Vec<(String, Vec<u8>)> = files.into_iter().map(|(n, b)| (n.to_string(), b.to_vec())).collect();
     write_set(dir, &files, &[])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every file under `dir` but the transaction's own, with its contents.
+    fn visible(dir: &Path) -> Vec<(String, String)> {
+        files_under(dir)
+            .into_iter()
+            .filter(|p| !p.to_string_lossy().starts_with(".creditstress-"))
+            .map(|p| {
+                let text = fs::read_to_string(dir.join(&p)).unwrap();
+                (p.to_string_lossy().into_owned(), text)
+            })
+            .collect()
+    }
+
+    fn older_set(dir: &Path) {
+        fs::create_dir_all(dir.join("plots")).unwrap();
+        for (name, text) in [
+            ("a.txt", "old a"),
+            ("plots/p.png", "old p"),
+            ("stale.csv", "old stale"),
+            ("mine.txt", "the user's"),
+        ] {
+            fs::write(dir.join(name), text).unwrap();
+        }
+    }
+
+    fn newer_set() -> Vec<(String, Vec<u8>)> {
+        [("a.txt", "new a"), ("plots/p.png", "new p"), ("b.txt", "new b")]
+            .map(|(n, t)| (n.to_string(), t.as_bytes().to_vec()))
+            .to_vec()
+    }
+
+    /// A process killed at any move of the swap (simulated by a panic that
+    /// skips every line after it, as SIGKILL would) leaves a journal, and the
+    /// recovery puts back exactly the older set, the user's file included;
+    /// killed after the commit, the new set stays.
+    #[test]
+    fn a_swap_killed_at_any_move_is_undone_to_the_older_set() {
+        let stale = vec!["stale.csv".to_string()];
+        let moves = 6; // three files moved aside, three moved in
+        for kill_at in 0..=moves {
+            let tmp = tempfile::TempDir::new().unwrap();
+            let dir = tmp.path();
+            older_set(dir);
+            let before = visible(dir);
+            let files = newer_set();
+            let crashed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                write_set_observed(dir, &files, &stale, &mut |k| {
+                    if k == kill_at {
+                        panic!("killed after move {k}");
+                    }
+                })
+            }));
+            assert!(crashed.is_err(), "the kill at move {kill_at} happened");
+            let journal = dir.join(format!("{JOURNAL_PREFIX}{}", std::process::id()));
+            let notes = recover_interrupted_sets(dir).unwrap();
+            if kill_at == 0 {
+                // Past the commit point: the journal is gone and the new set stands.
+                assert!(notes.is_empty(), "{notes:?}");
+                let after: Vec<String> = visible(dir).into_iter().map(|(n, t)| format!("{n}={t}")).collect();
+                assert_eq!(
+                    after,
+                    ["a.txt=new a", "b.txt=new b", "mine.txt=the user's", "plots/p.png=new p"],
+                );
+                continue;
+            }
+            assert_eq!(notes.len(), 1, "kill at move {kill_at}: {notes:?}");
+            assert!(!journal.exists());
+            assert_eq!(visible(dir), before, "kill at move {kill_at}: the older set, whole");
+            let left: Vec<PathBuf> = files_under(dir)
+                .into_iter()
+                .filter(|p| p.to_string_lossy().starts_with(".creditstress-"))
+                .collect();
+            assert!(left.is_empty(), "kill at move {kill_at}: {left:?} left");
+            // A second recovery finds nothing to do.
+            assert!(recover_interrupted_sets(dir).unwrap().is_empty());
+        }
+    }
+
+    /// A recovery that is itself killed after the new files are out (its
+    /// journal emptied) and run again still ends with the older set.
+    #[test]
+    fn a_recovery_killed_halfway_and_run_again_ends_with_the_older_set() {
+        let tmp = tempfile::TempDir::new().unwrap();
+        let dir = tmp.path();
+        older_set(dir);
+        let before = visible(dir);
+        let files = newer_set();
+        let stale = vec!["stale.csv".to_string()];
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            write_set_observed(dir, &files, &stale, &mut |k| {
+                if k == 5 {
+                    panic!("killed");
+                }
+            })
+        }));
+        let pid = std::process::id();
+        // The first recovery's first half: the moved-in files out, the journal emptied, one file back.
+        for name in ["a.txt", "plots/p.png"] {
+            fs::remove_file(dir.join(name)).unwrap();
+        }
+        fs::write(dir.join(format!("{JOURNAL_PREFIX}{pid}")), b"").unwrap();
+        fs::rename(dir.join(format!("{BACKUP_PREFIX}{pid}/a.txt")), dir.join("a.txt")).unwrap();
+        recover_interrupted_sets(dir).unwrap();
+        assert_eq!(visible(dir), before);
+    }
 }

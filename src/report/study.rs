@@ -14,7 +14,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::compare::{POLICIES, SCENARIOS, Subject, comparison_csv};
-use super::input::{InputError, corrupt, parse_number};
+use super::input::{InputError, check_figures, corrupt, parse_number};
 use super::{DataFile, to_json};
 use crate::scenario::ScenarioFile;
 use crate::stats::compare::{Comparison, PolicySample, WeightedFigures};
@@ -289,6 +289,7 @@ impl Study {
         let subject = kind.subject();
         let [json_name, _, paths_name, timeseries_name, _] = kind.data_file_names();
         let json = get(&json_name)?;
+        check_figures(&json_name, &json)?;
         let result = match kind {
             StudyKind::Compare => StudyResult::Compare(
                 serde_json::from_slice(&json).map_err(|e| corrupt(&json_name, format!("not a comparison: {e}")))?,
