@@ -33,6 +33,61 @@ pub struct PdTermStructure {
     marginal: Vec<f64>,
 }
 
+/// The monthly transition matrix of a loan of grade row `row` (a revolving
+/// line or an installment loan) with the factor held at `z`: the chain the
+/// module's header describes.
+fn chain(scenario: &Scenario, grades: &PdGrades, row: usize, revolving: bool, z: f64) -> [[f64; CHAIN]; CHAIN] {
+    let seg = &scenario.segments[grades.segment_of[row]];
+    let rho = grades.segment_rho[grades.segment_of[row]];
+    let miss = if grades.entry_probit[row] == f64::INFINITY {
+        1.0
+    } else {
+        norm_cdf((grades.entry_probit[row] - rho.sqrt() * z) / (1.0 - rho).sqrt())
+    };
+    let prepay = seg.prepayment_monthly.get().min(1.0 - miss);
+    let mut m = [[0.0; CHAIN]; CHAIN];
+    m[CHARGED_OFF][CHARGED_OFF] = 1.0;
+    m[0][0] = 1.0 - miss - prepay;
+    if scenario.dynamics.delinquency {
+        m[0][1] = miss;
+        let t = seg.transitions.of(revolving);
+        for (b, (roll, cure)) in bucket_probabilities(t, z, 1.0).into_iter().enumerate() {
+            let state = 1 + b;
+            m[state][state + 1] = roll;
+            m[state][0] = cure;
+            m[state][state] = 1.0 - roll - cure;
+        }
+    } else {
+        m[0][CHARGED_OFF] = miss;
+    }
+    m
+}
+
+/// Steps the chain `m` for `months` months from `start`, calling `marginal(k, q)`
+/// with the probability `q` of a charge-off in month `k` (0-based).
+fn charge_offs(m: &[[f64; CHAIN]; CHAIN], start: usize, months: usize, mut marginal: impl FnMut(usize, f64)) {
+    let mut mass = [0.0; CHAIN];
+    mass[start] = 1.0;
+    for k in 0..months {
+        let before = mass[CHARGED_OFF];
+        let from = mass;
+        for (s2, slot) in mass.iter_mut().enumerate() {
+            *slot = (0..CHAIN).map(|s| from[s] * m[s][s2]).sum();
+        }
+        marginal(k, mass[CHARGED_OFF] - before);
+    }
+}
+
+/// The 12-month probability of a charge-off of a current loan of grade row
+/// `row` with the factor held at `z` (the chain of [`PdTermStructure`]):
+/// its point-in-time 12-month PD, which the PD-rise trigger of stage 2
+/// compares with that at booking.
+pub fn twelve_month_pd(scenario: &Scenario, grades: &PdGrades, row: usize, revolving: bool, z: f64) -> f64 {
+    let mut pd = 0.0;
+    charge_offs(&chain(scenario, grades, row, revolving, z), 0, 12, |_, q| pd += q);
+    pd
+}
+
 impl PdTermStructure {
     /// The term structure of every grade row of `grades`, for `months`
     /// months ahead, under the factor levels `scenarios` (`(weight, z)`,
@@ -41,44 +96,12 @@ impl PdTermStructure {
         let rows = grades.entry_probit.len();
         let mut marginal = vec![0.0; rows * 2 * ECL_STATES * months];
         for row in 0..rows {
-            let seg = &scenario.segments[grades.segment_of[row]];
-            let rho = grades.segment_rho[grades.segment_of[row]];
             for (product, revolving) in [(0, true), (1, false)] {
-                let t = seg.transitions.of(revolving);
                 for &(weight, z) in scenarios {
-                    let miss = if grades.entry_probit[row] == f64::INFINITY {
-                        1.0
-                    } else {
-                        norm_cdf((grades.entry_probit[row] - rho.sqrt() * z) / (1.0 - rho).sqrt())
-                    };
-                    let prepay = seg.prepayment_monthly.get().min(1.0 - miss);
-                    let mut m = [[0.0; CHAIN]; CHAIN];
-                    m[CHARGED_OFF][CHARGED_OFF] = 1.0;
-                    if scenario.dynamics.delinquency {
-                        m[0][0] = 1.0 - miss - prepay;
-                        m[0][1] = miss;
-                        for (b, (roll, cure)) in bucket_probabilities(t, z, 1.0).into_iter().enumerate() {
-                            let state = 1 + b;
-                            m[state][state + 1] = roll;
-                            m[state][0] = cure;
-                            m[state][state] = 1.0 - roll - cure;
-                        }
-                    } else {
-                        m[0][0] = 1.0 - miss - prepay;
-                        m[0][CHARGED_OFF] = miss;
-                    }
+                    let m = chain(scenario, grades, row, revolving, z);
                     for start in 0..ECL_STATES {
-                        let mut mass = [0.0; CHAIN];
-                        mass[start] = 1.0;
                         let at = ((row * 2 + product) * ECL_STATES + start) * months;
-                        for k in 0..months {
-                            let before = mass[CHARGED_OFF];
-                            let from = mass;
-                            for (s2, slot) in mass.iter_mut().enumerate() {
-                                *slot = (0..CHAIN).map(|s| from[s] * m[s][s2]).sum();
-                            }
-                            marginal[at + k] += weight * (mass[CHARGED_OFF] - before);
-                        }
+                        charge_offs(&m, start, months, |k, q| marginal[at + k] += weight * q);
                     }
                 }
             }

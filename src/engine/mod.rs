@@ -285,7 +285,7 @@ impl<'a> Prepared<'a> {
             scenario.redraw_population.then_some(0),
         );
         let profile = BookProfile::of(&book, scenario.segments.len(), scenario.bands.len());
-        let used_grades = if scenario.redraw_population || scenario.originates() {
+        let used_grades: Vec<u32> = if scenario.redraw_population || scenario.originates() {
             (0..grades.len() as u32).collect()
         } else {
             let mut used = vec![false; grades.len()];
@@ -305,7 +305,8 @@ impl<'a> Prepared<'a> {
             )
             .max()
             .unwrap_or(0);
-        let ecl = crate::loan::ledger::EclRules::new(scenario, &grades, longest_term).map(std::sync::Arc::new);
+        let ecl =
+            crate::loan::ledger::EclRules::new(scenario, &grades, &used_grades, longest_term).map(std::sync::Arc::new);
         let book = (!scenario.redraw_population).then_some(book);
         // A P&L records every path month by month, loan by loan: it never reads a fast book.
         let fast_book = book
@@ -474,6 +475,16 @@ impl<'a> Prepared<'a> {
             let mut ledger = crate::loan::MonthlyLedger::new(s.segments.len(), s.horizon_months);
             if let Some(rules) = &self.ecl {
                 ledger = ledger.with_provisions(rules.clone());
+                if let (Some(rule), Some(grid)) = (rules.pd_rise, &rules.pd_grid) {
+                    let z: Vec<Vec<f64>> = s
+                        .segments
+                        .iter()
+                        .map(|seg| factors.combine(&seg.factor_weights))
+                        .collect();
+                    let table =
+                        crate::loan::ledger::PointInTimePd::new(s, &self.grades, grid, &self.used_grades, &z, rule);
+                    ledger = ledger.with_pit_pd(table);
+                }
             }
             if let Some(weights) = &self.exposure_weights {
                 ledger = ledger.with_capital(weights.clone());

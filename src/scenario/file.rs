@@ -236,6 +236,21 @@ pub struct ProvisionsSection {
     pub scenarios: Vec<EclScenario>,
     /// Expected life of a revolving line for its lifetime ECL, in months.
     pub revolving_life_months: u32,
+    /// Stage 2 by a significant increase in credit risk without arrears: a
+    /// current loan whose point-in-time 12-month PD at the month end (the
+    /// path's factor that month, held for 12 months) is at least this
+    /// multiple of its 12-month PD at booking. 0 (the default): off, stage 2
+    /// by the 30 days-past-due backstop and plans only.
+    pub pd_rise_ratio: f64,
+    /// ... and exceeds it by at least this much (a probability; 0: any rise
+    /// by the ratio), so that a low PD that doubles does not move a loan.
+    pub pd_rise_min_increase: f64,
+    /// The factor level at which loans booked before the run's first month
+    /// (the opening book) had their PD at booking: 0, the rating's
+    /// through-the-cycle level. A loan booked at the start of month s > 1
+    /// is compared with the factor of month s - 1, the last one known when
+    /// it was underwritten.
+    pub pd_rise_opening_factor: f64,
 }
 
 impl Default for ProvisionsSection {
@@ -247,6 +262,9 @@ impl Default for ProvisionsSection {
                 factor: 0.0,
             }],
             revolving_life_months: 12,
+            pd_rise_ratio: 0.0,
+            pd_rise_min_increase: 0.0,
+            pd_rise_opening_factor: 0.0,
         }
     }
 }

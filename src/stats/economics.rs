@@ -123,6 +123,25 @@ pub const PROVISIONS_BASIS: &str = "IFRS 9 loss allowance of the accounts on the
      over the months ahead of the model's own charge-off probability from the loan's state, under each \
      forward-looking scenario's factor level and weighted across them, discounted at the loan's rate at booking.";
 
+/// [`PROVISIONS_BASIS`], with the PD-rise trigger of stage 2 where the scenario sets one.
+pub fn provisions_basis(scenario: &Scenario) -> String {
+    let rule = scenario
+        .file
+        .economics
+        .as_ref()
+        .and_then(|e| e.provisions.as_ref())
+        .filter(|p| p.pd_rise_ratio > 0.0);
+    match rule {
+        None => format!("{PROVISIONS_BASIS} Stage 2 has no PD-rise trigger (pd_rise_ratio = 0)."),
+        Some(p) => format!(
+            "{PROVISIONS_BASIS} A current loan is also in stage 2 while its point-in-time 12-month PD (the path's \
+             factor that month, held for 12 months) is at least {} times, and {} above, its 12-month PD at booking \
+             (the opening book at factor {}; a loan booked during the run at the factor of the month before).",
+            p.pd_rise_ratio, p.pd_rise_min_increase, p.pd_rise_opening_factor
+        ),
+    }
+}
+
 /// summary.json's `economics.provisions`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProvisionSummary {
@@ -141,7 +160,7 @@ pub struct ProvisionSummary {
 }
 
 impl ProvisionSummary {
-    fn new(paths: &[PathOutcome], w: PathWeights) -> Option<Self> {
+    fn new(scenario: &Scenario, paths: &[PathOutcome], w: PathWeights) -> Option<Self> {
         let all: Vec<&crate::accounting::PathProvisions> = paths
             .iter()
             .map(|p| pnl(p).provisions.as_ref())
@@ -163,7 +182,7 @@ impl ProvisionSummary {
         };
         let accounts = |k: usize| w.mean(&all.iter().map(|p| last(p).stage_accounts[k] as f64).collect::<Vec<_>>());
         Some(ProvisionSummary {
-            basis: PROVISIONS_BASIS.to_string(),
+            basis: provisions_basis(scenario),
             opening_allowance: w.moments(&all.iter().map(|p| cents_to_money(p.opening)).collect::<Vec<_>>()),
             closing_coverage: if mean_balance > 0.0 {
                 w.mean(&closing) / mean_balance
@@ -227,7 +246,7 @@ impl EconomicsSummary {
                 .enumerate()
                 .map(|(s, seg)| (seg.name.clone(), w.moments(&per_segment(s, &PnlLines::net_income))))
                 .collect(),
-            provisions: ProvisionSummary::new(paths, w),
+            provisions: ProvisionSummary::new(scenario, paths, w),
             capital: CapitalPathSummary::new(paths, w, w.mean(&net)),
         })
     }

@@ -518,7 +518,9 @@ fn check_economics(e: &crate::scenario::EconomicsSection) -> Result<()> {
 
 /// `[economics.provisions]`: one to ten named scenarios with weights in
 /// (0, 1] summing to 1 and factor levels within 10 standard deviations; a
-/// revolving life of 1 to 600 months.
+/// revolving life of 1 to 600 months; a PD-rise ratio of 0 (off) or 1 to
+/// 100, a minimum increase in [0, 1) and an opening-book factor within 10
+/// standard deviations.
 fn check_provisions(p: &crate::scenario::ProvisionsSection) -> Result<()> {
     const FIELD: &str = "economics.provisions.scenarios";
     if p.scenarios.is_empty() || p.scenarios.len() > 10 {
@@ -552,6 +554,30 @@ fn check_provisions(p: &crate::scenario::ProvisionsSection) -> Result<()> {
         return err(
             "economics.provisions.revolving_life_months",
             format!("must be in 1..=600, got {}", p.revolving_life_months),
+        );
+    }
+    if !(p.pd_rise_ratio == 0.0 || (1.0..=100.0).contains(&p.pd_rise_ratio)) {
+        return err(
+            "economics.provisions.pd_rise_ratio",
+            format!(
+                "must be 0 (off) or in [1, 100] (a multiple of the PD at booking), got {}",
+                p.pd_rise_ratio
+            ),
+        );
+    }
+    if !(0.0..1.0).contains(&p.pd_rise_min_increase) {
+        return err(
+            "economics.provisions.pd_rise_min_increase",
+            format!("must be a probability in [0, 1), got {}", p.pd_rise_min_increase),
+        );
+    }
+    if !(p.pd_rise_opening_factor.is_finite() && p.pd_rise_opening_factor.abs() <= 10.0) {
+        return err(
+            "economics.provisions.pd_rise_opening_factor",
+            format!(
+                "must be within [-10, 10] standard deviations, got {}",
+                p.pd_rise_opening_factor
+            ),
         );
     }
     Ok(())
