@@ -15,7 +15,7 @@ pub use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::png;
 
 /// DejaVu Sans, embedded so that text renders identically on a machine without fonts.
-const FONT: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
+pub(super) const FONT: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
 /// The family name the embedded font is registered under.
 pub const FAMILY: &str = "sans-serif";
 
@@ -75,7 +75,8 @@ pub fn render<F: Figure>(figure: &F, title: &str) -> (Vec<u8>, String) {
 fn render_png<F: Figure>(figure: &F, (w, h): (u32, u32)) -> Result<Vec<u8>, PlotError> {
     let mut buffer = vec![255u8; 3 * w as usize * h as usize];
     {
-        let root = BitMapBackend::with_buffer(&mut buffer, (w, h)).into_drawing_area();
+        // Text through GlyphBackend: plotters' own glyph renderer misspaces it.
+        let root = super::glyphs::GlyphBackend(BitMapBackend::with_buffer(&mut buffer, (w, h))).into_drawing_area();
         figure.draw(&root)?;
         root.present()?;
     }

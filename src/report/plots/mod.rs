@@ -15,6 +15,7 @@ mod convergence;
 mod economics;
 mod exceedance;
 mod fan_chart;
+mod glyphs;
 mod loss_distribution;
 mod segments;
 mod side_by_side;
