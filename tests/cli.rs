@@ -2474,3 +2474,53 @@ fn scaling_repeats_runs_in_their_own_processes_and_exports_them() {
         stderr_of(&refused)
     );
 }
+
+/// Issue 17, item 8: an error quoting a 50 MB one-line file prints its start
+/// (the file and the problem) and its end, not 50 MB; a seed beyond what a
+/// scenario file can hold is refused naming `--seed`; a swept integer
+/// beyond 2^53 (where a float stops holding every integer) is refused, not
+/// set as another number.
+#[test]
+fn huge_inputs_give_bounded_messages_that_name_their_field() {
+    let tmp = TempDir::new().unwrap();
+    let big = tmp.path().join("big.toml");
+    fs::write(&big, format!("name = \"{}\"\n", "x".repeat(50_000_000))).unwrap();
+    for command in ["validate", "run"] {
+        let assert = creditstress().arg(command).arg(&big).assert().code(2);
+        let stderr = stderr_of(&assert);
+        assert!(stderr.len() < 8192, "{command}: {} bytes of stderr", stderr.len());
+        assert!(
+            stderr.contains("big.toml") && stderr.contains("bytes omitted"),
+            "{command}: {}",
+            &stderr[..stderr.len().min(400)]
+        );
+    }
+    let baseline = repo_file("scenarios/baseline.toml");
+    let assert = creditstress()
+        .arg("sweep")
+        .arg(&baseline)
+        .args([
+            "--param",
+            "run.horizon_months",
+            "--values",
+            "3",
+            "--seed",
+            "9223372036854775808",
+        ])
+        .assert()
+        .code(2);
+    assert!(stderr_of(&assert).contains("'--seed <SEED>'"), "{}", stderr_of(&assert));
+    let assert = creditstress()
+        .arg("sweep")
+        .arg(&baseline)
+        .args(["--param", "run.seed", "--values", "1e30", "--paths", "10", "--out"])
+        .arg(tmp.path().join("never"))
+        .assert()
+        .code(2);
+    let stderr = stderr_of(&assert);
+    assert!(
+        stderr.contains("run.seed") && stderr.contains("at most 9e15"),
+        "{stderr}"
+    );
+    assert!(!tmp.path().join("never").exists());
+}

@@ -192,10 +192,37 @@ pub fn main_with(cli: Cli) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             let (Failure::Input(e) | Failure::Runtime(e) | Failure::Interrupted(e)) = &failure;
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", bounded_message(&format!("{e:#}")));
             ExitCode::from(failure.exit_code())
         }
     }
+}
+
+/// The longest error message printed whole, in bytes.
+const MESSAGE_LIMIT: usize = 4096;
+
+/// `message`, or for one longer than [`MESSAGE_LIMIT`] its start (which
+/// names the file, field and problem) and end with the omitted length
+/// between: an error quoting a 50 MB value must not print 50 MB.
+pub fn bounded_message(message: &str) -> String {
+    if message.len() <= MESSAGE_LIMIT {
+        return message.to_string();
+    }
+    // Char boundaries by hand: str::floor_char_boundary is newer than the crate's rust-version.
+    let mut head = 3 * MESSAGE_LIMIT / 4;
+    while !message.is_char_boundary(head) {
+        head -= 1;
+    }
+    let mut tail = message.len() - MESSAGE_LIMIT / 8;
+    while !message.is_char_boundary(tail) {
+        tail += 1;
+    }
+    format!(
+        "{} [... {} bytes omitted ...] {}",
+        &message[..head],
+        tail - head,
+        &message[tail..]
+    )
 }
 
 /// Writes text to stdout; a closed pipe (`| head`) is not an error.

@@ -24,8 +24,9 @@ pub struct StudyArgs {
     /// Monte Carlo paths (default: run.paths in the scenario).
     #[arg(long)]
     pub paths: Option<u64>,
-    /// Master seed (default: run.seed in the scenario).
-    #[arg(long)]
+    /// Master seed (default: run.seed in the scenario); 0 to 2^63 - 1, the
+    /// integers a scenario file's run.seed can hold.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(..=i64::MAX as u64))]
     pub seed: Option<u64>,
     /// Worker threads (default: all cores; at most 8 per core). Results do not depend on it.
     #[arg(long)]

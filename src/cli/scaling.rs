@@ -32,8 +32,8 @@ pub struct ScalingArgs {
     /// Monte Carlo paths (default: run.paths in the file).
     #[arg(long)]
     paths: Option<u64>,
-    /// Master seed (default: run.seed in the file).
-    #[arg(long)]
+    /// Master seed (default: run.seed in the file); 0 to 2^63 - 1.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(..=i64::MAX as u64))]
     seed: Option<u64>,
     /// Thread counts to measure, comma-separated, e.g. `1,2,4,16` (default:
     /// 1, 2, 4, ... up to --max-threads, which is always included).

@@ -135,8 +135,15 @@ pub fn with_value(file: &ScenarioFile, path: &str, value: toml::Value) -> Result
 fn fitted(path: &str, current: Option<&toml::Value>, value: &toml::Value) -> Result<toml::Value, ScenarioError> {
     Ok(match (current, value) {
         (Some(toml::Value::Integer(_)), toml::Value::Float(x)) => {
-            if x.fract() != 0.0 || !x.is_finite() || x.abs() > 9.0e15 {
-                return Err(ScenarioError::invalid(path, format!("is a whole number; got {x}")));
+            if x.fract() != 0.0 || !x.is_finite() {
+                return Err(ScenarioError::invalid(path, format!("must be a whole number; got {x}")));
+            }
+            // Beyond 2^53 a float no longer holds every integer: 1e30 would be set as another number.
+            if x.abs() > 9.0e15 {
+                return Err(ScenarioError::invalid(
+                    path,
+                    format!("must be a whole number of at most 9e15 in size to be swept exactly; got {x:e}"),
+                ));
             }
             toml::Value::Integer(*x as i64)
         }

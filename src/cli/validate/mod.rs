@@ -101,7 +101,7 @@ pub fn execute(args: ValidateArgs) -> Result<(), Failure> {
                 Verdict {
                     valid: false,
                     file: args.scenario.display().to_string(),
-                    error: Some(format!("{e:#}")),
+                    error: Some(super::bounded_message(&format!("{e:#}"))),
                     scenario: None,
                     policies: Vec::new(),
                 }
