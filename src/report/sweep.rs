@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::plots::canvas::{self, DrawResult, Figure};
 use super::plots::canvas::{font, size};
-use super::plots::format::{level, money, percent};
+use super::plots::format::{level, money, percent, plain};
 use super::to_json;
 use crate::stats::compare::{GridPoint, SweepPoint};
 
@@ -149,6 +149,7 @@ impl Figure for Tradeoff {
                 .configure_mesh()
                 .x_desc(s.param.as_str())
                 .y_desc(*label)
+                .x_label_formatter(&|x| plain(*x))
                 .house_style()
                 .draw()?;
             let c = canvas::colour(k);

@@ -119,9 +119,33 @@ pub fn tick(x: f64, step: f64) -> String {
     }
 }
 
+/// A swept value as a person writes it: no trailing zeros ("500", not
+/// "500.0"; "0.25"), to six decimals at most, so float noise such as
+/// 0.30000000000000004 reads 0.3.
+pub fn plain(x: f64) -> String {
+    let text = format!("{x:.6}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text == "-0" {
+        "0".to_string()
+    } else {
+        text.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn swept_values_have_no_trailing_zeros() {
+        assert_eq!(plain(500.0), "500");
+        assert_eq!(plain(510.0), "510");
+        assert_eq!(plain(0.25), "0.25");
+        assert_eq!(plain(0.1 + 0.2), "0.3");
+        assert_eq!(plain(-0.0), "0");
+        assert_eq!(plain(-1.5), "-1.5");
+        assert_eq!(plain(100.0), "100");
+    }
 
     #[test]
     fn numbers_read_like_a_person_writes_them() {
