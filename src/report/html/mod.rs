@@ -94,7 +94,28 @@ figure { margin: 22px 0 30px; }
 figure svg { display: block; width: 100%; height: auto; border: 1px solid var(--line); border-radius: 6px; }
 figcaption { font-size: 14px; margin-top: 6px; }
 footer { margin-top: 48px; color: var(--muted); font-size: 13px; border-top: 1px solid var(--line); padding-top: 10px; }
-@media print { nav { display: none; } figure, table { break-inside: avoid; } }
+/* Printed (what a risk committee gets): A4 landscape; every column on the
+   page (tables wrap at spaces instead of scrolling, so nothing is cut and no
+   scrollbar prints); headings stay with what follows them. */
+@page { size: A4 landscape; margin: 12mm 12mm 14mm; }
+@media print {
+  body { font-size: 12px; line-height: 1.4; }
+  main { max-width: none; padding: 0; }
+  nav { display: none; }
+  .table-wrap { overflow: visible; }
+  table { font-size: 11px; }
+  th, td { white-space: normal; padding: 3px 7px; }
+  .note, .meta, figcaption, footer { font-size: 11px; }
+  code { font-size: 10.5px; }
+  tbody tr:hover { background: none; }
+  h1, h2, h3 { break-after: avoid; }
+  h2 { margin-top: 22px; }
+  h2 + p, h3 + p, p + .table-wrap { break-before: avoid; }
+  p { orphans: 3; widows: 3; }
+  figure, tr, .cards, .card, .warning { break-inside: avoid; }
+  figure svg { border: none; }
+  a { color: inherit; text-decoration: none; }
+}
 "#;
 
 /// What each plot shows, for its caption.
