@@ -310,15 +310,13 @@ fn html(
     }
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title} — {scenario}</title>\
-<style>body{{font-family:-apple-system,Segoe UI,DejaVu Sans,sans-serif;max-width:1320px;margin:2em auto;color:#212529;padding:0 1em}}\
-table{{border-collapse:collapse;margin:1em 0}}td,th{{padding:.35em .8em;border-bottom:1px solid #dee2e6;text-align:right}}\
-td:first-child,th:first-child{{text-align:left}}th{{background:#f1f3f5}}.sig{{font-weight:bold}}svg{{max-width:100%;height:auto}}\
-p.note{{color:#6c757d}}pre{{white-space:pre-wrap;word-break:break-all;background:#f8f9fa;padding:.6em}}</style></head><body>\
+<style>{css}{COMPARISON_CSS}</style></head><body><main>\
 <h1>{title} — {scenario}</h1><p>{paths} paths, seed {seed}, common random numbers: {pairing}. Differences are \
 {noun} − baseline; the paired interval uses the \
 per-path differences, the unpaired one ignores the pairing (width ratio = paired / unpaired). Tail measures use a \
 {b}-resample bootstrap. Bold: the paired interval excludes zero.</p>\
-{books}<h2>Key figures</h2>{key}{weighted}<h2>Against the baseline</h2>{diffs}{figures}{reproduce}</body></html>\n",
+{books}<h2>Key figures</h2>{key}{weighted}<h2>Against the baseline</h2>{diffs}{figures}{reproduce}</main></body></html>\n",
+        css = super::html::CSS,
         books = books.map_or_else(String::new, |b| format!("<p>{b}</p>")),
         weighted = weighted.map_or_else(String::new, weighted_section),
         reproduce = reproduce_section(manifest),
@@ -330,7 +328,18 @@ per-path differences, the unpaired one ignores the pairing (width ratio = paired
         pairing = subject.pairing,
         noun = subject.noun,
     )
+    // Every table in a scroller on screen (it wraps in print), as in the run report.
+    .replace("<table>", "<div class=\"table-wrap\"><table>")
+    .replace("</table>", "</table></div>")
 }
+
+/// What the study page adds to the report's stylesheet: a wider page for its
+/// difference tables, its header cells (rows without a `thead`), the bold of
+/// a significant difference, and the wrapped rerun command.
+const COMPARISON_CSS: &str = "main { max-width: 1320px; } \
+     th { background: var(--soft); white-space: normal; } .sig { font-weight: 700; } \
+     pre { white-space: pre-wrap; word-break: break-all; background: var(--soft); padding: .6em; font-size: 13px; } \
+     figure svg, svg { max-width: 100%; height: auto; }";
 
 /// The inputs and the command that reproduces the study, from its manifest.
 fn reproduce_section(m: &StudyManifest) -> String {
