@@ -10,7 +10,7 @@ use super::plots::canvas::HouseMesh;
 
 use super::plots::SideBySide;
 use super::plots::canvas::{self, DrawResult, Figure, font, size};
-use super::plots::format::{level, money, percent, probability};
+use super::plots::format::{level, money, percent, probability_and_return_period};
 use super::study::{StressResult, Study, StudyManifest, StudyResult};
 use crate::stats::Timeseries;
 use crate::stats::compare::{Comparison, Estimate, PolicySample, WeightedFigures};
@@ -425,14 +425,14 @@ impl Figure for Exceedance {
             .margin(10)
             .margin_right(30)
             .x_label_area_size(58)
-            .y_label_area_size(90)
+            .y_label_area_size(170)
             .build_cartesian_2d(x0..x1, (y_min..1.3).log_scale())?;
         chart
             .configure_mesh()
             .x_desc("Portfolio loss over the horizon, x (millions)")
-            .y_desc("P(loss > x), log scale")
+            .y_desc("P(loss > x) · return period, log scale")
             .house_style()
-            .y_label_formatter(&|p| probability(*p))
+            .y_label_formatter(&|p| probability_and_return_period(*p))
             .draw()?;
         for (i, (name, pts)) in self.curves.iter().enumerate() {
             let c = canvas::colour(i);

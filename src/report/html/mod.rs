@@ -127,7 +127,8 @@ fn caption(name: &str) -> &'static str {
              ES (dashed) at each risk level."
         }
         "exceedance" => {
-            "Probability that the loss rate exceeds x, on a log scale down to one path in the run: the tail \
+            "Probability that the loss rate exceeds x, with its return period (1 in N), on a log scale down to \
+             one path in the run: the tail \
              of the distribution. Dots mark VaR at each level, where the curve crosses 1 − level."
         }
         "fan_chart" => {

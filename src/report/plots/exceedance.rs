@@ -7,7 +7,7 @@ use plotters::prelude::*;
 use super::canvas::HouseMesh;
 
 use super::canvas::{self, DrawResult, Figure, HPos, Pos, VPos, font, size};
-use super::format::{level, probability, tick};
+use super::format::{level, probability, probability_and_return_period, tick};
 use super::{Plot, ReportInput, finish, nothing_to_draw, subtitle};
 use crate::stats::risk::level_key;
 
@@ -137,17 +137,17 @@ impl Figure for Exceedance {
             .margin(10)
             .margin_right(30)
             .x_label_area_size(58)
-            .y_label_area_size(90)
+            .y_label_area_size(170)
             .build_cartesian_2d(x0..x1, (y_min..1.3).log_scale().with_key_points(decades))?;
         let x_step = (x1 - x0) / 10.0;
         chart
             .configure_mesh()
             .x_desc("Loss rate over the horizon, x (% of initial exposure)")
-            .y_desc("P(loss rate > x), log scale")
+            .y_desc("P(loss rate > x) · return period, log scale")
             .house_style()
             .max_light_lines(1)
             .x_label_formatter(&|x| tick(*x, x_step))
-            .y_label_formatter(&|p| probability(*p))
+            .y_label_formatter(&|p| probability_and_return_period(*p))
             .draw()?;
 
         // One path in `paths`: below this the empirical curve cannot go.

@@ -68,6 +68,15 @@ pub fn probability(p: f64) -> String {
     format!("{text}%")
 }
 
+/// An exceedance probability with its return period, for a log axis:
+/// `100%`, `10% · 1 in 10`, `0.1% · 1 in 1,000`.
+pub fn probability_and_return_period(p: f64) -> String {
+    if p >= 1.0 || p <= 0.0 || !p.is_finite() {
+        return probability(p);
+    }
+    format!("{} · 1 in {}", probability(p), count((1.0 / p).round() as u64))
+}
+
 /// A compact axis tick: `950`, `12k`, `1.5M`, `2B` (at most 3 significant digits).
 pub fn compact(x: f64) -> String {
     let a = x.abs();
@@ -135,6 +144,14 @@ pub fn plain(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exceedance_ticks_carry_their_return_period() {
+        assert_eq!(probability_and_return_period(1.0), "100%");
+        assert_eq!(probability_and_return_period(0.1), "10% · 1 in 10");
+        assert_eq!(probability_and_return_period(0.001), "0.1% · 1 in 1,000");
+        assert_eq!(probability_and_return_period(1e-5), "0.001% · 1 in 100,000");
+    }
 
     #[test]
     fn swept_values_have_no_trailing_zeros() {
