@@ -691,3 +691,60 @@ fn report_refuses_figures_no_run_writes_and_draws_the_largest_it_accepts() {
         "{stderr}"
     );
 }
+
+/// Issue 16: a run with a `[policy]` says so in report.html: its name, each
+/// lever as resolved, what the levers did (collection cost and the rest, as
+/// in summary.json) and, on a static synthetic book with a cutoff, the
+/// applicants it declined (the scored applicants less the loans booked). A
+/// run without a policy has no such section.
+#[test]
+fn the_report_shows_the_policy_its_levers_and_what_they_did() {
+    let tmp = TempDir::new().unwrap();
+    let scenario = tmp.path().join("with_policy.toml");
+    let text = fs::read_to_string(repo_file("scenarios/baseline.toml")).unwrap()
+        + "\n[policy]\nname = \"cutoff_600\"\n[policy.approval]\nmin_score = 600\n[policy.collections]\nstrategy = \"intensive\"\n";
+    fs::write(&scenario, text).unwrap();
+    let out = tmp.path().join("out");
+    let run = creditstress()
+        .arg("run")
+        .arg(&scenario)
+        .args(["--paths", "40", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    // The terminal says it too.
+    let stdout = String::from_utf8_lossy(&run.get_output().stdout).into_owned();
+    assert!(stdout.contains("Policy cutoff_600: collection cost "), "{stdout}");
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    let summary: serde_json::Value = serde_json::from_slice(&read(&out.join("summary.json"))).unwrap();
+    let booked = summary["loans"].as_u64().unwrap();
+    let cost = summary["policy"]["collection_cost"]["mean"].as_f64().unwrap();
+    assert!(cost > 0.0, "intensive collections cost something");
+    for expected in [
+        "<h2 id=\"policy\">Policy: cutoff_600</h2>".to_string(),
+        "<code>min_score = 600.0</code>".to_string(),
+        "<code>strategy = &quot;intensive&quot;</code>".to_string(),
+        format!("<td>{}</td>", money(cost)),
+        format!(
+            "{} of 12,000",
+            creditstress::report::plots::format::count(12_000 - booked)
+        ),
+        "<a href=\"#policy\">Policy</a>".to_string(),
+    ] {
+        assert!(html.contains(&expected), "report.html lacks {expected}");
+    }
+    assert!(booked < 12_000, "the cutoff declined someone");
+    let plain = tmp.path().join("plain");
+    creditstress()
+        .arg("run")
+        .arg(repo_file("scenarios/baseline.toml"))
+        .args(["--paths", "20", "--quiet", "--out"])
+        .arg(&plain)
+        .assert()
+        .success();
+    assert!(
+        !fs::read_to_string(plain.join("report.html"))
+            .unwrap()
+            .contains("id=\"policy\"")
+    );
+}

@@ -487,11 +487,31 @@ pub fn print_summary(json: bool, quiet: bool, summary: &RunSummary, scenario: &S
         emit(&creditstress::report::to_json(summary));
     } else if !quiet {
         emit(&format!(
-            "{}\nEngine: {}\n{last_line}\n",
+            "{}\n{}Engine: {}\n{last_line}\n",
             format::summary_table(summary, scenario),
+            policy_line(summary, scenario),
             summary.engine
         ));
     }
+}
+
+/// With a `[policy]`: one line naming it and what its levers did (means per path).
+fn policy_line(summary: &RunSummary, scenario: &Scenario) -> String {
+    if scenario.file.policy.is_none() {
+        return String::new();
+    }
+    let e = &summary.policy;
+    let money = creditstress::report::plots::format::money;
+    format!(
+        "Policy {}: collection cost {} (in net income), limits cut {} and raised {}, {:.1} forbearance plans, \
+         penalty interest {} (means per path)\n",
+        if e.name.is_empty() { "policy" } else { e.name.as_str() },
+        money(e.collection_cost.mean),
+        money(e.limit_cut),
+        money(e.limit_raised),
+        e.forbearance_plans,
+        money(e.penalty_interest)
+    )
 }
 
 /// A finished simulation: one `run`, or the shards of a study put back

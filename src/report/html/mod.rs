@@ -8,8 +8,8 @@ use std::fmt::Write;
 mod sections;
 
 use sections::{
-    capital, cards, contributions, economics, events, going_concern, key_figures, rate_lines, reproduce, sampling,
-    scenario, segments, tail_scenario,
+    capital, cards, contributions, economics, events, going_concern, key_figures, policy, rate_lines, reproduce,
+    sampling, scenario, segments, tail_scenario,
 };
 
 use super::input::ReportInput;
@@ -181,7 +181,7 @@ pub fn report_html(input: &ReportInput, plots: &[Plot]) -> String {
         h,
         "<header>\n<h1>Stress test report: {name}</h1>\n<p class=\"meta\">{} paths · seed {} · {} months · \
          {} loans · {} exposure {} yuan</p>\n<nav><a href=\"#key-figures\">Key figures</a>{}\
-         <a href=\"#segments\">Segments</a>{}<a href=\"#contributions\">Contributions</a>{}{}<a href=\"#plots\">Plots</a><a href=\"#scenario\">Scenario</a>\
+         <a href=\"#segments\">Segments</a>{}{}<a href=\"#contributions\">Contributions</a>{}{}<a href=\"#plots\">Plots</a><a href=\"#scenario\">Scenario</a>\
          <a href=\"#reproduce\">Reproduce</a></nav>\n</header>\n",
         count(s.paths),
         s.seed,
@@ -191,6 +191,11 @@ pub fn report_html(input: &ReportInput, plots: &[Plot]) -> String {
         money(s.exposure),
         if s.sampling.is_some() {
             "<a href=\"#sampling\">Sampling</a>"
+        } else {
+            ""
+        },
+        if input.manifest.scenario.policy.is_some() {
+            "<a href=\"#policy\">Policy</a>"
         } else {
             ""
         },
@@ -218,6 +223,7 @@ pub fn report_html(input: &ReportInput, plots: &[Plot]) -> String {
     key_figures(&mut h, input);
     sampling(&mut h, input);
     segments(&mut h, input);
+    policy(&mut h, input);
     going_concern(&mut h, input);
     events(&mut h, input);
     tail_scenario(&mut h, input);

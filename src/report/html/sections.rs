@@ -1187,3 +1187,120 @@ pub(super) fn events(h: &mut String, input: &ReportInput) {
     }
     end_table(h);
 }
+
+/// The scenario's `[policy]`: its levers as resolved (every default filled
+/// in) and what they did, mean per path. Absent without a policy.
+pub(super) fn policy(h: &mut String, input: &ReportInput) {
+    let Some(p) = input.manifest.scenario.policy.as_ref() else {
+        return;
+    };
+    let levers: Vec<(&str, Option<String>)> = vec![
+        ("Approval", p.approval.as_ref().map(inline_toml)),
+        ("Limits", p.limits.as_ref().map(inline_toml)),
+        ("Pricing", p.pricing.as_ref().map(inline_toml)),
+        ("Early warning", p.early_warning.as_ref().map(inline_toml)),
+        ("Limit increases", p.limit_increase.as_ref().map(inline_toml)),
+        ("Forbearance", p.forbearance.as_ref().map(inline_toml)),
+        ("Collections", p.collections.as_ref().map(inline_toml)),
+    ];
+    let name = if p.name.is_empty() { "policy" } else { p.name.as_str() };
+    let _ = writeln!(h, "<h2 id=\"policy\">Policy: {}</h2>", escape(name));
+    if !p.description.trim().is_empty() {
+        let _ = writeln!(h, "<p>{}</p>", escape(p.description.trim()));
+    }
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">The levers in effect, as the run resolved them (defaults filled in):</p>\n<dl>"
+    );
+    let mut any = false;
+    for (label, spec) in &levers {
+        if let Some(spec) = spec {
+            any = true;
+            let _ = writeln!(h, "<dt>{label}</dt><dd><code>{}</code></dd>", escape(spec));
+        }
+    }
+    if !any {
+        let _ = writeln!(h, "<dt>Levers</dt><dd>none: the policy only names the run</dd>");
+    }
+    let _ = writeln!(h, "</dl>");
+    let e = &input.summary.policy;
+    head(h, &["What the levers did (mean per path)", "Value"]);
+    row(
+        h,
+        &[
+            "Collection cost (yuan; subtracted in net income)".to_string(),
+            money(e.collection_cost.mean),
+        ],
+    );
+    row(
+        h,
+        &["Forbearance plans taken up".to_string(), number(e.forbearance_plans, 1)],
+    );
+    row(
+        h,
+        &[
+            "Undrawn limit removed by early warning and plans (yuan)".to_string(),
+            money(e.limit_cut),
+        ],
+    );
+    row(
+        h,
+        &[
+            "Limit added by limit increases (yuan)".to_string(),
+            money(e.limit_raised),
+        ],
+    );
+    row(
+        h,
+        &[
+            "Penalty interest collected (yuan; part of interest income)".to_string(),
+            money(e.penalty_interest),
+        ],
+    );
+    let f = &input.manifest.scenario;
+    if let (Some(cutoff), None, None) = (
+        p.approval.as_ref(),
+        f.book.as_ref(),
+        input.summary.originations.as_ref(),
+    ) {
+        // A static synthetic book: every segment's applicants were scored, those below the cutoff declined.
+        let applicants: u64 = f.segments.iter().map(|s| s.loans).sum();
+        let booked = input.summary.loans;
+        if applicants >= booked && applicants > 0 {
+            let declined = applicants - booked;
+            row(
+                h,
+                &[
+                    format!("Applicants declined by the cutoff ({})", escape(&inline_toml(cutoff))),
+                    format!(
+                        "{} of {} ({})",
+                        count(declined),
+                        count(applicants),
+                        percent(declined as f64 / applicants as f64, 1)
+                    ),
+                ],
+            );
+        }
+    }
+    end_table(h);
+    if input.summary.originations.is_some() && p.approval.is_some() {
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">Applications, approvals and the approval rate of the new lending are in the \
+             going-concern section.</p>"
+        );
+    }
+}
+
+/// A policy table as one line of TOML: `min_score = 560, ...`.
+fn inline_toml<T: serde::Serialize>(spec: &T) -> String {
+    match toml::to_string(spec) {
+        Ok(text) => text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join(", "),
+        Err(e) => format!("(cannot be shown: {e})"),
+    }
+}
