@@ -323,7 +323,7 @@ pub fn comparison_table_of(c: &Comparison, subject: creditstress::report::compar
                     format::money(x)
                 }
             };
-            let mut label = metric_words(&d.metric);
+            let mut label = creditstress::report::compare::metric_words(&d.metric);
             if let Some(t) = d.tail_paths.filter(|&t| t < creditstress::stats::risk::FEW_TAIL_PATHS) {
                 let level = d.metric.rsplit('_').next().and_then(|q| q.parse::<f64>().ok());
                 let level = level.map_or(d.metric.clone(), format::percent_level);
@@ -351,23 +351,4 @@ pub fn comparison_table_of(c: &Comparison, subject: creditstress::report::compar
         }
     }
     out
-}
-
-/// A comparison metric in words: `var_0.999` is `VaR 99.9%`,
-/// `risk_adjusted_return_0.99` is `net / (ES - EL) 99%`.
-fn metric_words(metric: &str) -> String {
-    let level = format::percent_level_key;
-    if let Some(q) = metric.strip_prefix("var_") {
-        format!("VaR {}", level(q))
-    } else if let Some(q) = metric.strip_prefix("es_") {
-        format!("ES {}", level(q))
-    } else if let Some(q) = metric.strip_prefix("risk_adjusted_return_") {
-        format!("net / (ES - EL) {}", level(q))
-    } else if metric == "pnl_net_income" {
-        "P&L net income".to_string()
-    } else if metric == "el" {
-        "EL".to_string()
-    } else {
-        metric.replace('_', " ")
-    }
 }

@@ -294,7 +294,12 @@ fn html(
             let excludes_zero = d.paired.ci[0] > 0.0 || d.paired.ci[1] < 0.0;
             diffs.push_str(&format!(
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td{}>{}</td><td>[{}, {}]</td><td>[{}, {}]</td><td>{:.2}</td></tr>",
-                escape(&d.label()),
+                escape(&match d.tail_paths {
+                    Some(t) if t < crate::stats::risk::FEW_TAIL_PATHS => {
+                        format!("{} (rough: {t} tail paths)", metric_words(&d.metric))
+                    }
+                    _ => metric_words(&d.metric),
+                }),
                 f(d.baseline),
                 f(d.policy),
                 if excludes_zero { " class=\"sig\"" } else { "" },
@@ -331,6 +336,26 @@ per-path differences, the unpaired one ignores the pairing (width ratio = paired
     // Every table in a scroller on screen (it wraps in print), as in the run report.
     .replace("<table>", "<div class=\"table-wrap\"><table>")
     .replace("</table>", "</table></div>")
+}
+
+/// A comparison metric in words, for the terminal and the page alike:
+/// `var_0.999` is `VaR 99.9%`, `risk_adjusted_return_0.99` is
+/// `net / (ES - EL) 99%`, `el` is `EL`.
+pub fn metric_words(metric: &str) -> String {
+    let at = |q: &str| q.parse::<f64>().map_or(q.to_string(), level);
+    if let Some(q) = metric.strip_prefix("var_") {
+        format!("VaR {}", at(q))
+    } else if let Some(q) = metric.strip_prefix("es_") {
+        format!("ES {}", at(q))
+    } else if let Some(q) = metric.strip_prefix("risk_adjusted_return_") {
+        format!("net / (ES - EL) {}", at(q))
+    } else if metric == "pnl_net_income" {
+        "P&L net income".to_string()
+    } else if metric == "el" {
+        "EL".to_string()
+    } else {
+        metric.replace('_', " ")
+    }
 }
 
 /// What the study page adds to the report's stylesheet: a wider page for its
