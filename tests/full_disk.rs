@@ -4,25 +4,13 @@
 //! for byte and no staging folder. Mounting needs root and a kernel that
 //! allows it; where it cannot mount, each test says so and passes.
 
-use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use assert_cmd::Command;
-use assert_cmd::cargo::cargo_bin_cmd;
 use tempfile::TempDir;
 
-fn creditstress() -> Command {
-    let mut cmd = cargo_bin_cmd!("creditstress");
-    cmd.env_remove("RUST_BACKTRACE")
-        .env_remove("CREDITSTRESS_SIGNAL_AT")
-        .env("NO_COLOR", "1");
-    cmd
-}
-
-fn repo_file(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
-}
+mod common;
+use common::{creditstress, files, repo_file};
 
 /// A tmpfs of `mib` MiB mounted on a temporary folder, unmounted when dropped.
 struct SmallDisk {
@@ -75,26 +63,6 @@ fn free_bytes(dir: &Path) -> u64 {
         .nth(1)
         .and_then(|l| l.trim().parse().ok())
         .unwrap()
-}
-
-/// Every file under `dir` with its bytes.
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        for entry in fs::read_dir(dir).unwrap().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                walk(root, &path, out);
-            } else {
-                out.insert(
-                    path.strip_prefix(root).unwrap().display().to_string(),
-                    fs::read(&path).unwrap(),
-                );
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
 }
 
 #[test]

@@ -6,46 +6,13 @@
 //! 128 + the signal. And a command killed in the middle of moving its set
 //! into place leaves the older set, which the next command puts back.
 
-use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use assert_cmd::Command;
-use assert_cmd::cargo::cargo_bin_cmd;
 use tempfile::TempDir;
 
-fn creditstress() -> Command {
-    let mut cmd = cargo_bin_cmd!("creditstress");
-    cmd.env_remove("RUST_BACKTRACE")
-        .env_remove("CREDITSTRESS_SIGNAL_AT")
-        .env("NO_COLOR", "1");
-    cmd
-}
-
-fn repo_file(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
-}
-
-/// Every file under `dir` with its bytes (an absent folder has none).
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        let Ok(entries) = fs::read_dir(dir) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                walk(root, &path, out);
-            } else {
-                let rel = path.strip_prefix(root).unwrap().display().to_string();
-                out.insert(rel, fs::read(&path).unwrap());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
-}
+mod common;
+use common::{creditstress, files, repo_file};
 
 fn stderr_of(assert: &assert_cmd::assert::Assert) -> String {
     String::from_utf8_lossy(&assert.get_output().stderr).into_owned()

@@ -57,6 +57,17 @@ rounding = 100.0
 const NO_BUCKETS: &str = "delinquency = false";
 const BUCKETS: &str = "delinquency = true\nroll_rates = [0.45, 0.70, 0.90]\ncure_rates = [0.40, 0.15, 0.05]";
 
+/// The allowance and stages a path kept.
+fn provisions_of(outcome: &creditstress::engine::PathOutcome) -> &creditstress::accounting::PathProvisions {
+    outcome
+        .pnl
+        .as_deref()
+        .expect("a P&L")
+        .provisions
+        .as_ref()
+        .expect("provisions")
+}
+
 fn parse(text: &str) -> creditstress::scenario::Scenario {
     parse_scenario(text).unwrap_or_else(|e| panic!("valid scenario: {e}"))
 }
@@ -83,13 +94,7 @@ fn a_current_loan_carries_the_closed_form_twelve_month_ecl() {
         .map(|l| l.balance as f64 / 100.0 * twelve_month(l, 12))
         .sum();
     let (outcome, _, _) = prepared.simulate_path_with_tape(0);
-    let p = outcome
-        .pnl
-        .as_deref()
-        .expect("a P&L")
-        .provisions
-        .as_ref()
-        .expect("provisions");
+    let p = provisions_of(&outcome);
     assert!(
         (p.opening as f64 / 100.0 - opening).abs() <= 0.01,
         "{} vs {opening}",
@@ -121,13 +126,7 @@ fn stages_follow_the_documented_rules_on_the_loan_tape() {
     for index in 0..3 {
         let (outcome, _, _) = prepared.simulate_path_with_tape(index);
         let tape = outcome.tally.tape.as_deref().expect("a tape");
-        let p = outcome
-            .pnl
-            .as_deref()
-            .expect("a P&L")
-            .provisions
-            .as_ref()
-            .expect("provisions");
+        let p = provisions_of(&outcome);
         for t in 0..12 {
             let mut accounts = [0u32; 3];
             let mut balance = [0 as Cents; 3];
@@ -270,7 +269,7 @@ fn a_pd_rise_past_the_trigger_moves_current_loans_to_stage_two_in_exactly_those_
     let grid = prepared
         .ecl
         .as_deref()
-        .and_then(|r| r.pd_grid.clone())
+        .and_then(|r| r.pd_rise.as_ref().map(|p| p.grid.clone()))
         .expect("a PD grid");
     let pd = |z: f64| grid.pd(&s, &prepared.grades, 0, false, z);
     let booked = pd(0.2);
@@ -280,10 +279,7 @@ fn a_pd_rise_past_the_trigger_moves_current_loans_to_stage_two_in_exactly_those_
         let (outcome, _, _) = prepared.simulate_path_with_tape(index);
         let (plain_outcome, _, _) = plain_prepared.simulate_path_with_tape(index);
         let tape = outcome.tally.tape.as_deref().expect("a tape");
-        let provisions = |o: &creditstress::engine::PathOutcome| {
-            o.pnl.as_deref().expect("a P&L").provisions.clone().expect("provisions")
-        };
-        let (p, q) = (provisions(&outcome), provisions(&plain_outcome));
+        let (p, q) = (provisions_of(&outcome), provisions_of(&plain_outcome));
         for t in 0..12 {
             let now = pd(outcome.factors[0][t]);
             let risen = now >= 1.3 * booked && now - booked >= 0.005;
@@ -334,7 +330,7 @@ fn the_pd_grid_is_the_exact_twelve_month_pd_to_one_part_in_a_million() {
         let grid = prepared
             .ecl
             .as_deref()
-            .and_then(|r| r.pd_grid.clone())
+            .and_then(|r| r.pd_rise.as_ref().map(|p| p.grid.clone()))
             .expect("a PD grid");
         let mut worst: f64 = 0.0;
         for revolving in [false, true] {
@@ -424,13 +420,7 @@ file = "book.csv"
     let s = creditstress::scenario::Scenario::from_file(file).unwrap_or_else(|e| panic!("{e}"));
     let prepared = Prepared::new(&s);
     let (outcome, _, _) = prepared.simulate_path_with_tape(0);
-    let p = outcome
-        .pnl
-        .as_deref()
-        .expect("a P&L")
-        .provisions
-        .as_ref()
-        .expect("provisions");
+    let p = provisions_of(&outcome);
     assert!(
         (p.opening - 125_000).abs() <= 1,
         "the opening allowance is {} cents, the example's CU1,250.00",

@@ -459,7 +459,7 @@ fn remove_stale_temporaries(out: &Path) -> Result<(), Failure> {
             let stale = name.starts_with('.')
                 && name
                     .rsplit_once(".tmp-")
-                    .is_some_and(|(_, pid)| !pid.is_empty() && pid.chars().all(|c| c.is_ascii_digit()));
+                    .is_some_and(|(_, tail)| creditstress::report::pid_suffix(tail, "").is_some());
             if stale && entry.path().is_file() && std::fs::remove_file(entry.path()).is_ok() {
                 eprintln!(
                     "note: removed {}, left by an interrupted command",
@@ -472,10 +472,7 @@ fn remove_stale_temporaries(out: &Path) -> Result<(), Failure> {
                 creditstress::report::BACKUP_PREFIX,
             ]
             .iter()
-            .any(|p| {
-                name.strip_prefix(p)
-                    .is_some_and(|pid| !pid.is_empty() && pid.chars().all(|c| c.is_ascii_digit()))
-            });
+            .any(|p| creditstress::report::pid_suffix(&name, p).is_some());
             if set_folder && entry.path().is_dir() && std::fs::remove_dir_all(entry.path()).is_ok() {
                 eprintln!(
                     "note: removed {}, left by a command interrupted while writing",

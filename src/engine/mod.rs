@@ -475,14 +475,13 @@ impl<'a> Prepared<'a> {
             let mut ledger = crate::loan::MonthlyLedger::new(s.segments.len(), s.horizon_months);
             if let Some(rules) = &self.ecl {
                 ledger = ledger.with_provisions(rules.clone());
-                if let (Some(rule), Some(grid)) = (rules.pd_rise, &rules.pd_grid) {
+                if let Some(rule) = &rules.pd_rise {
                     let z: Vec<Vec<f64>> = s
                         .segments
                         .iter()
                         .map(|seg| factors.combine(&seg.factor_weights))
                         .collect();
-                    let table =
-                        crate::loan::ledger::PointInTimePd::new(s, &self.grades, grid, &self.used_grades, &z, rule);
+                    let table = crate::loan::ledger::PointInTimePd::new(s, &self.grades, &self.used_grades, &z, rule);
                     ledger = ledger.with_pit_pd(table);
                 }
             }

@@ -24,15 +24,13 @@ pub struct EclRules {
     pub revolving_life: usize,
     /// The PD-rise trigger of stage 2 (`None`: off).
     pub pd_rise: Option<PdRise>,
-    /// With the trigger: the point-in-time PDs it reads.
-    pub pd_grid: Option<Arc<PdGrid>>,
 }
 
 /// The PD-rise trigger of stage 2 (`[economics.provisions] pd_rise_*`): a
 /// current loan not in a plan is in stage 2 when its point-in-time 12-month
 /// PD at the month end is at least `ratio` times, and at least
 /// `min_increase` above, its 12-month PD at booking.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PdRise {
     /// Multiple of the PD at booking.
     pub ratio: f64,
@@ -40,6 +38,8 @@ pub struct PdRise {
     pub min_increase: f64,
     /// Factor level of the opening book's booking.
     pub opening_factor: f64,
+    /// The point-in-time PDs the trigger reads, computed once per run.
+    pub grid: Arc<PdGrid>,
 }
 
 /// Factor levels of the [`PdGrid`]: `-GRID_REACH..=GRID_REACH` standard deviations ...
@@ -125,14 +125,7 @@ pub struct PointInTimePd {
 impl PointInTimePd {
     /// The table of the grade rows `rows` (the others stay 0: no loan reads
     /// them) under the path whose factor is `z[segment][t]`.
-    pub fn new(
-        scenario: &Scenario,
-        grades: &PdGrades,
-        grid: &PdGrid,
-        rows: &[u32],
-        z: &[Vec<f64>],
-        rule: PdRise,
-    ) -> Self {
+    pub fn new(scenario: &Scenario, grades: &PdGrades, rows: &[u32], z: &[Vec<f64>], rule: &PdRise) -> Self {
         let months = scenario.horizon_months;
         let mut pd = vec![0.0; grades.len() * 2 * (months + 1)];
         for &row in rows {
@@ -142,11 +135,15 @@ impl PointInTimePd {
                 let at = (row * 2 + usize::from(revolving)) * (months + 1);
                 let levels = std::iter::once(rule.opening_factor).chain(z.iter().copied());
                 for (i, level) in levels.enumerate() {
-                    pd[at + i] = grid.pd(scenario, grades, row, revolving, level);
+                    pd[at + i] = rule.grid.pd(scenario, grades, row, revolving, level);
                 }
             }
         }
-        PointInTimePd { months, pd, rule }
+        PointInTimePd {
+            months,
+            pd,
+            rule: rule.clone(),
+        }
     }
 
     /// The 12-month PD of `loan` at table index `i`.
@@ -188,12 +185,12 @@ impl EclRules {
                 .map(|s| (s.lgd.mean * multiplier).min(1.0))
                 .collect(),
             revolving_life,
-            pd_rise: (p.pd_rise_ratio > 0.0).then_some(PdRise {
+            pd_rise: (p.pd_rise_ratio > 0.0).then(|| PdRise {
                 ratio: p.pd_rise_ratio,
                 min_increase: p.pd_rise_min_increase,
                 opening_factor: p.pd_rise_opening_factor,
+                grid: Arc::new(PdGrid::new(scenario, grades, rows)),
             }),
-            pd_grid: (p.pd_rise_ratio > 0.0).then(|| Arc::new(PdGrid::new(scenario, grades, rows))),
         })
     }
 

@@ -294,12 +294,7 @@ fn html(
             let excludes_zero = d.paired.ci[0] > 0.0 || d.paired.ci[1] < 0.0;
             diffs.push_str(&format!(
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td{}>{}</td><td>[{}, {}]</td><td>[{}, {}]</td><td>{:.2}</td></tr>",
-                escape(&match d.tail_paths {
-                    Some(t) if t < crate::stats::risk::FEW_TAIL_PATHS => {
-                        format!("{} (rough: {t} tail paths)", metric_words(&d.metric))
-                    }
-                    _ => metric_words(&d.metric),
-                }),
+                escape(&d.label_as(&metric_words(&d.metric))),
                 f(d.baseline),
                 f(d.policy),
                 if excludes_zero { " class=\"sig\"" } else { "" },

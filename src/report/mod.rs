@@ -441,8 +441,8 @@ pub fn recover_interrupted_sets(dir: &Path) -> io::Result<Vec<String>> {
         .flatten()
         .filter_map(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
-            let pid = name.strip_prefix(JOURNAL_PREFIX)?;
-            (!pid.is_empty() && pid.chars().all(|c| c.is_ascii_digit())).then(|| (e.path(), pid.to_string()))
+            let pid = pid_suffix(&name, JOURNAL_PREFIX)?;
+            Some((e.path(), pid.to_string()))
         })
         .collect();
     journals.sort();
@@ -476,6 +476,13 @@ pub fn recover_interrupted_sets(dir: &Path) -> io::Result<Vec<String>> {
         ));
     }
     Ok(notes)
+}
+
+/// The process id `name` ends with after `prefix` (`.creditstress-journal-123`
+/// gives `123`): how a command's temporary files and folders are named.
+pub fn pid_suffix<'a>(name: &'a str, prefix: &str) -> Option<&'a str> {
+    name.strip_prefix(prefix)
+        .filter(|pid| !pid.is_empty() && pid.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// Every file under `root`, relative to it, sorted (none if `root` is absent).

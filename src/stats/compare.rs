@@ -124,9 +124,14 @@ impl Difference {
     /// The metric with a note when its interval rests on few tail paths,
     /// e.g. `var_0.999 (rough: 20 tail paths)`.
     pub fn label(&self) -> String {
+        self.label_as(&self.metric)
+    }
+
+    /// [`Self::label`] with the metric shown as `name` (its words on a page).
+    pub fn label_as(&self, name: &str) -> String {
         match self.tail_paths {
-            Some(t) if t < FEW_TAIL_PATHS => format!("{} (rough: {t} tail paths)", self.metric),
-            _ => self.metric.clone(),
+            Some(t) if t < FEW_TAIL_PATHS => format!("{name} (rough: {t} tail paths)"),
+            _ => name.to_string(),
         }
     }
 }

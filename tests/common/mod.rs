@@ -1,7 +1,8 @@
 //! Fixtures shared by the tests of imported books, loan tapes and
 //! calibration (tests/book_import.rs, tests/calibrate.rs, tests/parquet.rs),
 //! and of going-concern books and events (tests/originations.rs,
-//! tests/contagion_and_events.rs).
+//! tests/contagion_and_events.rs); the binary and a folder's files for the
+//! output-set tests (tests/interrupts.rs, tests/full_disk.rs).
 
 // Each test file uses its own subset of these.
 #![allow(dead_code)]
@@ -146,4 +147,39 @@ pub fn calibrate_options(confidence: f64) -> CalibrateOptions {
         confidence,
         macro_series: None,
     }
+}
+
+/// The binary, with no backtrace, no colour and no signal injection from the caller's environment.
+pub fn creditstress() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("creditstress");
+    cmd.env_remove("RUST_BACKTRACE")
+        .env_remove("CREDITSTRESS_SIGNAL_AT")
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+/// A file of the repository.
+pub fn repo_file(rel: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// Every file under `dir`, relative, with its bytes (an absent folder has none).
+pub fn files(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    fn walk(root: &std::path::Path, dir: &std::path::Path, out: &mut std::collections::BTreeMap<String, Vec<u8>>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                let rel = path.strip_prefix(root).unwrap().display().to_string();
+                out.insert(rel, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
 }
