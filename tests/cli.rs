@@ -2060,7 +2060,34 @@ fn emit_tape_is_refused_where_it_cannot_be_honest() {
         .assert()
         .code(2);
     assert!(stderr_of(&e).contains("more than the run's 4 paths"));
+    let e = creditstress()
+        .arg("run")
+        .arg(repo_file("scenarios/validation/vasicek.toml"))
+        .args(["--paths", "4", "--engine", "pooled", "--emit-tape"])
+        .arg(dir.path().join("t"))
+        .arg("--out")
+        .arg(dir.path().join("o"))
+        .assert()
+        .code(2);
+    assert!(stderr_of(&e).contains("--engine pooled draws identical loans as counts"));
     assert!(!dir.path().join("t").exists() && !dir.path().join("o").exists());
+}
+
+#[test]
+fn a_pooled_run_says_so_and_its_manifest_reruns_it() {
+    let dir = TempDir::new().expect("temp dir");
+    let out = dir.path().join("o");
+    let run = creditstress()
+        .arg("run")
+        .arg(repo_file("scenarios/validation/vasicek.toml"))
+        .args(["--paths", "200", "--engine", "pooled", "--json", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let summary: serde_json::Value = serde_json::from_slice(&run.get_output().stdout).unwrap();
+    assert_eq!(summary["engine"], creditstress::engine::ENGINE_POOLED);
+    let manifest = fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(manifest.contains("--engine pooled"), "{manifest}");
 }
 
 #[test]

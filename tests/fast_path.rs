@@ -192,3 +192,150 @@ fn the_fast_book_is_bitwise_the_loan_by_loan_fast_path() {
         assert!(events > 0, "{}: some loans had an event", scenario.name);
     }
 }
+
+/// A book with pools of identical loans (`--engine pooled`): revolving lines
+/// of one fixed limit and utilisation in six score bands at a constant PD
+/// (so identical within a band), which draw, repay and prepay, with fraud
+/// (never pooled); beside them installment loans with a drawn LGD (never
+/// pooled: each loan draws its own).
+const POOLED_BOOK: &str = r#"
+schema_version = 1
+name = "pooled_vs_fast"
+[run]
+horizon_months = 12
+[dynamics]
+delinquency = false
+pd_period_months = 12
+[macro.noise]
+phi = 0.8
+sigma = 1.0
+[[segments]]
+name = "identical_lines"
+loans = 2000
+score = { mean = 650, std = 60 }
+income = { median_monthly = 6000, sigma = 0.5 }
+pd = { model = "constant", value = 0.08 }
+rho = 0.12
+lgd = { mean = 0.65, macro_sensitivity = 0.2 }
+prepayment_monthly = 0.02
+fraud_share = 0.01
+[segments.products]
+revolving_share = 1.0
+installment_terms = []
+utilisation = { mean = 0.6, std = 0.0 }
+revolving_repay_rate = 0.05
+revolving_draw_rate = 0.03
+revolving_ccf = 0.5
+[segments.limit]
+min = 5000
+cap = 5000
+rounding = 100
+[[segments]]
+name = "installments"
+loans = 500
+score = { mean = 600, std = 60 }
+income = { median_monthly = 4000, sigma = 0.5 }
+pd = { model = "logistic", intercept = -2.5, slope_per_100 = -1.0 }
+rho = 0.15
+lgd = { mean = 0.6, std = 0.2 }
+prepayment_monthly = 0.01
+[segments.products]
+installment_terms = [3, 12]
+"#;
+
+#[test]
+fn pooled_and_fast_path_have_the_same_distribution() {
+    let scenario = parse_scenario(POOLED_BOOK).unwrap().with_overrides(None, Some(7));
+    let pooled = Prepared::with_engine(&scenario, EngineChoice::Pooled).unwrap();
+    let (pooled_loans, pools) = pooled.pools().expect("the identical lines form pools");
+    assert!((2..20).contains(&pools), "{pools} pools");
+    // All the identical lines but the fraudulent ones (about 1%), none of the installments.
+    assert!((1900..2000).contains(&pooled_loans), "{pooled_loans} loans pooled");
+    assert_eq!(pooled.engine_description(), creditstress::engine::ENGINE_POOLED);
+    let paths = 3000;
+    let a = pooled.simulate_paths(0..paths, RunControl::default()).unwrap();
+    let fast = Prepared::with_engine(&scenario, EngineChoice::FastPath).unwrap();
+    let b = fast.simulate_paths(paths..2 * paths, RunControl::default()).unwrap();
+    let critical = 1.949 * ((2 * paths) as f64 / (paths * paths) as f64).sqrt();
+    type Metric = fn(&PathOutcome) -> f64;
+    let metrics: [(&str, Metric); 9] = [
+        ("loss", |p| p.tally.loss),
+        ("defaults", |p| p.tally.defaults as f64),
+        ("interest", |p| p.tally.interest as f64),
+        ("prepaid", |p| p.tally.ledger.prepaid as f64),
+        ("originated", |p| p.tally.ledger.originated as f64),
+        ("outstanding", |p| p.tally.ledger.outstanding as f64),
+        ("loan_months", |p| p.tally.loan_months as f64),
+        ("recoveries", |p| p.tally.recoveries),
+        ("economic_loss", |p| p.tally.economic_loss),
+    ];
+    for (name, metric) in metrics {
+        let x: Vec<f64> = a.iter().map(metric).collect();
+        let y: Vec<f64> = b.iter().map(metric).collect();
+        let d = ks_statistic(&x, &y);
+        assert!(d < critical, "{name}: KS distance {d} >= critical {critical}");
+        assert_same_mean(name, &x, &y);
+    }
+    for t in [0, 5, 11] {
+        let x: Vec<f64> = a.iter().map(|p| p.tally.monthly_defaults[t] as f64).collect();
+        let y: Vec<f64> = b.iter().map(|p| p.tally.monthly_defaults[t] as f64).collect();
+        assert_same_mean(&format!("defaults in month {}", t + 1), &x, &y);
+    }
+    for band in 0..a[0].tally.band_defaults.len() {
+        let x: Vec<f64> = a.iter().map(|p| p.tally.band_defaults[band] as f64).collect();
+        let y: Vec<f64> = b.iter().map(|p| p.tally.band_defaults[band] as f64).collect();
+        assert_same_mean(&format!("defaults in band {band}"), &x, &y);
+    }
+    for p in &a {
+        let l = p.tally.ledger;
+        assert_eq!(
+            l.originated,
+            l.repaid + l.prepaid + l.charged_off + l.outstanding,
+            "path {}",
+            p.index
+        );
+    }
+}
+
+#[test]
+fn the_pooled_test_can_tell_a_wrong_count_apart() {
+    // The same guard as for the fast path: a PD of 0.09 instead of 0.08 on
+    // the pooled lines must be told apart by the test above's statistics.
+    let paths = 3000;
+    let run_pooled = |text: &str, first: u64| {
+        let scenario = parse_scenario(text).unwrap().with_overrides(None, Some(7));
+        let prepared = Prepared::with_engine(&scenario, EngineChoice::Pooled).unwrap();
+        prepared
+            .simulate_paths(first..first + paths, RunControl::default())
+            .unwrap()
+    };
+    let base = run_pooled(POOLED_BOOK, 0);
+    let worse = run_pooled(&POOLED_BOOK.replace("value = 0.08", "value = 0.09"), paths);
+    let x: Vec<f64> = base.iter().map(|p| p.tally.defaults as f64).collect();
+    let y: Vec<f64> = worse.iter().map(|p| p.tally.defaults as f64).collect();
+    let critical = 1.949 * ((2 * paths) as f64 / (paths * paths) as f64).sqrt();
+    assert!(ks_statistic(&x, &y) > critical);
+}
+
+/// Without identical loans `--engine pooled` is the fast path, bitwise; with
+/// them the pools' counts are the same on every run of a path.
+#[test]
+fn pooled_without_pools_is_the_fast_path_and_is_reproducible() {
+    let scenario = parse_scenario(BOOK).unwrap().with_overrides(None, Some(7));
+    let pooled = Prepared::with_engine(&scenario, EngineChoice::Pooled).unwrap();
+    assert_eq!(pooled.pools(), None);
+    assert_eq!(pooled.engine_description(), creditstress::engine::ENGINE_FAST);
+    let fast = Prepared::with_engine(&scenario, EngineChoice::FastPath).unwrap();
+    for index in 0..20 {
+        assert_eq!(pooled.simulate_path(index), fast.simulate_path(index), "path {index}");
+    }
+    let scenario = parse_scenario(POOLED_BOOK).unwrap().with_overrides(None, Some(7));
+    let pooled = Prepared::with_engine(&scenario, EngineChoice::Pooled).unwrap();
+    let again = Prepared::with_engine(&scenario, EngineChoice::Pooled).unwrap();
+    let all = pooled.simulate_paths(0..40, RunControl::default()).unwrap();
+    for index in (0..40).rev() {
+        assert_eq!(again.simulate_path(index), all[index as usize], "path {index}");
+    }
+    let with_buckets = parse_scenario(&POOLED_BOOK.replace("delinquency = false", "delinquency = true")).unwrap();
+    assert!(Prepared::with_engine(&with_buckets, EngineChoice::Pooled).is_err());
+}

@@ -555,6 +555,9 @@ fn fast_path_forced_stepping_and_redrawn_populations_merge_exactly() {
     let hazard = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/validation/constant_hazard.toml");
     assert_sharding_is_exact(&hazard, &[], &tmp.path().join("fast"));
     assert_sharding_is_exact(&hazard, &["--engine", "stepping"], &tmp.path().join("stepping"));
+    // Identical loans drawn as pools: their counts are keyed by path as every loan's draws are.
+    let vasicek = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/validation/vasicek.toml");
+    assert_sharding_is_exact(&vasicek, &["--engine", "pooled"], &tmp.path().join("pooled"));
     let redraw = tmp.path().join("redraw.toml");
     let text = fs::read_to_string(baseline()).unwrap();
     assert!(text.contains("\n[run]\n"));

@@ -75,7 +75,10 @@ pub struct RunArgs {
     study: StudyArgs,
     /// How loans are simulated: `auto` takes the fast path when it is exact
     /// for the scenario (no delinquency buckets), `stepping` always steps
-    /// month by month, `fast` insists on the fast path.
+    /// month by month, `fast` insists on the fast path, `pooled` is the fast
+    /// path with identical loans drawn as pools (a binomial count of a pool's
+    /// defaults and prepayments per month: the same law, other draws; see
+    /// docs/scenario.md, "Engines").
     #[arg(long, value_enum, default_value_t = EngineArg::Auto)]
     engine: EngineArg,
     /// Run only shard K of N (K from 0) and write it for `creditstress merge`;
@@ -145,6 +148,20 @@ impl From<SamplingArg> for SamplingMethod {
     }
 }
 
+/// The `--engine` flag that reproduces a run of `scenario` whose engine is
+/// described by `engine` (empty where `auto` picks that engine): the engines
+/// give the same law with other draws, so a rerun must name the one that ran.
+pub fn engine_flag(scenario: &Scenario, engine: &str) -> &'static str {
+    use creditstress::engine::{ENGINE_POOLED, ENGINE_STEPPING, fast_path_blocker};
+    if engine == ENGINE_POOLED {
+        " --engine pooled"
+    } else if engine == ENGINE_STEPPING && fast_path_blocker(scenario).is_none() {
+        " --engine stepping"
+    } else {
+        ""
+    }
+}
+
 /// The `--sampling` flag that reproduces `scenario`'s sampling (empty for plain).
 pub fn sampling_flag(scenario: &Scenario) -> &'static str {
     match scenario.file.run.sampling {
@@ -177,6 +194,7 @@ enum EngineArg {
     Auto,
     Stepping,
     Fast,
+    Pooled,
 }
 
 impl From<EngineArg> for EngineChoice {
@@ -185,6 +203,7 @@ impl From<EngineArg> for EngineChoice {
             EngineArg::Auto => EngineChoice::Auto,
             EngineArg::Stepping => EngineChoice::Stepping,
             EngineArg::Fast => EngineChoice::FastPath,
+            EngineArg::Pooled => EngineChoice::Pooled,
         }
     }
 }
@@ -230,7 +249,13 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
     check_destination_room(&out, output_bytes_estimate(&scenario, range.end - range.start))?;
     let _lock = super::OutputLock::acquire(&out)?;
     if let Some(dir) = &args.emit_tape {
-        check_tape_request(&scenario, shard.is_some(), args.tape_paths, args.tape_format)?;
+        check_tape_request(
+            &scenario,
+            shard.is_some(),
+            args.tape_paths,
+            args.tape_format,
+            args.engine,
+        )?;
         check_writable_destination(dir)?;
         check_output_folder(dir, args.study.force)?;
     }
@@ -306,11 +331,6 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
                 scenario: &scenario,
                 spec: s.spec,
                 engine: prepared.engine_description(),
-                engine_flag: match args.engine {
-                    EngineArg::Auto => "",
-                    EngineArg::Stepping => " --engine stepping",
-                    EngineArg::Fast => " --engine fast",
-                },
                 sampling_flag: sampling_flag(&scenario),
                 sets: &args.study.set,
                 importance: prepared.importance.clone(),
@@ -367,7 +387,19 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
 }
 
 /// Refuses a tape the run cannot give.
-fn check_tape_request(scenario: &Scenario, sharded: bool, tape_paths: u64, format: TapeFormat) -> Result<(), Failure> {
+fn check_tape_request(
+    scenario: &Scenario,
+    sharded: bool,
+    tape_paths: u64,
+    format: TapeFormat,
+    engine: EngineArg,
+) -> Result<(), Failure> {
+    if engine == EngineArg::Pooled {
+        return Err(Failure::Input(anyhow!(
+            "--emit-tape records each loan's own draws, and --engine pooled draws identical loans as counts \
+             (no loan has draws of its own): emit the tape with --engine fast or auto"
+        )));
+    }
     if format.parquet() && !cfg!(feature = "parquet") {
         return Err(Failure::Input(anyhow!(
             "--tape-format {}: {}",
@@ -595,10 +627,11 @@ pub fn write_run_outputs(done: &Finished, out: &Path) -> Result<RunSummary, Fail
         threads: done.threads,
         wall_seconds: done.elapsed_seconds,
         command: format!(
-            "creditstress run {} --paths {} --seed {}{}{} --out {}",
+            "creditstress run {} --paths {} --seed {}{}{}{} --out {}",
             shell_quote(&done.scenario_file),
             scenario.paths,
             scenario.seed,
+            engine_flag(scenario, done.engine),
             sampling_flag(scenario),
             super::set_flags(done.sets),
             shell_quote(&out.display().to_string())

@@ -165,8 +165,6 @@ pub struct ShardRun<'a> {
     pub spec: ShardSpec,
     /// The engine description.
     pub engine: &'a str,
-    /// `--engine` as it must be repeated to rerun the shard (empty for `auto`).
-    pub engine_flag: &'static str,
     /// `--sampling` as it must be repeated (empty for plain).
     pub sampling_flag: &'static str,
     /// The `--set` settings, in order.
@@ -220,7 +218,7 @@ pub fn write_shard(run: ShardRun) -> anyhow::Result<ShardManifest> {
         run.scenario.paths,
         run.scenario.seed,
         run.spec,
-        run.engine_flag,
+        super::run::engine_flag(run.scenario, run.engine),
         run.sampling_flag,
         super::set_flags(run.sets),
         shell_quote(&run.out.display().to_string())

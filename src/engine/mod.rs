@@ -49,12 +49,19 @@ pub enum EngineChoice {
     Stepping,
     /// Insist on the fast path (an error when the scenario needs stepping).
     FastPath,
+    /// The fast path, with identical loans drawn as pools: per month, a
+    /// binomial count of a pool's defaults and prepayments instead of one
+    /// uniform per loan (the same law, other draws; an error when the
+    /// scenario needs stepping).
+    Pooled,
 }
 
 /// Description of the monthly stepping engine.
 pub const ENGINE_STEPPING: &str = "loan-level monthly stepping";
 /// Description of the fast path.
 pub const ENGINE_FAST: &str = "fast path: one uniform per loan inverts its first-event curve (no delinquency dynamics)";
+/// Description of the fast path with pools of identical loans.
+pub const ENGINE_POOLED: &str = "pooled fast path: identical loans drawn as monthly binomial counts of defaults and prepayments, other loans one uniform each (no delinquency dynamics)";
 
 /// Why a scenario needs monthly stepping, or `None` when the fast path is exact for it.
 pub fn fast_path_blocker(scenario: &Scenario) -> Option<&'static str> {
@@ -248,17 +255,19 @@ impl<'a> Prepared<'a> {
     /// Draws the book and grade tables; uses the fast path when it is exact for the scenario.
     pub fn new(scenario: &'a Scenario) -> Self {
         let fast_path = fast_path_blocker(scenario).is_none();
-        Self::build(scenario, fast_path)
+        Self::build(scenario, fast_path, false)
     }
 
     /// Like [`Prepared::new`] with an explicit engine choice.
     pub fn with_engine(scenario: &'a Scenario, choice: EngineChoice) -> Result<Self, EngineError> {
         let fast_path = match (choice, fast_path_blocker(scenario)) {
             (EngineChoice::Stepping, _) => false,
-            (EngineChoice::FastPath, Some(why)) => return Err(EngineError::FastPathUnavailable(why)),
+            (EngineChoice::FastPath | EngineChoice::Pooled, Some(why)) => {
+                return Err(EngineError::FastPathUnavailable(why));
+            }
             (_, blocker) => blocker.is_none(),
         };
-        Ok(Self::build(scenario, fast_path))
+        Ok(Self::build(scenario, fast_path, choice == EngineChoice::Pooled))
     }
 
     /// The run-level book: the book drawn once, or path 0's when the
@@ -272,10 +281,23 @@ impl<'a> Prepared<'a> {
 
     /// Which engine the paths use, in words.
     pub fn engine_description(&self) -> &'static str {
-        if self.fast_path { ENGINE_FAST } else { ENGINE_STEPPING }
+        match (self.fast_path, self.pools()) {
+            (false, _) => ENGINE_STEPPING,
+            (true, Some(_)) => ENGINE_POOLED,
+            (true, None) => ENGINE_FAST,
+        }
     }
 
-    fn build(scenario: &'a Scenario, fast_path: bool) -> Self {
+    /// With `--engine pooled` and pools in the book: the loans drawn as
+    /// pools and the number of pools.
+    pub fn pools(&self) -> Option<(u64, usize)> {
+        self.fast_book
+            .as_ref()
+            .filter(|b| b.has_pools())
+            .map(|b| b.pooled_loans())
+    }
+
+    fn build(scenario: &'a Scenario, fast_path: bool, pooled: bool) -> Self {
         let grades = PdGrades::new(scenario);
         let model = LoanModel::new(scenario);
         let book = draw_book(
@@ -312,7 +334,15 @@ impl<'a> Prepared<'a> {
         let fast_book = book
             .as_ref()
             .filter(|_| fast_path && scenario.file.economics.is_none())
-            .map(|b| crate::loan::FastBook::new(b, &model));
+            .map(|b| {
+                // A drawn LGD is each loan's own draw: only a segment with a fixed one pools.
+                let fixed_lgd: Vec<bool> = scenario
+                    .segments
+                    .iter()
+                    .map(|s| s.lgd.concentration.is_none())
+                    .collect();
+                crate::loan::FastBook::new(b, &model, pooled.then_some(fixed_lgd.as_slice()))
+            });
         let renewal = scenario
             .segments
             .iter()

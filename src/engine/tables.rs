@@ -58,6 +58,11 @@ pub fn build_path_tables(
         horizon,
         first_event: vec![u64::MAX; horizon * grades.len()],
         default_split: vec![0; horizon * grades.len()],
+        pool_probability: if prepared.fast_book.as_ref().is_some_and(|b| b.has_pools()) {
+            vec![[0.0; 2]; horizon * grades.len()]
+        } else {
+            Vec::new()
+        },
     });
     let shock = policy_shock(scenario);
     let mut shocked_entry = vec![0u64; if shock.is_some() { horizon * grades.len() } else { 0 }];

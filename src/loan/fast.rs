@@ -1,9 +1,11 @@
 //! The fast path for the plain default model.
 
-use super::stepping::{Account, charge_off, settle, settlement, simulate_loan};
+use super::stepping::{Account, charge_offs, settle, settlement, simulate_loan};
 use super::{LoanKeys, LoanModel, PathTables, PathTally};
-use crate::engine::streams::{LoanStream, first_uniforms, threshold};
+use crate::engine::streams::{LoanStream, first_uniforms, mix64, threshold};
 use crate::population::{Book, Cents, Loan, ProductKind, round_cents};
+use crate::stats::binomial::binomial_quantile;
+use std::collections::HashMap;
 
 /// Fast-path tables: without delinquency buckets a current loan's only
 /// events are default and prepayment, so its first event month can be drawn
@@ -24,6 +26,11 @@ pub struct FastTables {
     pub first_event: Vec<u64>,
     /// `F_{t-1} + S_{t-1} p_t` as thresholds, `[grade * horizon + t]`.
     pub default_split: Vec<u64>,
+    /// `[p_t, (e_t - p_t) / (1 - p_t)]`, `[grade * horizon + t]`: a live
+    /// loan's default probability in month `t`, and its prepayment
+    /// probability when it does not default; filled only for a book with
+    /// pools ([`FastBook::has_pools`]), empty otherwise.
+    pub pool_probability: Vec<[f64; 2]>,
 }
 
 impl FastTables {
@@ -37,6 +44,10 @@ impl FastTables {
             self.default_split[row + t] = threshold(before + survival * p);
             survival *= 1.0 - event;
             self.first_event[row + t] = threshold(1.0 - survival);
+            if let Some(pool) = self.pool_probability.get_mut(row + t) {
+                let prepaid = if p < 1.0 { (event - p) / (1.0 - p) } else { 0.0 };
+                *pool = [p, prepaid];
+            }
         }
     }
 }
@@ -53,7 +64,6 @@ pub(super) fn first_event(
     tally: &mut PathTally,
 ) -> usize {
     let horizon = model.horizon;
-    let revolving = loan.kind == ProductKind::Revolving;
     let last = last_month(loan, horizon);
     let row = loan.grade as usize * fast.horizon;
     let u = LoanStream::new(keys.events, loan.id as u64).next_u64();
@@ -68,22 +78,43 @@ pub(super) fn first_event(
         tally.ledger.outstanding += account.balance;
         return horizon;
     }
-    if u < fast.default_split[row + t] {
-        if revolving {
+    let default = u < fast.default_split[row + t];
+    book_event(loan, model, tables, keys, t, default, &mut account, 1, tally);
+    t + 1
+}
+
+/// Books the first event in month `t` of `count` loans identical to `loan`
+/// whose account (each one's) is `account` after its on-time months: a
+/// charge-off, with a revolving line's drawdown before it, or a prepayment.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn book_event(
+    loan: &Loan,
+    model: &LoanModel,
+    tables: &PathTables,
+    keys: &LoanKeys,
+    t: usize,
+    default: bool,
+    account: &mut Account,
+    count: u32,
+    tally: &mut PathTally,
+) {
+    let times = count as Cents;
+    if default {
+        if loan.kind == ProductKind::Revolving {
             let extra = round_cents((account.limit - account.balance) as f64 * model.rules[loan.segment as usize].ccf);
             account.balance += extra;
-            tally.ledger.originated += extra;
+            tally.ledger.originated += extra * times;
         }
-        charge_off(loan, model, tables, keys, t, account.balance, tally);
+        charge_offs(loan, model, tables, keys, t, account.balance, count, tally);
     } else {
-        tally.ledger.prepaid += account.balance;
+        tally.ledger.prepaid += account.balance * times;
         if tally.records_months() {
             let mut row = super::tape::TapeRow::state(loan.id, t, super::tape::TapeState::Prepaid, 0);
             row.principal_paid = account.balance;
             tally.record_row(row);
         }
     }
-    t + 1
 }
 
 /// Months a loan can have an event in: the horizon, or an installment
@@ -126,11 +157,17 @@ impl Survival {
     }
 
     fn add(&mut self, other: &Survival) {
-        self.originated += other.originated;
-        self.interest += other.interest;
-        self.repaid += other.repaid;
-        self.outstanding += other.outstanding;
-        self.loan_months += other.loan_months;
+        self.add_times(other, 1);
+    }
+
+    /// Adds `count` times `other` (the survival of a pool's loans).
+    fn add_times(&mut self, other: &Survival, count: u32) {
+        let c = count as Cents;
+        self.originated += other.originated * c;
+        self.interest += other.interest * c;
+        self.repaid += other.repaid * c;
+        self.outstanding += other.outstanding * c;
+        self.loan_months += other.loan_months * count as u64;
     }
 }
 
@@ -139,6 +176,84 @@ const CHUNK: usize = 256;
 
 /// Marks a loan stepped on every path (a fraudulent one, which never pays).
 const ALWAYS_STEPPED: u32 = u32::MAX;
+
+/// Mixed into a path's loan-event key for the pools' counts, so that they
+/// are a stream of their own (no loan's uniform is reused).
+const POOL_STREAM: u64 = 0x706f_6f6c_6564_0001;
+
+/// What makes two loans of a book identical for the fast path: every field
+/// but the identity (which only keys a loan's own draws) and the LGD row
+/// (replaced by the LGD itself).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct PoolKey {
+    balance: Cents,
+    limit: Cents,
+    schedule: u32,
+    rate_bits: u64,
+    grade: u32,
+    term_months: u16,
+    segment: u16,
+    revolving: bool,
+    band: u8,
+    start_bucket: u8,
+    fixed_lgd_bits: Option<u64>,
+}
+
+impl PoolKey {
+    fn of(loan: &Loan, model: &LoanModel) -> Self {
+        PoolKey {
+            balance: loan.balance,
+            limit: loan.limit,
+            schedule: loan.schedule,
+            rate_bits: loan.rate_monthly.to_bits(),
+            grade: loan.grade,
+            term_months: loan.term_months,
+            segment: loan.segment,
+            revolving: loan.kind == ProductKind::Revolving,
+            band: loan.band,
+            start_bucket: loan.start_bucket,
+            fixed_lgd_bits: loan
+                .fixed_lgd
+                .map(|row| model.fixed_lgd[row.get() as usize - 1].to_bits()),
+        }
+    }
+
+    /// The key of the pool's count stream: a hash of what the loans are,
+    /// so the same pool in another policy's book draws the same counts.
+    fn stream_id(&self) -> u64 {
+        [
+            self.balance as u64,
+            self.limit as u64,
+            self.schedule as u64,
+            self.rate_bits,
+            self.grade as u64,
+            self.term_months as u64 | (self.segment as u64) << 16 | (self.revolving as u64) << 32,
+            self.band as u64 | (self.start_bucket as u64) << 8,
+            self.fixed_lgd_bits.unwrap_or(u64::MAX),
+        ]
+        .iter()
+        .fold(0x005e_ed0f_9001, |h, &x| mix64(h ^ x))
+    }
+}
+
+/// Identical loans drawn together: their counts of defaults and
+/// prepayments month by month, not each loan's uniform (see
+/// [`FastBook::new`]).
+#[derive(Debug, Clone)]
+struct Pool {
+    /// Book row of the pool's first loan (all are alike).
+    loan: u32,
+    /// Loans in the pool.
+    count: u32,
+    /// Months the loans can have an event in.
+    months: u32,
+    /// Row of the loans' grade in the fast tables.
+    row: u32,
+    /// Key of the pool's count stream ([`PoolKey::stream_id`]).
+    stream: u64,
+    /// One loan's survival.
+    survival: Survival,
+}
 
 /// The opening book as the fast path reads it, built once per run.
 ///
@@ -150,45 +265,122 @@ const ALWAYS_STEPPED: u32 = u32::MAX;
 /// of stepping every loan: the same uniform decides each loan, loans with an
 /// event are stepped in book order (so float sums add in the same order),
 /// and everything the survivors add is integer cents and months.
+///
+/// With pooling (`--engine pooled`), loans that are identical in everything
+/// but their identity form pools, and a pool draws, month by month, how many
+/// of its live loans default (a binomial count of the live loans at the
+/// month's default probability) and how many of the rest prepay: the same
+/// law as one uniform per loan, at a cost per pool and month instead of per
+/// loan. Each count is the binomial quantile of one uniform of the pool's
+/// own stream (keyed by the path and by what the loans are), so a worse
+/// month or a larger pool gives more defaults on the same uniform: common
+/// random numbers survive across policies whose books share the pool.
 #[derive(Debug, Clone)]
 pub struct FastBook {
     /// `mix64(id + GOLDEN_GAMMA)`: the path-independent half of each loan's
-    /// stream seed ([`LoanStream::new`]), by book row.
+    /// stream seed ([`LoanStream::new`]), by row of the loans drawn one by one.
     id_hash: Vec<u64>,
     /// Index in [`FastTables::first_event`] of each loan's last month, or
     /// [`ALWAYS_STEPPED`]: a uniform below the threshold there is an event within the loan's months.
     last_event: Vec<u32>,
+    /// Book row of each loan drawn one by one; empty when that is every loan
+    /// in book order (no pools).
+    book_row: Vec<u32>,
+    /// The pools, in the book order of their first loans.
+    pools: Vec<Pool>,
     /// The survival of every loan that is not stepped on every path, summed.
     survivors: Survival,
 }
 
 impl FastBook {
     /// The fast-path view of `book` (for `FastTables` of `horizon` months).
-    pub fn new(book: &Book, model: &LoanModel) -> Self {
+    /// With `pooling`, the loans of segment `s` with `pooling[s]` (its LGD
+    /// is fixed: a drawn LGD needs each loan's own draw) or with a fixed
+    /// LGD of their own form pools wherever at least two are identical.
+    pub fn new(book: &Book, model: &LoanModel, pooling: Option<&[bool]>) -> Self {
         let horizon = model.horizon;
-        let mut survivors = Survival::default();
-        let last_event = book
-            .loans
-            .iter()
-            .map(|loan| {
-                let last = last_month(loan, horizon);
-                let row = loan.grade as u64 * horizon as u64 + last as u64;
-                if loan.fraud || last == 0 || row > ALWAYS_STEPPED as u64 {
-                    return ALWAYS_STEPPED;
+        let event_row = |loan: &Loan| {
+            let last = last_month(loan, horizon);
+            let row = loan.grade as u64 * horizon as u64 + last as u64;
+            (!loan.fraud && last > 0 && row <= ALWAYS_STEPPED as u64).then_some(row)
+        };
+        // Pools first: which loans are drawn one by one depends on them.
+        let mut pooled = vec![false; if pooling.is_some() { book.loans.len() } else { 0 }];
+        let mut pools = Vec::new();
+        if let Some(fixed_lgd) = pooling {
+            let mut members: HashMap<PoolKey, Vec<u32>> = HashMap::new();
+            let mut order = Vec::new();
+            for (i, loan) in book.loans.iter().enumerate() {
+                let eligible =
+                    event_row(loan).is_some() && (loan.fixed_lgd.is_some() || fixed_lgd[loan.segment as usize]);
+                if eligible {
+                    let key = PoolKey::of(loan, model);
+                    let rows = members.entry(key).or_default();
+                    if rows.is_empty() {
+                        order.push(key);
+                    }
+                    rows.push(i as u32);
                 }
-                survivors.add(&Survival::of(loan, model));
-                (row - 1) as u32
-            })
-            .collect();
+            }
+            for key in order {
+                let rows = &members[&key];
+                if rows.len() < 2 {
+                    continue;
+                }
+                let loan = &book.loans[rows[0] as usize];
+                rows.iter().for_each(|&r| pooled[r as usize] = true);
+                pools.push(Pool {
+                    loan: rows[0],
+                    count: rows.len() as u32,
+                    months: last_month(loan, horizon) as u32,
+                    row: loan.grade * horizon as u32,
+                    stream: key.stream_id(),
+                    survival: Survival::of(loan, model),
+                });
+            }
+        }
+        let mut survivors = Survival::default();
+        pools.iter().for_each(|p| survivors.add_times(&p.survival, p.count));
+        let (mut id_hash, mut last_event, mut book_row) = (Vec::new(), Vec::new(), Vec::new());
+        for (i, loan) in book.loans.iter().enumerate() {
+            if pooled.get(i).copied().unwrap_or(false) {
+                continue;
+            }
+            id_hash.push(LoanStream::id_hash(loan.id as u64));
+            last_event.push(match event_row(loan) {
+                Some(row) => {
+                    survivors.add(&Survival::of(loan, model));
+                    (row - 1) as u32
+                }
+                None => ALWAYS_STEPPED,
+            });
+            book_row.push(i as u32);
+        }
+        if pools.is_empty() {
+            book_row.clear();
+        }
         FastBook {
-            id_hash: book.loans.iter().map(|l| LoanStream::id_hash(l.id as u64)).collect(),
+            id_hash,
             last_event,
+            book_row,
+            pools,
             survivors,
         }
     }
 
+    /// Whether some loans are drawn as pools (their tables need [`FastTables::pool_probability`]).
+    pub fn has_pools(&self) -> bool {
+        !self.pools.is_empty()
+    }
+
+    /// Loans drawn as pools, and the pools.
+    pub fn pooled_loans(&self) -> (u64, usize) {
+        (self.pools.iter().map(|p| p.count as u64).sum(), self.pools.len())
+    }
+
     /// Steps `book` (the one this was built from) through one path: the
-    /// same tally as [`simulate_loan`] on every loan in book order.
+    /// same tally as [`simulate_loan`] on every loan in book order (without
+    /// pools; with them, the same law).
     pub fn step(&self, book: &Book, model: &LoanModel, tables: &PathTables, keys: &LoanKeys, tally: &mut PathTally) {
         let fast = tables.fast.as_ref().expect("the fast path has first-event tables");
         debug_assert!(!tally.records_months(), "months are recorded loan by loan");
@@ -202,21 +394,32 @@ impl FastBook {
             // The loans with an event first, their `Loan`s asked for from
             // memory all at once: a few scattered rows of a large book are
             // then fetched in parallel instead of one miss after another.
-            let loans = &book.loans[c * CHUNK..c * CHUNK + hashes.len()];
+            let first = c * CHUNK;
+            let loan_at = |j: usize| match self.book_row.get(first + j) {
+                Some(&row) => &book.loans[row as usize],
+                None => &book.loans[first + j],
+            };
             let mut n = 0;
             for (j, (&u, &row)) in uniforms.iter().zip(rows).enumerate() {
                 if row == ALWAYS_STEPPED || u < fast.first_event[row as usize] {
-                    prefetch(&loans[j]);
+                    prefetch(loan_at(j));
                     flagged[n] = j as u16;
                     n += 1;
                 }
             }
             for &j in &flagged[..n] {
-                let loan = &loans[j as usize];
+                let loan = loan_at(j as usize);
                 simulate_loan(loan, 0, model, tables, keys, tally);
                 if rows[j as usize] != ALWAYS_STEPPED {
                     stepped.add(&Survival::of(loan, model));
                 }
+            }
+        }
+        if !self.pools.is_empty() {
+            let key = mix64(keys.events ^ POOL_STREAM);
+            for pool in &self.pools {
+                let left = self.step_pool(pool, book, model, tables, fast, keys, key, tally);
+                stepped.add_times(&pool.survival, pool.count - left);
             }
         }
         let s = &self.survivors;
@@ -225,6 +428,55 @@ impl FastBook {
         tally.ledger.repaid += s.repaid - stepped.repaid;
         tally.ledger.outstanding += s.outstanding - stepped.outstanding;
         tally.loan_months += s.loan_months - stepped.loan_months;
+    }
+
+    /// Draws one path of `pool`: month by month, how many of its live loans
+    /// default and how many of the others prepay, each booked as that many
+    /// first events of the pool's loan. Returns the loans without an event.
+    #[allow(clippy::too_many_arguments)]
+    fn step_pool(
+        &self,
+        pool: &Pool,
+        book: &Book,
+        model: &LoanModel,
+        tables: &PathTables,
+        fast: &FastTables,
+        keys: &LoanKeys,
+        path_key: u64,
+        tally: &mut PathTally,
+    ) -> u32 {
+        let loan = &book.loans[pool.loan as usize];
+        let mut stream = LoanStream::from_id_hash(path_key, pool.stream);
+        let mut unit = || ((stream.next_u64() >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64);
+        let mut alive = pool.count;
+        for t in 0..pool.months as usize {
+            let [default, prepayment] = fast.pool_probability[pool.row as usize + t];
+            let defaults = binomial_quantile(alive, default, unit());
+            let prepaid = if prepayment > 0.0 {
+                binomial_quantile(alive - defaults, prepayment, unit())
+            } else {
+                0
+            };
+            for (count, is_default) in [(defaults, true), (prepaid, false)] {
+                if count == 0 {
+                    continue;
+                }
+                // What `simulate_loan` books for each: the loan, its on-time months, the event.
+                let mut account = Account::open(loan);
+                let settled = settlement(loan, model, &mut account, t);
+                let times = count as Cents;
+                tally.ledger.originated += (loan.balance + settled.drawn) * times;
+                tally.interest += settled.interest * times;
+                tally.ledger.repaid += settled.repaid * times;
+                book_event(loan, model, tables, keys, t, is_default, &mut account, count, tally);
+                tally.loan_months += (t as u64 + 1) * count as u64;
+            }
+            alive -= defaults + prepaid;
+            if alive == 0 {
+                break;
+            }
+        }
+        alive
     }
 }
 

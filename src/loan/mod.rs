@@ -541,6 +541,30 @@ impl PathTally {
         fraud: bool,
         factor: &[f64],
     ) {
+        self.record_charge_offs(loan, t, ead, lgd, recovery, fraud, factor, 1);
+    }
+
+    /// [`PathTally::record_charge_off`] of `count` loans identical to `loan`
+    /// (a pool's defaults, see [`FastBook`]): every figure is one loan's
+    /// times `count`, so one loan books bitwise what it always did.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    pub(crate) fn record_charge_offs(
+        &mut self,
+        loan: &Loan,
+        t: usize,
+        ead: Cents,
+        lgd: f64,
+        recovery: &RecoveryRules,
+        fraud: bool,
+        factor: &[f64],
+        count: u32,
+    ) {
+        debug_assert!(
+            count == 1 || (!self.records_months() && self.monthly.is_none()),
+            "loan-level records take one loan at a time"
+        );
+        let times = count as f64;
         let ead_money = cents_to_money(ead);
         let nominal_loss = ead_money * lgd;
         let recovered = ead_money - nominal_loss;
@@ -560,8 +584,8 @@ impl PathTally {
             };
             cash_total += cash;
             if t + lag < self.monthly_loss.len() {
-                self.recoveries += cash;
-                self.recovery_cost += cash * recovery.cost_share;
+                self.recoveries += cash * times;
+                self.recovery_cost += cash * recovery.cost_share * times;
                 if let Some(monthly) = self.monthly.as_deref_mut() {
                     monthly.recovery_cost(t + lag, cash * recovery.cost_share);
                 }
@@ -569,7 +593,7 @@ impl PathTally {
                     tape_recovery(tape, loan.id, t + lag, cash);
                 }
             } else {
-                self.recoveries_after_horizon += cash;
+                self.recoveries_after_horizon += cash * times;
             }
             present_value += cash / (1.0 + rate).powi(lag as i32);
         }
@@ -578,25 +602,26 @@ impl PathTally {
         } else {
             ead_money - cash_total
         };
-        self.loss += loss;
+        let all = loss * times;
+        self.loss += all;
         if fraud {
-            self.fraud_loss += loss;
+            self.fraud_loss += all;
         }
-        self.defaults += 1;
-        self.segment_loss[loan.segment as usize] += loss;
-        self.segment_defaults[loan.segment as usize] += 1;
-        self.band_defaults[loan.band as usize] += 1;
-        self.band_loss[loan.band as usize] += loss;
-        self.product_loss[usize::from(loan.kind != crate::population::ProductKind::Revolving)] += loss;
-        self.monthly_defaults[t] += 1;
-        self.monthly_loss[t] += loss;
+        self.defaults += count as u64;
+        self.segment_loss[loan.segment as usize] += all;
+        self.segment_defaults[loan.segment as usize] += count as u64;
+        self.band_defaults[loan.band as usize] += count as u64;
+        self.band_loss[loan.band as usize] += all;
+        self.product_loss[usize::from(loan.kind != crate::population::ProductKind::Revolving)] += all;
+        self.monthly_defaults[t] += count;
+        self.monthly_loss[t] += all;
         if let Some(flow) = self.flow.as_deref_mut() {
             flow.charge_off(t, loss);
         }
         if let Some(monthly) = self.monthly.as_deref_mut() {
             monthly.charge_off(t, loss);
         }
-        self.ledger.charged_off += ead;
-        self.economic_loss += ead_money - present_value;
+        self.ledger.charged_off += ead * count as Cents;
+        self.economic_loss += (ead_money - present_value) * times;
     }
 }

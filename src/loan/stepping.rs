@@ -760,7 +760,28 @@ pub(super) fn charge_off(
     ead: Cents,
     tally: &mut PathTally,
 ) {
+    charge_offs(loan, model, tables, keys, t, ead, 1, tally);
+}
+
+/// [`charge_off`] of `count` loans identical to `loan`, whose LGD is fixed
+/// (a pool's defaults: a drawn LGD would need each loan's own draw).
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub(super) fn charge_offs(
+    loan: &Loan,
+    model: &LoanModel,
+    tables: &PathTables,
+    keys: &LoanKeys,
+    t: usize,
+    ead: Cents,
+    count: u32,
+    tally: &mut PathTally,
+) {
     let dist = &tables.lgd[loan.segment as usize * model.horizon + t];
+    debug_assert!(
+        count == 1 || loan.fixed_lgd.is_some() || matches!(dist, UnitDistribution::Fixed(_)),
+        "a pool's LGD is fixed"
+    );
     let lgd = match (loan.fixed_lgd, dist) {
         (Some(row), _) => model.fixed_lgd[row.get() as usize - 1],
         (None, UnitDistribution::Fixed(v)) => *v,
@@ -771,7 +792,7 @@ pub(super) fn charge_off(
     } else {
         (lgd * model.policy.lgd_multiplier).min(1.0)
     };
-    tally.record_charge_off(
+    tally.record_charge_offs(
         loan,
         t,
         ead,
@@ -779,6 +800,7 @@ pub(super) fn charge_off(
         &model.recovery,
         false,
         recovery_factor(loan, model, tables),
+        count,
     );
 }
 

@@ -6,6 +6,7 @@ pub mod normal;
 pub mod risk;
 pub mod contributions;
 pub mod summary;
+pub mod binomial;
 pub mod compare;
 pub mod precision;
 pub mod vintages;
