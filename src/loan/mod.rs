@@ -531,6 +531,7 @@ impl PathTally {
     /// `EAD share_l Phi(Phi^-1(1 - LGD) + k Z_{t+l})` (Z = 0 after the
     /// horizon) and the loss is EAD less all of it.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub(crate) fn record_charge_off(
         &mut self,
         loan: &Loan,
@@ -548,7 +549,6 @@ impl PathTally {
     /// (a pool's defaults, see [`FastBook`]): every figure is one loan's
     /// times `count`, so one loan books bitwise what it always did.
     #[allow(clippy::too_many_arguments)]
-    #[inline(always)]
     pub(crate) fn record_charge_offs(
         &mut self,
         loan: &Loan,

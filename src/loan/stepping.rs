@@ -751,6 +751,7 @@ fn delinquency(
 }
 
 /// Draws the LGD of a charge-off from the loan's own LGD stream.
+#[inline]
 pub(super) fn charge_off(
     loan: &Loan,
     model: &LoanModel,
@@ -766,7 +767,6 @@ pub(super) fn charge_off(
 /// [`charge_off`] of `count` loans identical to `loan`, whose LGD is fixed
 /// (a pool's defaults: a drawn LGD would need each loan's own draw).
 #[allow(clippy::too_many_arguments)]
-#[inline(always)]
 pub(super) fn charge_offs(
     loan: &Loan,
     model: &LoanModel,
