@@ -102,28 +102,49 @@ fn fast_path_and_stepping_have_the_same_distribution() {
     let paths = 3000;
     let stepping = run(EngineChoice::Stepping, 0, paths);
     let fast = run(EngineChoice::FastPath, paths, paths);
-    // Two-sample KS at alpha = 0.001: c(alpha) = sqrt(-ln(alpha / 2) / 2) = 1.949.
-    let critical = 1.949 * ((2 * paths) as f64 / (paths * paths) as f64).sqrt();
+    assert_same_distribution(&stepping, &fast, &[0, 5, 17]);
+}
+
+/// Two independent samples of paths have the same distribution of the
+/// path's figures (two-sample KS at alpha = 0.001 and z-tests on the means)
+/// and the same mean defaults in `months` and in every score band.
+fn assert_same_distribution(a: &[PathOutcome], b: &[PathOutcome], months: &[usize]) {
+    // c(alpha) = sqrt(-ln(alpha / 2) / 2) = 1.949.
+    let critical = 1.949 * ((a.len() + b.len()) as f64 / (a.len() * b.len()) as f64).sqrt();
     type Metric = fn(&PathOutcome) -> f64;
-    let metrics: [(&str, Metric); 6] = [
+    let metrics: [(&str, Metric); 9] = [
         ("loss", |p| p.tally.loss),
         ("defaults", |p| p.tally.defaults as f64),
         ("interest", |p| p.tally.interest as f64),
         ("prepaid", |p| p.tally.ledger.prepaid as f64),
+        ("originated", |p| p.tally.ledger.originated as f64),
         ("outstanding", |p| p.tally.ledger.outstanding as f64),
         ("loan_months", |p| p.tally.loan_months as f64),
+        ("recoveries", |p| p.tally.recoveries),
+        ("economic_loss", |p| p.tally.economic_loss),
     ];
+    let figure = |paths: &[PathOutcome], f: &dyn Fn(&PathOutcome) -> f64| paths.iter().map(f).collect::<Vec<f64>>();
     for (name, metric) in metrics {
-        let a: Vec<f64> = stepping.iter().map(metric).collect();
-        let b: Vec<f64> = fast.iter().map(metric).collect();
-        let d = ks_statistic(&a, &b);
+        let (x, y) = (figure(a, &metric), figure(b, &metric));
+        let d = ks_statistic(&x, &y);
         assert!(d < critical, "{name}: KS distance {d} >= critical {critical}");
-        assert_same_mean(name, &a, &b);
+        assert_same_mean(name, &x, &y);
     }
-    for t in [0, 5, 17] {
-        let a: Vec<f64> = stepping.iter().map(|p| p.tally.monthly_defaults[t] as f64).collect();
-        let b: Vec<f64> = fast.iter().map(|p| p.tally.monthly_defaults[t] as f64).collect();
-        assert_same_mean(&format!("defaults in month {}", t + 1), &a, &b);
+    for &t in months {
+        let defaults = |p: &PathOutcome| p.tally.monthly_defaults[t] as f64;
+        assert_same_mean(
+            &format!("defaults in month {}", t + 1),
+            &figure(a, &defaults),
+            &figure(b, &defaults),
+        );
+    }
+    for band in 0..a[0].tally.band_defaults.len() {
+        let defaults = |p: &PathOutcome| p.tally.band_defaults[band] as f64;
+        assert_same_mean(
+            &format!("defaults in band {band}"),
+            &figure(a, &defaults),
+            &figure(b, &defaults),
+        );
     }
 }
 
@@ -256,36 +277,7 @@ fn pooled_and_fast_path_have_the_same_distribution() {
     let a = pooled.simulate_paths(0..paths, RunControl::default()).unwrap();
     let fast = Prepared::with_engine(&scenario, EngineChoice::FastPath).unwrap();
     let b = fast.simulate_paths(paths..2 * paths, RunControl::default()).unwrap();
-    let critical = 1.949 * ((2 * paths) as f64 / (paths * paths) as f64).sqrt();
-    type Metric = fn(&PathOutcome) -> f64;
-    let metrics: [(&str, Metric); 9] = [
-        ("loss", |p| p.tally.loss),
-        ("defaults", |p| p.tally.defaults as f64),
-        ("interest", |p| p.tally.interest as f64),
-        ("prepaid", |p| p.tally.ledger.prepaid as f64),
-        ("originated", |p| p.tally.ledger.originated as f64),
-        ("outstanding", |p| p.tally.ledger.outstanding as f64),
-        ("loan_months", |p| p.tally.loan_months as f64),
-        ("recoveries", |p| p.tally.recoveries),
-        ("economic_loss", |p| p.tally.economic_loss),
-    ];
-    for (name, metric) in metrics {
-        let x: Vec<f64> = a.iter().map(metric).collect();
-        let y: Vec<f64> = b.iter().map(metric).collect();
-        let d = ks_statistic(&x, &y);
-        assert!(d < critical, "{name}: KS distance {d} >= critical {critical}");
-        assert_same_mean(name, &x, &y);
-    }
-    for t in [0, 5, 11] {
-        let x: Vec<f64> = a.iter().map(|p| p.tally.monthly_defaults[t] as f64).collect();
-        let y: Vec<f64> = b.iter().map(|p| p.tally.monthly_defaults[t] as f64).collect();
-        assert_same_mean(&format!("defaults in month {}", t + 1), &x, &y);
-    }
-    for band in 0..a[0].tally.band_defaults.len() {
-        let x: Vec<f64> = a.iter().map(|p| p.tally.band_defaults[band] as f64).collect();
-        let y: Vec<f64> = b.iter().map(|p| p.tally.band_defaults[band] as f64).collect();
-        assert_same_mean(&format!("defaults in band {band}"), &x, &y);
-    }
+    assert_same_distribution(&a, &b, &[0, 5, 11]);
     for p in &a {
         let l = p.tally.ledger;
         assert_eq!(
