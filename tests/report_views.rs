@@ -1,5 +1,6 @@
 //! End-to-end tests of the report's views of issue 16: the inputs table is
-//! what `validate` prints (and absent for a summary without it).
+//! what `validate` prints (and absent for a summary without it), and the
+//! loss and income waterfalls add up exactly to summary.json's figures.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -12,6 +13,7 @@ use tempfile::TempDir;
 use creditstress::describe::InputItem;
 use creditstress::report::ReportInput;
 use creditstress::report::html::escape;
+use creditstress::report::plots::waterfalls::{Step, income_steps, loss_steps};
 
 fn creditstress() -> Command {
     let mut cmd = cargo_bin_cmd!("creditstress");
@@ -122,4 +124,72 @@ fn a_summary_without_inputs_draws_no_inputs_table() {
     let end = original[start..].find("<h2 id=\"segments\"").unwrap() + start;
     let without = original[..start].to_string() + &original[end..];
     assert_eq!(without.replace("<a href=\"#inputs\">Inputs</a>", ""), html);
+}
+
+fn cents(yuan: f64) -> i128 {
+    (yuan * 100.0).round() as i128
+}
+
+/// Checks that every total after the first is the running sum of the bars before it.
+fn assert_adds_up(steps: &[Step]) {
+    let mut level: Option<i128> = None;
+    for x in steps {
+        match (x.total, level) {
+            (true, Some(l)) => assert_eq!(l, x.cents, "{} is not the sum of the bars before it", x.label),
+            (false, Some(l)) => level = Some(l + x.cents),
+            (false, None) => level = Some(x.cents),
+            (true, None) => {}
+        }
+        if x.total {
+            level = Some(x.cents);
+        }
+    }
+}
+
+#[test]
+fn the_waterfalls_add_up_exactly_to_the_summary_figures() {
+    let (_, _, out) = policy_run();
+    let input = ReportInput::load(out).expect("the run's files load");
+    let s = &input.summary;
+    let loss = loss_steps(s);
+    assert_adds_up(&loss);
+    let get = |steps: &[Step], l: &str| steps.iter().find(|x| x.label == l).map(|x| x.cents);
+    assert_eq!(get(&loss, "exposure"), Some(cents(s.exposure)));
+    assert_eq!(get(&loss, "recoveries received"), Some(-cents(s.recoveries.mean)));
+    assert_eq!(
+        get(&loss, "recoveries after horizon"),
+        Some(-cents(s.recoveries_after_horizon.mean))
+    );
+    assert_eq!(
+        get(&loss, "EAD charged off"),
+        Some(cents(s.loss.mean) + cents(s.recoveries.mean) + cents(s.recoveries_after_horizon.mean))
+    );
+    assert_eq!(
+        loss.last().map(|x| (x.label.as_str(), x.cents)),
+        Some(("loss", cents(s.loss.mean)))
+    );
+    let income = income_steps(s);
+    assert_adds_up(&income);
+    assert_eq!(get(&income, "interest income"), Some(cents(s.interest_income.mean)));
+    assert_eq!(get(&income, "loss"), Some(-cents(s.loss.mean)));
+    // The policy's collections cost something: its bar is there.
+    assert!(s.policy.collection_cost.mean > 0.0);
+    assert_eq!(
+        get(&income, "collection cost"),
+        Some(-cents(s.policy.collection_cost.mean))
+    );
+    let net = income.last().unwrap();
+    assert_eq!(net.label, "net income");
+    assert_eq!(
+        net.cents,
+        income[..income.len() - 1].iter().map(|x| x.cents).sum::<i128>()
+    );
+    // Each rounded figure is within half a cent of its mean, so net income is within a cent per bar.
+    assert!((net.cents - cents(s.net_income.mean)).abs() < income.len() as i128);
+    let svg = fs::read_to_string(out.join("plots/waterfalls.svg")).unwrap();
+    for x in loss.iter().chain(&income) {
+        assert!(svg.contains(&x.label), "waterfalls.svg lacks {}", x.label);
+    }
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("<figure id=\"plot-waterfalls\">"));
 }

@@ -167,6 +167,14 @@ fn caption(name: &str) -> &'static str {
              paths beyond the portfolio VaR). Right: mean share of each score band's loans charged off over \
              the horizon."
         }
+        "waterfalls" => {
+            "Means over paths, in yuan. Left: the exposure (with new lending, the opening book's plus the \
+             balance booked), less what was not charged off, is the EAD charged off over the horizon; less the \
+             recoveries received within it and those due after it (netted in the loss), the loss. Right: \
+             interest income less the loss, the collection cost and the recovery cost (each shown when not \
+             zero) is net income as in the key figures. Every figure is taken to the cent and every total is \
+             the sum of the bars before it."
+        }
         _ => {
             "Running estimates as paths are added in simulation order, with 95% confidence intervals (normal \
              for EL, order statistics for VaR). Narrow bands that settle on the final value mean the run has \
