@@ -26,5 +26,6 @@ pub mod loan;
 pub mod accounting;
 pub mod engine;
 pub mod stats;
+pub mod describe;
 pub mod report;
 pub mod shard;

@@ -19,11 +19,12 @@ use creditstress::report::plots::PLOT_NAMES;
 use creditstress::report::plots::format::money;
 
 /// A word of each plot's title (the scenario name follows it).
-const TITLES: [(&str, &str); 5] = [
+const TITLES: [(&str, &str); 6] = [
     ("loss_distribution", "Portfolio loss distribution"),
     ("exceedance", "Tail of the loss distribution"),
     ("fan_chart", "Monthly defaults, delinquency and losses"),
     ("segments", "Losses by segment and defaults by score band"),
+    ("waterfalls", "Loss and income waterfalls"),
     ("convergence", "Monte Carlo convergence"),
 ];
 

@@ -5,58 +5,7 @@ use std::fmt::Write;
 use creditstress::scenario::Scenario;
 use creditstress::stats::RunSummary;
 
-/// `1234567.891` -> `1,234,567.89`.
-pub fn money(x: f64) -> String {
-    let neg = x < 0.0;
-    let cents = (x.abs() * 100.0).round() as u128;
-    let units = (cents / 100).to_string();
-    let mut grouped = String::new();
-    for (i, c) in units.chars().enumerate() {
-        if i > 0 && (units.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{}{grouped}.{:02}", if neg { "-" } else { "" }, cents % 100)
-}
-
-/// A fraction as a percentage with 3 decimals.
-pub fn percent(x: f64) -> String {
-    format!("{:.3}%", 100.0 * x)
-}
-
-/// Renders rows of cells as an aligned table (first column left, others right).
-/// A correlation-like number to 4 significant decimals, trailing zeros dropped: `0.04`, `0.0123`.
-pub fn decimal(x: f64) -> String {
-    let s = format!("{x:.4}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s.is_empty() { "0".to_string() } else { s.to_string() }
-}
-
-pub fn table(rows: &[Vec<String>]) -> String {
-    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..cols)
-        .map(|c| {
-            rows.iter()
-                .filter_map(|r| r.get(c))
-                .map(|s| s.chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = String::new();
-    for row in rows {
-        for (c, cell) in row.iter().enumerate() {
-            if c == 0 {
-                let _ = write!(out, "{cell:<w$}", w = widths[c]);
-            } else {
-                let _ = write!(out, "  {cell:>w$}", w = widths[c]);
-            }
-        }
-        out.push('\n');
-    }
-    out
-}
+pub use creditstress::describe::text::{decimal, money, percent, table};
 
 /// The compact summary printed at the end of `run`.
 /// What importance sampling did, in one sentence: the shift, the weights'
@@ -340,17 +289,4 @@ pub fn percent_level(q: f64) -> String {
 /// A risk level's key in the outputs (`0.999`) in percent (`99.9%`); a key that is not a number as it is.
 pub fn percent_level_key(key: &str) -> String {
     key.parse::<f64>().map_or(key.to_string(), percent_level)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn money_groups_thousands() {
-        assert_eq!(money(1234567.891), "1,234,567.89");
-        assert_eq!(money(0.5), "0.50");
-        assert_eq!(money(-1000.0), "-1,000.00");
-        assert_eq!(money(999.999), "1,000.00");
-    }
 }

@@ -197,12 +197,14 @@ pub fn execute(args: MergeArgs) -> Result<(), Failure> {
     let prepared = creditstress::engine::Prepared::new(&scenario);
     let capital = creditstress::capital::book::RegulatoryCapital::of(&prepared);
     let rate_lines = creditstress::economics::RateLines::of(&prepared);
+    let inputs = creditstress::describe::describe(&scenario, &prepared.profile, &prepared.grades);
     drop(prepared);
     let finished = Finished {
         precision: None,
         importance: study.importance.as_ref(),
         capital: capital.as_ref(),
         rate_lines: Some(&rate_lines),
+        inputs: Some(&inputs),
         sets: &study.sets,
         scenario: &scenario,
         scenario_file: study.scenario_file.clone(),

@@ -357,11 +357,14 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
     let importance = prepared.importance.clone();
     let capital = creditstress::capital::book::RegulatoryCapital::of(&prepared);
     let rate_lines = creditstress::economics::RateLines::of(&prepared);
+    let grades = prepared.grades.clone();
     drop(prepared);
     if let Some(p) = &precision {
         // The manifest's command reproduces the run with its final path count.
         scenario = scenario.with_overrides(Some(p.paths), None);
     }
+    // What `validate` says about the scenario, for the report's inputs table (with the final path count).
+    let inputs = creditstress::describe::describe(&scenario, &profile, &grades);
     let finished = Finished {
         scenario: &scenario,
         scenario_file: loaded.path.display().to_string(),
@@ -377,6 +380,7 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
         importance: importance.as_ref(),
         capital: capital.as_ref(),
         rate_lines: Some(&rate_lines),
+        inputs: Some(&inputs),
         sets: &args.study.set,
     };
     let summary = write_run_outputs(&finished, &out)?;
@@ -581,6 +585,8 @@ pub struct Finished<'a> {
     pub sets: &'a [String],
     /// The book's loans above the `[rate_lines]`.
     pub rate_lines: Option<&'a creditstress::economics::RateLines>,
+    /// What `validate` says about the scenario and its book (summary.json `inputs`).
+    pub inputs: Option<&'a creditstress::describe::Inputs>,
 }
 
 /// Renders and writes every output of a finished simulation into `out`. `run`
@@ -611,6 +617,7 @@ pub fn write_run_outputs(done: &Finished, out: &Path) -> Result<RunSummary, Fail
         SamplingSummary::new(plan.pilot.clone(), &losses, &raw, shifted, &scenario.risk_levels)
     });
     summary.rate_lines = done.rate_lines.cloned();
+    summary.inputs = done.inputs.cloned();
     summary.capital = done
         .capital
         .map(|c| creditstress::capital::book::CapitalSummary::new(c, &summary, &scenario.risk_levels));

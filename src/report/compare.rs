@@ -9,8 +9,8 @@ use super::html::escape;
 use super::plots::canvas::HouseMesh;
 
 use super::plots::SideBySide;
-use super::plots::canvas::{self, DrawResult, Figure, font, size};
-use super::plots::format::{level, money, percent, probability_and_return_period};
+use super::plots::canvas::{self, DrawResult, Figure, HPos, Mark, Pos, VPos, font, size};
+use super::plots::format::{level, money, percent, plain, probability_and_return_period};
 use super::study::{StressResult, Study, StudyManifest, StudyResult};
 use crate::stats::Timeseries;
 use crate::stats::compare::{Comparison, Estimate, PolicySample, WeightedFigures};
@@ -493,6 +493,15 @@ impl Figure for Tradeoff {
             .flat_map(|p| p.interest_income.ci.into_iter().chain(p.net_income.ci));
         let (x0, x1) = bounds(xs.map(|v| v / 1e6));
         let (y0, y1) = bounds(ys.map(|v| v / 1e6));
+        // The legend goes above the chart, where it covers no point and no label.
+        let items: Vec<(Mark, String)> = ps
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (Mark::Dot(canvas::colour(i)), p.name.clone()))
+            .collect();
+        let rows = canvas::legend_rows(&body, &items);
+        let (legend, body) = body.split_vertically(canvas::legend_height(rows));
+        canvas::legend_strip(&legend, &items)?;
         let mut chart = ChartBuilder::on(&body)
             .margin(10)
             .margin_right(30)
@@ -503,6 +512,8 @@ impl Figure for Tradeoff {
             .configure_mesh()
             .x_desc("Expected loss (millions)")
             .y_desc("Income (millions)")
+            .x_label_formatter(&|v| plain(*v))
+            .y_label_formatter(&|v| plain(*v))
             .house_style()
             .draw()?;
         for (series, (label, filled)) in [("interest income", true), ("net income", false)].iter().enumerate() {
@@ -519,23 +530,23 @@ impl Figure for Tradeoff {
                     c.stroke_width(2),
                 )))?;
                 let style = if *filled { c.filled() } else { c.stroke_width(2) };
-                let point = chart.draw_series(std::iter::once(Circle::new((x, y), 7, style)))?;
-                if series == 0 {
-                    point
-                        .label(p.name.clone())
-                        .legend(move |(x, y)| Circle::new((x + 12, y), 7, c.filled()));
-                }
+                chart.draw_series(std::iter::once(Circle::new((x, y), 7, style)))?;
+                // Right of a point in the left half, left of one in the right half: inside the plot.
+                let (dx, anchor) = if x > (x0 + x1) / 2.0 {
+                    (-12, HPos::Right)
+                } else {
+                    (12, HPos::Left)
+                };
                 chart.draw_series(std::iter::once(
                     EmptyElement::at((x, y))
                         + Text::new(
                             format!("{} ({label})", p.name),
-                            (12, -24),
-                            font(size::LABEL).color(&canvas::INK),
+                            (dx, -24),
+                            font(size::LABEL).color(&canvas::INK).pos(Pos::new(anchor, VPos::Top)),
                         ),
                 ))?;
             }
         }
-        canvas::series_legend(&mut chart)?;
         Ok(())
     }
 }
@@ -622,5 +633,100 @@ impl Figure for PairedHistograms {
             )))?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::compare::PolicyFigures;
+
+    fn estimate(value: f64, half: f64) -> Estimate {
+        Estimate {
+            value,
+            ci: [value - half, value + half],
+        }
+    }
+
+    fn policy(name: &str, el: f64, interest: f64, net: f64) -> PolicyFigures {
+        PolicyFigures {
+            name: name.to_string(),
+            loans: 100,
+            el: estimate(el, 0.3e6),
+            interest_income: estimate(interest, 0.1e6),
+            net_income: estimate(net, 0.2e6),
+            pnl_net_income: None,
+            default_rate: 0.1,
+            var: Default::default(),
+            es: Default::default(),
+            risk_adjusted_return: 0.0,
+        }
+    }
+
+    /// `(x, y, anchor, text)` of every text element of an SVG.
+    fn texts(svg: &str) -> Vec<(f64, f64, String, String)> {
+        let attr = |tag: &str, name: &str| -> String {
+            let key = format!(" {name}=\"");
+            tag.find(&key)
+                .map(|i| {
+                    let rest = &tag[i + key.len()..];
+                    rest[..rest.find('"').unwrap_or(0)].to_string()
+                })
+                .unwrap_or_default()
+        };
+        svg.split("<text")
+            .skip(1)
+            .map(|t| {
+                let (tag, rest) = t.split_once('>').unwrap_or((t, ""));
+                let text = rest.split("</text>").next().unwrap_or("").trim().to_string();
+                let num = |n: &str| attr(tag, n).parse::<f64>().unwrap_or(f64::NAN);
+                (num("x"), num("y"), attr(tag, "text-anchor"), text)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn el_vs_income_keeps_its_legend_off_the_points_and_their_labels_inside() {
+        let c = Comparison {
+            scenario: "s".to_string(),
+            seed: 1,
+            paths: 100,
+            confidence: 0.95,
+            bootstrap_resamples: 0,
+            risk_adjusted_return_basis: String::new(),
+            policies: vec![
+                policy("current", 13e6, 12.7e6, -0.4e6),
+                policy("tight", 8.6e6, 11.2e6, 2.5e6),
+            ],
+            versus_baseline: Vec::new(),
+        };
+        let figure = Tradeoff {
+            title: "t".to_string(),
+            c,
+        };
+        let svg = canvas::render(&figure, "t").1;
+        let all = texts(&svg);
+        let find = |s: &str| {
+            all.iter()
+                .find(|t| t.3 == s)
+                .unwrap_or_else(|| panic!("no {s:?} in {all:?}"))
+        };
+        let labels: Vec<_> = all.iter().filter(|t| t.3.contains(" income)")).collect();
+        assert_eq!(labels.len(), 4);
+        for name in ["current", "tight"] {
+            let legend = find(name);
+            // Above every point label: outside the plotting area.
+            assert!(labels.iter().all(|l| l.1 > legend.1 + 20.0), "{legend:?} vs {labels:?}");
+        }
+        // The point on the right (current, the higher EL) is labelled to its left, ending before it.
+        let (width, _) = figure.size();
+        for l in &labels {
+            if l.3.starts_with("current") {
+                assert_eq!(l.2, "end", "{l:?}");
+                assert!(l.0 < width as f64 - 60.0);
+            } else {
+                assert_eq!(l.2, "start", "{l:?}");
+            }
+        }
     }
 }

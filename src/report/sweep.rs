@@ -139,7 +139,10 @@ impl Figure for Tradeoff {
             let lo = pts.iter().map(|p| p.2[0]).fold(f64::INFINITY, f64::min);
             let hi = pts.iter().map(|p| p.2[1]).fold(f64::NEG_INFINITY, f64::max);
             let (y0, y1) = canvas::padded(lo, hi, 0.1, 1e-9);
+            // The series is named in a caption above its panel: a legend inside would cover the band.
+            let caption = format!("{}: mean with its 95% CI", label.replace(" (millions)", ""));
             let mut chart = ChartBuilder::on(area)
+                .caption(caption, font(size::SUBTITLE))
                 .margin(10)
                 .margin_right(30)
                 .x_label_area_size(50)
@@ -150,18 +153,15 @@ impl Figure for Tradeoff {
                 .x_desc(s.param.as_str())
                 .y_desc(*label)
                 .x_label_formatter(&|x| plain(*x))
+                .y_label_formatter(&|y| plain(*y))
                 .house_style()
                 .draw()?;
             let c = canvas::colour(k);
             let mut band: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, p.2[0])).collect();
             band.extend(pts.iter().rev().map(|p| (p.0, p.2[1])));
             chart.draw_series(std::iter::once(Polygon::new(band, c.mix(0.2).filled())))?;
-            chart
-                .draw_series(LineSeries::new(pts.iter().map(|p| (p.0, p.1)), c.stroke_width(2)))?
-                .label(label.replace(" (millions)", ""))
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(2)));
+            chart.draw_series(LineSeries::new(pts.iter().map(|p| (p.0, p.1)), c.stroke_width(2)))?;
             chart.draw_series(pts.iter().map(|p| Circle::new((p.0, p.1), 4, c.filled())))?;
-            canvas::series_legend(&mut chart)?;
         }
         Ok(())
     }

@@ -186,6 +186,11 @@ pub struct RunSummary {
     /// `[economics]` (see [`super::economics`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub economics: Option<super::economics::EconomicsSummary>,
+    /// The scenario's inputs and assumptions as `validate` describes them
+    /// (filled by the caller, see [`crate::describe`]; absent in the
+    /// summaries of older runs, whose report then has no inputs table).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inputs: Option<crate::describe::Inputs>,
 }
 
 /// How often a path-level event happened, and the mean loss of the paths
@@ -556,6 +561,7 @@ impl RunSummary {
             capital: None,
             rate_lines: None,
             economics: super::economics::EconomicsSummary::new(scenario, paths, w),
+            inputs: None,
             tail_scenario,
         }
     }

@@ -8,8 +8,8 @@ use std::fmt::Write;
 mod sections;
 
 use sections::{
-    capital, cards, contributions, economics, events, going_concern, key_figures, policy, rate_lines, reproduce,
-    sampling, scenario, segments, tail_scenario,
+    capital, cards, contributions, economics, events, going_concern, inputs, key_figures, policy, rate_lines,
+    reproduce, sampling, scenario, segments, tail_scenario,
 };
 
 use super::input::ReportInput;
@@ -85,6 +85,14 @@ th:first-child, td:first-child { text-align: left; }
 thead th { background: var(--soft); font-weight: 600; border-bottom: 2px solid var(--line); vertical-align: bottom; white-space: normal; }
 tbody tr:hover { background: #f1f3f5; }
 td.text { text-align: left; white-space: normal; }
+table.inputs th[scope="row"] { font-weight: 600; white-space: normal; min-width: 12em; vertical-align: top; }
+table.inputs td { text-align: left; white-space: normal; }
+table.inputs .depth1 { padding-left: 28px; font-weight: 400; }
+table.inputs .depth2 { padding-left: 52px; font-weight: 400; }
+table.inputs table.inner { width: auto; font-size: 13px; margin: 2px 0; }
+table.inputs table.inner th, table.inputs table.inner td { padding: 3px 10px; text-align: right; white-space: nowrap; }
+table.inputs table.inner th:first-child, table.inputs table.inner td:first-child { text-align: left; }
+table.inputs table.inner th { background: var(--soft); }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 18px; margin: 8px 0; font-size: 14px; }
 dt { color: var(--muted); }
 dd { margin: 0; }
@@ -108,6 +116,7 @@ footer { margin-top: 48px; color: var(--muted); font-size: 13px; border-top: 1px
   .note, .meta, figcaption, footer { font-size: 11px; }
   code { font-size: 10.5px; }
   tbody tr:hover { background: none; }
+  table.inputs table.inner th, table.inputs table.inner td { white-space: normal; padding: 2px 6px; }
   h1, h2, h3 { break-after: avoid; }
   h2 { margin-top: 22px; }
   h2 + p, h3 + p, p + .table-wrap { break-before: avoid; }
@@ -158,6 +167,14 @@ fn caption(name: &str) -> &'static str {
              paths beyond the portfolio VaR). Right: mean share of each score band's loans charged off over \
              the horizon."
         }
+        "waterfalls" => {
+            "Means over paths, in yuan. Left: the exposure (with new lending, the opening book's plus the \
+             balance booked), less what was not charged off, is the EAD charged off over the horizon; less the \
+             recoveries received within it and those due after it (netted in the loss), the loss. Right: \
+             interest income less the loss, the collection cost and the recovery cost (each shown when not \
+             zero) is net income as in the key figures. Every figure is taken to the cent and every total is \
+             the sum of the bars before it."
+        }
         _ => {
             "Running estimates as paths are added in simulation order, with 95% confidence intervals (normal \
              for EL, order statistics for VaR). Narrow bands that settle on the final value mean the run has \
@@ -180,7 +197,7 @@ pub fn report_html(input: &ReportInput, plots: &[Plot]) -> String {
     let _ = write!(
         h,
         "<header>\n<h1>Stress test report: {name}</h1>\n<p class=\"meta\">{} paths · seed {} · {} months · \
-         {} loans · {} exposure {} yuan</p>\n<nav><a href=\"#key-figures\">Key figures</a>{}\
+         {} loans · {} exposure {} yuan</p>\n<nav><a href=\"#key-figures\">Key figures</a>{}{}\
          <a href=\"#segments\">Segments</a>{}{}<a href=\"#contributions\">Contributions</a>{}{}<a href=\"#plots\">Plots</a><a href=\"#scenario\">Scenario</a>\
          <a href=\"#reproduce\">Reproduce</a></nav>\n</header>\n",
         count(s.paths),
@@ -189,6 +206,11 @@ pub fn report_html(input: &ReportInput, plots: &[Plot]) -> String {
         count(s.loans),
         if s.originations.is_some() { "opening" } else { "initial" },
         money(s.exposure),
+        if s.inputs.is_some() {
+            "<a href=\"#inputs\">Inputs</a>"
+        } else {
+            ""
+        },
         if s.sampling.is_some() {
             "<a href=\"#sampling\">Sampling</a>"
         } else {
@@ -221,6 +243,7 @@ pub fn report_html(input: &ReportInput, plots: &[Plot]) -> String {
     }
     cards(&mut h, input);
     key_figures(&mut h, input);
+    inputs(&mut h, input);
     sampling(&mut h, input);
     segments(&mut h, input);
     policy(&mut h, input);

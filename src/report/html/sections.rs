@@ -1304,3 +1304,58 @@ fn inline_toml<T: serde::Serialize>(spec: &T) -> String {
         Err(e) => format!("(cannot be shown: {e})"),
     }
 }
+
+/// The scenario's inputs and assumptions, as `creditstress validate` prints
+/// them (summary.json `inputs`; nothing for the summary of an older run,
+/// which lacks them): one statement a row, details indented under it, and
+/// the segment and macro-link tables in place.
+pub(super) fn inputs(h: &mut String, input: &ReportInput) {
+    use crate::describe::InputItem;
+    let Some(inputs) = &input.summary.inputs else {
+        return;
+    };
+    let _ = writeln!(h, "<h2 id=\"inputs\">Inputs and assumptions</h2>");
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">What <code>creditstress validate</code> prints about this scenario and the book it \
+         drew: the run, the segments (PD model, rho, LGD), the macro model, the dynamics, what a PD means, \
+         and the policy.</p>"
+    );
+    h.push_str("<div class=\"table-wrap\"><table class=\"inputs\">\n<tbody>\n");
+    for item in &inputs.items {
+        match item {
+            InputItem::Line { depth, label, text } => {
+                let class = format!(" class=\"depth{}\"", (*depth).min(2));
+                if label.is_empty() {
+                    let _ = writeln!(h, "<tr><td colspan=\"2\"{class}>{}</td></tr>", escape(text));
+                } else {
+                    let _ = writeln!(
+                        h,
+                        "<tr><th scope=\"row\"{class}>{}</th><td class=\"text\">{}</td></tr>",
+                        escape(label),
+                        escape(text)
+                    );
+                }
+            }
+            InputItem::Table { depth, rows } => {
+                let _ = writeln!(
+                    h,
+                    "<tr><td colspan=\"2\" class=\"depth{}\"><table class=\"inner\">",
+                    (*depth).min(2)
+                );
+                for (r, cells) in rows.iter().enumerate() {
+                    let tag = if r == 0 { "th scope=\"col\"" } else { "td" };
+                    let close = if r == 0 { "th" } else { "td" };
+                    h.push_str("<tr>");
+                    for c in cells {
+                        let _ = write!(h, "<{tag}>{}</{close}>", escape(c));
+                    }
+                    h.push_str("</tr>\n");
+                }
+                h.push_str("</table></td></tr>\n");
+            }
+            InputItem::Break => {}
+        }
+    }
+    end_table(h);
+}

@@ -154,6 +154,16 @@ pub fn series_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
     Ok(())
 }
 
+/// Colours of the macro factors, in factor order: hues far apart (orange,
+/// purple, teal, brown, pink, red), none of them the blue of the loss
+/// quantities drawn above the factors.
+pub const FACTOR_PALETTE: [RGBColor; 6] = [PALETTE[1], PALETTE[4], PALETTE[7], PALETTE[5], PALETTE[6], PALETTE[3]];
+
+/// Colour of macro factor `i`, cycling through [`FACTOR_PALETTE`].
+pub fn factor_colour(i: usize) -> RGBColor {
+    FACTOR_PALETTE[i % FACTOR_PALETTE.len()]
+}
+
 /// Colour of series `i`, cycling through the palette.
 pub fn colour(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
@@ -214,6 +224,8 @@ pub enum Mark {
     Fill(RGBColor, f64),
     /// A filled circle.
     Dot(RGBColor),
+    /// A swatch filled at an opacity with a solid edge of the colour.
+    Outlined(RGBColor, f64),
 }
 
 /// Legend layout: the width of each entry and the entries of each row.
@@ -302,6 +314,10 @@ pub fn legend_mark<DB: DrawingBackend>(
         }
         Mark::Fill(c, alpha) => area.draw(&Rectangle::new([(x, y - 7), (x + w, y + 7)], c.mix(alpha).filled()))?,
         Mark::Dot(c) => area.draw(&Circle::new((x + w / 2, y), 5, c.filled()))?,
+        Mark::Outlined(c, alpha) => {
+            area.draw(&Rectangle::new([(x, y - 7), (x + w, y + 7)], c.mix(alpha).filled()))?;
+            area.draw(&Rectangle::new([(x, y - 7), (x + w, y + 7)], c.stroke_width(1)))?;
+        }
     }
     Ok(())
 }

@@ -7,17 +7,17 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::canvas::{self, DrawResult, Figure, HPos, HouseMesh, Mark, Pos, VPos, font, size};
+use super::canvas::{self, DrawResult, Figure, Mark};
 use super::fan_chart::{draw_bands, draw_median, monthly_chart};
-use super::format::compact;
+use super::waterfall::{Bar, draw_waterfall};
 use super::{Plot, ReportInput, finish, subtitle};
 use crate::stats::Band;
 
 const SIZE: (u32, u32) = (1500, 800);
 
 /// Green for income, red for costs, ink for the net.
-const INCOME: RGBColor = RGBColor(44, 160, 44);
-const COST: RGBColor = RGBColor(214, 39, 40);
+pub(super) const INCOME: RGBColor = RGBColor(44, 160, 44);
+pub(super) const COST: RGBColor = RGBColor(214, 39, 40);
 
 struct Economics {
     title: String,
@@ -65,88 +65,30 @@ fn build(input: &ReportInput, title: &str) -> Result<Economics, canvas::Message>
 
 impl Economics {
     fn draw_waterfall<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult {
-        let (_, h) = area.dim_in_pixel();
-        let (chart_area, legend_area) = area.split_vertically(h - canvas::legend_height(1) - 4);
         // Running level after each step; the bars span from the level before to the level after.
         let mut level = 0.0;
-        let mut spans = Vec::with_capacity(self.steps.len() + 1);
+        let mut bars = Vec::with_capacity(self.steps.len() + 1);
         for (label, delta) in &self.steps {
-            spans.push((label.clone(), level, level + delta));
+            let colour = if *delta >= 0.0 { INCOME } else { COST };
+            bars.push(Bar {
+                label: label.clone(),
+                from: level,
+                to: level + delta,
+                colour,
+            });
             level += delta;
         }
-        spans.push(("net income".to_string(), 0.0, self.net));
-        let lo = spans.iter().map(|s| s.1.min(s.2)).fold(0.0, f64::min);
-        let hi = spans.iter().map(|s| s.1.max(s.2)).fold(0.0, f64::max);
-        let pad = 0.08 * (hi - lo).max(1.0);
-        let k = spans.len() as f64;
-        let mut chart = ChartBuilder::on(&chart_area)
-            .caption("Mean P&L over the horizon", font(size::SUBTITLE + 1))
-            .margin(8)
-            .margin_right(16)
-            .x_label_area_size(56)
-            .y_label_area_size(78)
-            .build_cartesian_2d(0.0..k, (lo - pad)..(hi + pad))?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(0)
-            .y_desc("Yuan over the horizon")
-            .house_style()
-            .max_light_lines(1)
-            .y_label_formatter(&|y| compact(*y))
-            .draw()?;
-        chart.draw_series(std::iter::once(PathElement::new(
-            vec![(0.0, 0.0), (k, 0.0)],
-            canvas::MUTED.stroke_width(1),
-        )))?;
-        let last = spans.len() - 1;
-        for (i, (_, from, to)) in spans.iter().enumerate() {
-            let colour = if i == last {
-                canvas::INK
-            } else if to >= from {
-                INCOME
-            } else {
-                COST
-            };
-            let x = i as f64;
-            chart.draw_series(std::iter::once(Rectangle::new(
-                [(x + 0.15, *from), (x + 0.85, *to)],
-                colour.mix(0.85).filled(),
-            )))?;
-            // The connector to the next bar's start.
-            if i + 1 < last {
-                chart.draw_series(std::iter::once(PathElement::new(
-                    vec![(x + 0.85, *to), (x + 1.15, *to)],
-                    canvas::MUTED.stroke_width(1),
-                )))?;
-            }
-            let value = to - from;
-            let (anchor, y) = if *to >= *from {
-                (VPos::Bottom, from.max(*to) + 0.01 * (hi - lo))
-            } else {
-                (VPos::Top, from.min(*to) - 0.01 * (hi - lo))
-            };
-            chart.draw_series(std::iter::once(Text::new(
-                compact(value),
-                (x + 0.5, y),
-                font(size::LABEL - 1).pos(Pos::new(HPos::Center, anchor)),
-            )))?;
-        }
-        let labels: Vec<String> = spans.iter().map(|s| s.0.clone()).collect();
-        let (rx, ry) = area.get_base_pixel();
-        let style = font(size::LABEL - 1);
-        // Two rows, alternating, so that neighbouring labels never run into each other.
-        for (i, label) in labels.iter().enumerate() {
-            let (px, py) = chart.backend_coord(&(i as f64 + 0.5, lo - pad));
-            let row = if i % 2 == 0 { 8 } else { 8 + size::LABEL as i32 + 6 };
-            area.draw(&Text::new(
-                label.clone(),
-                (px - rx, py - ry + row),
-                style.clone().pos(Pos::new(HPos::Center, VPos::Top)),
-            ))?;
-        }
-        canvas::legend_strip(
-            &legend_area,
+        bars.push(Bar {
+            label: "net income".to_string(),
+            from: 0.0,
+            to: self.net,
+            colour: canvas::INK,
+        });
+        draw_waterfall(
+            area,
+            "Mean P&L over the horizon",
+            "Yuan over the horizon",
+            &bars,
             &[
                 (Mark::Fill(INCOME, 0.85), "income".to_string()),
                 (Mark::Fill(COST, 0.85), "cost".to_string()),

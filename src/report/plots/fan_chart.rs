@@ -193,6 +193,46 @@ pub(super) fn draw_bands<DB: DrawingBackend>(
     Ok(())
 }
 
+/// Opacity of the fill of an outlined 50% band (several quantities on one chart).
+pub(super) const ALPHA_OUTLINED_50: f64 = 0.12;
+
+/// Draws the bands of one quantity among several on a chart, so that they stay
+/// apart where they overlap: the 50% band as a faint fill with solid edges, the
+/// 90% band as dashed edges without a fill, all in `colour`.
+pub(super) fn draw_outlined_bands<DB: DrawingBackend>(
+    chart: &mut ChartContext<DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    bands: &[Band],
+    colour: RGBColor,
+) -> DrawResult {
+    if bands.is_empty() {
+        return Ok(());
+    }
+    chart.draw_series(std::iter::once(Polygon::new(
+        band_polygon(bands, |b| b.p25, |b| b.p75),
+        colour.mix(ALPHA_OUTLINED_50).filled(),
+    )))?;
+    for edge in [band_edge(bands, |b| b.p25), band_edge(bands, |b| b.p75)] {
+        chart.draw_series(LineSeries::new(edge, colour.mix(0.8).stroke_width(1)))?;
+    }
+    for edge in [band_edge(bands, |b| b.p05), band_edge(bands, |b| b.p95)] {
+        chart.draw_series(DashedLineSeries::new(edge, 6, 4, colour.mix(0.9).stroke_width(1)))?;
+    }
+    Ok(())
+}
+
+/// One edge of a band (a percentile month by month), on the x positions of [`band_polygon`].
+fn band_edge(bands: &[Band], edge: fn(&Band) -> f64) -> Vec<(f64, f64)> {
+    if bands.len() == 1 {
+        vec![(0.8, edge(&bands[0])), (1.2, edge(&bands[0]))]
+    } else {
+        bands
+            .iter()
+            .enumerate()
+            .map(|(i, b)| ((i + 1) as f64, edge(b)))
+            .collect()
+    }
+}
+
 /// Draws the median line of one quantity (a dot too when there is a single month).
 pub(super) fn draw_median<DB: DrawingBackend>(
     chart: &mut ChartContext<DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
@@ -237,9 +277,14 @@ impl FanChart {
             .flat_map(|(_, b)| b.iter().map(|x| x.p95))
             .fold(0.0, f64::max);
         let (lo, hi) = canvas::padded(lo, hi, 0.06, 0.5);
+        let several = self.factors.len() > 1;
         let mut chart = monthly_chart(
             &chart_area,
-            "Macro factors (median with 50% and 90% bands; below 0 = worse than normal)",
+            if several {
+                "Macro factors (each factor's median with its 50% and 90% bands; below 0 = worse than normal)"
+            } else {
+                "Macro factors (median with 50% and 90% bands; below 0 = worse than normal)"
+            },
             "Month",
             "Factor (standard deviations)",
             self.months,
@@ -250,16 +295,33 @@ impl FanChart {
             vec![(x0, 0.0), (x1, 0.0)],
             canvas::MUTED.stroke_width(1),
         ))?;
-        // Several factors' bands overlap: lighter fills, and every median drawn on top.
-        let opacity = if self.factors.len() > 1 { 0.75 } else { 1.0 };
+        let several = self.factors.len() > 1;
+        // Several factors' bands overlap: filled bands of two hues blend into a third
+        // colour and hide each other's edges, so each factor's bands are outlined in its
+        // own colour (50% solid over a faint fill, 90% dashed, unfilled), and every
+        // median is drawn on top of all the bands.
         for (i, (_, bands)) in self.factors.iter().enumerate() {
-            draw_bands(&mut chart, bands, canvas::colour(i + 1), opacity)?;
+            if several {
+                draw_outlined_bands(&mut chart, bands, canvas::factor_colour(i))?;
+            } else {
+                draw_bands(&mut chart, bands, canvas::factor_colour(i), 1.0)?;
+            }
         }
         let mut items = Vec::new();
         for (i, (name, bands)) in self.factors.iter().enumerate() {
-            let c = canvas::colour(i + 1);
+            let c = canvas::factor_colour(i);
             draw_median(&mut chart, bands, c)?;
-            items.push((Mark::Line(c, 3), name.clone()));
+            items.push((Mark::Line(c, 3), format!("{name}, median")));
+        }
+        if several {
+            items.push((
+                Mark::Outlined(canvas::MUTED, ALPHA_OUTLINED_50),
+                "50% of paths (outlined, shaded)".to_string(),
+            ));
+            items.push((
+                Mark::Dashed(canvas::MUTED, 1),
+                "90% of paths (dashed edges)".to_string(),
+            ));
         }
         canvas::legend_strip(&legend_area, &items)
     }
@@ -299,6 +361,85 @@ impl Figure for FanChart {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn band(x: f64) -> Band {
+        Band {
+            mean: x,
+            p05: x - 2.0,
+            p25: x - 1.0,
+            p50: x,
+            p75: x + 1.0,
+            p95: x + 2.0,
+        }
+    }
+
+    fn chart_with_factors(n: usize) -> String {
+        let months = 6;
+        let factors = (0..n)
+            .map(|i| {
+                let bands = (0..months).map(|t| band(-(t as f64) * (i + 1) as f64 / 4.0)).collect();
+                (format!("factor{i}"), bands)
+            })
+            .collect();
+        let chart = FanChart {
+            title: "t".to_string(),
+            subtitle: String::new(),
+            months,
+            panels: Vec::new(),
+            factors,
+        };
+        canvas::render(&chart, "t").1
+    }
+
+    /// Where each SVG element of `colour` starts, and what it is.
+    fn elements_of(svg: &str, colour: RGBColor) -> Vec<(usize, &str)> {
+        let hex = format!("\"#{:02X}{:02X}{:02X}\"", colour.0, colour.1, colour.2);
+        svg.match_indices('<')
+            .map(|(i, _)| (i, &svg[i..i + svg[i..].find('>').unwrap_or(0)]))
+            .filter(|(_, e)| e.contains(&hex))
+            .collect()
+    }
+
+    #[test]
+    fn several_factors_have_outlined_bands_of_their_own_hue_under_every_median() {
+        let svg = chart_with_factors(2);
+        let (a, b) = (canvas::factor_colour(0), canvas::factor_colour(1));
+        // Hues far apart: no shared dominant channel.
+        assert_ne!(a, b);
+        let mut last_band = 0;
+        let mut first_median = usize::MAX;
+        for c in [a, b] {
+            let els = elements_of(&svg, c);
+            // One fill only (the faint 50% band); the 90% band is dashed edges without a fill.
+            let fills: Vec<_> = els.iter().filter(|(_, e)| e.starts_with("<polygon")).collect();
+            assert_eq!(fills.len(), 1, "{c:?}: {fills:?}");
+            assert!(fills[0].1.contains(&format!("opacity=\"{ALPHA_OUTLINED_50}\"")));
+            // Solid 50% edges, and many dash segments for the 90% edges.
+            let thin = els
+                .iter()
+                .filter(|(_, e)| e.starts_with("<polyline") && e.contains("stroke-width=\"1\""))
+                .count();
+            assert!(thin > 2 + 10, "{c:?}: {thin} thin lines");
+            for (i, e) in &els {
+                if e.starts_with("<polygon") || e.contains("stroke-width=\"1\"") {
+                    last_band = last_band.max(*i);
+                } else if e.starts_with("<polyline") && e.contains("stroke-width=\"2\"") {
+                    first_median = first_median.min(*i);
+                }
+            }
+        }
+        assert!(first_median < usize::MAX, "no median drawn");
+        assert!(last_band < first_median, "a band is drawn over a median");
+        assert!(svg.contains("90% of paths (dashed edges)"));
+    }
+
+    #[test]
+    fn a_single_factor_keeps_its_two_filled_bands() {
+        let svg = chart_with_factors(1);
+        let els = elements_of(&svg, canvas::factor_colour(0));
+        assert_eq!(els.iter().filter(|(_, e)| e.starts_with("<polygon")).count(), 2);
+        assert!(!svg.contains("dashed edges"));
+    }
 
     #[test]
     fn month_labels_are_whole_months() {

@@ -1,7 +1,8 @@
 //! Plots of a finished run, each rendered to PNG bytes and an SVG string by a
 //! pure function of the run's files ([`ReportInput`]): the loss distribution,
 //! its tail (exceedance), the monthly fan chart with the macro factors, the
-//! segment and score-band breakdown, and the Monte Carlo convergence.
+//! segment and score-band breakdown, the loss and income waterfalls, and the
+//! Monte Carlo convergence.
 //!
 //! Text is drawn with DejaVu Sans embedded in the binary, so the PNGs look the
 //! same on any machine. A plot whose data cannot be drawn (no losses, a single
@@ -20,6 +21,8 @@ mod loss_distribution;
 mod segments;
 mod side_by_side;
 mod vintages;
+mod waterfall;
+pub mod waterfalls;
 
 use rayon::prelude::*;
 
@@ -42,11 +45,12 @@ pub struct Plot {
 }
 
 /// The plots in report order.
-pub const PLOT_NAMES: [&str; 5] = [
+pub const PLOT_NAMES: [&str; 6] = [
     "loss_distribution",
     "exceedance",
     "fan_chart",
     "segments",
+    "waterfalls",
     "convergence",
 ];
 
@@ -96,6 +100,7 @@ fn render_plot(name: &'static str, input: &ReportInput) -> Plot {
         "exceedance" => exceedance::plot(input),
         "fan_chart" => fan_chart::plot(input),
         "segments" => segments::plot(input),
+        "waterfalls" => waterfalls::plot(input),
         "vintages" => vintages::plot(input),
         "economics" => economics::plot(input),
         "provisions_capital" => economics::provisions_capital_plot(input),

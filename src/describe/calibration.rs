@@ -1,34 +1,31 @@
-//! What `validate` says about the calibration: what a PD means, how close
-//! each segment's grades are to their targets, and what the monthly factor
-//! settings imply per PD period.
+//! What the description says about the calibration: what a PD means, how
+//! close each segment's grades are to their targets, and what the monthly
+//! factor settings imply per PD period.
 
-use std::fmt::Write;
+use super::Inputs;
+use super::text::{decimal, percent};
+use crate::calibration::{LoanChain, default_rate_quantile, vasicek_correlation_from_second_moment};
+use crate::population::PdGrades;
+use crate::scenario::{BadEvent, Correlation, FactorLaw, Scenario, Segment, Transitions};
+use crate::stats::normal::vasicek_loss_quantile;
 
-use creditstress::calibration::{LoanChain, default_rate_quantile, vasicek_correlation_from_second_moment};
-use creditstress::population::PdGrades;
-use creditstress::scenario::{BadEvent, Correlation, FactorLaw, Scenario, Segment, Transitions};
-use creditstress::stats::normal::vasicek_loss_quantile;
-
-use crate::cli::format;
-
-/// Factor paths behind the printed tail default rate.
+/// Factor paths behind the tail default rate.
 const TAIL_PATHS: usize = 20_000;
 /// PD periods run for the long-run rate.
 const LONG_RUN_PERIODS: usize = 20;
-/// The tail level printed.
+/// The tail level described.
 const TAIL_LEVEL: f64 = 0.999;
 
 /// A segment's monthly rho, saying where it came from.
-pub fn describe_rho(seg: &Segment, rho: f64) -> String {
+pub(super) fn describe_rho(seg: &Segment, rho: f64) -> String {
     match seg.correlation {
-        Correlation::Monthly(_) => format::decimal(rho),
-        Correlation::PerPeriod(target) => format!("{}, solved from rho_annual = {target}", format::decimal(rho)),
+        Correlation::Monthly(_) => decimal(rho),
+        Correlation::PerPeriod(target) => format!("{}, solved from rho_annual = {target}", decimal(rho)),
     }
 }
 
-/// The calibration paragraph of `validate`.
-pub fn describe(s: &Scenario, grades: &PdGrades) -> String {
-    let mut out = String::new();
+/// The calibration statement and its details per segment.
+pub(super) fn describe(out: &mut Inputs, s: &Scenario, grades: &PdGrades) {
     let period = s.dynamics.pd_period_months as usize;
     let event = match (s.calibration.bad_event, s.dynamics.delinquency) {
         (_, false) => "a missed payment (immediate charge-off)",
@@ -51,10 +48,13 @@ pub fn describe(s: &Scenario, grades: &PdGrades) -> String {
             m.phi, m.sigma
         ),
     };
-    let _ = writeln!(
-        out,
-        "Calibration: PD = P({event} within {period} months) for a loan current at the start, {law}; \
-         entry, roll and cure all move with the factor (deterministic paths and shocks are the stress, not part of this average)."
+    out.line(
+        0,
+        "Calibration",
+        format!(
+            "PD = P({event} within {period} months) for a loan current at the start, {law}; \
+             entry, roll and cure all move with the factor (deterministic paths and shocks are the stress, not part of this average)."
+        ),
     );
     for (i, seg) in s.segments.iter().enumerate() {
         let rows = grades.rows_of(i);
@@ -74,7 +74,7 @@ pub fn describe(s: &Scenario, grades: &PdGrades) -> String {
             let t = seg.transitions.of(revolving);
             let g = grades.grade_of(i, seg.score_mean, band, revolving) as usize;
             describe_grade(
-                &mut out,
+                out,
                 s,
                 seg,
                 GradeView {
@@ -90,27 +90,32 @@ pub fn describe(s: &Scenario, grades: &PdGrades) -> String {
         }
         let capped: Vec<usize> = rows.clone().filter(|&r| grades.capped[r]).collect();
         if let Some(&first) = capped.first() {
-            let _ = writeln!(
-                out,
-                "  warning: segments[{i}] {}: {} of its {} grades have a PD above {}, the most its dynamics allow within {period} months; \
-                 those grades miss every month and reach only that",
-                seg.name,
-                capped.len(),
-                rows.len(),
-                format::percent(grades.achieved_pd[first]),
+            out.line(
+                1,
+                "warning",
+                format!(
+                    "segments[{i}] {}: {} of its {} grades have a PD above {}, the most its dynamics allow within {period} months; \
+                     those grades miss every month and reach only that",
+                    seg.name,
+                    capped.len(),
+                    rows.len(),
+                    percent(grades.achieved_pd[first]),
+                ),
             );
         }
     }
     let multi_month = period > 1 || s.horizon_months > 1;
     if m.phi == 0.0 && m.sigma > 0.0 && multi_month && s.calibration.factor_law != FactorLaw::Zero {
-        let _ = writeln!(
-            out,
-            "  warning: macro.noise.phi = 0: the factor is drawn afresh every month, so over several months its effect averages out \
-             and the correlation per {period} months is far below the monthly rho (see the implied values above); \
-             set macro.noise.phi (e.g. 0.8) for a persistent economy"
+        out.line(
+            1,
+            "warning",
+            format!(
+                "macro.noise.phi = 0: the factor is drawn afresh every month, so over several months its effect averages out \
+                 and the correlation per {period} months is far below the monthly rho (see the implied values above); \
+                 set macro.noise.phi (e.g. 0.8) for a persistent economy"
+            ),
         );
     }
-    out
 }
 
 /// What the calibration does for one grade, and what it implies.
@@ -123,9 +128,9 @@ struct GradeView<'a> {
     worst: f64,
 }
 
-/// Writes one grade's calibration lines: target and implied PD, P(bad | miss),
+/// One grade's calibration statements: target and implied PD, P(bad | miss),
 /// the long-run rate and the per-period correlation and tail.
-fn describe_grade(out: &mut String, s: &Scenario, seg: &Segment, view: GradeView, grades: &PdGrades) {
+fn describe_grade(out: &mut Inputs, s: &Scenario, seg: &Segment, view: GradeView, grades: &PdGrades) {
     let GradeView {
         rho,
         t,
@@ -138,17 +143,13 @@ fn describe_grade(out: &mut String, s: &Scenario, seg: &Segment, view: GradeView
     let chain = LoanChain::new(s, seg, rho, t);
     let a = grades.entry_probit[g];
     let pd = grades.achieved_pd[g];
-    let _ = write!(
-        out,
-        "  {}{product} (grade at score {}): target PD {}, implied {} (largest relative gap over its {count} grades {worst:.1e})",
-        seg.name,
-        seg.score_mean,
-        format::percent(grades.pd_period[g]),
-        format::percent(pd),
+    let mut text = format!(
+        "target PD {}, implied {} (largest relative gap over its {count} grades {worst:.1e})",
+        percent(grades.pd_period[g]),
+        percent(pd),
     );
     if s.dynamics.delinquency {
-        let _ = write!(
-            out,
+        text.push_str(&format!(
             "; P({} | missed payment) {:.3} factor-averaged ({:.3} at the nominal rates)",
             if s.calibration.bad_event == BadEvent::Dpd90 {
                 "90+ DPD"
@@ -157,37 +158,47 @@ fn describe_grade(out: &mut String, s: &Scenario, seg: &Segment, view: GradeView
             },
             chain.bad_given_miss(a),
             t.nominal_charge_off_given_miss()
-        );
+        ));
     }
-    out.push('\n');
+    out.line(
+        1,
+        format!("{}{product} (grade at score {})", seg.name, seg.score_mean),
+        text,
+    );
     // The steady state of a run-off book: the bad-event rate per PD period
     // among loans still on the book after many periods.
     let long = LONG_RUN_PERIODS * period;
     let curve = chain.bad_curve(a, long);
     let (before, after) = (curve[long - period - 1], curve[long - 1]);
     if before < 1.0 {
-        let _ = writeln!(
-            out,
-            "    long run: {} of the loans still on the book after {} months have the bad event in the next {period} months (the scorecard's cohort holds only current loans; a seasoned book also holds delinquent ones)",
-            format::percent((after - before) / (1.0 - before)),
-            long - period,
+        out.line(
+            2,
+            "long run",
+            format!(
+                "{} of the loans still on the book after {} months have the bad event in the next {period} months (the scorecard's cohort holds only current loans; a seasoned book also holds delinquent ones)",
+                percent((after - before) / (1.0 - before)),
+                long - period,
+            ),
         );
     }
     let second = chain.both_bad_within(a, period);
     let implied = vasicek_correlation_from_second_moment(pd, second);
     let tail = default_rate_quantile(s, seg, &chain, a, TAIL_LEVEL, TAIL_PATHS);
     let level = TAIL_LEVEL * 100.0;
-    let _ = writeln!(
-        out,
-        "    per {period} months: implied asset correlation {implied:.3} (monthly rho {}); {level}% default rate {} [{}, {}] from {} factor paths \
-         (a one-period Vasicek model gives {} at rho {} and {} at {implied:.3})",
-        describe_rho(seg, rho),
-        format::percent(tail.value),
-        format::percent(tail.interval.0),
-        format::percent(tail.interval.1),
-        tail.paths,
-        format::percent(vasicek_loss_quantile(pd, rho, 1.0, TAIL_LEVEL)),
-        format::decimal(rho),
-        format::percent(vasicek_loss_quantile(pd, implied, 1.0, TAIL_LEVEL)),
+    out.line(
+        2,
+        format!("per {period} months"),
+        format!(
+            "implied asset correlation {implied:.3} (monthly rho {}); {level}% default rate {} [{}, {}] from {} factor paths \
+             (a one-period Vasicek model gives {} at rho {} and {} at {implied:.3})",
+            describe_rho(seg, rho),
+            percent(tail.value),
+            percent(tail.interval.0),
+            percent(tail.interval.1),
+            tail.paths,
+            percent(vasicek_loss_quantile(pd, rho, 1.0, TAIL_LEVEL)),
+            decimal(rho),
+            percent(vasicek_loss_quantile(pd, implied, 1.0, TAIL_LEVEL)),
+        ),
     );
 }

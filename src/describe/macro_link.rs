@@ -1,19 +1,15 @@
-//! `validate`'s description of `[macro.link]`: the variables, what they add
-//! to the factors in the first periods, and where the table ends.
+//! The description of `[macro.link]`: the variables, what they add to the
+//! factors in the first periods, and where the table ends (under `Macro`).
 
-use std::fmt::Write;
-
-use creditstress::scenario::{Frequency, Interpolation, MacroLink};
-
-use super::format;
+use super::Inputs;
+use crate::scenario::{Frequency, Interpolation, MacroLink};
 
 /// Periods shown in the contribution table: enough for a supervisory
 /// horizon's first years without flooding the terminal.
 const SHOWN_PERIODS: usize = 12;
 
-/// The link in words and a short table, indented under `Macro:`.
-pub fn describe(link: &MacroLink, factor_names: &[String], horizon: usize) -> String {
-    let mut out = String::new();
+/// The link in words and two short tables, under `Macro`.
+pub(super) fn describe(out: &mut Inputs, link: &MacroLink, factor_names: &[String], horizon: usize) {
     let driven: Vec<&str> = factor_names
         .iter()
         .zip(&link.drives_factor)
@@ -25,31 +21,26 @@ pub fn describe(link: &MacroLink, factor_names: &[String], horizon: usize) -> St
         (Frequency::Quarterly, Interpolation::Linear) => "quarterly, linear between quarter midpoints",
         (Frequency::Quarterly, Interpolation::Step) => "quarterly, each month its quarter's value",
     };
-    let _ = writeln!(
-        out,
-        "  link from {} ({rule}) to {}: adds sum_j coefficient_j (x_j(t) - baseline_j) to the deterministic path",
-        link.file,
-        driven.join(", ")
+    out.line(
+        1,
+        format!("link from {} ({rule}) to {}", link.file, driven.join(", ")),
+        "adds sum_j coefficient_j (x_j(t) - baseline_j) to the deterministic path",
     );
-    let mut rows = vec![vec![
-        "    variable".to_string(),
-        "coefficient".into(),
-        "baseline".into(),
-    ]];
+    let mut rows = vec![vec!["variable".to_string(), "coefficient".into(), "baseline".into()]];
     for term in &link.terms {
         rows.push(vec![
-            format!("    {}", term.name),
+            term.name.clone(),
             term.coefficient.to_string(),
             term.baseline.to_string(),
         ]);
     }
-    out.push_str(&format::table(&rows));
+    out.table(2, rows);
 
     let per = link.frequency.months();
     let period = link.frequency.period_name();
     let in_horizon = horizon.div_ceil(per);
     let shown = in_horizon.min(SHOWN_PERIODS);
-    let mut header = vec![format!("    {period}"), "months".into()];
+    let mut header = vec![period.to_string(), "months".into()];
     header.extend(link.terms.iter().map(|t| t.name.clone()));
     header.push("factor contribution".into());
     let mut rows = vec![header];
@@ -61,7 +52,7 @@ pub fn describe(link: &MacroLink, factor_names: &[String], horizon: usize) -> St
         } else {
             format!("{}-{}", first + 1, last)
         };
-        let mut row = vec![format!("    {}", p + 1), months];
+        let mut row = vec![format!("{}", p + 1), months];
         // The table's value of the period (the last one carried forward).
         row.extend(link.terms.iter().map(|t| {
             let v = t.table_values[p.min(t.table_values.len() - 1)];
@@ -74,34 +65,42 @@ pub fn describe(link: &MacroLink, factor_names: &[String], horizon: usize) -> St
         row.push(contribution.join(" "));
         rows.push(row);
     }
-    out.push_str(&format::table(&rows));
+    out.table(2, rows);
     if shown < in_horizon {
-        let _ = writeln!(
-            out,
-            "    (first {shown} of the {in_horizon} {period}s in the horizon; `creditstress run` plots the whole factor path)"
+        out.line(
+            2,
+            "",
+            format!(
+                "(first {shown} of the {in_horizon} {period}s in the horizon; `creditstress run` plots the whole factor path)"
+            ),
         );
     }
     let table_months = link.table_months();
     if horizon > table_months {
-        let _ = writeln!(
-            out,
-            "    the table ends with {period} {} (month {table_months}); months {}-{horizon} carry its last values forward",
-            link.table_periods,
-            table_months + 1
+        out.line(
+            2,
+            "",
+            format!(
+                "the table ends with {period} {} (month {table_months}); months {}-{horizon} carry its last values forward",
+                link.table_periods,
+                table_months + 1
+            ),
         );
     } else if horizon < table_months {
-        let _ = writeln!(
-            out,
-            "    the horizon ({horizon} months) uses {in_horizon} of the table's {} {period}s",
-            link.table_periods
+        out.line(
+            2,
+            "",
+            format!(
+                "the horizon ({horizon} months) uses {in_horizon} of the table's {} {period}s",
+                link.table_periods
+            ),
         );
     }
     if !link.unused_columns.is_empty() {
-        let _ = writeln!(
-            out,
-            "    columns of the table not used (no [macro.link.variables] entry): {}",
-            link.unused_columns.join(", ")
+        out.line(
+            2,
+            "columns of the table not used (no [macro.link.variables] entry)",
+            link.unused_columns.join(", "),
         );
     }
-    out
 }
