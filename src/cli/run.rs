@@ -584,6 +584,7 @@ pub fn write_run_outputs(done: &Finished, out: &Path) -> Result<RunSummary, Fail
         .map(|c| creditstress::capital::book::CapitalSummary::new(c, &summary, &scenario.risk_levels));
     let series = Timeseries::new(scenario, done.profile, done.paths);
     let manifest = Manifest {
+        format_version: creditstress::report::MANIFEST_FORMAT_VERSION,
         program: env!("CARGO_PKG_NAME").to_string(),
         version: env!("CARGO_PKG_VERSION").to_string(),
         scenario_file: done.scenario_file.clone(),

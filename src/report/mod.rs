@@ -9,6 +9,7 @@ pub mod compare;
 pub mod html;
 pub mod input;
 pub mod plots;
+pub mod schema;
 pub mod study;
 pub mod sweep;
 pub mod tape;
@@ -32,6 +33,11 @@ use crate::stats::{RunSummary, Timeseries};
 /// What `manifest.json` records: enough to reproduce the run exactly.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Manifest {
+    /// The layout's version, [`MANIFEST_FORMAT_VERSION`] (1): raised when a field changes meaning or
+    /// goes away, never for an added field; manifests written before the
+    /// field existed read as 0.
+    #[serde(default)]
+    pub format_version: u32,
     /// Program name.
     pub program: String,
     /// Program version.
@@ -56,6 +62,9 @@ pub struct Manifest {
     /// The command to rerun.
     pub command: String,
 }
+
+/// The `format_version` of a run's manifest.json this program writes.
+pub const MANIFEST_FORMAT_VERSION: u32 = 1;
 
 /// A data file a scenario names, as a manifest records it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
