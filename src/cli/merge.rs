@@ -204,6 +204,8 @@ pub fn execute(args: MergeArgs) -> Result<(), Failure> {
         capital: capital.as_ref(),
         rate_lines: Some(&rate_lines),
         sets: &study.sets,
+        // A shard never exports monthly.csv (refused): a merge writes none.
+        monthly: None,
         scenario: &scenario,
         scenario_file: study.scenario_file.clone(),
         scenario_sha256: study.scenario_sha256.clone(),

@@ -550,7 +550,7 @@ impl PathTally {
             row.charge_off = ead;
             self.record_row(row);
         }
-        let (mut cash_total, mut present_value) = (0.0, 0.0);
+        let (mut cash_total, mut present_value, mut after_horizon) = (0.0, 0.0, 0.0);
         for &(lag, share) in &recovery.schedule {
             let cash = if factor.is_empty() {
                 recovered * share
@@ -563,13 +563,14 @@ impl PathTally {
                 self.recoveries += cash;
                 self.recovery_cost += cash * recovery.cost_share;
                 if let Some(monthly) = self.monthly.as_deref_mut() {
-                    monthly.recovery_cost(t + lag, cash * recovery.cost_share);
+                    monthly.recovery(t + lag, cash, cash * recovery.cost_share);
                 }
                 if let Some(tape) = self.tape.as_deref_mut() {
                     tape_recovery(tape, loan.id, t + lag, cash);
                 }
             } else {
                 self.recoveries_after_horizon += cash;
+                after_horizon += cash;
             }
             present_value += cash / (1.0 + rate).powi(lag as i32);
         }
@@ -593,10 +594,12 @@ impl PathTally {
         if let Some(flow) = self.flow.as_deref_mut() {
             flow.charge_off(t, loss);
         }
+        let economic = ead_money - present_value;
         if let Some(monthly) = self.monthly.as_deref_mut() {
             monthly.charge_off(t, loss);
+            monthly.charge_off_detail(t, ead, loss, fraud, economic, after_horizon);
         }
         self.ledger.charged_off += ead;
-        self.economic_loss += ead_money - present_value;
+        self.economic_loss += economic;
     }
 }

@@ -8,6 +8,9 @@ pub mod calibration;
 pub mod compare;
 pub mod html;
 pub mod input;
+pub mod monthly;
+#[cfg(feature = "parquet")]
+pub mod monthly_parquet;
 pub mod plots;
 pub mod schema;
 pub mod study;
@@ -61,6 +64,10 @@ pub struct Manifest {
     pub wall_seconds: f64,
     /// The command to rerun.
     pub command: String,
+    /// The opt-in tables written beside the run's files (`run --export`),
+    /// e.g. `monthly.csv`; absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exports: Vec<String>,
 }
 
 /// The `format_version` of a run's manifest.json this program writes.
@@ -279,6 +286,8 @@ pub fn run_output_names() -> Vec<String> {
         "paths.csv",
         "timeseries.csv",
         "vintages.csv",
+        "monthly.csv",
+        "monthly.parquet",
         "manifest.json",
     ]
     .map(String::from)
