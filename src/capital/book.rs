@@ -12,7 +12,7 @@ use crate::stats::RunSummary;
 use crate::stats::risk::level_key;
 
 /// What summary.json's `capital` says.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CapitalSummary {
     /// What the figures are.
     pub basis: String,
@@ -27,7 +27,7 @@ pub struct CapitalSummary {
 }
 
 /// Sums over the segments with capital.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CapitalTotal {
     /// Exposure at default.
     pub ead: f64,
@@ -41,7 +41,7 @@ pub struct CapitalTotal {
 
 /// Economic capital at one level: the loss beyond its mean the run's own
 /// distribution gives (the whole portfolio, over the horizon).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct EconomicCapital {
     /// `VaR_q - EL`.
     pub var_minus_el: f64,

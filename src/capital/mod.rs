@@ -167,7 +167,7 @@ pub fn irb_risk(terms: &IrbTerms, pd: f64, lgd: f64) -> IrbRisk {
 
 /// The IRB capital of one segment's book at the start of the run: sums and
 /// EAD-weighted means over its loans.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SegmentCapital {
     /// Asset class.
     pub asset_class: String,

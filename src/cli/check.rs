@@ -18,6 +18,10 @@ pub struct CheckArgs {
     threads: Option<usize>,
 }
 
+/// The `format_version` of what `check --json` prints: raised when a field
+/// changes meaning or goes away, never for an added field.
+const CHECK_FORMAT_VERSION: u32 = 1;
+
 pub fn execute(args: CheckArgs) -> Result<(), Failure> {
     let threads = super::run::thread_count(args.threads, "--threads")?;
     let pool = rayon::ThreadPoolBuilder::new()
@@ -35,6 +39,7 @@ pub fn execute(args: CheckArgs) -> Result<(), Failure> {
     let failed = checks.iter().filter(|c| !c.pass).count();
     if args.json {
         emit(&creditstress::report::to_json(&serde_json::json!({
+            "format_version": CHECK_FORMAT_VERSION,
             "checks": checks,
             "passed": failed == 0,
         })));

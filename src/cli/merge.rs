@@ -206,6 +206,8 @@ pub fn execute(args: MergeArgs) -> Result<(), Failure> {
         rate_lines: Some(&rate_lines),
         inputs: Some(&inputs),
         sets: &study.sets,
+        // A shard never exports monthly.csv (refused): a merge writes none.
+        monthly: None,
         scenario: &scenario,
         scenario_file: study.scenario_file.clone(),
         scenario_sha256: study.scenario_sha256.clone(),

@@ -12,6 +12,7 @@ mod report_cmd;
 mod reverse;
 mod run;
 mod scaling;
+mod schema;
 mod shard;
 mod stress;
 mod sweep;
@@ -98,6 +99,11 @@ enum Command {
     /// Run the built-in analytic checks (Basel II Annex 5 risk weights, Vasicek quantiles, exact mixture binomial, cohort PD); exit 0 only if all pass.
     #[command(after_help = "Examples:\n  creditstress check\n  creditstress check --json")]
     Check(check::CheckArgs),
+    /// Print the JSON Schema of summary.json or comparison.json (also committed under docs/schema/).
+    #[command(
+        after_help = "Examples:\n  creditstress schema summary > summary.schema.json\n  creditstress schema comparison > comparison.schema.json"
+    )]
+    Schema(schema::SchemaArgs),
     /// Print a shell completion script for bash, zsh, fish, elvish or powershell.
     #[command(
         after_help = "Examples:\n  creditstress completions bash > ~/.local/share/bash-completion/completions/creditstress\n  creditstress completions zsh > ~/.zfunc/_creditstress\n  creditstress completions fish > ~/.config/fish/completions/creditstress.fish"
@@ -137,7 +143,7 @@ fn man_page() -> Result<(), Failure> {
     write_stdout(&out)
 }
 
-fn write_stdout(bytes: &[u8]) -> Result<(), Failure> {
+pub(crate) fn write_stdout(bytes: &[u8]) -> Result<(), Failure> {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
     stdout
@@ -185,6 +191,7 @@ pub fn main_with(cli: Cli) -> ExitCode {
         Command::Init(args) => init::execute(args),
         Command::Calibrate(args) => calibrate::execute(args),
         Command::Check(args) => check::execute(args),
+        Command::Schema(args) => schema::execute(args),
         Command::Completions(args) => completions(args),
         Command::Man => man_page(),
     };

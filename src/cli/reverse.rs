@@ -143,9 +143,14 @@ fn measure(figure: Figure, paths: &[PathOutcome], loans: u64) -> (f64, f64) {
     }
 }
 
+/// The `format_version` of reverse.json: raised when a field changes meaning
+/// or goes away, never for an added field.
+const REVERSE_FORMAT_VERSION: u32 = 1;
+
 /// `reverse.json`.
 #[derive(Debug, serde::Serialize)]
 struct Reverse<'a> {
+    format_version: u32,
     scenario: &'a str,
     param: &'a str,
     target: &'a str,
@@ -242,6 +247,7 @@ pub fn execute(args: ReverseArgs) -> Result<(), Failure> {
         )),
     })?;
     let report = Reverse {
+        format_version: REVERSE_FORMAT_VERSION,
         scenario: &base.name,
         param: &args.param,
         target: &args.target,

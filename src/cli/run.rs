@@ -128,6 +128,26 @@ pub struct RunArgs {
     /// is at least 0.99.
     #[arg(long, value_enum)]
     sampling: Option<SamplingArg>,
+    /// Also write an opt-in table into the output folder. `monthly`:
+    /// monthly.csv, one row per path, month and segment (loans booked,
+    /// charge-offs, charged-off EAD, loss, fraud and economic loss,
+    /// recoveries, costs, interest, net income, delinquent and open accounts,
+    /// balance; see docs/scenario.md, "Outputs"). Its rows add up to each
+    /// path's row of paths.csv. The paths then record their months (a
+    /// slower run, results unchanged); not with --shard.
+    #[arg(long, value_enum, value_name = "TABLE")]
+    export: Option<ExportArg>,
+    /// With --export: `csv` (monthly.csv), `parquet` (monthly.parquet: the
+    /// same columns, typed; needs a build with `--features parquet`) or `both`.
+    #[arg(long, value_enum, requires = "export", default_value_t = TapeFormat::Csv)]
+    export_format: TapeFormat,
+}
+
+/// `--export`: the opt-in tables of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ExportArg {
+    /// monthly.csv: one row per path, month and segment.
+    Monthly,
 }
 
 /// `--sampling`.
@@ -171,9 +191,9 @@ pub fn sampling_flag(scenario: &Scenario) -> &'static str {
     }
 }
 
-/// The files `--emit-tape` writes.
+/// The files `--emit-tape` and `--export` write: CSV, Parquet or both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum TapeFormat {
+pub enum TapeFormat {
     Csv,
     Parquet,
     Both,
@@ -186,6 +206,15 @@ impl TapeFormat {
 
     fn parquet(self) -> bool {
         self != TapeFormat::Csv
+    }
+
+    /// The flag's word.
+    fn word(self) -> &'static str {
+        match self {
+            TapeFormat::Csv => "csv",
+            TapeFormat::Parquet => "parquet",
+            TapeFormat::Both => "both",
+        }
     }
 }
 
@@ -235,8 +264,13 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
     let range = shard
         .as_ref()
         .map_or(0..scenario.paths, |s| s.spec.path_range(scenario.paths));
+    let monthly = args.export.map(|ExportArg::Monthly| args.export_format);
+    if let Some(format) = monthly {
+        check_export_request(shard.is_some(), format, args.engine)?;
+    }
     // A shard keeps only its own paths in memory.
-    check_memory(&scenario, range.end - range.start, threads)?;
+    let monthly_bytes = monthly.map_or(0, |_| monthly_bytes_per_path(&scenario));
+    check_memory_with(&scenario, range.end - range.start, threads, monthly_bytes)?;
     let out = args.study.out.clone().unwrap_or_else(|| {
         let study = PathBuf::from("output").join(&scenario.name);
         match &shard {
@@ -246,7 +280,11 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
     });
     check_writable_destination(&out)?;
     check_output_folder(&out, args.study.force)?;
-    check_destination_room(&out, output_bytes_estimate(&scenario, range.end - range.start))?;
+    check_destination_room(
+        &out,
+        output_bytes_estimate(&scenario, range.end - range.start)
+            .saturating_add((range.end - range.start).saturating_mul(monthly_bytes)),
+    )?;
     let _lock = super::OutputLock::acquire(&out)?;
     if let Some(dir) = &args.emit_tape {
         check_tape_request(
@@ -280,7 +318,10 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
     };
     let started = Instant::now();
     let outcome = pool.install(|| {
-        let prepared = Prepared::with_engine(&scenario, args.engine.into())?.with_sampling(control)?;
+        let mut prepared = Prepared::with_engine(&scenario, args.engine.into())?.with_sampling(control)?;
+        if monthly.is_some() {
+            prepared = prepared.with_monthly_export();
+        }
         let Some(target) = target else {
             let paths = prepared.simulate_paths(range.clone(), control)?;
             return Ok((prepared, paths, None));
@@ -382,12 +423,43 @@ pub fn execute(args: RunArgs) -> Result<(), Failure> {
         rate_lines: Some(&rate_lines),
         inputs: Some(&inputs),
         sets: &args.study.set,
+        monthly,
     };
     let summary = write_run_outputs(&finished, &out)?;
 
     let last_line = format!("Results written to {}", out.display());
     print_summary(args.study.json, args.study.quiet, &summary, &scenario, &last_line);
     Ok(())
+}
+
+/// Refuses an `--export` the run cannot give.
+fn check_export_request(sharded: bool, format: TapeFormat, engine: EngineArg) -> Result<(), Failure> {
+    if engine == EngineArg::Pooled {
+        return Err(Failure::Input(anyhow!(
+            "--export monthly steps every loan on its own to record its months, and --engine pooled draws \
+             identical loans as counts: the table would not be the run's; export it with --engine fast or auto"
+        )));
+    }
+    if format.parquet() && !cfg!(feature = "parquet") {
+        return Err(Failure::Input(anyhow!(
+            "--export-format {}: {}",
+            format.word(),
+            creditstress::scenario::PARQUET_FEATURE_MISSING
+        )));
+    }
+    if sharded {
+        return Err(Failure::Input(anyhow!(
+            "--export monthly cannot be combined with --shard: shard.bin keeps each path's months but not \
+             their split by segment, so a merge could not write monthly.csv; export it from an unsharded run"
+        )));
+    }
+    Ok(())
+}
+
+/// Memory and disk a path's rows of monthly.csv take, roughly: its ledger's
+/// cells (about 150 bytes each) and a CSV row (about 160 bytes) per month and segment.
+fn monthly_bytes_per_path(scenario: &Scenario) -> u64 {
+    (scenario.horizon_months * scenario.segments.len()) as u64 * 310
 }
 
 /// Refuses a tape the run cannot give.
@@ -587,6 +659,8 @@ pub struct Finished<'a> {
     pub rate_lines: Option<&'a creditstress::economics::RateLines>,
     /// What `validate` says about the scenario and its book (summary.json `inputs`).
     pub inputs: Option<&'a creditstress::describe::Inputs>,
+    /// With `--export monthly`: the formats of its table (the paths hold their monthly ledgers).
+    pub monthly: Option<TapeFormat>,
 }
 
 /// Renders and writes every output of a finished simulation into `out`. `run`
@@ -623,6 +697,7 @@ pub fn write_run_outputs(done: &Finished, out: &Path) -> Result<RunSummary, Fail
         .map(|c| creditstress::capital::book::CapitalSummary::new(c, &summary, &scenario.risk_levels));
     let series = Timeseries::new(scenario, done.profile, done.paths);
     let manifest = Manifest {
+        format_version: creditstress::report::MANIFEST_FORMAT_VERSION,
         program: env!("CARGO_PKG_NAME").to_string(),
         version: env!("CARGO_PKG_VERSION").to_string(),
         scenario_file: done.scenario_file.clone(),
@@ -641,17 +716,43 @@ pub fn write_run_outputs(done: &Finished, out: &Path) -> Result<RunSummary, Fail
             engine_flag(scenario, done.engine),
             sampling_flag(scenario),
             super::set_flags(done.sets),
+            done.monthly.map_or(String::new(), |f| match f {
+                TapeFormat::Csv => " --export monthly".to_string(),
+                f => format!(" --export monthly --export-format {}", f.word()),
+            }),
             shell_quote(&out.display().to_string())
         ),
+        exports: monthly_names(done.monthly),
     };
-    let files = RunFiles::render(scenario, &summary, &series, done.paths, &manifest);
+    let mut files = RunFiles::render(scenario, &summary, &series, done.paths, &manifest);
+    if let Some(format) = done.monthly {
+        let rows = creditstress::report::monthly::monthly_rows(scenario, done.paths)
+            .context("cannot write monthly.csv")
+            .map_err(Failure::Runtime)?;
+        // Beside the other data files, before manifest.json.
+        let at = files.files.len() - 1;
+        if format.csv() {
+            files
+                .files
+                .insert(at, ("monthly.csv", creditstress::report::monthly::monthly_csv(&rows)));
+        }
+        #[cfg(feature = "parquet")]
+        if format.parquet() {
+            let mut bytes = Vec::new();
+            creditstress::report::monthly_parquet::write_monthly_parquet(&mut bytes, &rows)
+                .context("cannot write monthly.parquet")
+                .map_err(Failure::Runtime)?;
+            files
+                .files
+                .insert(at + usize::from(format.csv()), ("monthly.parquet", bytes));
+        }
+    }
     // Plots and report.html, drawn from the bytes about to be written, as `creditstress report` would.
     let input = creditstress::report::ReportInput::from_run_files(&files)
         .context("cannot read the results back for the report")
         .map_err(Failure::Runtime)?;
     signal_point("rendering");
     let report = creditstress::report::ReportFiles::render(&input);
-    let mut files = files;
     if done.peak_rss_is_own {
         // Everything is rendered and held: the process's peak is now the
         // run's (the writing only moves these bytes). The report does not
@@ -673,6 +774,21 @@ pub fn write_run_outputs(done: &Finished, out: &Path) -> Result<RunSummary, Fail
         .collect();
     write_guarded(out, &set, &creditstress::report::run_output_names(), "results")?;
     Ok(summary)
+}
+
+/// The files of `--export monthly` in `format`, as the manifest lists them.
+fn monthly_names(format: Option<TapeFormat>) -> Vec<String> {
+    let Some(format) = format else {
+        return Vec::new();
+    };
+    let mut names = Vec::new();
+    if format.csv() {
+        names.push("monthly.csv".to_string());
+    }
+    if format.parquet() {
+        names.push("monthly.parquet".to_string());
+    }
+    names
 }
 
 /// Writes a rendered output set under `out` as one transaction
@@ -720,11 +836,13 @@ pub fn refuse_if_interrupted_after_writing(out: &Path) -> Result<(), Failure> {
 /// What creditstress commands write into an output folder: the files of a
 /// run, a merge, a comparison, a sweep, a shard and a tape, the plots
 /// folder, and the shard folders of a study (`shard-K`).
-const OUTPUT_NAMES: [&str; 30] = [
+const OUTPUT_NAMES: [&str; 32] = [
     "summary.json",
     "paths.csv",
     "timeseries.csv",
     "vintages.csv",
+    "monthly.csv",
+    "monthly.parquet",
     "manifest.json",
     "report.html",
     "plots",
@@ -1013,10 +1131,15 @@ fn available_memory_bytes() -> Option<u64> {
 /// book flow and vintage cells when loans are originated). Loans booked
 /// during the run are stepped as they are drawn and never kept.
 pub fn check_memory(scenario: &Scenario, paths: u64, threads: usize) -> Result<(), Failure> {
+    check_memory_with(scenario, paths, threads, 0)
+}
+
+/// [`check_memory`] with `extra_per_path` more bytes for each path (an export's).
+fn check_memory_with(scenario: &Scenario, paths: u64, threads: usize, extra_per_path: u64) -> Result<(), Failure> {
     let (s, b, h) = (scenario.segments.len(), scenario.bands.len(), scenario.horizon_months);
     let k = scenario.macro_model.factor_names.len();
     // PathOutcome: fixed fields, vectors by segment, band and month, factors; and the sort copies.
-    let mut per_path = 256 + 16 * s + 16 * b + 16 * h + 8 * k * h + 64;
+    let mut per_path = 256 + 16 * s + 16 * b + 16 * h + 8 * k * h + 64 + extra_per_path as usize;
     if scenario.originates() {
         // The book flow: monthly series, per-segment and per-band counts, the vintage cells.
         let v = creditstress::loan::flow::vintage_count(h, scenario.vintage_months);

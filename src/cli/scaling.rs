@@ -90,8 +90,14 @@ struct Row {
     peak_rss_bytes: Option<u64>,
 }
 
+/// The `format_version` of the `--export-json` file: raised when a field
+/// changes meaning or goes away, never for an added field.
+const EXPORT_FORMAT_VERSION: u32 = 1;
+
+/// What `--export-json` writes.
 #[derive(Serialize)]
 struct Export<'a> {
+    format_version: u32,
     scenario: &'a str,
     loans: u64,
     horizon_months: usize,
@@ -179,6 +185,7 @@ pub fn execute(args: ScalingArgs) -> Result<(), Failure> {
     let table = markdown_table(&scenario, &rows, &counts, &command);
     super::emit(&table);
     let export = Export {
+        format_version: EXPORT_FORMAT_VERSION,
         scenario: &scenario.name,
         loans: scenario.total_loans(),
         horizon_months: scenario.horizon_months,

@@ -163,6 +163,7 @@ pub fn execute(args: SweepArgs) -> Result<(), Failure> {
     let (runs, out, _lock) = run_grid(&args, &scenarios, &format!("{}-sweep", base.name))?;
     let points = sweep_points(&values, &runs.samples, &base.risk_levels);
     let sweep = creditstress::report::sweep::Sweep {
+        format_version: creditstress::report::sweep::SWEEP_FORMAT_VERSION,
         scenario: base.name.clone(),
         param: param.clone(),
         seed: base.seed,
@@ -228,6 +229,7 @@ fn execute_grid(args: &SweepArgs) -> Result<(), Failure> {
         .collect::<Result<Vec<_>, _>>()?;
     let (runs, out, _lock) = run_grid(args, &scenarios, &format!("{}-grid", base.name))?;
     let result = GridSweep {
+        format_version: creditstress::report::sweep::GRID_FORMAT_VERSION,
         scenario: base.name.clone(),
         seed: base.seed,
         paths: base.paths,

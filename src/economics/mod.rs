@@ -30,7 +30,7 @@ use crate::loan::schedule::balance_fraction;
 use crate::population::{Loan, ProductKind, cents_to_money};
 
 /// The book against one line.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RateLine {
     /// The annual rate of the line.
     pub apr: f64,
@@ -45,7 +45,7 @@ pub struct RateLine {
 }
 
 /// `summary.json`'s `rate_lines`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RateLines {
     /// What the figures count.
     pub basis: String,

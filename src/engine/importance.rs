@@ -22,7 +22,7 @@ use crate::stats::normal::norm_inv;
 pub const PILOT_FIRST_PATH: u64 = 1 << 62;
 
 /// What the pilot found, reported in `summary.json`'s `sampling`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PilotReport {
     /// Plain paths of the pilot.
     pub pilot_paths: u64,

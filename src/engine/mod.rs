@@ -249,6 +249,10 @@ pub struct Prepared<'a> {
     /// Capital per unit of EAD for the P&L's month-end RWA path (`None`
     /// without `[economics]` or without any `[segments.capital]`).
     pub exposure_weights: Option<std::sync::Arc<crate::loan::ledger::ExposureWeights>>,
+    /// Whether every path keeps its monthly ledger, with the charge-off
+    /// detail, in `tally.monthly` (`run --export monthly`; see
+    /// [`Prepared::with_monthly_export`]).
+    pub monthly_export: bool,
 }
 
 impl<'a> Prepared<'a> {
@@ -364,6 +368,7 @@ impl<'a> Prepared<'a> {
             importance: None,
             ecl,
             exposure_weights: None,
+            monthly_export: false,
         };
         if scenario.file.economics.is_some() {
             prepared.exposure_weights = crate::capital::path::exposure_weights(&prepared).map(std::sync::Arc::new);
@@ -378,6 +383,16 @@ impl<'a> Prepared<'a> {
             self.importance = Some(self.plan_importance(settings, control)?);
         }
         Ok(self)
+    }
+
+    /// The same run with every path keeping its monthly ledger by segment
+    /// and month, with the charge-off detail, in `tally.monthly` (for
+    /// `monthly.csv`). The paths step loan by loan, recording their months
+    /// (the fast path's whole-book shortcut is skipped; its tally is the
+    /// same), so every other figure is bit for bit the run's without it.
+    pub fn with_monthly_export(mut self) -> Self {
+        self.monthly_export = true;
+        self
     }
 
     /// Simulates path `index`.
@@ -453,7 +468,8 @@ impl<'a> Prepared<'a> {
             (None, Some(_)) => self.profile.exposure,
             (None, None) => cents_to_money(book.exposure()),
         };
-        let pnl = tally.monthly.take().map(|ledger| {
+        let ledger = tally.monthly.take();
+        let pnl = ledger.as_deref().filter(|_| s.file.economics.is_some()).map(|ledger| {
             let segment_factors: Vec<Vec<f64>> = s
                 .segments
                 .iter()
@@ -464,8 +480,11 @@ impl<'a> Prepared<'a> {
                 segment_factors: &segment_factors,
                 funding_jump: &funding_jump,
             };
-            Box::new(crate::accounting::path_pnl(s, &ledger, &conditions))
+            Box::new(crate::accounting::path_pnl(s, ledger, &conditions))
         });
+        if self.monthly_export {
+            tally.monthly = ledger;
+        }
         tally.records = tally.tape.is_some() || tally.flow.is_some();
         PathOutcome {
             index,
@@ -501,8 +520,11 @@ impl<'a> Prepared<'a> {
                 s.bands.len(),
             ));
         }
-        if s.file.economics.is_some() {
+        if s.file.economics.is_some() || self.monthly_export {
             let mut ledger = crate::loan::MonthlyLedger::new(s.segments.len(), s.horizon_months);
+            if self.monthly_export {
+                ledger = ledger.with_charge_off_detail();
+            }
             if let Some(rules) = &self.ecl {
                 ledger = ledger.with_provisions(rules.clone());
                 if let Some(rule) = &rules.pd_rise {

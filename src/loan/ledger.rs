@@ -373,6 +373,20 @@ pub struct MonthlyLedger {
     pub capital_requirement: Vec<f64>,
     /// The capital per unit of EAD (`None`: no capital path).
     pub weights: Option<Arc<ExposureWeights>>,
+    /// With the charge-off detail (`run --export monthly`): charge-offs in the month.
+    pub defaults: Vec<u32>,
+    /// With the charge-off detail: exposure at default of the month's charge-offs.
+    pub charged_off: Vec<Cents>,
+    /// With the charge-off detail: loss of the month's fraudulent charge-offs, currency units.
+    pub fraud_loss: Vec<f64>,
+    /// With the charge-off detail: EAD of the month's charge-offs less their
+    /// recoveries discounted to the month, currency units.
+    pub economic_loss: Vec<f64>,
+    /// With the charge-off detail: recovery cash received in the month, currency units.
+    pub recoveries: Vec<f64>,
+    /// With the charge-off detail: recovery cash of the month's charge-offs
+    /// that falls after the horizon, currency units.
+    pub recoveries_after_horizon: Vec<f64>,
     /// The loan being stepped.
     pub(crate) cursor: LoanCursor,
 }
@@ -404,8 +418,28 @@ impl MonthlyLedger {
             rwa: Vec::new(),
             capital_requirement: Vec::new(),
             weights: None,
+            defaults: Vec::new(),
+            charged_off: Vec::new(),
+            fraud_loss: Vec::new(),
+            economic_loss: Vec::new(),
+            recoveries: Vec::new(),
+            recoveries_after_horizon: Vec::new(),
             cursor: LoanCursor::default(),
         }
+    }
+
+    /// The same ledger keeping the charge-offs' count, EAD, fraud loss,
+    /// economic loss and recovery cash by month too (what `run --export
+    /// monthly` adds to the P&L's cells).
+    pub fn with_charge_off_detail(mut self) -> Self {
+        let cells = self.interest.len();
+        self.defaults = vec![0; cells];
+        self.charged_off = vec![0; cells];
+        self.fraud_loss = vec![0.0; cells];
+        self.economic_loss = vec![0.0; cells];
+        self.recoveries = vec![0.0; cells];
+        self.recoveries_after_horizon = vec![0.0; cells];
+        self
     }
 
     /// The same ledger keeping the loss allowance and the stages too.
@@ -555,9 +589,37 @@ impl MonthlyLedger {
         self.loss[c] += loss;
     }
 
-    /// The cost of recovery cash received in month `t`.
-    pub(crate) fn recovery_cost(&mut self, t: usize, cost: f64) {
+    /// Recovery cash received in month `t` and its cost.
+    pub(crate) fn recovery(&mut self, t: usize, cash: f64, cost: f64) {
         let c = self.cell(t);
         self.recovery_cost[c] += cost;
+        if let Some(r) = self.recoveries.get_mut(c) {
+            *r += cash;
+        }
+    }
+
+    /// With the charge-off detail: a charge-off in month `t` of `ead`, its
+    /// loss (`fraud`: a fraudulent loan's), its economic loss and its
+    /// recovery cash after the horizon.
+    pub(crate) fn charge_off_detail(
+        &mut self,
+        t: usize,
+        ead: Cents,
+        loss: f64,
+        fraud: bool,
+        economic: f64,
+        after: f64,
+    ) {
+        let c = self.cell(t);
+        if c >= self.defaults.len() {
+            return;
+        }
+        self.defaults[c] += 1;
+        self.charged_off[c] += ead;
+        if fraud {
+            self.fraud_loss[c] += loss;
+        }
+        self.economic_loss[c] += economic;
+        self.recoveries_after_horizon[c] += after;
     }
 }

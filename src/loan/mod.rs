@@ -574,7 +574,7 @@ impl PathTally {
             row.charge_off = ead;
             self.record_row(row);
         }
-        let (mut cash_total, mut present_value) = (0.0, 0.0);
+        let (mut cash_total, mut present_value, mut after_horizon) = (0.0, 0.0, 0.0);
         for &(lag, share) in &recovery.schedule {
             let cash = if factor.is_empty() {
                 recovered * share
@@ -587,13 +587,14 @@ impl PathTally {
                 self.recoveries += cash * times;
                 self.recovery_cost += cash * recovery.cost_share * times;
                 if let Some(monthly) = self.monthly.as_deref_mut() {
-                    monthly.recovery_cost(t + lag, cash * recovery.cost_share);
+                    monthly.recovery(t + lag, cash, cash * recovery.cost_share);
                 }
                 if let Some(tape) = self.tape.as_deref_mut() {
                     tape_recovery(tape, loan.id, t + lag, cash);
                 }
             } else {
                 self.recoveries_after_horizon += cash * times;
+                after_horizon += cash;
             }
             present_value += cash / (1.0 + rate).powi(lag as i32);
         }
@@ -618,10 +619,12 @@ impl PathTally {
         if let Some(flow) = self.flow.as_deref_mut() {
             flow.charge_off(t, loss);
         }
+        let economic = ead_money - present_value;
         if let Some(monthly) = self.monthly.as_deref_mut() {
             monthly.charge_off(t, loss);
+            monthly.charge_off_detail(t, ead, loss, fraud, economic, after_horizon);
         }
         self.ledger.charged_off += ead * count as Cents;
-        self.economic_loss += (ead_money - present_value) * times;
+        self.economic_loss += economic * times;
     }
 }

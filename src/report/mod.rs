@@ -8,7 +8,11 @@ pub mod calibration;
 pub mod compare;
 pub mod html;
 pub mod input;
+pub mod monthly;
+#[cfg(feature = "parquet")]
+pub mod monthly_parquet;
 pub mod plots;
+pub mod schema;
 pub mod study;
 pub mod sweep;
 pub mod tape;
@@ -32,6 +36,11 @@ use crate::stats::{RunSummary, Timeseries};
 /// What `manifest.json` records: enough to reproduce the run exactly.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Manifest {
+    /// The layout's version, [`MANIFEST_FORMAT_VERSION`] (1): raised when a field changes meaning or
+    /// goes away, never for an added field; manifests written before the
+    /// field existed read as 0.
+    #[serde(default)]
+    pub format_version: u32,
     /// Program name.
     pub program: String,
     /// Program version.
@@ -55,7 +64,14 @@ pub struct Manifest {
     pub wall_seconds: f64,
     /// The command to rerun.
     pub command: String,
+    /// The opt-in tables written beside the run's files (`run --export`),
+    /// e.g. `monthly.csv`; absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exports: Vec<String>,
 }
+
+/// The `format_version` of a run's manifest.json this program writes.
+pub const MANIFEST_FORMAT_VERSION: u32 = 1;
 
 /// A data file a scenario names, as a manifest records it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -270,6 +286,8 @@ pub fn run_output_names() -> Vec<String> {
         "paths.csv",
         "timeseries.csv",
         "vintages.csv",
+        "monthly.csv",
+        "monthly.parquet",
         "manifest.json",
     ]
     .map(String::from)

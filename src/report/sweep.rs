@@ -13,9 +13,18 @@ use super::plots::format::{level, money, percent, plain};
 use super::to_json;
 use crate::stats::compare::{GridPoint, SweepPoint};
 
+/// The `format_version` of sweep.json this program writes.
+pub const SWEEP_FORMAT_VERSION: u32 = 1;
+/// The `format_version` of grid.json this program writes.
+pub const GRID_FORMAT_VERSION: u32 = 1;
+
 /// A finished sweep.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sweep {
+    /// The layout's version, [`SWEEP_FORMAT_VERSION`] (1): raised when a field changes meaning or goes
+    /// away, never for an added field; files written before it existed read as 0.
+    #[serde(default)]
+    pub format_version: u32,
     /// Scenario name.
     pub scenario: String,
     /// Dotted path of the swept field.
@@ -170,6 +179,10 @@ impl Figure for Tradeoff {
 /// A finished grid sweep (`sweep --grid FILE`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GridSweep {
+    /// The layout's version, [`GRID_FORMAT_VERSION`] (1): raised when a field changes meaning or goes
+    /// away, never for an added field; files written before it existed read as 0.
+    #[serde(default)]
+    pub format_version: u32,
     /// Scenario name.
     pub scenario: String,
     /// Seed (the same at every point: common random numbers).

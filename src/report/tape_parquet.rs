@@ -63,7 +63,7 @@ pub const TAPE_SCHEMA: &str = "message tape {
 const ROW_GROUP_ROWS: usize = 1 << 20;
 
 /// One column's values of the row group being filled.
-enum Column {
+pub(super) enum Column {
     /// A string; `defs` (1 present, 0 null) for an optional column.
     Text {
         values: Vec<ByteArray>,
@@ -80,14 +80,14 @@ enum Column {
 }
 
 impl Column {
-    fn text(optional: bool) -> Self {
+    pub(super) fn text(optional: bool) -> Self {
         Column::Text {
             values: Vec::new(),
             defs: optional.then(Vec::new),
         }
     }
 
-    fn double(optional: bool) -> Self {
+    pub(super) fn double(optional: bool) -> Self {
         Column::Double {
             values: Vec::new(),
             defs: optional.then(Vec::new),
@@ -97,7 +97,7 @@ impl Column {
 
 /// A Parquet file written a row group at a time. Rows are pushed cell by
 /// cell in schema order; the cell's type must be its column's.
-struct TableWriter<W: Write + Send> {
+pub(super) struct TableWriter<W: Write + Send> {
     writer: SerializedFileWriter<W>,
     columns: Vec<Column>,
     rows: usize,
@@ -108,7 +108,7 @@ fn parquet_error(e: parquet::errors::ParquetError) -> io::Error {
 }
 
 impl<W: Write + Send> TableWriter<W> {
-    fn new(out: W, schema: &str, columns: Vec<Column>) -> io::Result<Self> {
+    pub(super) fn new(out: W, schema: &str, columns: Vec<Column>) -> io::Result<Self> {
         let schema = Arc::new(parse_message_type(schema).map_err(parquet_error)?);
         let properties = Arc::new(
             WriterProperties::builder()
@@ -124,7 +124,7 @@ impl<W: Write + Send> TableWriter<W> {
         })
     }
 
-    fn text(&mut self, k: usize, value: Option<&str>) {
+    pub(super) fn text(&mut self, k: usize, value: Option<&str>) {
         let Column::Text { values, defs } = &mut self.columns[k] else {
             unreachable!("column {k} is not a string column")
         };
@@ -139,21 +139,21 @@ impl<W: Write + Send> TableWriter<W> {
         }
     }
 
-    fn int32(&mut self, k: usize, value: u32) {
+    pub(super) fn int32(&mut self, k: usize, value: u32) {
         let Column::Int32(values) = &mut self.columns[k] else {
             unreachable!("column {k} is not INT32")
         };
         values.push(value as i32);
     }
 
-    fn int64(&mut self, k: usize, value: i64) {
+    pub(super) fn int64(&mut self, k: usize, value: i64) {
         let Column::Int64(values) = &mut self.columns[k] else {
             unreachable!("column {k} is not INT64")
         };
         values.push(value);
     }
 
-    fn double(&mut self, k: usize, value: Option<f64>) {
+    pub(super) fn double(&mut self, k: usize, value: Option<f64>) {
         let Column::Double { values, defs } = &mut self.columns[k] else {
             unreachable!("column {k} is not DOUBLE")
         };
@@ -168,7 +168,7 @@ impl<W: Write + Send> TableWriter<W> {
         }
     }
 
-    fn bool(&mut self, k: usize, value: bool) {
+    pub(super) fn bool(&mut self, k: usize, value: bool) {
         let Column::Bool(values) = &mut self.columns[k] else {
             unreachable!("column {k} is not BOOLEAN")
         };
@@ -176,7 +176,7 @@ impl<W: Write + Send> TableWriter<W> {
     }
 
     /// Ends a row; writes the row group when it is full.
-    fn end_row(&mut self) -> io::Result<()> {
+    pub(super) fn end_row(&mut self) -> io::Result<()> {
         self.rows += 1;
         if self.rows == ROW_GROUP_ROWS {
             self.flush()?;
@@ -230,7 +230,7 @@ impl<W: Write + Send> TableWriter<W> {
     }
 
     /// Writes the last row group and the footer.
-    fn finish(mut self) -> io::Result<()> {
+    pub(super) fn finish(mut self) -> io::Result<()> {
         self.flush()?;
         self.writer.close().map_err(parquet_error)?;
         Ok(())

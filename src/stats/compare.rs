@@ -54,7 +54,7 @@ pub const RISK_ADJUSTED_RETURN_BASIS: &str = "mean net income over the horizon (
      highest risk level";
 
 /// A point estimate with its confidence interval.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Estimate {
     /// Estimate.
     pub value: f64,
@@ -63,7 +63,7 @@ pub struct Estimate {
 }
 
 /// One metric of one policy against the baseline.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Difference {
     /// Metric name, e.g. `el`, `var_0.99`, `net_income`.
     pub metric: String,
@@ -84,7 +84,7 @@ pub struct Difference {
 }
 
 /// Key figures of one policy.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PolicyFigures {
     /// Policy name.
     pub name: String,
@@ -110,7 +110,7 @@ pub struct PolicyFigures {
 }
 
 /// A policy against the baseline.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PolicyDifferences {
     /// Policy name.
     pub policy: String,
@@ -136,9 +136,18 @@ impl Difference {
     }
 }
 
+/// The `format_version` of comparison.json and stress.json this program writes.
+pub const COMPARISON_FORMAT_VERSION: u32 = 1;
+
 /// Everything `comparison.json` holds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Comparison {
+    /// The layout's version of comparison.json (and of stress.json, which
+    /// holds a comparison), [`COMPARISON_FORMAT_VERSION`] (1): raised when a field changes
+    /// meaning or goes away, never for an added field; files written before
+    /// the field existed read as 0.
+    #[serde(default)]
+    pub format_version: u32,
     /// Scenario name.
     pub scenario: String,
     /// Seed.
@@ -472,6 +481,7 @@ pub fn compare_policies(scenario: &str, seed: u64, samples: &[PolicySample], lev
         })
         .collect();
     Comparison {
+        format_version: COMPARISON_FORMAT_VERSION,
         scenario: scenario.to_string(),
         seed,
         paths: baseline.loss.len() as u64,

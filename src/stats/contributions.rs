@@ -35,7 +35,7 @@ pub const KERNEL_BANDWIDTH_FACTOR: f64 = 1.06;
 pub const MIN_KERNEL_PATHS: f64 = 10.0;
 
 /// One part's contributions at one level.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Contribution {
     /// Euler VaR contribution (kernel estimate).
     pub var: f64,
@@ -49,7 +49,7 @@ pub struct Contribution {
 
 /// The portfolio's side of the contributions at one level, shared by every
 /// breakdown (segments, bands, products) of the same paths.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TailSummary {
     /// Portfolio VaR at the level.
     pub var: f64,

@@ -23,7 +23,7 @@ pub const ECONOMICS_BASIS: &str = "The platform's P&L over the horizon from the 
      service fee. Means and intervals are across paths.";
 
 /// One line of the P&L across paths.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PnlLineSummary {
     /// Key (the `accounting::LINES` order).
     pub key: String,
@@ -41,7 +41,7 @@ pub struct PnlLineSummary {
 }
 
 /// summary.json's `economics`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct EconomicsSummary {
     /// What the figures are.
     pub basis: String,
@@ -72,7 +72,7 @@ pub const CAPITAL_PATH_BASIS: &str = "Basel IRB capital of the accounts on the b
      without [segments.capital] count nothing.";
 
 /// summary.json's `economics.capital`: RWA and the capital requirement month by month.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CapitalPathSummary {
     /// What the figures are.
     pub basis: String,
@@ -143,7 +143,7 @@ pub fn provisions_basis(scenario: &Scenario) -> String {
 }
 
 /// summary.json's `economics.provisions`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ProvisionSummary {
     /// What the figures are.
     pub basis: String,

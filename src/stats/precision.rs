@@ -14,7 +14,7 @@ use super::weighted::PathWeights;
 pub const BLOCK_PATHS: u64 = 1_000;
 
 /// Which measure's interval a target is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Measure {
     /// Expected loss (mean).
@@ -26,7 +26,7 @@ pub enum Measure {
 }
 
 /// `measure:level:relative_half_width`, e.g. `es:0.999:0.02`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PrecisionTarget {
     /// The measure.
     pub measure: Measure,
@@ -113,7 +113,7 @@ impl PrecisionTarget {
 }
 
 /// Why a targeted run stopped, and where.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PrecisionReport {
     /// The target as given.
     pub target: PrecisionTarget,

@@ -10,7 +10,7 @@ use super::normal::norm_inv;
 pub const VAR_CI_LEVEL: f64 = 0.95;
 
 /// Mean, standard deviation and standard error of the mean.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Moments {
     /// Sample mean (summed in path order).
     pub mean: f64,
@@ -152,7 +152,7 @@ pub fn level_key(q: f64) -> String {
 }
 
 /// EL, dispersion and tail measures of one quantity across paths.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RiskMeasures {
     /// Mean across paths (EL for a loss).
     pub mean: f64,

@@ -22,7 +22,7 @@ use super::weighted::{Sorted, tail_of};
 use crate::engine::importance::PilotReport;
 
 /// `summary.json`'s `sampling`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SamplingSummary {
     /// Always `importance` (a plain run has no `sampling`).
     pub method: String,
@@ -48,7 +48,7 @@ pub struct SamplingSummary {
 }
 
 /// Variance-reduction factors at one level.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LevelReduction {
     /// Of VaR (through its tail share).
     pub var: f64,

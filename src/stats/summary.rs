@@ -12,7 +12,7 @@ use crate::population::cents_to_money;
 use crate::scenario::Scenario;
 
 /// Loss figures of one segment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SegmentSummary {
     /// Loans booked.
     pub loans: u64,
@@ -39,7 +39,7 @@ pub struct SegmentSummary {
 }
 
 /// Loans and exposure booked per path, means over paths.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Booked {
     /// Loans booked (opening book and originations).
     pub loans: f64,
@@ -48,7 +48,7 @@ pub struct Booked {
 }
 
 /// Default rate of one score band.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BandSummary {
     /// Band label, e.g. `600-650`.
     pub band: String,
@@ -63,7 +63,7 @@ pub struct BandSummary {
 }
 
 /// Means over paths of what the policy levers did.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, schemars::JsonSchema)]
 pub struct PolicyEffects {
     /// Policy name (empty without a policy).
     pub name: String,
@@ -81,12 +81,12 @@ pub struct PolicyEffects {
 }
 
 /// Everything `summary.json` reports.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RunSummary {
-    /// Always [`SUMMARY_FORMAT`]: what the file is.
+    /// What the file is: always `creditstress-run-summary` ([`SUMMARY_FORMAT`]).
     #[serde(default = "summary_format")]
     pub format: String,
-    /// [`SUMMARY_FORMAT_VERSION`]: raised when a field changes meaning or
+    /// The layout's version, [`SUMMARY_FORMAT_VERSION`] (1): raised when a field changes meaning or
     /// goes away (added fields keep it; readers ignore what they do not know).
     #[serde(default)]
     pub format_version: u32,
@@ -197,7 +197,7 @@ pub struct RunSummary {
 /// with it and without it (not a causal effect: an event likelier in a
 /// downturn also marks the worse paths; compare runs on common random
 /// numbers for its effect).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct EventSummary {
     /// Event name (`industry_tightening` or the `[[events]]` name).
     pub name: String,
@@ -250,7 +250,7 @@ fn event_summaries(scenario: &Scenario, paths: &[PathOutcome], weights: PathWeig
 }
 
 /// The Euler contributions at one risk level.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RiskContributions {
     /// The portfolio's VaR, ES and the weights' diagnostics.
     #[serde(flatten)]
@@ -264,7 +264,7 @@ pub struct RiskContributions {
 }
 
 /// One part's contributions.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PartContribution {
     /// Segment name, band label or product.
     pub name: String,
@@ -568,7 +568,7 @@ impl RunSummary {
 }
 
 /// Mean and 5/25/50/75/95th percentiles across paths of one monthly quantity.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Band {
     /// Mean.
     pub mean: f64,

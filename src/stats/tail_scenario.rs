@@ -15,7 +15,7 @@ use crate::engine::PathOutcome;
 use crate::scenario::Scenario;
 
 /// The tail scenario at one level.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TailScenario {
     /// The portfolio loss from which a path is in the tail (VaR at the level).
     pub loss_from: f64,

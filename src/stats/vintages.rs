@@ -20,7 +20,7 @@ use crate::loan::BookFlow;
 use crate::population::cents_to_money;
 
 /// What `summary.json` says about originations (`originations`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct OriginationSummary {
     /// What the figures count, in words.
     pub basis: String,
@@ -42,7 +42,7 @@ pub struct OriginationSummary {
 }
 
 /// One month's originations, means over paths.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct OriginationMonth {
     /// Month, 1-based.
     pub month: usize,

@@ -24,9 +24,15 @@ pub struct ValidateArgs {
     set: Vec<String>,
 }
 
+/// The `format_version` of what `validate --json` prints: raised when a
+/// field changes meaning or goes away, never for an added field.
+const VERDICT_FORMAT_VERSION: u32 = 1;
+
 /// What `validate --json` prints.
 #[derive(serde::Serialize)]
 struct Verdict {
+    /// [`VERDICT_FORMAT_VERSION`].
+    format_version: u32,
     /// Whether the scenario (and every policy) is valid.
     valid: bool,
     /// The scenario file.
@@ -67,6 +73,7 @@ pub fn execute(args: ValidateArgs) -> Result<(), Failure> {
             Ok((scenario, policies)) => {
                 let prepared = Prepared::new(scenario);
                 Verdict {
+                    format_version: VERDICT_FORMAT_VERSION,
                     valid: true,
                     file: args.scenario.display().to_string(),
                     error: None,
@@ -95,6 +102,7 @@ pub fn execute(args: ValidateArgs) -> Result<(), Failure> {
             Err(failure) => {
                 let (Failure::Input(e) | Failure::Runtime(e) | Failure::Interrupted(e)) = failure;
                 Verdict {
+                    format_version: VERDICT_FORMAT_VERSION,
                     valid: false,
                     file: args.scenario.display().to_string(),
                     error: Some(super::bounded_message(&format!("{e:#}"))),
