@@ -2070,6 +2070,14 @@ fn emit_tape_is_refused_where_it_cannot_be_honest() {
         .assert()
         .code(2);
     assert!(stderr_of(&e).contains("--engine pooled draws identical loans as counts"));
+    let e = creditstress()
+        .arg("run")
+        .arg(repo_file("scenarios/validation/vasicek.toml"))
+        .args(["--paths", "4", "--engine", "pooled", "--export", "monthly", "--out"])
+        .arg(dir.path().join("o"))
+        .assert()
+        .code(2);
+    assert!(stderr_of(&e).contains("--engine pooled draws"));
     assert!(!dir.path().join("t").exists() && !dir.path().join("o").exists());
 }
 

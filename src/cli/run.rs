@@ -709,7 +709,7 @@ pub fn write_run_outputs(done: &Finished, out: &Path) -> Result<RunSummary, Fail
         threads: done.threads,
         wall_seconds: done.elapsed_seconds,
         command: format!(
-            "creditstress run {} --paths {} --seed {}{}{}{} --out {}",
+            "creditstress run {} --paths {} --seed {}{}{}{}{} --out {}",
             shell_quote(&done.scenario_file),
             scenario.paths,
             scenario.seed,

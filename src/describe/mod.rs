@@ -21,7 +21,7 @@ use crate::scenario::{PdSpec, RegimeStart, Scenario, ShockStart};
 use text::{money, percent};
 
 /// One statement or table of the description.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum InputItem {
     /// `label: text` (`text` alone when the label is empty), under the
@@ -46,7 +46,7 @@ pub enum InputItem {
 }
 
 /// The scenario's inputs and assumptions, in `validate`'s order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, schemars::JsonSchema)]
 pub struct Inputs {
     /// Statements and tables.
     pub items: Vec<InputItem>,

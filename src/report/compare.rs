@@ -688,6 +688,7 @@ mod tests {
     #[test]
     fn el_vs_income_keeps_its_legend_off_the_points_and_their_labels_inside() {
         let c = Comparison {
+            format_version: crate::stats::compare::COMPARISON_FORMAT_VERSION,
             scenario: "s".to_string(),
             seed: 1,
             paths: 100,
