@@ -99,6 +99,13 @@ fn validate(root: &Value, schema: &Value, instance: &Value, at: &str, errors: &m
                     fail(errors, at, format!("{x} is below the minimum {min}"));
                 }
             }
+            "maximum" => {
+                if let (Some(x), Some(max)) = (instance.as_f64(), value.as_f64())
+                    && x > max
+                {
+                    fail(errors, at, format!("{x} is above the maximum {max}"));
+                }
+            }
             "const" => {
                 if instance != value {
                     fail(errors, at, format!("{instance} is not {value}"));
@@ -387,6 +394,7 @@ fn the_test_validator_checks_each_keyword() {
         "type": "object",
         "properties": {
             "n": { "type": "integer", "format": "uint32", "minimum": 0 },
+            "depth": { "type": "integer", "format": "uint8", "minimum": 0, "maximum": 255 },
             "pair": { "$ref": "#/$defs/Pair" },
             "maybe": { "anyOf": [{ "$ref": "#/$defs/Pair" }, { "type": "null" }] },
             "kind": { "oneOf": [{ "const": "a" }, { "const": "b" }] },
@@ -410,6 +418,7 @@ fn the_test_validator_checks_each_keyword() {
         json!({"n": 1, "kind": "c"}),
         json!({"n": 1, "map": {"x": 1}}),
         json!({"n": "1"}),
+        json!({"n": 1, "depth": 256}),
     ] {
         assert!(!check(bad.clone()).is_empty(), "{bad} passed");
     }
