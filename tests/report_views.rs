@@ -3,11 +3,9 @@
 //! loss and income waterfalls add up exactly to summary.json's figures.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use assert_cmd::Command;
-use assert_cmd::cargo::cargo_bin_cmd;
 use tempfile::TempDir;
 
 use creditstress::describe::InputItem;
@@ -15,15 +13,8 @@ use creditstress::report::ReportInput;
 use creditstress::report::html::escape;
 use creditstress::report::plots::waterfalls::{Step, income_steps, loss_steps};
 
-fn creditstress() -> Command {
-    let mut cmd = cargo_bin_cmd!("creditstress");
-    cmd.env_remove("RUST_BACKTRACE").env("NO_COLOR", "1");
-    cmd
-}
-
-fn repo_file(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
-}
+mod common;
+use common::{creditstress, repo_file};
 
 const PATHS: u64 = 200;
 
