@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use creditstress::engine::{EngineChoice, PathOutcome, Prepared, RunControl};
+use creditstress::loan::BUCKETS;
 use creditstress::loan::schedule::{Payment, ScheduleTemplates, annuity_payment, full_schedule};
 use creditstress::population::{Cents, ProductKind};
 use creditstress::scenario::{Amortisation, Scenario, parse_policy_file, parse_scenario, parse_scenario_file};
@@ -55,6 +56,8 @@ fn toml_files(dir: &Path) -> Vec<PathBuf> {
 struct Run {
     outcomes: Vec<PathOutcome>,
     segment_loans: Vec<u64>,
+    /// Imported loans already delinquent at the start.
+    imported_delinquent: u64,
 }
 
 /// A scenario file with the data files it names (read relative to its folder).
@@ -78,9 +81,14 @@ fn simulate(scenario: &Scenario, engine: EngineChoice) -> Run {
     let outcomes = prepared
         .simulate_paths(0..scenario.paths, RunControl::default())
         .expect("not cancelled");
+    let imported_delinquent = prepared
+        .book
+        .as_ref()
+        .map_or(0, |b| b.loans.iter().filter(|l| l.start_bucket > 0).count() as u64);
     Run {
         outcomes,
         segment_loans,
+        imported_delinquent,
     }
 }
 
@@ -172,6 +180,83 @@ fn check_invariants(label: &str, scenario: &Scenario, run: &Run) {
             t.monthly_delinquent.iter().all(|&d| d as u64 <= loans),
             "{at}: more delinquent loans than loans"
         );
+        // The segment x band cells and the segment x month cells add up to
+        // the segment, band and month counts.
+        let bands = t.band_defaults.len();
+        for s in 0..segments {
+            let cells = &t.cell_defaults[s * bands..(s + 1) * bands];
+            assert_eq!(
+                cells.iter().sum::<u64>(),
+                t.segment_defaults[s],
+                "{at}: segment {s}'s cells"
+            );
+            let months = &t.segment_monthly_defaults[s * horizon..(s + 1) * horizon];
+            assert_eq!(
+                months.iter().map(|&d| d as u64).sum::<u64>(),
+                t.segment_defaults[s],
+                "{at}: segment {s}'s months"
+            );
+            let loss: f64 = t.segment_monthly_loss[s * horizon..(s + 1) * horizon].iter().sum();
+            let tol = sum_rounding(t.defaults as usize + horizon, t.segment_loss[s]);
+            assert!(
+                (loss - t.segment_loss[s]).abs() <= tol,
+                "{at}: segment {s}'s monthly losses {loss} vs {}",
+                t.segment_loss[s]
+            );
+        }
+        for b in 0..bands {
+            let column: u64 = (0..segments).map(|s| t.cell_defaults[s * bands + b]).sum();
+            assert_eq!(column, t.band_defaults[b], "{at}: band {b}'s cells");
+        }
+        for m in 0..horizon {
+            let month: u64 = (0..segments)
+                .map(|s| t.segment_monthly_defaults[s * horizon + m] as u64)
+                .sum();
+            assert_eq!(month, t.monthly_defaults[m] as u64, "{at}: month {m}'s segments");
+        }
+        if let Some(f) = t.flow.as_deref() {
+            let bands = f.band_loans.len();
+            for s in 0..segments {
+                let cells: u64 = f.cell_loans[s * bands..(s + 1) * bands].iter().map(|&n| n as u64).sum();
+                assert_eq!(cells, f.segment_loans[s] as u64, "{at}: segment {s}'s booked cells");
+                let months: u64 = f.segment_booked_loans[s * horizon..(s + 1) * horizon]
+                    .iter()
+                    .map(|&n| n as u64)
+                    .sum();
+                assert_eq!(
+                    months, f.segment_loans[s] as u64,
+                    "{at}: segment {s}'s bookings by month"
+                );
+                let balance: i64 = f.segment_booked_balance[s * horizon..(s + 1) * horizon].iter().sum();
+                assert_eq!(balance, f.segment_balance[s], "{at}: segment {s}'s balance by month");
+            }
+        }
+        // The roll-rate flows: every account-month that ends in a bucket
+        // before the horizon's last month moves (cures, stays or rolls) the
+        // next month, so what entered the buckets (entries, and the imported
+        // loans already in one) is what cured, what was charged off from
+        // the last bucket, and what is still delinquent at the horizon.
+        let r = &t.rolls;
+        let bucket_months: u64 = (0..BUCKETS).map(|b| r.cured[b] + r.stayed[b] + r.rolled[b]).sum();
+        let delinquent_months: u64 = t.monthly_delinquent.iter().map(|&d| d as u64).sum();
+        let still = t.monthly_delinquent[horizon - 1] as u64;
+        assert_eq!(
+            bucket_months,
+            delinquent_months - still + run.imported_delinquent,
+            "{at}: account-months in the buckets vs their moves: {r:?}"
+        );
+        assert_eq!(
+            r.entered + run.imported_delinquent,
+            r.cured.iter().sum::<u64>() + r.rolled[BUCKETS - 1] + still,
+            "{at}: entries vs cures, charge-offs and the delinquent at the horizon: {r:?}"
+        );
+        assert!(
+            r.rolled[BUCKETS - 1] <= t.defaults,
+            "{at}: more charge-offs from the buckets than charge-offs"
+        );
+        if !scenario.dynamics.delinquency {
+            assert_eq!(*r, Default::default(), "{at}: rolls without buckets");
+        }
         any_default |= t.defaults > 0;
 
         // Losses add up, and LGD <= 1.

@@ -15,15 +15,18 @@ use assert_cmd::cargo::cargo_bin_cmd;
 use tempfile::TempDir;
 
 use creditstress::report::ReportInput;
-use creditstress::report::plots::PLOT_NAMES;
 use creditstress::report::plots::format::money;
+use creditstress::report::plots::{DELINQUENCY_PLOT_NAMES, PLOT_NAMES, plot_names};
 
 /// A word of each plot's title (the scenario name follows it).
-const TITLES: [(&str, &str); 6] = [
+const TITLES: [(&str, &str); 9] = [
     ("loss_distribution", "Portfolio loss distribution"),
     ("exceedance", "Tail of the loss distribution"),
     ("fan_chart", "Monthly defaults, delinquency and losses"),
     ("segments", "Losses by segment and defaults by score band"),
+    ("heatmap", "Default rate by segment and score band"),
+    ("segment_series", "Segments over time"),
+    ("roll_rates", "Roll rates of the delinquency buckets"),
     ("waterfalls", "Loss and income waterfalls"),
     ("convergence", "Monte Carlo convergence"),
 ];
@@ -344,6 +347,11 @@ fn decode_png(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
     (w, h, pixels)
 }
 
+/// The plots of the run in `dir`, in report order.
+fn plots_of(dir: &Path) -> Vec<&'static str> {
+    plot_names(&ReportInput::load(dir).expect("the run's files load"))
+}
+
 /// Checks a plot's PNG and SVG files and returns the SVG text.
 fn check_plot(dir: &Path, name: &str, scenario: &str) -> String {
     let png = read(&dir.join("plots").join(format!("{name}.png")));
@@ -372,8 +380,14 @@ fn check_plot(dir: &Path, name: &str, scenario: &str) -> String {
 #[test]
 fn run_draws_every_plot_as_png_and_svg() {
     let dir = baseline_run();
-    assert_eq!(PLOT_NAMES.len(), TITLES.len());
-    for name in PLOT_NAMES {
+    assert_eq!(PLOT_NAMES.len() + DELINQUENCY_PLOT_NAMES.len(), TITLES.len());
+    let names = plots_of(dir);
+    assert_eq!(
+        names.len(),
+        TITLES.len(),
+        "baseline has delinquency buckets: every plot"
+    );
+    for name in names {
         let svg = check_plot(dir, name, "baseline");
         assert!(!svg.contains("could not be drawn"), "{name} failed to draw");
     }
@@ -382,11 +396,7 @@ fn run_draws_every_plot_as_png_and_svg() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     files.sort();
-    assert_eq!(
-        files.len(),
-        2 * PLOT_NAMES.len(),
-        "unexpected files in plots/: {files:?}"
-    );
+    assert_eq!(files.len(), 2 * TITLES.len(), "unexpected files in plots/: {files:?}");
     // Axis labels with units, legends.
     let loss = read(&dir.join("plots/loss_distribution.svg"));
     let loss = String::from_utf8_lossy(&loss);
@@ -413,7 +423,7 @@ fn report_html_is_self_contained_and_shows_the_summary() {
     assert!(html.trim_end().ends_with("</html>"));
     assert_eq!(
         html.matches("<svg").count(),
-        PLOT_NAMES.len(),
+        plots_of(dir).len(),
         "one inline SVG per plot"
     );
     let outside: Vec<&str> = html
@@ -462,7 +472,7 @@ fn report_redraws_a_finished_run_byte_for_byte() {
     let out = creditstress().arg("report").arg(&copy).output().unwrap();
     assert!(out.status.success(), "report failed: {}", stderr_of(&out));
     let mut compared = vec![PathBuf::from("report.html")];
-    for name in PLOT_NAMES {
+    for name in plots_of(original) {
         compared.push(Path::new("plots").join(format!("{name}.png")));
         compared.push(Path::new("plots").join(format!("{name}.svg")));
     }
@@ -488,7 +498,7 @@ fn a_run_without_losses_still_draws_every_image() {
     let (_keep, dir) = run(&scenario, 200);
     let input = ReportInput::load(&dir).unwrap();
     assert_eq!(input.summary.loss.mean, 0.0, "the zero-PD scenario lost money");
-    for name in PLOT_NAMES {
+    for name in plot_names(&input) {
         check_plot(&dir, name, "zero_loss");
     }
     for name in ["loss_distribution", "exceedance", "convergence"] {
@@ -500,13 +510,13 @@ fn a_run_without_losses_still_draws_every_image() {
     }
     let html = String::from_utf8(read(&dir.join("report.html"))).unwrap();
     assert!(html.contains("No losses on any path"));
-    assert_eq!(html.matches("<svg").count(), PLOT_NAMES.len());
+    assert_eq!(html.matches("<svg").count(), plot_names(&input).len());
 }
 
 #[test]
 fn a_single_path_run_says_there_is_no_distribution() {
     let (_keep, dir) = run(&repo_file("scenarios/baseline.toml"), 1);
-    for name in PLOT_NAMES {
+    for name in plots_of(&dir) {
         check_plot(&dir, name, "baseline");
     }
     let svg = String::from_utf8_lossy(&read(&dir.join("plots/loss_distribution.svg"))).into_owned();

@@ -165,6 +165,14 @@ impl PathOutcome {
             .map_or(profile.band_loans[b], |f| f.band_loans[b] as u64)
     }
 
+    /// Loans booked in segment `s` and score band `b` on the path.
+    pub fn cell_loans(&self, profile: &BookProfile, s: usize, b: usize) -> u64 {
+        let bands = profile.band_loans.len();
+        self.tally.flow.as_ref().map_or(profile.cell_loans[s * bands + b], |f| {
+            f.cell_loans[s * bands + b] as u64
+        })
+    }
+
     /// Loss as a fraction of exposure: the opening book's, plus every balance booked on the path.
     pub fn loss_rate(&self) -> f64 {
         if self.exposure > 0.0 {
@@ -188,6 +196,8 @@ pub struct BookProfile {
     pub segment_exposure: Vec<f64>,
     /// Loans per score band.
     pub band_loans: Vec<u64>,
+    /// Loans per segment and score band, `[segment * bands + band]`.
+    pub cell_loans: Vec<u64>,
     /// Revolving lines booked.
     pub revolving_loans: u64,
     /// Fraudulent loans booked.
@@ -203,6 +213,7 @@ impl BookProfile {
             segment_loans: vec![0; segments],
             segment_exposure: vec![0.0; segments],
             band_loans: vec![0; bands],
+            cell_loans: vec![0; segments * bands],
             revolving_loans: 0,
             fraud_loans: 0,
         };
@@ -211,6 +222,7 @@ impl BookProfile {
             p.segment_loans[l.segment as usize] += 1;
             seg_cents[l.segment as usize] += l.balance;
             p.band_loans[l.band as usize] += 1;
+            p.cell_loans[l.segment as usize * bands + l.band as usize] += 1;
             p.revolving_loans += (l.kind == crate::population::ProductKind::Revolving) as u64;
             p.fraud_loans += l.fraud as u64;
         }

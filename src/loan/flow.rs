@@ -34,6 +34,12 @@ pub struct BookFlow {
     pub segment_balance: Vec<Cents>,
     /// Loans booked per score band.
     pub band_loans: Vec<u32>,
+    /// Loans booked per segment and score band, `[segment * bands + band]`.
+    pub cell_loans: Vec<u32>,
+    /// Loans booked per segment and month, `[segment * horizon + t]`.
+    pub segment_booked_loans: Vec<u32>,
+    /// Balance booked per segment and month, in cents, `[segment * horizon + t]`.
+    pub segment_booked_balance: Vec<Cents>,
     /// Charge-offs by `[vintage * horizon + months on book - 1]`.
     pub vintage_defaults: Vec<u32>,
     /// Loss by `[vintage * horizon + months on book - 1]`.
@@ -52,6 +58,9 @@ impl BookFlow {
             segment_loans: vec![0; segments],
             segment_balance: vec![0; segments],
             band_loans: vec![0; bands],
+            cell_loans: vec![0; segments * bands],
+            segment_booked_loans: vec![0; segments * horizon],
+            segment_booked_balance: vec![0; segments * horizon],
             applications: vec![0; horizon],
             booked_loans: vec![0; horizon],
             booked_balance: vec![0; horizon],
@@ -82,6 +91,10 @@ impl BookFlow {
         self.segment_loans[loan.segment as usize] += 1;
         self.segment_balance[loan.segment as usize] += loan.balance;
         self.band_loans[loan.band as usize] += 1;
+        self.cell_loans[loan.segment as usize * self.band_loans.len() + loan.band as usize] += 1;
+        let cell = loan.segment as usize * self.horizon + start;
+        self.segment_booked_loans[cell] += 1;
+        self.segment_booked_balance[cell] += loan.balance;
     }
 
     /// Loans booked on the path, the opening book's included.

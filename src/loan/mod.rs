@@ -356,6 +356,25 @@ fn tape_recovery(tape: &mut tape::LoanTape, loan: u32, t: usize, cash: f64) {
     }
 }
 
+/// How the path's delinquent accounts moved, month by month, summed over
+/// the horizon: the flows of a roll-rate table. Bucket `b` is `30 (b + 1)`
+/// days past due; a move out of the last bucket is a charge-off.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RollCounts {
+    /// Current accounts that missed a payment and became 30 days past due
+    /// (failed automatic debits and fraud included; not those that took a
+    /// forbearance plan at the missed payment, nor those charged off at once
+    /// without buckets).
+    pub entered: u64,
+    /// Account-months that began in bucket `b` and ended current (cured).
+    pub cured: [u64; BUCKETS],
+    /// Account-months that began and ended in bucket `b`.
+    pub stayed: [u64; BUCKETS],
+    /// Account-months that began in bucket `b` and ended in `b + 1` (charged
+    /// off from the last bucket).
+    pub rolled: [u64; BUCKETS],
+}
+
 /// What one path's loans did, summed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PathTally {
@@ -389,6 +408,14 @@ pub struct PathTally {
     pub band_loss: Vec<f64>,
     /// Loss per product: `[revolving, installment]`.
     pub product_loss: [f64; 2],
+    /// Charge-offs per segment and score band, `[segment * bands + band]`.
+    pub cell_defaults: Vec<u64>,
+    /// Charge-offs per segment and month, `[segment * horizon + t]`.
+    pub segment_monthly_defaults: Vec<u32>,
+    /// Loss booked per segment and month, `[segment * horizon + t]`.
+    pub segment_monthly_loss: Vec<f64>,
+    /// Moves between the delinquency buckets (all zero without them).
+    pub rolls: RollCounts,
     /// Charge-offs per month.
     pub monthly_defaults: Vec<u32>,
     /// Loans 30+ days past due at the end of each month.
@@ -446,6 +473,10 @@ impl PathTally {
             band_defaults: vec![0; bands],
             band_loss: vec![0.0; bands],
             product_loss: [0.0; 2],
+            cell_defaults: vec![0; segments * bands],
+            segment_monthly_defaults: vec![0; segments * horizon],
+            segment_monthly_loss: vec![0.0; segments * horizon],
+            rolls: RollCounts::default(),
             monthly_defaults: vec![0; horizon],
             monthly_delinquent: vec![0; horizon],
             monthly_loss: vec![0.0; horizon],
@@ -616,6 +647,11 @@ impl PathTally {
         self.product_loss[usize::from(loan.kind != crate::population::ProductKind::Revolving)] += all;
         self.monthly_defaults[t] += count;
         self.monthly_loss[t] += all;
+        let bands = self.band_defaults.len();
+        self.cell_defaults[loan.segment as usize * bands + loan.band as usize] += count as u64;
+        let cell = loan.segment as usize * self.monthly_loss.len() + t;
+        self.segment_monthly_defaults[cell] += count;
+        self.segment_monthly_loss[cell] += all;
         if let Some(flow) = self.flow.as_deref_mut() {
             flow.charge_off(t, loss);
         }

@@ -539,6 +539,7 @@ fn step_months(
             }
             tape_state(tally, loan, t, TapeState::Dpd30, account.balance);
             tally.monthly_delinquent[t] += 1;
+            tally.rolls.entered += 1;
             let buckets = if account.in_plan {
                 &tables.plan_buckets
             } else {
@@ -577,12 +578,14 @@ fn step_months(
             // A failed automatic debit in the outage month (no penalty): most cure the next month.
             tape_state(tally, loan, t, TapeState::Dpd30, account.balance);
             tally.monthly_delinquent[t] += 1;
+            tally.rolls.entered += 1;
             t += 1;
             if t == horizon {
                 break;
             }
             let cure = tables.outage.map_or(0, |o| o.cure);
             if rng.next_u64() < cure {
+                tally.rolls.cured[0] += 1;
                 // The retried debit succeeds this month; with the hazard
                 // continuing the loan is current this month and draws as usual.
                 if !model.outage_hazard_continues {
@@ -592,6 +595,7 @@ fn step_months(
             } else {
                 tape_state(tally, loan, t, TapeState::Dpd30, account.balance);
                 tally.monthly_delinquent[t] += 1;
+                tally.rolls.stayed[0] += 1;
                 let months = bucket_months(loan, tables, &tables.buckets, horizon);
                 let (end, deepest) = delinquency(loan, account.balance, months, t + 1, 0, &mut rng, tally);
                 if matches!(end, DelinquencyEnd::Cured(_)) {
@@ -736,13 +740,17 @@ fn delinquency(
     for (t, th) in by_month.iter().enumerate().skip(start) {
         let u = rng.next_u64();
         if u < th.roll[bucket] {
+            tally.rolls.rolled[bucket] += 1;
             if bucket + 1 == BUCKETS {
                 return (DelinquencyEnd::ChargedOff(t), bucket);
             }
             bucket += 1;
         } else if u < th.roll_or_cure[bucket] {
+            tally.rolls.cured[bucket] += 1;
             tape_state(tally, loan, t, TapeState::Current, balance);
             return (DelinquencyEnd::Cured(t + 1), bucket);
+        } else {
+            tally.rolls.stayed[bucket] += 1;
         }
         tape_state(tally, loan, t, TapeState::of_bucket(bucket), balance);
         tally.monthly_delinquent[t] += 1;
@@ -842,8 +850,16 @@ fn fraud_charge_off(
     for t in start..charge_off_month.min(model.horizon) {
         tape_state(tally, loan, t, TapeState::of_bucket(t - start), ead);
         tally.monthly_delinquent[t] += 1;
+        if t == start {
+            tally.rolls.entered += 1;
+        } else {
+            tally.rolls.rolled[t - start - 1] += 1;
+        }
     }
     if charge_off_month < model.horizon {
+        if model.delinquency {
+            tally.rolls.rolled[BUCKETS - 1] += 1;
+        }
         let fraud_lgd = model.rules[loan.segment as usize].fraud_lgd;
         let factor = recovery_factor(loan, model, tables);
         tally.record_charge_off(loan, charge_off_month, ead, fraud_lgd, &model.recovery, true, factor);

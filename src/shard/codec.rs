@@ -1,13 +1,13 @@
 //! The binary part of a shard (`shard.bin`): the book profile and every path
 //! outcome of the shard, with the exact bits of every `f64`.
 //!
-//! # Format, version 7
+//! # Format, version 8
 //!
 //! Little-endian throughout; `S` segments, `B` score bands, `H` months, `F`
 //! macro factors, all given in the header.
 //!
 //! ```text
-//! header   magic "CSSHARD\0" (8 bytes), format version u32 = 7,
+//! header   magic "CSSHARD\0" (8 bytes), format version u32 = 8,
 //!          S u32, B u32, H u32, F u32, V u32 (vintages; 0 for a run-off book),
 //!          vintage months u32, E u32 (path-level events), L u32 (P&L lines: 0
 //!          without `[economics]`, else 11), A u32 (flags: 1 with `[economics.provisions]`,
@@ -15,12 +15,17 @@
 //!          first path index u64, path count u64
 //! profile  loans u64, exposure f64, segment_loans [u64; S],
 //!          segment_exposure [f64; S], band_loans [u64; B],
+//!          cell_loans [u64; S x B] (segment by segment, band by band),
 //!          revolving_loans u64, fraud_loans u64
 //! paths    path count times, in path order:
 //!          index u64, exposure f64, weight f64, loss f64, defaults u64, interest i64,
 //!          recoveries f64, recoveries_after_horizon f64, economic_loss f64,
 //!          recovery_cost f64, fraud_loss f64, takeovers u64, segment_loss [f64; S], segment_defaults [u64; S],
-//!          band_defaults [u64; B], band_loss [f64; B], product_loss [f64; 2], monthly_defaults [u32; H],
+//!          band_defaults [u64; B], band_loss [f64; B], product_loss [f64; 2],
+//!          cell_defaults [u64; S x B], segment_monthly_defaults [u32; S x H],
+//!          segment_monthly_loss [f64; S x H] (segment by segment, month by month),
+//!          rolls: entered u64, cured [u64; 3], stayed [u64; 3], rolled [u64; 3],
+//!          monthly_defaults [u32; H],
 //!          monthly_delinquent [u32; H], monthly_loss [f64; H], loan_months u64,
 //!          limit_cut i64, limit_raised i64, plans u64, penalty_interest i64, collection_cost f64,
 //!          ledger (originated, repaid, prepaid, charged_off, outstanding) [i64; 5],
@@ -30,7 +35,8 @@
 //!          booked_loans [u32; H], booked_balance [i64; H], renewed_loans [u32; H],
 //!          active_accounts [u32; H], outstanding [i64; H],
 //!          segment_loans [u32; S], segment_balance [i64; S], band_loans [u32; B],
-//!          vintage_defaults [u32; V x H], vintage_loss [f64; V x H],
+//!          cell_loans [u32; S x B], segment_booked_loans [u32; S x H],
+//!          segment_booked_balance [i64; S x H], vintage_defaults [u32; V x H], vintage_loss [f64; V x H],
 //!          and when L > 0 the P&L: monthly [i64; H x L] (month by month,
 //!          the lines in `accounting::LINES` order), segments [i64; S x L],
 //!          and when A = 1 the provisions: opening allowance i64, then per
@@ -38,9 +44,9 @@
 //!          and when A has 2 the capital: per month RWA i64, capital requirement i64
 //! ```
 //!
-//! A run-off path takes `8 (25 + 2S + 2B + 2H + FH)` bytes: about 1 kB for the
-//! shipped scenarios (3 segments, 24 months, 2 factors); a book flow adds
-//! `H (32 + 12 V) + 12 S + 4 B` bytes, events `4 E`, a P&L `8 L (H + S)` and
+//! A run-off path takes `8 (35 + 2S + 2B + 2H + FH + SB) + 12 SH` bytes:
+//! about 2 kB for the shipped scenarios (3 segments, 24 months, 2 factors);
+//! a book flow adds `H (32 + 12 V) + 12 S + 4 B + 4 SB + 12 SH` bytes, events `4 E`, a P&L `8 L (H + S)` and
 //! provisions `8 + 44 H`, capital `16 H`.
 
 use thiserror::Error;
@@ -52,7 +58,7 @@ use crate::scenario::Scenario;
 /// First bytes of every shard file.
 pub const MAGIC: [u8; 8] = *b"CSSHARD\0";
 /// The version of the binary layout this program writes and reads.
-pub const FORMAT_VERSION: u32 = 7;
+pub const FORMAT_VERSION: u32 = 8;
 /// Bytes of the header.
 const HEADER_BYTES: usize = 8 + 4 * 10 + 8 * 2;
 /// Lines of a P&L cell.
@@ -111,11 +117,18 @@ impl Dims {
     /// Bytes of one encoded path.
     pub fn path_bytes(self) -> usize {
         let flow = if self.vintages > 0 {
-            self.horizon * (32 + 12 * self.vintages) + 12 * self.segments + 4 * self.bands
+            self.horizon * (32 + 12 * self.vintages)
+                + 12 * self.segments
+                + 4 * self.bands
+                + 4 * self.segments * self.bands
+                + 12 * self.segments * self.horizon
         } else {
             0
         };
         8 * (25 + 2 * self.segments + 2 * self.bands + 2 * self.horizon + self.factors * self.horizon)
+            + 8 * self.segments * self.bands
+            + 12 * self.segments * self.horizon
+            + 8 * (1 + 3 * crate::loan::BUCKETS)
             + 4 * self.events
             + flow
             + 8 * self.pnl_lines * (self.horizon + self.segments)
@@ -124,7 +137,7 @@ impl Dims {
     }
 
     fn profile_bytes(self) -> usize {
-        8 * (4 + 2 * self.segments + self.bands)
+        8 * (4 + 2 * self.segments + self.bands + self.segments * self.bands)
     }
 }
 
@@ -212,6 +225,7 @@ pub fn encode_paths(data: &ShardData) -> Result<Vec<u8>, CodecError> {
         segment_loans,
         segment_exposure,
         band_loans,
+        cell_loans,
         revolving_loans,
         fraud_loans,
     } = &data.profile;
@@ -220,6 +234,7 @@ pub fn encode_paths(data: &ShardData) -> Result<Vec<u8>, CodecError> {
     segment_loans.iter().for_each(|&v| put_u64(&mut w, v));
     segment_exposure.iter().for_each(|&v| put_f64(&mut w, v));
     band_loans.iter().for_each(|&v| put_u64(&mut w, v));
+    cell_loans.iter().for_each(|&v| put_u64(&mut w, v));
     put_u64(&mut w, *revolving_loans);
     put_u64(&mut w, *fraud_loans);
 
@@ -247,6 +262,10 @@ pub fn encode_paths(data: &ShardData) -> Result<Vec<u8>, CodecError> {
             band_defaults,
             band_loss,
             product_loss,
+            cell_defaults,
+            segment_monthly_defaults,
+            segment_monthly_loss,
+            rolls,
             monthly_defaults,
             monthly_delinquent,
             monthly_loss,
@@ -292,6 +311,23 @@ pub fn encode_paths(data: &ShardData) -> Result<Vec<u8>, CodecError> {
         band_defaults.iter().for_each(|&v| put_u64(&mut w, v));
         band_loss.iter().for_each(|&v| put_f64(&mut w, v));
         product_loss.iter().for_each(|&v| put_f64(&mut w, v));
+        cell_defaults.iter().for_each(|&v| put_u64(&mut w, v));
+        segment_monthly_defaults
+            .iter()
+            .for_each(|&v| w.extend_from_slice(&v.to_le_bytes()));
+        segment_monthly_loss.iter().for_each(|&v| put_f64(&mut w, v));
+        let crate::loan::RollCounts {
+            entered,
+            cured,
+            stayed,
+            rolled,
+        } = rolls;
+        put_u64(&mut w, *entered);
+        cured
+            .iter()
+            .chain(stayed)
+            .chain(rolled)
+            .for_each(|&v| put_u64(&mut w, v));
         monthly_defaults
             .iter()
             .for_each(|&v| w.extend_from_slice(&v.to_le_bytes()));
@@ -323,6 +359,9 @@ pub fn encode_paths(data: &ShardData) -> Result<Vec<u8>, CodecError> {
                 segment_loans,
                 segment_balance,
                 band_loans,
+                cell_loans,
+                segment_booked_loans,
+                segment_booked_balance,
                 vintage_defaults,
                 vintage_loss,
                 cursor: _,
@@ -337,6 +376,9 @@ pub fn encode_paths(data: &ShardData) -> Result<Vec<u8>, CodecError> {
             u32s(&mut w, segment_loans);
             segment_balance.iter().for_each(|&v| put_i64(&mut w, v));
             u32s(&mut w, band_loans);
+            u32s(&mut w, cell_loans);
+            u32s(&mut w, segment_booked_loans);
+            segment_booked_balance.iter().for_each(|&v| put_i64(&mut w, v));
             u32s(&mut w, vintage_defaults);
             vintage_loss.iter().for_each(|&v| put_f64(&mut w, v));
         }
@@ -428,6 +470,7 @@ pub fn decode_paths(bytes: &[u8]) -> Result<ShardData, CodecError> {
         segment_loans: r.u64s(d.segments),
         segment_exposure: r.f64s(d.segments),
         band_loans: r.u64s(d.bands),
+        cell_loans: r.u64s(d.segments * d.bands),
         revolving_loans: r.u64(),
         fraud_loans: r.u64(),
     };
@@ -459,6 +502,15 @@ pub fn decode_paths(bytes: &[u8]) -> Result<ShardData, CodecError> {
             band_defaults: r.u64s(d.bands),
             band_loss: r.f64s(d.bands),
             product_loss: [r.f64(), r.f64()],
+            cell_defaults: r.u64s(d.segments * d.bands),
+            segment_monthly_defaults: (0..d.segments * d.horizon).map(|_| r.u32()).collect(),
+            segment_monthly_loss: r.f64s(d.segments * d.horizon),
+            rolls: crate::loan::RollCounts {
+                entered: r.u64(),
+                cured: std::array::from_fn(|_| r.u64()),
+                stayed: std::array::from_fn(|_| r.u64()),
+                rolled: std::array::from_fn(|_| r.u64()),
+            },
             monthly_defaults: (0..d.horizon).map(|_| r.u32()).collect(),
             monthly_delinquent: (0..d.horizon).map(|_| r.u32()).collect(),
             monthly_loss: r.f64s(d.horizon),
@@ -497,6 +549,9 @@ pub fn decode_paths(bytes: &[u8]) -> Result<ShardData, CodecError> {
             f.segment_loans = (0..d.segments).map(|_| r.u32()).collect();
             f.segment_balance = (0..d.segments).map(|_| r.i64()).collect();
             f.band_loans = (0..d.bands).map(|_| r.u32()).collect();
+            f.cell_loans = (0..d.segments * d.bands).map(|_| r.u32()).collect();
+            f.segment_booked_loans = (0..d.segments * d.horizon).map(|_| r.u32()).collect();
+            f.segment_booked_balance = (0..d.segments * d.horizon).map(|_| r.i64()).collect();
             f.vintage_defaults = (0..cells).map(|_| r.u32()).collect();
             f.vintage_loss = r.f64s(cells);
             tally.record_flow(f);
@@ -555,7 +610,11 @@ fn check_shape(data: &ShardData) -> Result<(), CodecError> {
     let d = data.dims;
     let shape = |what: String| Err(CodecError::Shape { what, dims: d });
     let p = &data.profile;
-    if p.segment_loans.len() != d.segments || p.segment_exposure.len() != d.segments || p.band_loans.len() != d.bands {
+    if p.segment_loans.len() != d.segments
+        || p.segment_exposure.len() != d.segments
+        || p.band_loans.len() != d.bands
+        || p.cell_loans.len() != d.segments * d.bands
+    {
         return shape("the book profile".into());
     }
     for (position, o) in data.paths.iter().enumerate() {
@@ -572,6 +631,9 @@ fn check_shape(data: &ShardData) -> Result<(), CodecError> {
             && t.segment_defaults.len() == d.segments
             && t.band_defaults.len() == d.bands
             && t.band_loss.len() == d.bands
+            && t.cell_defaults.len() == d.segments * d.bands
+            && t.segment_monthly_defaults.len() == d.segments * d.horizon
+            && t.segment_monthly_loss.len() == d.segments * d.horizon
             && t.monthly_defaults.len() == d.horizon
             && t.monthly_delinquent.len() == d.horizon
             && t.monthly_loss.len() == d.horizon
@@ -592,6 +654,9 @@ fn check_shape(data: &ShardData) -> Result<(), CodecError> {
                         && f.segment_loans.len() == d.segments
                         && f.segment_balance.len() == d.segments
                         && f.band_loans.len() == d.bands
+                        && f.cell_loans.len() == d.segments * d.bands
+                        && f.segment_booked_loans.len() == d.segments * d.horizon
+                        && f.segment_booked_balance.len() == d.segments * d.horizon
                         && f.vintage_defaults.len() == v * d.horizon
                         && f.vintage_loss.len() == v * d.horizon
                 }
@@ -712,6 +777,15 @@ mod tests {
                 tally.band_defaults = vec![1, 2, i];
                 tally.band_loss = vec![x(8), x(9), x(10)];
                 tally.product_loss = [x(11), -x(12)];
+                tally.cell_defaults = vec![i, 1, u64::MAX, 0, 2, 3];
+                tally.segment_monthly_defaults = vec![1, 2, 3, 4, u32::MAX, 0, 7, i as u32];
+                tally.segment_monthly_loss = vec![x(1), x(2), x(3), x(4), x(5), x(6), -x(7), x(8)];
+                tally.rolls = crate::loan::RollCounts {
+                    entered: u64::MAX - 1,
+                    cured: [1, 2, i],
+                    stayed: [4, 5, 6],
+                    rolled: [7, u64::MAX, 9],
+                };
                 tally.monthly_defaults = vec![u32::MAX, 0, 5, i as u32];
                 tally.monthly_delinquent = vec![9, 8, 7, 6];
                 tally.monthly_loss = vec![x(4), x(5), x(6), x(7)];
@@ -751,6 +825,7 @@ mod tests {
                 segment_loans: vec![600, 400],
                 segment_exposure: vec![0.1, 12345.578],
                 band_loans: vec![100, 200, 700],
+                cell_loans: vec![50, 150, 400, 50, 50, 300],
                 revolving_loans: 300,
                 fraud_loans: 4,
             },
@@ -805,6 +880,9 @@ mod tests {
             f.segment_loans = vec![600, 411];
             f.segment_balance = vec![5, 6];
             f.band_loans = vec![1, 2, 1008];
+            f.cell_loans = vec![1, 0, 599, 0, 2, 409];
+            f.segment_booked_loans = vec![500, 5, 6, 0, 500, 0, 0, k as u32];
+            f.segment_booked_balance = vec![i64::MAX, -1, 0, 3, 1, 2, i64::MIN, 4];
             f.vintage_defaults = (0..8).map(|i| i * 3 + k as u32).collect();
             f.vintage_loss = vec![-0.0, 0.1 + 0.2, f64::MIN_POSITIVE / 3.0, 1e300, 2.0, 3.0, 4.0, k as f64];
             p.tally.record_flow(f);

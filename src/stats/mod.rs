@@ -15,6 +15,7 @@ pub mod sampling;
 pub mod tail_scenario;
 pub mod root;
 pub mod economics;
+pub mod breakdowns;
 
 pub use risk::{Moments, RiskMeasures, risk_measures};
 pub use summary::{Band, RunSummary, Timeseries};

@@ -112,6 +112,14 @@ pub struct RunSummary {
     pub segments: BTreeMap<String, SegmentSummary>,
     /// Per score band.
     pub score_bands: Vec<BandSummary>,
+    /// The default rate of each segment × score band cell (absent in the
+    /// summaries of older runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment_bands: Option<super::breakdowns::SegmentBandGrid>,
+    /// The roll-rate table of the delinquency buckets (absent without
+    /// `dynamics.delinquency`, and in the summaries of older runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roll_rates: Option<super::breakdowns::RollRates>,
     /// Interest paid.
     pub interest_income: Moments,
     /// Interest income minus loss, collection cost and recovery cost.
@@ -513,6 +521,8 @@ impl RunSummary {
             default_rate: w.risk_measures(&default_rate, levels),
             segments,
             score_bands,
+            segment_bands: super::breakdowns::SegmentBandGrid::new(scenario, profile, paths, w),
+            roll_rates: super::breakdowns::RollRates::new(scenario, paths, w),
             interest_income: w.moments(&interest),
             net_income: w.moments(&net),
             recoveries: w.moments(&recoveries),
@@ -634,6 +644,63 @@ pub(crate) fn band_weighted(weights: PathWeights, mut values: Vec<f64>) -> Band 
     }
 }
 
+/// The per-segment columns of [`Timeseries`], month by month: each
+/// segment's charge-offs in the month / its loans, and its cumulative loss /
+/// its exposure, the loans and exposure being the opening book's plus, on a
+/// going-concern book, the segment's bookings up to the month (the
+/// portfolio's `default_rate` and `cumulative_loss_rate`, segment by segment).
+struct SegmentSeries {
+    /// `[segment][path]`: loans, the default rate's base (at least 1).
+    loans: Vec<Vec<f64>>,
+    /// `[segment][path]`: loans booked up to the month (going concern).
+    booked_loans: Vec<Vec<u64>>,
+    /// `[segment][path]`: balance booked up to the month, in cents (going concern).
+    booked_cents: Vec<Vec<i64>>,
+    /// `[segment][path]`: exposure, the loss rate's base.
+    exposure: Vec<Vec<f64>>,
+    /// `[segment][path]`: loss booked up to the month.
+    cumulative: Vec<Vec<f64>>,
+}
+
+impl SegmentSeries {
+    fn new(segments: usize, profile: &BookProfile, paths: &[PathOutcome]) -> Self {
+        let per_path = |f: &dyn Fn(&PathOutcome, usize) -> f64| -> Vec<Vec<f64>> {
+            (0..segments).map(|s| paths.iter().map(|p| f(p, s)).collect()).collect()
+        };
+        SegmentSeries {
+            loans: per_path(&|p, s| p.segment_loans(profile, s).max(1) as f64),
+            booked_loans: vec![vec![0; paths.len()]; segments],
+            booked_cents: vec![vec![0; paths.len()]; segments],
+            exposure: per_path(&|p, s| p.segment_exposure(profile, s)),
+            cumulative: vec![vec![0.0; paths.len()]; segments],
+        }
+    }
+
+    /// Pushes month `t`'s bands, segment by segment.
+    fn month(&mut self, paths: &[PathOutcome], w: PathWeights, t: usize, row: &mut Vec<Band>) {
+        let horizon = paths.first().map_or(0, |p| p.tally.monthly_loss.len());
+        for s in 0..self.loans.len() {
+            let cell = s * horizon + t;
+            let mut defaults = Vec::with_capacity(paths.len());
+            let mut loss_rate = Vec::with_capacity(paths.len());
+            for (k, p) in paths.iter().enumerate() {
+                if let Some(f) = p.tally.flow.as_deref() {
+                    self.booked_loans[s][k] += f.segment_booked_loans[cell] as u64;
+                    self.booked_cents[s][k] += f.segment_booked_balance[cell];
+                    self.loans[s][k] = self.booked_loans[s][k].max(1) as f64;
+                    self.exposure[s][k] = crate::population::cents_to_money(self.booked_cents[s][k]);
+                }
+                self.cumulative[s][k] += p.tally.segment_monthly_loss[cell];
+                defaults.push(p.tally.segment_monthly_defaults[cell] as f64 / self.loans[s][k]);
+                let e = self.exposure[s][k];
+                loss_rate.push(if e > 0.0 { self.cumulative[s][k] / e } else { 0.0 });
+            }
+            row.push(band_weighted(w, defaults));
+            row.push(band_weighted(w, loss_rate));
+        }
+    }
+}
+
 /// Monthly series across paths: one named column group per quantity.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Timeseries {
@@ -692,6 +759,11 @@ impl Timeseries {
         if capital {
             names.extend(super::economics::CAPITAL_TIMESERIES_NAMES.map(String::from));
         }
+        for seg in &scenario.segments {
+            names.push(format!("segment_{}_default_rate", seg.name));
+            names.push(format!("segment_{}_cumulative_loss_rate", seg.name));
+        }
+        let mut by_segment = SegmentSeries::new(scenario.segments.len(), profile, paths);
         let mut pnl_cumulative = vec![0.0; paths.len()];
         let horizon = scenario.horizon_months;
         let normalised = path_weights(paths);
@@ -771,6 +843,7 @@ impl Timeseries {
             if capital {
                 row.extend(super::economics::capital_bands(paths, w, t));
             }
+            by_segment.month(paths, w, t, &mut row);
             rows.push(row);
         }
         Timeseries { names, rows }

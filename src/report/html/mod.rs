@@ -9,7 +9,7 @@ mod sections;
 
 use sections::{
     capital, cards, contributions, economics, events, going_concern, inputs, key_figures, policy, rate_lines,
-    reproduce, sampling, scenario, segments, tail_scenario,
+    reproduce, roll_rates, sampling, scenario, segments, tail_scenario,
 };
 
 use super::input::ReportInput;
@@ -167,6 +167,24 @@ fn caption(name: &str) -> &'static str {
              paths beyond the portfolio VaR). Right: mean share of each score band's loans charged off over \
              the horizon."
         }
+        "heatmap" => {
+            "Each cell: the mean number of charged-off loans over the horizon in the segment and score band, \
+             divided by the mean number of loans in that cell (with new lending, those booked on the path, \
+             opening book included). The shade is relative to the highest cell; a cell without loans shows \
+             a dash."
+        }
+        "segment_series" => {
+            "Month by month across paths, per segment. Left: the cumulative loss rate, its median (line), the \
+             middle 50% (filled, solid edges) and the middle 90% (dashed edges) of paths. Right: the monthly \
+             default rate (charge-offs in the month / the segment's loans), median and mean. With new lending \
+             the bases are the segment's loans and balance booked up to the month, as in the portfolio's series."
+        }
+        "roll_rates" => {
+            "For each delinquency bucket, the account-months that began in it, split by where they ended a \
+             month later: current again (cured), the same bucket, or the next bucket (charge-off from 90+ days \
+             past due). Pooled over the horizon and the paths; summary.json's roll_rates gives each rate with \
+             a 95% interval."
+        }
         "waterfalls" => {
             "Means over paths, in yuan. Left: the exposure (with new lending, the opening book's plus the \
              balance booked), less what was not charged off, is the EAD charged off over the horizon; less the \
@@ -198,7 +216,7 @@ pub fn report_html(input: &ReportInput, plots: &[Plot]) -> String {
         h,
         "<header>\n<h1>Stress test report: {name}</h1>\n<p class=\"meta\">{} paths · seed {} · {} months · \
          {} loans · {} exposure {} yuan</p>\n<nav><a href=\"#key-figures\">Key figures</a>{}{}\
-         <a href=\"#segments\">Segments</a>{}{}<a href=\"#contributions\">Contributions</a>{}{}<a href=\"#plots\">Plots</a><a href=\"#scenario\">Scenario</a>\
+         <a href=\"#segments\">Segments</a>{}{}{}<a href=\"#contributions\">Contributions</a>{}{}<a href=\"#plots\">Plots</a><a href=\"#scenario\">Scenario</a>\
          <a href=\"#reproduce\">Reproduce</a></nav>\n</header>\n",
         count(s.paths),
         s.seed,
@@ -213,6 +231,11 @@ pub fn report_html(input: &ReportInput, plots: &[Plot]) -> String {
         },
         if s.sampling.is_some() {
             "<a href=\"#sampling\">Sampling</a>"
+        } else {
+            ""
+        },
+        if s.roll_rates.is_some() {
+            "<a href=\"#roll-rates\">Roll rates</a>"
         } else {
             ""
         },
@@ -246,6 +269,7 @@ pub fn report_html(input: &ReportInput, plots: &[Plot]) -> String {
     inputs(&mut h, input);
     sampling(&mut h, input);
     segments(&mut h, input);
+    roll_rates(&mut h, input);
     policy(&mut h, input);
     going_concern(&mut h, input);
     events(&mut h, input);

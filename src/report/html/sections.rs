@@ -800,6 +800,56 @@ pub(super) fn segments(h: &mut String, input: &ReportInput) {
     end_table(h);
 }
 
+/// The roll-rate table of the delinquency buckets (runs with buckets only).
+pub(super) fn roll_rates(h: &mut String, input: &ReportInput) {
+    let Some(r) = &input.summary.roll_rates else {
+        return;
+    };
+    let _ = writeln!(h, "<h2 id=\"roll-rates\">Roll rates</h2>");
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">Where the account-months that began in each delinquency bucket ended a month later, \
+         pooled over the horizon and the paths, with 95% intervals (delta method over paths). Per path, \
+         {} current accounts missed a payment and became 30 days past due (failed debits and fraud included; \
+         missed payments that took a forbearance plan are not), and {} were charged off from 90+ days past due.</p>",
+        number(r.entered, 1),
+        number(r.charged_off_through_buckets, 1)
+    );
+    head(
+        h,
+        &[
+            "From",
+            "Account-months (mean per path)",
+            "Cured (to current)",
+            "Stayed",
+            "Rolled on",
+            "Rolls to",
+        ],
+    );
+    let rate = |e: &crate::stats::compare::Estimate| {
+        format!(
+            "{} <span class=\"meta\">[{}, {}]</span>",
+            percent(e.value, 2),
+            percent(e.ci[0], 2),
+            percent(e.ci[1], 2)
+        )
+    };
+    for b in &r.buckets {
+        row(
+            h,
+            &[
+                escape(&b.bucket),
+                number(b.account_months, 1),
+                rate(&b.cure_rate),
+                rate(&b.stay_rate),
+                rate(&b.roll_rate),
+                escape(&b.rolls_to),
+            ],
+        );
+    }
+    end_table(h);
+}
+
 /// Euler contributions at the highest risk level: segments, score bands, products.
 pub(super) fn contributions(h: &mut String, input: &ReportInput) {
     let s = &input.summary;

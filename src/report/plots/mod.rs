@@ -1,8 +1,9 @@
 //! Plots of a finished run, each rendered to PNG bytes and an SVG string by a
 //! pure function of the run's files ([`ReportInput`]): the loss distribution,
 //! its tail (exceedance), the monthly fan chart with the macro factors, the
-//! segment and score-band breakdown, the loss and income waterfalls, and the
-//! Monte Carlo convergence.
+//! segment and score-band breakdown, the segment × band default rates, each
+//! segment over time, the loss and income waterfalls, the Monte Carlo
+//! convergence, and the roll rates of the delinquency buckets.
 //!
 //! Text is drawn with DejaVu Sans embedded in the binary, so the PNGs look the
 //! same on any machine. A plot whose data cannot be drawn (no losses, a single
@@ -17,7 +18,10 @@ mod economics;
 mod exceedance;
 mod fan_chart;
 mod glyphs;
+mod heatmap;
 mod loss_distribution;
+mod roll_rates;
+mod segment_series;
 mod segments;
 mod side_by_side;
 mod vintages;
@@ -45,14 +49,19 @@ pub struct Plot {
 }
 
 /// The plots in report order.
-pub const PLOT_NAMES: [&str; 6] = [
+pub const PLOT_NAMES: [&str; 8] = [
     "loss_distribution",
     "exceedance",
     "fan_chart",
     "segments",
+    "heatmap",
+    "segment_series",
     "waterfalls",
     "convergence",
 ];
+
+/// The plot of a run with delinquency buckets, after [`PLOT_NAMES`]: the roll rates.
+pub const DELINQUENCY_PLOT_NAMES: [&str; 1] = ["roll_rates"];
 
 /// The plots of a going-concern run (one that booked loans during the run), after [`PLOT_NAMES`].
 pub const GOING_CONCERN_PLOT_NAMES: [&str; 1] = ["vintages"];
@@ -66,6 +75,9 @@ pub const ECONOMICS_PLOT_NAMES: [&str; 2] = ["economics", "provisions_capital"];
 /// [`ECONOMICS_PLOT_NAMES`] when it kept a P&L.
 pub fn plot_names(input: &ReportInput) -> Vec<&'static str> {
     let mut names = PLOT_NAMES.to_vec();
+    if input.summary.roll_rates.is_some() {
+        names.extend(DELINQUENCY_PLOT_NAMES);
+    }
     if input.summary.originations.is_some() {
         names.extend(GOING_CONCERN_PLOT_NAMES);
     }
@@ -100,6 +112,9 @@ fn render_plot(name: &'static str, input: &ReportInput) -> Plot {
         "exceedance" => exceedance::plot(input),
         "fan_chart" => fan_chart::plot(input),
         "segments" => segments::plot(input),
+        "heatmap" => heatmap::plot(input),
+        "segment_series" => segment_series::plot(input),
+        "roll_rates" => roll_rates::plot(input),
         "waterfalls" => waterfalls::plot(input),
         "vintages" => vintages::plot(input),
         "economics" => economics::plot(input),

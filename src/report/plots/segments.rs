@@ -82,7 +82,12 @@ fn build(input: &ReportInput, title: &str) -> Segments {
 }
 
 /// Shortens `text` with an ellipsis until it fits in `max_px` pixels.
-fn fit<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, text: &str, max_px: u32, style: &TextStyle) -> String {
+pub(super) fn fit<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    max_px: u32,
+    style: &TextStyle,
+) -> String {
     let fits = |t: &str| area.estimate_text_size(t, style).map_or(true, |(w, _)| w <= max_px);
     if fits(text) {
         return text.to_string();
