@@ -254,7 +254,9 @@ fn check_invariants(label: &str, scenario: &Scenario, run: &Run) {
             r.rolled[BUCKETS - 1] <= t.defaults,
             "{at}: more charge-offs from the buckets than charge-offs"
         );
-        if !scenario.dynamics.delinquency {
+        if scenario.dynamics.delinquency {
+            assert_eq!(r.rolled[BUCKETS - 1], t.defaults, "{at}: a charge-off that skipped the buckets");
+        } else {
             assert_eq!(*r, Default::default(), "{at}: rolls without buckets");
         }
         any_default |= t.defaults > 0;

@@ -95,8 +95,9 @@ pub struct RollRates {
     pub entered: f64,
     /// One row per bucket, from 30 days past due.
     pub buckets: Vec<BucketRolls>,
-    /// Charge-offs per path that came through the buckets (the last
-    /// bucket's rolls); the rest of the run's charge-offs came without them.
+    /// Charge-offs per path from the last bucket (its rolls). With buckets
+    /// every charge-off comes this way (fraud and imported delinquent loans
+    /// included), so it is the mean number of charge-offs per path.
     pub charged_off_through_buckets: f64,
 }
 
