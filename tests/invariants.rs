@@ -255,7 +255,11 @@ fn check_invariants(label: &str, scenario: &Scenario, run: &Run) {
             "{at}: more charge-offs from the buckets than charge-offs"
         );
         if scenario.dynamics.delinquency {
-            assert_eq!(r.rolled[BUCKETS - 1], t.defaults, "{at}: a charge-off that skipped the buckets");
+            assert_eq!(
+                r.rolled[BUCKETS - 1],
+                t.defaults,
+                "{at}: a charge-off that skipped the buckets"
+            );
         } else {
             assert_eq!(*r, Default::default(), "{at}: rolls without buckets");
         }

@@ -371,6 +371,9 @@ fn check_plot(dir: &Path, name: &str, scenario: &str) -> String {
     );
     assert!(svg.trim_end().ends_with("</svg>"), "{name}.svg is not closed");
     assert_eq!(svg.matches("<svg").count(), 1, "{name}.svg nests SVG documents");
+    // One picture: the PNG is the SVG rasterised (text included), pixel for pixel.
+    let rasterised = creditstress::report::plots::canvas::svg_to_png(&svg, (w, h)).expect("the SVG rasterises");
+    assert!(rasterised == png, "{name}.png is not its SVG's picture");
     let title = TITLES.iter().find(|t| t.0 == name).expect("known plot").1;
     assert!(svg.contains(title), "{name}.svg lacks its title {title:?}");
     assert!(svg.contains(scenario), "{name}.svg lacks the scenario name");

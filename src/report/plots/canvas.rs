@@ -31,6 +31,23 @@ pub fn ensure_font() {
     });
 }
 
+/// How much wider text is drawn than plotters estimates it: plotters scales
+/// the font so that its ascent-to-descent height is the text size, while an
+/// SVG's `font-size` (what browsers and resvg draw) is the em. For DejaVu
+/// Sans that is (ascender 1901 + descender 483) / 2048 units per em.
+pub const EM_PER_PLOTTERS_SIZE: f64 = (1901.0 + 483.0) / 2048.0;
+
+/// The size `text` is drawn at in `style` (plotters' estimate, widened to
+/// the em the SVG and PNG are drawn with): the one measure of text for layout.
+pub fn text_size<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    style: &TextStyle,
+) -> Result<(u32, u32), PlotError> {
+    let (w, h) = area.estimate_text_size(text, style)?;
+    Ok(((f64::from(w) * EM_PER_PLOTTERS_SIZE).ceil() as u32, h))
+}
+
 /// Why a figure could not be drawn (a backend or layout error, as text).
 #[derive(Debug, Clone)]
 pub struct PlotError(pub String);
@@ -52,35 +69,27 @@ pub trait Figure: Sync {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult;
 }
 
-/// Renders a figure to PNG bytes and an SVG document. A figure whose drawing
-/// fails is replaced by a panel that says so, so a plot file is always written.
+/// Renders a figure to an SVG document and PNG bytes rasterised from that
+/// document (so the two are the same picture, text included). A figure
+/// whose drawing fails is replaced by a panel that says so, so a plot file
+/// is always written.
 pub fn render<F: Figure>(figure: &F, title: &str) -> (Vec<u8>, String) {
     ensure_font();
     let size = figure.size();
-    match (render_png(figure, size), render_svg(figure, size)) {
-        (Ok(png), Ok(svg)) => (png, svg),
-        (Err(e), _) | (_, Err(e)) => {
+    let drawn = render_svg(figure, size).and_then(|svg| Ok((svg_to_png(&svg, size)?, svg)));
+    match drawn {
+        Ok((png, svg)) => (png, svg),
+        Err(e) => {
             let fallback = Message {
                 size,
                 title: title.to_string(),
                 lines: vec!["This plot could not be drawn:".to_string(), e.0],
             };
-            let png = render_png(&fallback, size).unwrap_or_else(|_| blank_png(size));
             let svg = render_svg(&fallback, size).unwrap_or_default();
+            let png = svg_to_png(&svg, size).unwrap_or_else(|_| blank_png(size));
             (png, svg)
         }
     }
-}
-
-fn render_png<F: Figure>(figure: &F, (w, h): (u32, u32)) -> Result<Vec<u8>, PlotError> {
-    let mut buffer = vec![255u8; 3 * w as usize * h as usize];
-    {
-        // Text through GlyphBackend: plotters' own glyph renderer misspaces it.
-        let root = super::glyphs::GlyphBackend(BitMapBackend::with_buffer(&mut buffer, (w, h))).into_drawing_area();
-        figure.draw(&root)?;
-        root.present()?;
-    }
-    Ok(png::encode_rgb(w, h, &buffer))
 }
 
 fn render_svg<F: Figure>(figure: &F, size: (u32, u32)) -> Result<String, PlotError> {
@@ -91,6 +100,40 @@ fn render_svg<F: Figure>(figure: &F, size: (u32, u32)) -> Result<String, PlotErr
         root.present()?;
     }
     Ok(svg)
+}
+
+/// The options of the SVG rasteriser: the embedded font as the only font
+/// (every family the SVGs name resolves to it), so a PNG is the same on any machine.
+fn svg_options() -> &'static resvg::usvg::Options<'static> {
+    static OPTIONS: OnceLock<resvg::usvg::Options<'static>> = OnceLock::new();
+    OPTIONS.get_or_init(|| {
+        let mut db = resvg::usvg::fontdb::Database::new();
+        db.load_font_data(FONT.to_vec());
+        db.set_sans_serif_family(EMBEDDED_FAMILY);
+        db.set_serif_family(EMBEDDED_FAMILY);
+        db.set_monospace_family(EMBEDDED_FAMILY);
+        resvg::usvg::Options {
+            font_family: EMBEDDED_FAMILY.to_string(),
+            fontdb: std::sync::Arc::new(db),
+            ..Default::default()
+        }
+    })
+}
+
+/// The family name inside the embedded font file.
+const EMBEDDED_FAMILY: &str = "DejaVu Sans";
+
+/// Rasterises an SVG document of `size` pixels onto white with resvg and
+/// encodes it as an RGB PNG. Deterministic: the same document gives the same bytes.
+pub fn svg_to_png(svg: &str, (w, h): (u32, u32)) -> Result<Vec<u8>, PlotError> {
+    let tree = resvg::usvg::Tree::from_str(svg, svg_options()).map_err(|e| PlotError(format!("SVG: {e}")))?;
+    let mut pixmap =
+        resvg::tiny_skia::Pixmap::new(w, h).ok_or_else(|| PlotError(format!("an image of {w}x{h} pixels")))?;
+    pixmap.fill(resvg::tiny_skia::Color::WHITE);
+    resvg::render(&tree, resvg::tiny_skia::Transform::identity(), &mut pixmap.as_mut());
+    // Opaque after the white fill, so the premultiplied channels are the colour.
+    let rgb: Vec<u8> = pixmap.data().chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
+    Ok(png::encode_rgb(w, h, &rgb))
 }
 
 fn blank_png((w, h): (u32, u32)) -> Vec<u8> {
@@ -238,9 +281,7 @@ fn legend_layout<DB: DrawingBackend>(
     let widths: Vec<i32> = items
         .iter()
         .map(|(_, label)| {
-            let (tw, _) = area
-                .estimate_text_size(label, &style)
-                .unwrap_or((8 * label.len() as u32, 15));
+            let (tw, _) = text_size(area, label, &style).unwrap_or((8 * label.len() as u32, 15));
             LEGEND_SWATCH + 6 + tw as i32
         })
         .collect();
@@ -374,7 +415,7 @@ pub fn message_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, lines: &
 pub fn note_in_plot<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, text: &str) -> DrawResult {
     let (w, h) = area.dim_in_pixel();
     let style = font(size::SUBTITLE).color(&MUTED);
-    let (tw, th) = area.estimate_text_size(text, &style)?;
+    let (tw, th) = text_size(area, text, &style)?;
     let (cx, cy) = (w as i32 / 2, h as i32 / 2);
     let (hw, hh) = (tw as i32 / 2 + 12, th as i32 / 2 + 8);
     area.draw(&Rectangle::new(
@@ -404,4 +445,80 @@ pub fn padded(lo: f64, hi: f64, pad: f64, min_width: f64) -> (f64, f64) {
         (lo, hi)
     };
     (lo - pad * width, hi + pad * width)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Decodes one of [`svg_to_png`]'s RGB PNGs.
+    fn pixels(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
+        let mut reader = ::png::Decoder::new(bytes).read_info().expect("a PNG");
+        let mut buf = vec![0; reader.output_buffer_size()];
+        let info = reader.next_frame(&mut buf).expect("a frame");
+        buf.truncate(info.buffer_size());
+        (info.width, info.height, buf)
+    }
+
+    /// The columns and rows of the non-white pixels: `(x0, x1, y0, y1)`.
+    fn ink_box(w: u32, rgb: &[u8]) -> Option<(u32, u32, u32, u32)> {
+        let mut b: Option<(u32, u32, u32, u32)> = None;
+        for (i, p) in rgb.chunks(3).enumerate() {
+            if p.iter().any(|&c| c < 200) {
+                let (x, y) = (i as u32 % w, i as u32 / w);
+                b = Some(b.map_or((x, x, y, y), |(x0, x1, y0, y1)| {
+                    (x0.min(x), x1.max(x), y0.min(y), y1.max(y))
+                }));
+            }
+        }
+        b
+    }
+
+    /// Text in the family plotters writes (`sans-serif`) is drawn with the
+    /// embedded font where the SVG puts it, as wide as plotters' own layout
+    /// estimate (which places legends, labels and ellipses): the PNG's text
+    /// is the SVG's. Without a font the text would silently vanish.
+    #[test]
+    fn svg_text_is_rasterised_with_the_embedded_font_where_the_layout_expects_it() {
+        ensure_font();
+        let text = "Loss 1,234,567.89 (yuan)";
+        let px = 20;
+        let svg = format!(
+            "<svg width=\"400\" height=\"60\" viewBox=\"0 0 400 60\" xmlns=\"http://www.w3.org/2000/svg\">\
+             <text x=\"30\" y=\"40\" font-family=\"{FAMILY}\" font-size=\"{px}\" fill=\"#000000\">{text}</text></svg>"
+        );
+        let (w, h, rgb) = pixels(&svg_to_png(&svg, (400, 60)).expect("renders"));
+        assert_eq!((w, h), (400, 60));
+        let (x0, x1, y0, y1) = ink_box(w, &rgb).expect("the text is drawn");
+        // The pen starts at x = 30; the first glyph's left bearing is a pixel or two.
+        assert!((30..=33).contains(&x0), "text starts at {x0}");
+        // Baseline at y = 40: capitals rise about 0.73 em above it, the comma and parentheses drop below.
+        assert!(y0 >= 40 - px && y1 <= 40 + px / 3 + 1, "text spans rows {y0}..{y1}");
+        let (estimate, _) = {
+            let mut svg_out = String::new();
+            let area = SVGBackend::with_string(&mut svg_out, (400, 60)).into_drawing_area();
+            text_size(&area, text, &font(px)).expect("estimates")
+        };
+        let drawn = x1 - x0 + 1;
+        assert!(
+            drawn.abs_diff(estimate) <= 4,
+            "drawn {drawn} px wide, plotters lays it out as {estimate} px"
+        );
+    }
+
+    /// A figure's PNG is its SVG rasterised: the same picture, and the same bytes every time.
+    #[test]
+    fn a_figures_png_is_its_svg_rasterised() {
+        let m = Message {
+            size: (600, 300),
+            title: "A title".to_string(),
+            lines: vec!["A line of text".to_string()],
+        };
+        let (png, svg) = render(&m, "A title");
+        assert_eq!(png, svg_to_png(&svg, (600, 300)).expect("renders"));
+        assert_eq!(render(&m, "A title").0, png, "rendering is deterministic");
+        let (w, _, rgb) = pixels(&png);
+        let (_, _, y0, _) = ink_box(w, &rgb).expect("the title is drawn");
+        assert!(y0 < 40, "the title is at the top (row {y0})");
+    }
 }

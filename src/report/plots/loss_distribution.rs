@@ -234,7 +234,7 @@ impl LossDistribution {
         let mut rows: Vec<Vec<(i32, i32)>> = Vec::new();
         for i in order {
             let m = &self.markers[i];
-            let (tw, _) = area.estimate_text_size(&m.tag, &style)?;
+            let (tw, _) = super::canvas::text_size(&area, &m.tag, &style)?;
             let (tw, x) = (tw as i32, lines[i]);
             let sides = [(x + 4, x + 4 + tw), (x - 4 - tw, x - 4)];
             let crosses = |(l, r): (i32, i32)| {

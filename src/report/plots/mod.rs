@@ -5,8 +5,9 @@
 //! segment over time, the loss and income waterfalls, the Monte Carlo
 //! convergence, and the roll rates of the delinquency buckets.
 //!
-//! Text is drawn with DejaVu Sans embedded in the binary, so the PNGs look the
-//! same on any machine. A plot whose data cannot be drawn (no losses, a single
+//! Each plot is drawn once, as SVG; its PNG is that SVG rasterised by resvg
+//! with DejaVu Sans embedded in the binary, so the two are the same picture
+//! and the PNGs look the same on any machine. A plot whose data cannot be drawn (no losses, a single
 //! path) is an image that says why, never an error.
 
 pub mod canvas;
@@ -17,7 +18,6 @@ mod convergence;
 mod economics;
 mod exceedance;
 mod fan_chart;
-mod glyphs;
 mod heatmap;
 mod loss_distribution;
 mod roll_rates;

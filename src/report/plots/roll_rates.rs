@@ -114,9 +114,7 @@ impl Figure for RollChart {
                     rest.draw(&Rectangle::new([(x, y0), (x1, y0 + BAR)], colour.filled()))?;
                     let text = percent(share, 1);
                     let style = font(size::LABEL + 1);
-                    let fits = rest
-                        .estimate_text_size(&text, &style)
-                        .is_ok_and(|(tw, _)| (tw as i32) + 8 <= x1 - x);
+                    let fits = canvas::text_size(&rest, &text, &style).is_ok_and(|(tw, _)| (tw as i32) + 8 <= x1 - x);
                     if fits {
                         let ink = if colour == STAYED { canvas::INK } else { WHITE };
                         rest.draw(&Text::new(text, ((x + x1) / 2, mid), style.color(&ink).pos(centre)))?;

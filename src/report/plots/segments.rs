@@ -88,7 +88,7 @@ pub(super) fn fit<DB: DrawingBackend>(
     max_px: u32,
     style: &TextStyle,
 ) -> String {
-    let fits = |t: &str| area.estimate_text_size(t, style).map_or(true, |(w, _)| w <= max_px);
+    let fits = |t: &str| canvas::text_size(area, t, style).map_or(true, |(w, _)| w <= max_px);
     if fits(text) {
         return text.to_string();
     }
