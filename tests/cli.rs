@@ -1472,7 +1472,7 @@ fn report_redraws_stress_and_comparison_folders_byte_for_byte() {
         let page = format!("{stem}.html");
         let html = String::from_utf8(read(&dir.join(&page))).unwrap();
         assert!(
-            html.contains("<h2>Reproduce</h2>") && html.contains("Month by month"),
+            html.contains(">Reproduce</h2>") && html.contains("Month by month"),
             "{stem}"
         );
         let drawn: Vec<String> = std::iter::once(page.clone())
@@ -1556,7 +1556,7 @@ values = [1.5, 3]
     );
     let points = g["points"].as_array().unwrap();
     assert_eq!(points.len(), 6);
-    for f in ["grid.csv", "plots/heatmap.png", "plots/heatmap.svg"] {
+    for f in ["grid.csv", "grid.html", "plots/heatmap.png", "plots/heatmap.svg"] {
         assert!(out.join(f).exists(), "{f}");
     }
     // The manifest names the inputs and the rerun; `report` redraws the heatmap byte for byte.
@@ -1565,11 +1565,17 @@ values = [1.5, 3]
     assert_eq!(manifest["inputs"][1]["role"], "grid");
     assert!(manifest["command"].as_str().unwrap().contains("--grid"), "{manifest}");
     let heatmap = read(&out.join("plots/heatmap.png"));
+    let page = read(&out.join("grid.html"));
     fs::remove_file(out.join("plots/heatmap.png")).unwrap();
+    fs::remove_file(out.join("grid.html")).unwrap();
     creditstress().arg("report").arg(&out).arg("-q").assert().success();
     assert!(
         read(&out.join("plots/heatmap.png")) == heatmap,
         "the heatmap redrawn differently"
+    );
+    assert!(
+        read(&out.join("grid.html")) == page,
+        "the grid page redrawn differently"
     );
     // Point (0.0004, 3): the fourth, the last axis fastest.
     let p = &points[3];

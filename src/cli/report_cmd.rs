@@ -59,8 +59,8 @@ pub fn execute(args: ReportArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Redraws the plot of a sweep (`plots/tradeoff`) or grid (`plots/heatmap`)
-/// from its `sweep.json` or `grid.json`.
+/// Redraws the page and plot of a sweep (`sweep.html`, `plots/tradeoff`) or
+/// grid (`grid.html`, `plots/heatmap`) from its `sweep.json` or `grid.json`.
 fn redraw_sweep(args: &ReportArgs, command: StudyCommand) -> Result<(), Failure> {
     use creditstress::report::sweep::{GridSweep, Sweep, render, render_grid};
     let (name, plot) = if command == StudyCommand::Grid {
@@ -81,13 +81,18 @@ fn redraw_sweep(args: &ReportArgs, command: StudyCommand) -> Result<(), Failure>
     } else {
         render(&serde_json::from_slice::<Sweep>(&bytes).map_err(corrupt)?)
     };
-    let plots: Vec<(String, Vec<u8>)> = files.into_iter().filter(|(n, _)| n.starts_with("plots/")).collect();
-    let stale = [format!("plots/{plot}.png"), format!("plots/{plot}.svg")];
-    super::run::write_guarded(&args.dir, &plots, &stale, "the plots")?;
+    let page = format!("{}.html", &name[..name.len() - 5]);
+    let plots: Vec<(String, Vec<u8>)> = files
+        .into_iter()
+        .filter(|(n, _)| n.starts_with("plots/") || *n == page)
+        .collect();
+    let stale = [format!("plots/{plot}.png"), format!("plots/{plot}.svg"), page.clone()];
+    super::run::write_guarded(&args.dir, &plots, &stale, "the page and plots")?;
     if !args.quiet {
         super::emit(&format!(
-            "Wrote {} plot files under {}\n",
-            plots.len(),
+            "Wrote {} and {} plot files under {}\n",
+            args.dir.join(&page).display(),
+            plots.len() - 1,
             args.dir.join("plots").display()
         ));
     }

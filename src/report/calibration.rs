@@ -8,6 +8,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::html::{CSS, escape};
+use super::page::Page;
 use super::plots::canvas::{self, DrawResult, Figure, HouseMesh};
 use crate::estimation::scenario_fit::Calibrated;
 use crate::estimation::tape::History;
@@ -208,16 +209,9 @@ fn with_interval(e: &Estimate) -> String {
 pub fn render(c: &Calibrated, history: &History, edges: &[f64], scenario_file: &str) -> Vec<(String, Vec<u8>)> {
     let mut files = Vec::new();
     let mut h = String::new();
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>Calibration — creditstress</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n\
-         <header>\n<h1>Calibration report</h1>\n<p class=\"meta\">{} months · {} path(s) · {} rows · \
-         factor persistence φ = {:.4} [{:.4}, {:.4}] · scenario written to <code>{}</code></p>\n</header>\n\
-         <p class=\"note\">Fitted values carry intervals at the confidence given to calibrate (default 95%); \
-         observed rates are counts over loans at risk (cohort estimator) with 95% Wilson intervals. Fitted rates are the maximum-likelihood factor model the \
-         simulator runs (monthly Vasicek rates sharing one AR(1) factor).</p>\n",
+    let meta = format!(
+        "{} months · {} path(s) · {} rows · factor persistence φ = {:.4} [{:.4}, {:.4}] · scenario written to \
+         <code>{}</code>",
         c.months,
         c.paths,
         history.rows,
@@ -225,6 +219,11 @@ pub fn render(c: &Calibrated, history: &History, edges: &[f64], scenario_file: &
         c.phi.lower,
         c.phi.upper,
         escape(scenario_file)
+    );
+    h.push_str(
+        "<p class=\"note\">Fitted values carry intervals at the confidence given to calibrate (default 95%); \
+         observed rates are counts over loans at risk (cohort estimator) with 95% Wilson intervals. Fitted rates are the maximum-likelihood factor model the \
+         simulator runs (monthly Vasicek rates sharing one AR(1) factor).</p>\n",
     );
     for (s, seg) in c.segments.iter().enumerate() {
         let fit = segment_fit(c, history, s, edges);
@@ -408,8 +407,19 @@ pub fn render(c: &Calibrated, history: &History, edges: &[f64], scenario_file: &
     h.push_str(
         "<h2>Not fitted</h2>\n<p class=\"note\">LGD's sensitivity to the factor, penalty interest, separate \
          dynamics per product, cross-segment factor correlation, fraud and outage behaviour are not estimated; \
-         the written scenario keeps the program's defaults for them (0 or off).</p>\n</main>\n</body>\n</html>\n",
+         the written scenario keeps the program's defaults for them (0 or off).</p>\n",
     );
-    files.push(("calibration.html".to_string(), h.into_bytes()));
+    let page = Page {
+        title: "Calibration",
+        heading: "Calibration report",
+        meta: &meta,
+        nav: &[],
+        body: &h,
+        footer: "",
+        css: CSS,
+        extra_css: "",
+    }
+    .html();
+    files.push(("calibration.html".to_string(), page.into_bytes()));
     files
 }

@@ -6,6 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::html::escape;
+use super::page::{NavLink, Page};
 use super::plots::canvas::HouseMesh;
 
 use super::plots::SideBySide;
@@ -308,26 +309,50 @@ fn html(
         }
         diffs.push_str("</table>");
     }
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title} — {scenario}</title>\
-<style>{css}{COMPARISON_CSS}</style></head><body><main>\
-<h1>{title} — {scenario}</h1><p>{paths} paths, seed {seed}, common random numbers: {pairing}. Differences are \
+    let body = format!(
+        "<p>{paths} paths, seed {seed}, common random numbers: {pairing}. Differences are \
 {noun} − baseline; the paired interval uses the \
 per-path differences, the unpaired one ignores the pairing (width ratio = paired / unpaired). Tail measures use a \
 {b}-resample bootstrap. Bold: the paired interval excludes zero.</p>\
-{books}<h2>Key figures</h2>{key}{weighted}<h2>Against the baseline</h2>{diffs}{figures}{reproduce}</main></body></html>\n",
-        css = super::html::CSS,
+{books}<h2 id=\"key-figures\">Key figures</h2>{key}{weighted}<h2 id=\"baseline\">Against the baseline</h2>{diffs}<div id=\"plots\">{figures}</div>{reproduce}",
         books = books.map_or_else(String::new, |b| format!("<p>{b}</p>")),
         weighted = weighted.map_or_else(String::new, weighted_section),
         reproduce = reproduce_section(manifest),
-        scenario = escape(&c.scenario),
         paths = c.paths,
         seed = c.seed,
         b = c.bootstrap_resamples,
-        title = subject.title,
         pairing = subject.pairing,
         noun = subject.noun,
-    )
+    );
+    let nav = [
+        NavLink::new("key-figures", "Key figures"),
+        NavLink::new("baseline", "Against the baseline"),
+        NavLink::new("plots", "Plots"),
+        NavLink::new("reproduce", "Reproduce"),
+    ];
+    let heading = format!("{} — {}", subject.title, c.scenario);
+    let names: Vec<String> = c.policies.iter().map(|p| escape(&p.name)).collect();
+    let meta = format!(
+        "{} paths · seed {} · {}",
+        crate::report::plots::format::count(c.paths),
+        c.seed,
+        names.join(", ")
+    );
+    Page {
+        title: &heading,
+        heading: &heading,
+        meta: &meta,
+        nav: &nav,
+        body: &body,
+        footer: &format!(
+            "Written by {} {}; <code>creditstress report &lt;folder&gt;</code> redraws it.",
+            escape(&manifest.program),
+            escape(&manifest.version)
+        ),
+        css: super::html::CSS,
+        extra_css: COMPARISON_CSS,
+    }
+    .html()
     // Every table in a scroller on screen (it wraps in print), as in the run report.
     .replace("<table>", "<div class=\"table-wrap\"><table>")
     .replace("</table>", "</table></div>")
@@ -376,7 +401,7 @@ fn reproduce_section(m: &StudyManifest) -> String {
         })
         .collect();
     format!(
-        "<h2>Reproduce</h2><p>{} {}, {} paths per run, seed {}. The resolved scenario of every run is in \
+        "<h2 id=\"reproduce\">Reproduce</h2><p>{} {}, {} paths per run, seed {}. The resolved scenario of every run is in \
          <code>manifest.json</code>; the per-path figures and monthly bands this page is drawn from are beside it, \
          and <code>creditstress report</code> on this folder redraws the page and plots.</p>\
          <table><tr><th>input</th><th>file</th><th>SHA-256</th></tr>{rows}</table><pre>{}</pre>",

@@ -11,6 +11,7 @@ pub mod input;
 pub mod monthly;
 #[cfg(feature = "parquet")]
 pub mod monthly_parquet;
+pub mod page;
 pub mod plots;
 pub mod schema;
 pub mod study;

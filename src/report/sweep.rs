@@ -87,7 +87,63 @@ pub fn sweep_csv(s: &Sweep) -> Vec<u8> {
     w.into_inner().expect("flushing CSV to memory cannot fail")
 }
 
-/// `sweep.json`, `sweep.csv` and `plots/tradeoff.{png,svg}`.
+/// The page of a sweep or grid (`sweep.html`, `grid.html`) in the one page
+/// template: what was swept, the plot, and the table of its CSV (the same
+/// rows and columns, the figures in the report's formats).
+fn study_page(heading: &str, meta: &str, note: &str, csv_bytes: &[u8], plot_title: &str, svg: &str) -> String {
+    use super::html::escape;
+    let mut body = format!("<p class=\"note\">{}</p>\n", escape(note));
+    let svg = svg.find("<svg").map_or(svg, |i| &svg[i..]);
+    body.push_str(&format!(
+        "<h2 id=\"plots\">Plot</h2>\n<figure>\n<svg role=\"img\" aria-label=\"{}\"{}\n</figure>\n",
+        escape(plot_title),
+        svg.strip_prefix("<svg").unwrap_or(svg).trim_end()
+    ));
+    body.push_str("<h2 id=\"points\">Points</h2>\n<div class=\"table-wrap\"><table>\n<thead><tr>");
+    let mut reader = csv::Reader::from_reader(csv_bytes);
+    // The CSV was written by this program a moment ago: its header and rows parse.
+    let header: Vec<String> = reader
+        .headers()
+        .map(|h| h.iter().map(String::from).collect())
+        .unwrap_or_default();
+    for h in &header {
+        body.push_str(&format!("<th scope=\"col\">{}</th>", escape(&h.replace('_', " "))));
+    }
+    body.push_str("</tr></thead>\n<tbody>\n");
+    for record in reader.records().flatten() {
+        body.push_str("<tr>");
+        for (h, cell) in header.iter().zip(record.iter()) {
+            let shown = match cell.parse::<f64>() {
+                Ok(x) if h.contains("rate") => percent(x, 3),
+                Ok(x) if h == "loans" => super::plots::format::count(x.round() as u64),
+                Ok(x) if h.contains("return") => format!("{x:.4}"),
+                Ok(x) if h.starts_with("el") || h.contains("income") || h.starts_with("net") => money(x),
+                Ok(x) if h.starts_with("measure_") => plain(x),
+                _ => cell.to_string(),
+            };
+            body.push_str(&format!("<td>{}</td>", escape(&shown)));
+        }
+        body.push_str("</tr>\n");
+    }
+    body.push_str("</tbody>\n</table></div>\n");
+    let nav = [
+        super::page::NavLink::new("plots", "Plot"),
+        super::page::NavLink::new("points", "Points"),
+    ];
+    super::page::Page {
+        title: heading,
+        heading,
+        meta,
+        nav: &nav,
+        body: &body,
+        footer: "Written by creditstress from the folder's JSON; <code>creditstress report &lt;folder&gt;</code> redraws it.",
+        css: super::html::CSS,
+        extra_css: "",
+    }
+    .html()
+}
+
+/// `sweep.json`, `sweep.csv`, `sweep.html` and `plots/tradeoff.{png,svg}`.
 pub fn render(s: &Sweep) -> Vec<(String, Vec<u8>)> {
     let title = format!("{} — sweep of {}", s.scenario, s.param);
     let (png, svg) = canvas::render(
@@ -97,9 +153,25 @@ pub fn render(s: &Sweep) -> Vec<(String, Vec<u8>)> {
         },
         &title,
     );
+    let csv = sweep_csv(s);
+    let page = study_page(
+        &format!("Sweep of {} — {}", s.param, s.scenario),
+        &format!(
+            "{} paths per point · seed {} · {} points",
+            super::plots::format::count(s.paths),
+            s.seed,
+            s.points.len()
+        ),
+        "Every point runs the same paths on the same seed (common random numbers), so the differences from the \
+         first point (paired, with 95% intervals) are sharper than the points' own intervals.",
+        &csv,
+        &title,
+        &svg,
+    );
     vec![
         ("sweep.json".to_string(), to_json(s).into_bytes()),
-        ("sweep.csv".to_string(), sweep_csv(s)),
+        ("sweep.csv".to_string(), csv),
+        ("sweep.html".to_string(), page.into_bytes()),
         ("plots/tradeoff.png".to_string(), png),
         ("plots/tradeoff.svg".to_string(), svg.into_bytes()),
     ]
@@ -318,9 +390,27 @@ pub fn render_grid(g: &GridSweep) -> Vec<(String, Vec<u8>)> {
         },
         &title,
     );
+    let csv = grid_csv(g);
+    let axes: Vec<&str> = g.axes.iter().map(|a| a.param.as_str()).collect();
+    let page = study_page(
+        &format!("Grid of {} — {}", axes.join(" × "), g.scenario),
+        &format!(
+            "{} paths per point · seed {} · {} points · {}",
+            super::plots::format::count(g.paths),
+            g.seed,
+            g.points.len(),
+            super::html::escape(&g.measure_label())
+        ),
+        "Every point runs the same paths on the same seed (common random numbers); the measure's interval is \
+         95%, a bound the paths cannot give is empty.",
+        &csv,
+        &title,
+        &svg,
+    );
     vec![
         ("grid.json".to_string(), to_json(g).into_bytes()),
-        ("grid.csv".to_string(), grid_csv(g)),
+        ("grid.csv".to_string(), csv),
+        ("grid.html".to_string(), page.into_bytes()),
         ("plots/heatmap.png".to_string(), png),
         ("plots/heatmap.svg".to_string(), svg.into_bytes()),
     ]

@@ -13,6 +13,7 @@ use sections::{
 };
 
 use super::input::ReportInput;
+use super::page::{NavLink, Page};
 use super::plots::format::{count, money};
 use super::plots::{Plot, render_plots};
 
@@ -201,65 +202,39 @@ fn caption(name: &str) -> &'static str {
     }
 }
 
-/// The whole page.
+/// The whole page, in the one page template ([`super::page`]).
 pub fn report_html(input: &ReportInput, plots: &[Plot]) -> String {
     let s = &input.summary;
-    let name = escape(&s.scenario);
-    let mut h = String::with_capacity(plots.iter().map(|p| p.svg.len()).sum::<usize>() + 32_768);
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{name} — creditstress report</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n"
-    );
-    let _ = write!(
-        h,
-        "<header>\n<h1>Stress test report: {name}</h1>\n<p class=\"meta\">{} paths · seed {} · {} months · \
-         {} loans · {} exposure {} yuan</p>\n<nav><a href=\"#key-figures\">Key figures</a>{}{}\
-         <a href=\"#segments\">Segments</a>{}{}{}<a href=\"#contributions\">Contributions</a>{}{}<a href=\"#plots\">Plots</a><a href=\"#scenario\">Scenario</a>\
-         <a href=\"#reproduce\">Reproduce</a></nav>\n</header>\n",
+    let meta = format!(
+        "{} paths · seed {} · {} months · {} loans · {} exposure {} yuan",
         count(s.paths),
         s.seed,
         s.horizon_months,
         count(s.loans),
         if s.originations.is_some() { "opening" } else { "initial" },
         money(s.exposure),
-        if s.inputs.is_some() {
-            "<a href=\"#inputs\">Inputs</a>"
-        } else {
-            ""
-        },
-        if s.sampling.is_some() {
-            "<a href=\"#sampling\">Sampling</a>"
-        } else {
-            ""
-        },
-        if s.roll_rates.is_some() {
-            "<a href=\"#roll-rates\">Roll rates</a>"
-        } else {
-            ""
-        },
-        if input.manifest.scenario.policy.is_some() {
-            "<a href=\"#policy\">Policy</a>"
-        } else {
-            ""
-        },
-        if s.originations.is_some() {
-            "<a href=\"#going-concern\">Going concern</a>"
-        } else {
-            ""
-        },
-        if s.economics.is_some() {
-            "<a href=\"#economics\">Economics</a>"
-        } else {
-            ""
-        },
-        if s.capital.is_some() {
-            "<a href=\"#capital\">Capital</a>"
-        } else {
-            ""
-        }
     );
+    // The sections in page order, each linked where the run has it.
+    let nav: Vec<NavLink> = [
+        ("key-figures", "Key figures", true),
+        ("inputs", "Inputs", s.inputs.is_some()),
+        ("sampling", "Sampling", s.sampling.is_some()),
+        ("segments", "Segments", true),
+        ("roll-rates", "Roll rates", s.roll_rates.is_some()),
+        ("policy", "Policy", input.manifest.scenario.policy.is_some()),
+        ("going-concern", "Going concern", s.originations.is_some()),
+        ("contributions", "Contributions", true),
+        ("economics", "Economics", s.economics.is_some()),
+        ("capital", "Capital", s.capital.is_some()),
+        ("plots", "Plots", true),
+        ("scenario", "Scenario", true),
+        ("reproduce", "Reproduce", true),
+    ]
+    .into_iter()
+    .filter(|&(_, _, shown)| shown)
+    .map(|(anchor, label, _)| NavLink::new(anchor, label))
+    .collect();
+    let mut h = String::with_capacity(plots.iter().map(|p| p.svg.len()).sum::<usize>() + 32_768);
     let description = input.manifest.scenario.description.trim();
     if !description.is_empty() {
         let _ = writeln!(h, "<p>{}</p>", escape(description));
@@ -290,14 +265,23 @@ pub fn report_html(input: &ReportInput, plots: &[Plot]) -> String {
     }
     scenario(&mut h, input);
     reproduce(&mut h, input);
-    let _ = write!(
-        h,
-        "<footer>Written by {} {} from the run's summary.json, paths.csv, timeseries.csv and manifest.json; \
-         <code>creditstress report &lt;folder&gt;</code> redraws it.</footer>\n</main>\n</body>\n</html>\n",
+    let footer = format!(
+        "Written by {} {} from the run's summary.json, paths.csv, timeseries.csv and manifest.json; \
+         <code>creditstress report &lt;folder&gt;</code> redraws it.",
         escape(&input.manifest.program),
         escape(&input.manifest.version)
     );
-    h
+    Page {
+        title: &format!("{} report", s.scenario),
+        heading: &format!("Stress test report: {}", s.scenario),
+        meta: &meta,
+        nav: &nav,
+        body: &h,
+        footer: &footer,
+        css: CSS,
+        extra_css: "",
+    }
+    .html()
 }
 
 /// The SVG document as an inline element with an accessible name (any XML prolog dropped).
