@@ -524,9 +524,7 @@ impl Figure for Tradeoff {
             .enumerate()
             .map(|(i, p)| (Mark::Dot(canvas::colour(i)), p.name.clone()))
             .collect();
-        let rows = canvas::legend_rows(&body, &items);
-        let (legend, body) = body.split_vertically(canvas::legend_height(rows));
-        canvas::legend_strip(&legend, &items)?;
+        let body = canvas::legend_above(&body, &items)?;
         let mut chart = ChartBuilder::on(&body)
             .margin(10)
             .margin_right(30)

@@ -48,6 +48,17 @@ pub fn text_size<DB: DrawingBackend>(
     Ok(((f64::from(w) * EM_PER_PLOTTERS_SIZE).ceil() as u32, h))
 }
 
+/// Draws the legend `items` in as many rows as they need at the top of
+/// `area`; returns the area below it.
+pub fn legend_above<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    items: &[(Mark, String)],
+) -> Result<DrawingArea<DB, Shift>, PlotError> {
+    let (legend, rest) = area.split_vertically(legend_height(legend_rows(area, items)));
+    legend_strip(&legend, items)?;
+    Ok(rest)
+}
+
 /// Why a figure could not be drawn (a backend or layout error, as text).
 #[derive(Debug, Clone)]
 pub struct PlotError(pub String);

@@ -65,8 +65,7 @@ impl Figure for RollChart {
                 "rolled on (next bucket, or charged off from 90+)".to_string(),
             ),
         ];
-        let (legend, rest) = body.split_vertically(canvas::legend_height(canvas::legend_rows(&body, &items)));
-        canvas::legend_strip(&legend, &items)?;
+        let rest = canvas::legend_above(&body, &items)?;
         let (w, _) = rest.dim_in_pixel();
         let r = &self.rolls;
         let centre = Pos::new(HPos::Center, VPos::Center);

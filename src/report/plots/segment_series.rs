@@ -158,9 +158,7 @@ impl Figure for SegmentSeriesChart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult {
         let body = canvas::titled(root, &self.title, &self.subtitle)?;
         let items = self.legend();
-        let rows = canvas::legend_rows(&body, &items);
-        let (legend, rest) = body.split_vertically(canvas::legend_height(rows));
-        canvas::legend_strip(&legend, &items)?;
+        let rest = canvas::legend_above(&body, &items)?;
         let halves = rest.split_evenly((1, 2));
         self.draw_loss(&halves[0])?;
         self.draw_defaults(&halves[1])

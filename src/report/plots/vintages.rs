@@ -189,9 +189,7 @@ impl Figure for VintageChart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult {
         let body = canvas::titled(root, &self.title, &self.subtitle)?;
         let items = self.legend();
-        let rows = canvas::legend_rows(&body, &items);
-        let (legend, rest) = body.split_vertically(canvas::legend_height(rows));
-        canvas::legend_strip(&legend, &items)?;
+        let rest = canvas::legend_above(&body, &items)?;
         let (_, h) = rest.dim_in_pixel();
         let (top, bottom) = rest.split_vertically(h * 60 / 100);
         let halves = top.split_evenly((1, 2));
