@@ -1577,6 +1577,17 @@ values = [1.5, 3]
         read(&out.join("grid.html")) == page,
         "the grid page redrawn differently"
     );
+    // The same sweep again into its own folder: every file is one creditstress writes.
+    creditstress()
+        .arg("sweep")
+        .arg(repo_file("scenarios/pandemic.toml"))
+        .arg("--grid")
+        .arg(&grid)
+        .args(["--paths", "120", "-q", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    assert!(read(&out.join("grid.html")) == page, "the rerun wrote another page");
     // Point (0.0004, 3): the fourth, the last axis fastest.
     let p = &points[3];
     assert_eq!(p["values"], serde_json::json!(["0.0004", "3"]));

@@ -836,7 +836,7 @@ pub fn refuse_if_interrupted_after_writing(out: &Path) -> Result<(), Failure> {
 /// What creditstress commands write into an output folder: the files of a
 /// run, a merge, a comparison, a sweep, a shard and a tape, the plots
 /// folder, and the shard folders of a study (`shard-K`).
-const OUTPUT_NAMES: [&str; 32] = [
+const OUTPUT_NAMES: [&str; 33] = [
     "summary.json",
     "paths.csv",
     "timeseries.csv",
@@ -858,6 +858,7 @@ const OUTPUT_NAMES: [&str; 32] = [
     "sweep.html",
     "grid.json",
     "grid.csv",
+    "grid.html",
     "reverse.json",
     "stress.json",
     "stress.csv",
