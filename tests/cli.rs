@@ -2053,6 +2053,36 @@ fn emit_tape_then_calibrate_then_run_the_calibrated_book() {
         .assert()
         .code(2);
     assert!(stderr_of(&again).contains("never overwrites"));
+    // A report folder holding a user's file is refused before the fit, naming it;
+    // nothing is written, and --force writes beside the file.
+    let other = dir.path().join("fitted").join("other.toml");
+    let folder = dir.path().join("fitted").join("other.calibration");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("notes.txt"), "mine").unwrap();
+    let refused = creditstress()
+        .arg("calibrate")
+        .arg(tape.join("tape.csv"))
+        .arg("--out")
+        .arg(&other)
+        .assert()
+        .code(2);
+    let err = stderr_of(&refused);
+    assert!(
+        err.contains("other.calibration (the report folder of --out)") && err.contains("notes.txt"),
+        "{err}"
+    );
+    assert!(!other.exists());
+    assert_eq!(entries(&folder), BTreeSet::from(["notes.txt".to_string()]));
+    creditstress()
+        .arg("calibrate")
+        .arg(tape.join("tape.csv"))
+        .arg("--out")
+        .arg(&other)
+        .arg("--force")
+        .assert()
+        .success();
+    assert_eq!(read(&folder.join("notes.txt")), b"mine");
+    assert!(folder.join("calibration.json").is_file());
 }
 
 #[test]

@@ -176,16 +176,73 @@ fn every_page_kind_has_the_same_frame() {
         .arg(&fitted)
         .assert()
         .success();
-    check_frame(
-        "calibration",
-        &page(
-            &tmp.path()
-                .join("fitted")
-                .join("fitted.calibration")
-                .join("calibration.html"),
-        ),
-        css,
+    let folder = tmp.path().join("fitted").join("fitted.calibration");
+    check_frame("calibration", &page(&folder.join("calibration.html")), css);
+    calibration_folder_redraws_byte_for_byte(&folder, &tape, &fitted);
+}
+
+/// The calibration folder has a manifest and its page data; `report`
+/// redraws its page and every plot byte for byte, removes a plot no
+/// segment has, and refuses a damaged calibration.json naming it.
+fn calibration_folder_redraws_byte_for_byte(folder: &Path, tape: &Path, fitted: &Path) {
+    let manifest: serde_json::Value = serde_json::from_slice(&fs::read(folder.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["study"], "calibrate");
+    let roles: Vec<&str> = manifest["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["tape", "book"]);
+    assert_eq!(
+        manifest["inputs"][0]["sha256"],
+        creditstress::report::sha256_hex(&fs::read(tape.join("tape.csv")).unwrap())
     );
+    assert_eq!(
+        manifest["scenario"]["sha256"],
+        creditstress::report::sha256_hex(&fs::read(fitted).unwrap())
+    );
+    assert!(
+        manifest["command"]
+            .as_str()
+            .unwrap()
+            .starts_with("creditstress calibrate "),
+        "{manifest}"
+    );
+    let before = common::files(folder);
+    assert!(before.contains_key("calibration.json") && before.contains_key("plots/calibration_months_2.png"));
+    // Page and plots gone, and a plot of a segment the calibration does not have.
+    fs::remove_file(folder.join("calibration.html")).unwrap();
+    for (name, _) in before.iter().filter(|(n, _)| n.starts_with("plots/")) {
+        fs::remove_file(folder.join(name)).unwrap();
+    }
+    fs::write(folder.join("plots/calibration_bands_9.png"), b"stale").unwrap();
+    creditstress().arg("report").arg(folder).arg("-q").assert().success();
+    let after = common::files(folder);
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>(),
+        "the same files"
+    );
+    for (name, bytes) in &before {
+        assert!(after[name] == *bytes, "{name} redrawn differently");
+    }
+    // A damaged calibration.json: refused, naming the file, and nothing changes.
+    let json = fs::read_to_string(folder.join("calibration.json")).unwrap();
+    fs::write(
+        folder.join("calibration.json"),
+        json.replacen("\"bands\": [", "\"bands\": [\"x\", ", 1),
+    )
+    .unwrap();
+    let a = creditstress().arg("report").arg(folder).assert().code(2);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    assert!(err.contains("calibration.json") && err.contains("score bands"), "{err}");
+    fs::remove_file(folder.join("calibration.json")).unwrap();
+    let a = creditstress().arg("report").arg(folder).assert().code(2);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    assert!(err.contains("calibration.json: cannot read"), "{err}");
+    let kept = common::files(folder);
+    assert!(kept["calibration.html"] == before["calibration.html"]);
 }
 
 /// No raw tag and no double escape of the user's text.

@@ -9,12 +9,16 @@ use creditstress::estimation::scenario_fit::{
     CalibrateError, CalibrateOptions, Calibrated, MacroSeries, calibrate_history,
 };
 use creditstress::estimation::tape::{read_history, read_history_book};
-use creditstress::report::write_atomic;
+use creditstress::report::calibration::{CalibrationManifest, CalibrationPage, render};
+use creditstress::report::study::{MANIFEST_FORMAT, MANIFEST_VERSION, StudyCommand, StudyInput};
+use creditstress::report::{sha256_hex, to_json, write_atomic};
 use creditstress::scenario::{
     Frequency, Interpolation, PopulationSection, Scenario, ScoreBands, TableFormat, parse_economic_table,
     parse_scenario_file,
 };
 
+use super::compare::input_record;
+use super::run::shell_quote;
 use super::{Failure, emit};
 
 #[derive(Debug, Args)]
@@ -50,6 +54,10 @@ pub struct CalibrateArgs {
     /// How --macro's quarters spread over months.
     #[arg(long, value_enum, default_value_t = InterpolationArg::Linear, requires = "macro_series")]
     macro_interpolation: InterpolationArg,
+    /// Write the report folder (`OUT` with the extension `.calibration`)
+    /// even when it holds files creditstress did not write (they are left alone).
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -78,6 +86,13 @@ pub fn execute(args: CalibrateArgs) -> Result<(), Failure> {
             args.out.display()
         )));
     }
+    // Refused before the fit, not after it.
+    let report_dir = args.out.with_extension("calibration");
+    super::run::check_named_output_folder(
+        &report_dir,
+        &format!("{} (the report folder of --out)", report_dir.display()),
+        args.force,
+    )?;
     let default_book = match TableFormat::of(&args.tape.to_string_lossy()) {
         TableFormat::Csv => "book.csv",
         TableFormat::Parquet => "book.parquet",
@@ -155,16 +170,16 @@ pub fn execute(args: CalibrateArgs) -> Result<(), Failure> {
             .with_context(|| format!("cannot create {}", out_folder.display()))
             .map_err(Failure::Runtime)?;
     }
-    let report_dir = args.out.with_extension("calibration");
-    let report = creditstress::report::calibration::render(
-        &calibrated,
-        &history,
-        &options.bands,
-        &args.out.display().to_string(),
-    );
-    creditstress::report::write_files(&report_dir, report.iter().map(|(n, b)| (n.as_str(), b.as_slice())))
-        .with_context(|| format!("cannot write the report into {}", report_dir.display()))
-        .map_err(Failure::Runtime)?;
+    let _lock = super::OutputLock::acquire(&report_dir)?;
+    let page = CalibrationPage::new(&calibrated, &history, &options.bands, &args.out.display().to_string());
+    let manifest = calibration_manifest(&args, &book_path, &book_bytes, &tape_bytes, &calibrated)?;
+    let mut files = render(&page);
+    files.push(("calibration.json".to_string(), to_json(&page).into_bytes()));
+    files.push(("manifest.json".to_string(), to_json(&manifest).into_bytes()));
+    // Plots of segments an earlier calibration into this folder had go too.
+    let mut stale = stale_report_files(&report_dir);
+    stale.extend(["calibration.json".to_string(), "manifest.json".to_string()]);
+    super::run::write_guarded(&report_dir, &files, &stale, "the calibration report")?;
     write_atomic(&args.out, calibrated.scenario_toml.as_bytes())
         .with_context(|| format!("cannot write {}", args.out.display()))
         .map_err(Failure::Runtime)?;
@@ -174,6 +189,84 @@ pub fn execute(args: CalibrateArgs) -> Result<(), Failure> {
         report_dir.join("calibration.html").display()
     ));
     Ok(())
+}
+
+/// The manifest of a calibration: its inputs, options, the scenario it
+/// wrote and the command that fits it again.
+fn calibration_manifest(
+    args: &CalibrateArgs,
+    book_path: &Path,
+    book_bytes: &[u8],
+    tape_bytes: &[u8],
+    calibrated: &Calibrated,
+) -> Result<CalibrationManifest, Failure> {
+    let mut inputs = vec![
+        input_record("tape", &args.tape, Some(tape_bytes))?,
+        input_record("book", book_path, Some(book_bytes))?,
+    ];
+    let q = |p: &Path| shell_quote(&p.display().to_string());
+    let bands = args
+        .bands
+        .clone()
+        .unwrap_or_else(|| PopulationSection::default().score_bands);
+    let mut command = format!(
+        "creditstress calibrate {} --book {} --bands {} --pd-period-months {} --confidence {}",
+        q(&args.tape),
+        q(book_path),
+        bands.iter().map(|b| b.to_string()).collect::<Vec<_>>().join(","),
+        args.pd_period_months,
+        args.confidence
+    );
+    if let Some(m) = &args.macro_series {
+        inputs.push(input_record("macro", m, None)?);
+        let frequency = match args.macro_frequency {
+            FrequencyArg::Monthly => "monthly",
+            FrequencyArg::Quarterly => "quarterly",
+        };
+        let interpolation = match args.macro_interpolation {
+            InterpolationArg::Linear => "linear",
+            InterpolationArg::Step => "step",
+        };
+        command.push_str(&format!(
+            " --macro {} --macro-frequency {frequency} --macro-interpolation {interpolation}",
+            q(m)
+        ));
+    }
+    command.push_str(&format!(" --out {}", q(&args.out)));
+    Ok(CalibrationManifest {
+        format: MANIFEST_FORMAT.to_string(),
+        format_version: MANIFEST_VERSION,
+        program: env!("CARGO_PKG_NAME").to_string(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        study: StudyCommand::Calibrate,
+        inputs,
+        scenario: StudyInput {
+            role: "scenario".to_string(),
+            path: args.out.display().to_string(),
+            sha256: sha256_hex(calibrated.scenario_toml.as_bytes()),
+        },
+        bands,
+        pd_period_months: args.pd_period_months,
+        confidence: args.confidence,
+        command,
+    })
+}
+
+/// The page and plots of a calibration folder as they are on disk: what a
+/// new page replaces whole (a plot of a segment it no longer has goes too).
+pub fn stale_report_files(dir: &Path) -> Vec<String> {
+    let mut names = vec!["calibration.html".to_string()];
+    if let Ok(entries) = std::fs::read_dir(dir.join("plots")) {
+        let mut plots: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("calibration_") && (n.ends_with(".png") || n.ends_with(".svg")))
+            .map(|n| format!("plots/{n}"))
+            .collect();
+        plots.sort();
+        names.extend(plots);
+    }
+    names
 }
 
 /// `path` relative to `folder` when both are under one root, else absolute.

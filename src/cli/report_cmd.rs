@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, anyhow};
 use clap::Args;
 
-use creditstress::report::study::{Study, StudyCommand, StudyManifest, is_study_manifest};
+use creditstress::report::study::{Study, StudyCommand, is_study_manifest};
 use creditstress::report::{InputError, ReportFiles, ReportInput};
 
 use super::Failure;
@@ -14,7 +14,8 @@ use super::Failure;
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// Output folder of a finished run (holding summary.json, paths.csv, timeseries.csv and manifest.json),
-    /// or of a `compare` or `stress` (holding its JSON, per-path and monthly CSVs and manifest.json).
+    /// of a `compare`, `stress` or `sweep` (holding its JSON, CSVs and manifest.json), or the
+    /// `.calibration` folder of a `calibrate` (holding calibration.json and manifest.json).
     dir: PathBuf,
     /// Print nothing but errors.
     #[arg(long, short)]
@@ -32,7 +33,11 @@ pub fn execute(args: ReportArgs) -> Result<(), Failure> {
     };
     let manifest = std::fs::read(args.dir.join("manifest.json")).unwrap_or_default();
     if is_study_manifest(&manifest) {
-        let command = serde_json::from_slice::<StudyManifest>(&manifest)
+        #[derive(serde::Deserialize)]
+        struct Command {
+            study: StudyCommand,
+        }
+        let command = serde_json::from_slice::<Command>(&manifest)
             .map(|m| m.study)
             .map_err(|e| {
                 Failure::Input(anyhow!(
@@ -43,6 +48,7 @@ pub fn execute(args: ReportArgs) -> Result<(), Failure> {
         return match command {
             StudyCommand::Sweep | StudyCommand::Grid => redraw_sweep(&args, command),
             StudyCommand::Compare | StudyCommand::Stress => redraw_study(&args),
+            StudyCommand::Calibrate => redraw_calibration(&args),
         };
     }
     let input = ReportInput::load(&args.dir).map_err(|e: InputError| Failure::Input(anyhow!(e)))?;
@@ -94,6 +100,36 @@ fn redraw_sweep(args: &ReportArgs, command: StudyCommand) -> Result<(), Failure>
             args.dir.join(&page).display(),
             plots.len() - 1,
             args.dir.join("plots").display()
+        ));
+    }
+    Ok(())
+}
+
+/// Redraws `calibration.html` and its plots from `calibration.json`.
+fn redraw_calibration(args: &ReportArgs) -> Result<(), Failure> {
+    use creditstress::report::calibration::{CalibrationPage, render};
+    let path = args.dir.join("calibration.json");
+    let bytes = std::fs::read(&path)
+        .with_context(|| format!("{}: cannot read", path.display()))
+        .map_err(Failure::Input)?;
+    creditstress::report::input::check_figures(&path.display().to_string(), &bytes)
+        .map_err(|e| Failure::Input(anyhow!(e)))?;
+    let page = serde_json::from_slice::<CalibrationPage>(&bytes)
+        .map_err(|e| anyhow!("{}: not a calibration report: {e}", path.display()))
+        .and_then(|p| {
+            p.check().map_err(|e| anyhow!("{}: {e}", path.display()))?;
+            Ok(p)
+        })
+        .map_err(Failure::Input)?;
+    super::run::signal_point("rendering");
+    let files = render(&page);
+    let stale = super::calibrate::stale_report_files(&args.dir);
+    super::run::write_guarded(&args.dir, &files, &stale, "the calibration report")?;
+    if !args.quiet {
+        super::emit(&format!(
+            "Wrote {} plot files and {}\n",
+            files.len() - 1,
+            args.dir.join("calibration.html").display()
         ));
     }
     Ok(())

@@ -834,9 +834,9 @@ pub fn refuse_if_interrupted_after_writing(out: &Path) -> Result<(), Failure> {
 }
 
 /// What creditstress commands write into an output folder: the files of a
-/// run, a merge, a comparison, a sweep, a shard and a tape, the plots
+/// run, a merge, a comparison, a sweep, a shard, a tape and a calibration report, the plots
 /// folder, and the shard folders of a study (`shard-K`).
-const OUTPUT_NAMES: [&str; 33] = [
+const OUTPUT_NAMES: [&str; 35] = [
     "summary.json",
     "paths.csv",
     "timeseries.csv",
@@ -866,6 +866,8 @@ const OUTPUT_NAMES: [&str; 33] = [
     "stress_paths.csv",
     "stress_timeseries.csv",
     "reverse.csv",
+    "calibration.json",
+    "calibration.html",
     "tape.csv",
     "tape.parquet",
     "book.csv",
@@ -877,6 +879,11 @@ const OUTPUT_NAMES: [&str; 33] = [
 /// must not scatter result files among a user's own. Hidden entries (the
 /// locks and temporary files of a write) and `shard-K` folders count as ours.
 pub fn check_output_folder(out: &Path, force: bool) -> Result<(), Failure> {
+    check_named_output_folder(out, &format!("--out {}", out.display()), force)
+}
+
+/// [`check_output_folder`], the folder named in the message as `label`.
+pub fn check_named_output_folder(out: &Path, label: &str, force: bool) -> Result<(), Failure> {
     let Ok(entries) = std::fs::read_dir(out) else {
         return Ok(());
     };
@@ -891,9 +898,8 @@ pub fn check_output_folder(out: &Path, force: bool) -> Result<(), Failure> {
     foreign.sort();
     let shown = foreign.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
     Err(Failure::Input(anyhow!(
-        "--out {}: the folder holds {} entr{} creditstress did not write ({shown}{}); give a new or empty folder, \
+        "{label}: the folder holds {} entr{} creditstress did not write ({shown}{}); give a new or empty folder, \
          or --force to write beside them (nothing of theirs is changed)",
-        out.display(),
         foreign.len(),
         if foreign.len() == 1 { "y" } else { "ies" },
         if foreign.len() > 5 { ", ..." } else { "" }

@@ -79,6 +79,8 @@ pub enum StudyCommand {
     Sweep,
     /// `sweep --grid`: its points are in `grid.json`.
     Grid,
+    /// `calibrate`: its page is drawn from `calibration.json`.
+    Calibrate,
 }
 
 impl StudyCommand {
@@ -87,7 +89,7 @@ impl StudyCommand {
         match self {
             StudyCommand::Compare => Some(StudyKind::Compare),
             StudyCommand::Stress => Some(StudyKind::Stress),
-            StudyCommand::Sweep | StudyCommand::Grid => None,
+            StudyCommand::Sweep | StudyCommand::Grid | StudyCommand::Calibrate => None,
         }
     }
 }
@@ -283,7 +285,7 @@ impl Study {
         let kind = manifest.study.kind().ok_or_else(|| {
             corrupt(
                 "manifest.json",
-                "is a sweep's or grid's: its plots are redrawn from sweep.json or grid.json",
+                format!("is a {:?} manifest, not a compare's or stress's", manifest.study),
             )
         })?;
         let subject = kind.subject();
