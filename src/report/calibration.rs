@@ -10,6 +10,7 @@ use plotters::prelude::*;
 use super::html::{CSS, escape};
 use super::page::Page;
 use super::plots::canvas::{self, DrawResult, Figure, HouseMesh};
+use super::plots::format::count;
 use super::study::{StudyCommand, StudyInput};
 use crate::estimation::scenario_fit::Calibrated;
 use crate::estimation::tape::History;
@@ -428,6 +429,15 @@ impl Figure for MonthFigure<'_> {
             .build_cartesian_2d(0.5..m as f64 + 0.5, 0.0..(top * 1.15).max(1e-6))?;
         chart
             .configure_mesh()
+            .x_labels(m.min(12))
+            // Months are whole: a tick between two months gets no label.
+            .x_label_formatter(&|x| {
+                if (x - x.round()).abs() < 1e-9 {
+                    format!("{x:.0}")
+                } else {
+                    String::new()
+                }
+            })
             .y_label_formatter(&|y| format!("{:.2}%", y * 100.0))
             .x_desc("month")
             .y_desc("monthly rate")
@@ -476,8 +486,8 @@ pub fn render(page: &CalibrationPage) -> Vec<(String, Vec<u8>)> {
     let meta = format!(
         "{} months · {} path(s) · {} rows · factor persistence φ = {} · scenario written to <code>{}</code>",
         page.months,
-        page.paths,
-        page.rows,
+        count(page.paths as u64),
+        count(page.rows),
         plain(&page.phi),
         escape(&page.scenario_file)
     );
@@ -491,7 +501,7 @@ pub fn render(page: &CalibrationPage) -> Vec<(String, Vec<u8>)> {
             h,
             "<h2>Segment {}</h2>\n<p>{} loans · monthly ρ {} · prepayment {} a month</p>\n",
             escape(&seg.name),
-            seg.loans,
+            count(seg.loans),
             plain(&seg.rho),
             with_interval(&seg.prepay_rate)
         );
@@ -507,7 +517,7 @@ pub fn render(page: &CalibrationPage) -> Vec<(String, Vec<u8>)> {
                         h,
                         "<tr><td>{}</td><td>{}</td><td>{} [{}, {}]</td><td>{}</td><td>{}</td></tr>",
                         escape(band),
-                        seg.band_exposure_months[g],
+                        count(seg.band_exposure_months[g]),
                         pct(o[0]),
                         pct(o[1]),
                         pct(o[2]),
@@ -620,8 +630,8 @@ pub fn render(page: &CalibrationPage) -> Vec<(String, Vec<u8>)> {
                     "<h3>Loss given default</h3>\n<p>Beta LGD by the method of moments from {} of {} charge-offs \
                      (those whose recoveries the tape saw in full): mean {}, std {}. Recovery shares by months \
                      after the charge-off: {}.</p>",
-                    l.used,
-                    l.charge_offs,
+                    count(l.used as u64),
+                    count(l.charge_offs as u64),
                     with_interval(&l.mean),
                     with_interval(&l.std),
                     l.recovery_curve.iter().map(|s| pct(*s)).collect::<Vec<_>>().join(", ")
