@@ -464,8 +464,10 @@ mod tests {
 
     /// Decodes one of [`svg_to_png`]'s RGB PNGs.
     fn pixels(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
-        let mut reader = ::png::Decoder::new(bytes).read_info().expect("a PNG");
-        let mut buf = vec![0; reader.output_buffer_size()];
+        let mut reader = ::png::Decoder::new(std::io::Cursor::new(bytes))
+            .read_info()
+            .expect("a PNG");
+        let mut buf = vec![0; reader.output_buffer_size().expect("a size")];
         let info = reader.next_frame(&mut buf).expect("a frame");
         buf.truncate(info.buffer_size());
         (info.width, info.height, buf)
