@@ -1539,15 +1539,18 @@ values = [1.5, 3]
     )
     .unwrap();
     let out = tmp.path().join("grid");
-    creditstress()
-        .arg("sweep")
-        .arg(repo_file("scenarios/pandemic.toml"))
-        .arg("--grid")
-        .arg(&grid)
-        .args(["--paths", "120", "-q", "--out"])
-        .arg(&out)
-        .assert()
-        .success();
+    let sweep_grid = || {
+        creditstress()
+            .arg("sweep")
+            .arg(repo_file("scenarios/pandemic.toml"))
+            .arg("--grid")
+            .arg(&grid)
+            .args(["--paths", "120", "-q", "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+    };
+    sweep_grid();
     let g = read_json(&out.join("grid.json"));
     assert_eq!(g["measure"], "var.0.95");
     assert_eq!(
@@ -1578,15 +1581,7 @@ values = [1.5, 3]
         "the grid page redrawn differently"
     );
     // The same sweep again into its own folder: every file is one creditstress writes.
-    creditstress()
-        .arg("sweep")
-        .arg(repo_file("scenarios/pandemic.toml"))
-        .arg("--grid")
-        .arg(&grid)
-        .args(["--paths", "120", "-q", "--out"])
-        .arg(&out)
-        .assert()
-        .success();
+    sweep_grid();
     assert!(read(&out.join("grid.html")) == page, "the rerun wrote another page");
     // Point (0.0004, 3): the fourth, the last axis fastest.
     let p = &points[3];
