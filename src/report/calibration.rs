@@ -379,26 +379,39 @@ impl Figure for BandFigure<'_> {
             .draw()?;
         let observed = canvas::colour(0);
         let fitted = canvas::colour(1);
-        for (g, entry) in self.by_band.iter().enumerate() {
-            let Some(BandRates { observed: o, fitted: e }) = entry else {
-                continue;
-            };
-            let x = g as f64;
+        let bands: Vec<(f64, &BandRates)> = self
+            .by_band
+            .iter()
+            .enumerate()
+            .filter_map(|(g, entry)| entry.as_ref().map(|r| (g as f64, r)))
+            .collect();
+        for &(x, r) in &bands {
             chart.draw_series(std::iter::once(PathElement::new(
-                vec![(x - 0.08, o[1]), (x - 0.08, o[2])],
+                vec![(x - 0.08, r.observed[1]), (x - 0.08, r.observed[2])],
                 observed.stroke_width(2),
             )))?;
-            chart.draw_series(std::iter::once(Circle::new((x - 0.08, o[0]), 6, observed.filled())))?;
             chart.draw_series(std::iter::once(PathElement::new(
-                vec![(x + 0.08, e.lower.0), (x + 0.08, e.upper.0)],
+                vec![(x + 0.08, r.fitted.lower.0), (x + 0.08, r.fitted.upper.0)],
                 fitted.stroke_width(2),
             )))?;
-            chart.draw_series(std::iter::once(TriangleMarker::new(
-                (x + 0.08, e.value.0),
-                7,
-                fitted.filled(),
-            )))?;
         }
+        chart
+            .draw_series(
+                bands
+                    .iter()
+                    .map(|&(x, r)| Circle::new((x - 0.08, r.observed[0]), 6, observed.filled())),
+            )?
+            .label("observed (95% Wilson interval)")
+            .legend(move |(x, y)| Circle::new((x + 12, y), 6, observed.filled()));
+        chart
+            .draw_series(
+                bands
+                    .iter()
+                    .map(|&(x, r)| TriangleMarker::new((x + 0.08, r.fitted.value.0), 7, fitted.filled())),
+            )?
+            .label("fitted mean (95% interval)")
+            .legend(move |(x, y)| TriangleMarker::new((x + 12, y), 7, fitted.filled()));
+        canvas::series_legend(&mut chart)?;
         Ok(())
     }
 }
@@ -460,7 +473,10 @@ impl Figure for MonthFigure<'_> {
                 fitted.stroke_width(2),
             ))?
             .label("fitted")
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], fitted.stroke_width(2)));
+            // Dashed in the legend as on the chart.
+            .legend(move |(x, y)| {
+                plotters::element::DashedPathElement::new(vec![(x, y), (x + 24, y)], 6, 4, fitted.stroke_width(2))
+            });
         canvas::series_legend(&mut chart)?;
         Ok(())
     }
