@@ -172,13 +172,18 @@ pub fn execute(args: CalibrateArgs) -> Result<(), Failure> {
     }
     let _lock = super::OutputLock::acquire(&report_dir)?;
     let page = CalibrationPage::new(&calibrated, &history, &options.bands, &args.out.display().to_string());
-    let manifest = calibration_manifest(&args, &book_path, &book_bytes, &tape_bytes, &calibrated)?;
+    let manifest = calibration_manifest(
+        &args,
+        &options.bands,
+        (&book_path, &book_bytes),
+        &tape_bytes,
+        &calibrated,
+    )?;
     let mut files = render(&page);
     files.push(("calibration.json".to_string(), to_json(&page).into_bytes()));
     files.push(("manifest.json".to_string(), to_json(&manifest).into_bytes()));
     // Plots of segments an earlier calibration into this folder had go too.
-    let mut stale = stale_report_files(&report_dir);
-    stale.extend(["calibration.json".to_string(), "manifest.json".to_string()]);
+    let stale = stale_report_files(&report_dir);
     super::run::write_guarded(&report_dir, &files, &stale, "the calibration report")?;
     write_atomic(&args.out, calibrated.scenario_toml.as_bytes())
         .with_context(|| format!("cannot write {}", args.out.display()))
@@ -195,8 +200,8 @@ pub fn execute(args: CalibrateArgs) -> Result<(), Failure> {
 /// wrote and the command that fits it again.
 fn calibration_manifest(
     args: &CalibrateArgs,
-    book_path: &Path,
-    book_bytes: &[u8],
+    bands: &[f64],
+    (book_path, book_bytes): (&Path, &[u8]),
     tape_bytes: &[u8],
     calibrated: &Calibrated,
 ) -> Result<CalibrationManifest, Failure> {
@@ -205,10 +210,6 @@ fn calibration_manifest(
         input_record("book", book_path, Some(book_bytes))?,
     ];
     let q = |p: &Path| shell_quote(&p.display().to_string());
-    let bands = args
-        .bands
-        .clone()
-        .unwrap_or_else(|| PopulationSection::default().score_bands);
     let mut command = format!(
         "creditstress calibrate {} --book {} --bands {} --pd-period-months {} --confidence {}",
         q(&args.tape),
@@ -219,17 +220,13 @@ fn calibration_manifest(
     );
     if let Some(m) = &args.macro_series {
         inputs.push(input_record("macro", m, None)?);
-        let frequency = match args.macro_frequency {
-            FrequencyArg::Monthly => "monthly",
-            FrequencyArg::Quarterly => "quarterly",
-        };
-        let interpolation = match args.macro_interpolation {
-            InterpolationArg::Linear => "linear",
-            InterpolationArg::Step => "step",
-        };
+        // The flags' values as clap spells them.
+        let name = |v: Option<clap::builder::PossibleValue>| v.map(|v| v.get_name().to_string()).unwrap_or_default();
         command.push_str(&format!(
-            " --macro {} --macro-frequency {frequency} --macro-interpolation {interpolation}",
-            q(m)
+            " --macro {} --macro-frequency {} --macro-interpolation {}",
+            q(m),
+            name(clap::ValueEnum::to_possible_value(&args.macro_frequency)),
+            name(clap::ValueEnum::to_possible_value(&args.macro_interpolation))
         ));
     }
     command.push_str(&format!(" --out {}", q(&args.out)));
@@ -245,7 +242,7 @@ fn calibration_manifest(
             path: args.out.display().to_string(),
             sha256: sha256_hex(calibrated.scenario_toml.as_bytes()),
         },
-        bands,
+        bands: bands.to_vec(),
         pd_period_months: args.pd_period_months,
         confidence: args.confidence,
         command,

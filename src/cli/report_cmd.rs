@@ -75,17 +75,11 @@ fn redraw_sweep(args: &ReportArgs, command: StudyCommand) -> Result<(), Failure>
         ("sweep.json", "tradeoff")
     };
     let path = args.dir.join(name);
-    let bytes = std::fs::read(&path)
-        .with_context(|| format!("{}: cannot read", path.display()))
-        .map_err(Failure::Input)?;
-    let corrupt =
-        |e: serde_json::Error| Failure::Input(anyhow!("{}: not a {}: {e}", path.display(), &name[..name.len() - 5]));
-    creditstress::report::input::check_figures(&path.display().to_string(), &bytes)
-        .map_err(|e| Failure::Input(anyhow!(e)))?;
+    let what = &name[..name.len() - 5];
     let files = if command == StudyCommand::Grid {
-        render_grid(&serde_json::from_slice::<GridSweep>(&bytes).map_err(corrupt)?)
+        render_grid(&read_checked_json::<GridSweep>(&path, what)?)
     } else {
-        render(&serde_json::from_slice::<Sweep>(&bytes).map_err(corrupt)?)
+        render(&read_checked_json::<Sweep>(&path, what)?)
     };
     let page = format!("{}.html", &name[..name.len() - 5]);
     let plots: Vec<(String, Vec<u8>)> = files
@@ -105,22 +99,25 @@ fn redraw_sweep(args: &ReportArgs, command: StudyCommand) -> Result<(), Failure>
     Ok(())
 }
 
-/// Redraws `calibration.html` and its plots from `calibration.json`.
-fn redraw_calibration(args: &ReportArgs) -> Result<(), Failure> {
-    use creditstress::report::calibration::{CalibrationPage, render};
-    let path = args.dir.join("calibration.json");
-    let bytes = std::fs::read(&path)
+/// Reads the JSON a page is redrawn from: unreadable, a figure no run
+/// writes ([`creditstress::report::input::check_figures`]) or not a `what`
+/// is the caller's to fix (exit 2), naming the file.
+fn read_checked_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T, Failure> {
+    let bytes = std::fs::read(path)
         .with_context(|| format!("{}: cannot read", path.display()))
         .map_err(Failure::Input)?;
     creditstress::report::input::check_figures(&path.display().to_string(), &bytes)
         .map_err(|e| Failure::Input(anyhow!(e)))?;
-    let page = serde_json::from_slice::<CalibrationPage>(&bytes)
-        .map_err(|e| anyhow!("{}: not a calibration report: {e}", path.display()))
-        .and_then(|p| {
-            p.check().map_err(|e| anyhow!("{}: {e}", path.display()))?;
-            Ok(p)
-        })
-        .map_err(Failure::Input)?;
+    serde_json::from_slice(&bytes).map_err(|e| Failure::Input(anyhow!("{}: not a {what}: {e}", path.display())))
+}
+
+/// Redraws `calibration.html` and its plots from `calibration.json`.
+fn redraw_calibration(args: &ReportArgs) -> Result<(), Failure> {
+    use creditstress::report::calibration::{CalibrationPage, render};
+    let path = args.dir.join("calibration.json");
+    let page = read_checked_json::<CalibrationPage>(&path, "calibration report")?;
+    page.check()
+        .map_err(|e| Failure::Input(anyhow!("{}: {e}", path.display())))?;
     super::run::signal_point("rendering");
     let files = render(&page);
     let stale = super::calibrate::stale_report_files(&args.dir);
