@@ -111,6 +111,11 @@ fn stepping(c: &mut Criterion) {
     let text = std::fs::read_to_string(path).expect("scenarios/downturn.toml is readable");
     let downturn = parse_scenario(&text).expect("scenarios/downturn.toml is valid");
     bench_book(c, "stepping/downturn", &downturn);
+    // The same book with every loan stepped on every path (`--engine
+    // stepping`): `auto` above sums the loans that stay current all their
+    // life once per run, bitwise the same results.
+    let every_loan = Prepared::with_engine(&downturn, EngineChoice::Stepping).expect("stepping always applies");
+    bench_prepared(c, "stepping/downturn_every_loan", &downturn, every_loan);
 
     // The plain default model (no delinquency buckets) on both engines: the
     // fast path draws one uniform per loan instead of one per loan-month.

@@ -74,8 +74,10 @@ pub struct RunArgs {
     #[command(flatten)]
     study: StudyArgs,
     /// How loans are simulated: `auto` takes the fast path when it is exact
-    /// for the scenario (no delinquency buckets), `stepping` always steps
-    /// month by month, `fast` insists on the fast path, `pooled` is the fast
+    /// for the scenario (no delinquency buckets), else steps month by month
+    /// with the cash of loans current all their life summed once per run
+    /// where that is exact (bitwise the same results), `stepping` steps
+    /// every loan month by month, `fast` insists on the fast path, `pooled` is the fast
     /// path with identical loans drawn as pools (a binomial count of a pool's
     /// defaults and prepayments per month: the same law, other draws; see
     /// docs/scenario.md, "Engines").

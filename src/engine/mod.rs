@@ -56,8 +56,13 @@ pub enum EngineChoice {
     Pooled,
 }
 
-/// Description of the monthly stepping engine.
+/// Description of the monthly stepping engine, every loan stepped (`--engine stepping`).
 pub const ENGINE_STEPPING: &str = "loan-level monthly stepping";
+/// Description of the monthly stepping engine with the loans that stay
+/// current all their life summed once per run (what `auto` picks when
+/// the scenario needs stepping; bitwise the same results).
+pub const ENGINE_STEPPING_SUMMED: &str =
+    "loan-level monthly stepping (loans current all their life: one uniform each, cash summed once per run)";
 /// Description of the fast path.
 pub const ENGINE_FAST: &str = "fast path: one uniform per loan inverts its first-event curve (no delinquency dynamics)";
 /// Description of the fast path with pools of identical loans.
@@ -98,6 +103,36 @@ pub fn fast_path_blocker(scenario: &Scenario) -> Option<&'static str> {
         return Some(
             "policy levers that act on individual loans (early warning, forbearance, collections) need monthly stepping",
         );
+    }
+    None
+}
+
+/// Why monthly stepping must step every loan of the opening book on every
+/// path, or `None` when a loan that stays current all its life adds the
+/// same closed-form cash on every path (so [`crate::loan::FastBook`] with
+/// [`crate::loan::EventCurve::Spell`] sums it once per run, bitwise the
+/// same results). The levers named here change a current loan's cash or
+/// hazard from a month of the path on (they split its current spell).
+pub fn survivor_sum_blocker(scenario: &Scenario) -> Option<&'static str> {
+    let policy = &scenario.policy;
+    if policy.early_warning.is_some() {
+        return Some("early warning cuts current lines in a month of the path");
+    }
+    if policy.limit_increase.is_some() {
+        return Some("limit reviews raise current lines");
+    }
+    if scenario
+        .events
+        .iter()
+        .any(|e| matches!(e.effect, crate::scenario::EventEffect::RateCap { .. }))
+    {
+        return Some("a rate cap reprices current loans");
+    }
+    if scenario.has_contagion() {
+        return Some("multi-platform borrowers follow curves of their own");
+    }
+    if scenario.originates() {
+        return Some("loans booked during the run are stepped as they come");
     }
     None
 }
@@ -270,8 +305,7 @@ pub struct Prepared<'a> {
 impl<'a> Prepared<'a> {
     /// Draws the book and grade tables; uses the fast path when it is exact for the scenario.
     pub fn new(scenario: &'a Scenario) -> Self {
-        let fast_path = fast_path_blocker(scenario).is_none();
-        Self::build(scenario, fast_path, false)
+        Self::with_engine(scenario, EngineChoice::Auto).expect("auto always has an engine")
     }
 
     /// Like [`Prepared::new`] with an explicit engine choice.
@@ -283,7 +317,13 @@ impl<'a> Prepared<'a> {
             }
             (_, blocker) => blocker.is_none(),
         };
-        Ok(Self::build(scenario, fast_path, choice == EngineChoice::Pooled))
+        let sum_survivors = choice == EngineChoice::Auto;
+        Ok(Self::build(
+            scenario,
+            fast_path,
+            choice == EngineChoice::Pooled,
+            sum_survivors,
+        ))
     }
 
     /// The run-level book: the book drawn once, or path 0's when the
@@ -298,6 +338,7 @@ impl<'a> Prepared<'a> {
     /// Which engine the paths use, in words.
     pub fn engine_description(&self) -> &'static str {
         match (self.fast_path, self.pools()) {
+            (false, _) if self.fast_book.is_some() => ENGINE_STEPPING_SUMMED,
             (false, _) => ENGINE_STEPPING,
             (true, Some(_)) => ENGINE_POOLED,
             (true, None) => ENGINE_FAST,
@@ -313,7 +354,10 @@ impl<'a> Prepared<'a> {
             .map(|b| b.pooled_loans())
     }
 
-    fn build(scenario: &'a Scenario, fast_path: bool, pooled: bool) -> Self {
+    /// With `sum_survivors`, monthly stepping sums the cash of the loans
+    /// that stay current all their life once per run where that is exact
+    /// ([`survivor_sum_blocker`]).
+    fn build(scenario: &'a Scenario, fast_path: bool, pooled: bool, sum_survivors: bool) -> Self {
         let grades = PdGrades::new(scenario);
         let model = LoanModel::new(scenario);
         let book = draw_book(
@@ -347,17 +391,23 @@ impl<'a> Prepared<'a> {
             crate::loan::ledger::EclRules::new(scenario, &grades, &used_grades, longest_term).map(std::sync::Arc::new);
         let book = (!scenario.redraw_population).then_some(book);
         // A P&L records every path month by month, loan by loan: it never reads a fast book.
+        let curve = if fast_path {
+            Some(crate::loan::EventCurve::FirstEvent)
+        } else {
+            (sum_survivors && survivor_sum_blocker(scenario).is_none()).then_some(crate::loan::EventCurve::Spell)
+        };
         let fast_book = book
             .as_ref()
-            .filter(|_| fast_path && scenario.file.economics.is_none())
-            .map(|b| {
+            .filter(|_| scenario.file.economics.is_none())
+            .zip(curve)
+            .map(|(b, curve)| {
                 // A drawn LGD is each loan's own draw: only a segment with a fixed one pools.
                 let fixed_lgd: Vec<bool> = scenario
                     .segments
                     .iter()
                     .map(|s| s.lgd.concentration.is_none())
                     .collect();
-                crate::loan::FastBook::new(b, &model, pooled.then_some(fixed_lgd.as_slice()))
+                crate::loan::FastBook::new(b, &model, pooled.then_some(fixed_lgd.as_slice()), curve)
             });
         let renewal = scenario
             .segments

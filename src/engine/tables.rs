@@ -2,14 +2,14 @@
 //! from its factor path and reused for every loan.
 
 use rand::RngExt;
-use rand_distr::Beta;
 
 use super::Prepared;
 use crate::calibration::BucketCurves;
 use crate::events::PathEvents;
+use crate::loan::spell::SpellCurves;
 use crate::loan::{BucketThresholds, FastTables, OutageThresholds, PathTables};
 use crate::macro_paths::FactorPath;
-use crate::scenario::UnitDistribution;
+use crate::scenario::{BetaLaw, UnitDistribution};
 use crate::stats::normal::{norm_cdf, norm_inv, vasicek_conditional};
 
 use super::streams::{Purpose, item_rng, stream_key, threshold};
@@ -162,9 +162,8 @@ pub fn build_path_tables(
             };
             lgd.push(match l.concentration {
                 // A mean pushed to the edge of (0, 1) by an extreme factor is a fixed LGD.
-                Some(c) if mean > 1e-9 && mean < 1.0 - 1e-9 => {
-                    Beta::new(mean * c, (1.0 - mean) * c).map_or(UnitDistribution::Fixed(mean), UnitDistribution::Beta)
-                }
+                Some(c) if mean > 1e-9 && mean < 1.0 - 1e-9 => BetaLaw::new(mean * c, (1.0 - mean) * c)
+                    .map_or(UnitDistribution::Fixed(mean), UnitDistribution::Beta),
                 _ => UnitDistribution::Fixed(mean),
             });
         }
@@ -225,6 +224,30 @@ pub fn build_path_tables(
     let event = any_event(&entry);
     let shocked_event = any_event(&shocked_entry);
     let contagion_event = any_event(&contagion_entry);
+    let spells = if fast_path {
+        SpellCurves::default()
+    } else {
+        let plan_segments = if plan_redefault.is_empty() {
+            0
+        } else {
+            scenario.segments.len()
+        };
+        SpellCurves::new(
+            horizon,
+            grades.len(),
+            used_grades,
+            [&event, &contagion_event, &shocked_event],
+            plan_segments,
+            |s, t| {
+                let prepay = if prepay.is_empty() {
+                    model.rules[s].prepay
+                } else {
+                    prepay[s * horizon + t]
+                };
+                plan_redefault[s * horizon + t].saturating_add(prepay)
+            },
+        )
+    };
 
     // Early warning: the first month a segment's factor is below the trigger,
     // or the month after the portfolio's 30+ DPD rate crossed its trigger.
@@ -295,6 +318,7 @@ pub fn build_path_tables(
             caps.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
             caps
         },
+        spells,
     }
 }
 

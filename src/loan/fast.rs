@@ -1,5 +1,6 @@
 //! The fast path for the plain default model.
 
+use super::spell::open_unit;
 use super::stepping::{Account, charge_offs, settle, settlement, simulate_loan};
 use super::{LoanKeys, LoanModel, PathTables, PathTally};
 use crate::engine::streams::{LoanStream, first_uniforms, mix64, threshold};
@@ -255,6 +256,18 @@ struct Pool {
     survival: Survival,
 }
 
+/// Which curve decides whether a loan has an event on a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventCurve {
+    /// The fast path's first-event thresholds ([`FastTables::first_event`]).
+    FirstEvent,
+    /// Monthly stepping's survival curves of current spells
+    /// ([`SpellCurves`](super::spell::SpellCurves)): a loan whose first
+    /// uniform keeps it current through its last month has no event, and
+    /// adds the same closed-form cash on every path, as on the fast path.
+    Spell,
+}
+
 /// The opening book as the fast path reads it, built once per run.
 ///
 /// Most loans have no event on a path (their uniform falls after their
@@ -277,15 +290,23 @@ struct Pool {
 /// random numbers survive across policies whose books share the pool.
 #[derive(Debug, Clone)]
 pub struct FastBook {
+    /// The curve the flags read.
+    curve: EventCurve,
     /// `mix64(id + GOLDEN_GAMMA)`: the path-independent half of each loan's
     /// stream seed ([`LoanStream::new`]), by row of the loans drawn one by one.
     id_hash: Vec<u64>,
-    /// Index in [`FastTables::first_event`] of each loan's last month, or
-    /// [`ALWAYS_STEPPED`]: a uniform below the threshold there is an event within the loan's months.
+    /// Index in the event curve of each loan's last month, or
+    /// [`ALWAYS_STEPPED`]: in [`FastTables::first_event`], a uniform below
+    /// the threshold there is an event within the loan's months; in the
+    /// spell curves' rows, a survival below the uniform's `(0, 1]` value is.
     last_event: Vec<u32>,
     /// Book row of each loan drawn one by one; empty when that is every loan
     /// in book order (no pools).
     book_row: Vec<u32>,
+    /// The survival of each loan drawn one by one (default for one stepped
+    /// on every path): what a path with an event takes back out of the sum,
+    /// kept rather than recomputed (its settlement) on every path.
+    survival: Vec<Survival>,
     /// The pools, in the book order of their first loans.
     pools: Vec<Pool>,
     /// The survival of every loan that is not stepped on every path, summed.
@@ -297,12 +318,22 @@ impl FastBook {
     /// With `pooling`, the loans of segment `s` with `pooling[s]` (its LGD
     /// is fixed: a drawn LGD needs each loan's own draw) or with a fixed
     /// LGD of their own form pools wherever at least two are identical.
-    pub fn new(book: &Book, model: &LoanModel, pooling: Option<&[bool]>) -> Self {
+    ///
+    /// With [`EventCurve::Spell`] (monthly stepping), no pools are formed, and
+    /// a loan delinquent at the start is stepped on every path.
+    pub fn new(book: &Book, model: &LoanModel, pooling: Option<&[bool]>, curve: EventCurve) -> Self {
         let horizon = model.horizon;
+        let pooling = pooling.filter(|_| curve == EventCurve::FirstEvent);
+        // The index one past the loan's last month: the fast tables' rows
+        // are `horizon` wide, the spell curves' `horizon + 1` with S_{-1} first.
+        let width = match curve {
+            EventCurve::FirstEvent => horizon as u64,
+            EventCurve::Spell => horizon as u64 + 1,
+        };
         let event_row = |loan: &Loan| {
             let last = last_month(loan, horizon);
-            let row = loan.grade as u64 * horizon as u64 + last as u64;
-            (!loan.fraud && last > 0 && row <= ALWAYS_STEPPED as u64).then_some(row)
+            let row = loan.grade as u64 * width + last as u64;
+            (!loan.fraud && loan.start_bucket == 0 && last > 0 && row < ALWAYS_STEPPED as u64).then_some(row)
         };
         // Pools first: which loans are drawn one by one depends on them.
         let mut pooled = vec![false; if pooling.is_some() { book.loans.len() } else { 0 }];
@@ -341,16 +372,22 @@ impl FastBook {
         }
         let mut survivors = Survival::default();
         pools.iter().for_each(|p| survivors.add_times(&p.survival, p.count));
-        let (mut id_hash, mut last_event, mut book_row) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut id_hash, mut last_event, mut book_row, mut survival) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for (i, loan) in book.loans.iter().enumerate() {
             if pooled.get(i).copied().unwrap_or(false) {
                 continue;
             }
             id_hash.push(LoanStream::id_hash(loan.id as u64));
+            let survives = event_row(loan).map(|_| Survival::of(loan, model));
+            survival.push(survives.unwrap_or_default());
             last_event.push(match event_row(loan) {
                 Some(row) => {
-                    survivors.add(&Survival::of(loan, model));
-                    (row - 1) as u32
+                    survivors.add(&survives.unwrap_or_default());
+                    match curve {
+                        EventCurve::FirstEvent => (row - 1) as u32,
+                        EventCurve::Spell => row as u32,
+                    }
                 }
                 None => ALWAYS_STEPPED,
             });
@@ -360,9 +397,11 @@ impl FastBook {
             book_row.clear();
         }
         FastBook {
+            curve,
             id_hash,
             last_event,
             book_row,
+            survival,
             pools,
             survivors,
         }
@@ -382,7 +421,34 @@ impl FastBook {
     /// same tally as [`simulate_loan`] on every loan in book order (without
     /// pools; with them, the same law).
     pub fn step(&self, book: &Book, model: &LoanModel, tables: &PathTables, keys: &LoanKeys, tally: &mut PathTally) {
-        let fast = tables.fast.as_ref().expect("the fast path has first-event tables");
+        match self.curve {
+            EventCurve::FirstEvent => {
+                let fast = tables.fast.as_ref().expect("the fast path has first-event tables");
+                let first_event = &fast.first_event;
+                self.step_with(book, model, tables, keys, tally, |u, row| u < first_event[row as usize]);
+            }
+            EventCurve::Spell => {
+                // `Residual::spell` from month 0 (S_{-1} = 1): an event when S_last < r.
+                let survival = tables.spells.flat();
+                self.step_with(book, model, tables, keys, tally, |u, row| {
+                    survival[row as usize] < open_unit(u)
+                });
+            }
+        }
+    }
+
+    /// [`FastBook::step`] with `has_event(u, row)` the test of a loan's
+    /// first uniform against its curve at `row` ([`FastBook::last_event`]).
+    #[inline(always)]
+    fn step_with(
+        &self,
+        book: &Book,
+        model: &LoanModel,
+        tables: &PathTables,
+        keys: &LoanKeys,
+        tally: &mut PathTally,
+        has_event: impl Fn(u64, u32) -> bool,
+    ) {
         debug_assert!(!tally.records_months(), "months are recorded loan by loan");
         let mut stepped = Survival::default();
         let mut uniforms = [0u64; CHUNK];
@@ -401,7 +467,7 @@ impl FastBook {
             };
             let mut n = 0;
             for (j, (&u, &row)) in uniforms.iter().zip(rows).enumerate() {
-                if row == ALWAYS_STEPPED || u < fast.first_event[row as usize] {
+                if row == ALWAYS_STEPPED || has_event(u, row) {
                     prefetch(loan_at(j));
                     flagged[n] = j as u16;
                     n += 1;
@@ -411,11 +477,12 @@ impl FastBook {
                 let loan = loan_at(j as usize);
                 simulate_loan(loan, 0, model, tables, keys, tally);
                 if rows[j as usize] != ALWAYS_STEPPED {
-                    stepped.add(&Survival::of(loan, model));
+                    stepped.add(&self.survival[first + j as usize]);
                 }
             }
         }
         if !self.pools.is_empty() {
+            let fast = tables.fast.as_ref().expect("pools are on the fast path");
             let key = mix64(keys.events ^ POOL_STREAM);
             for pool in &self.pools {
                 let left = self.step_pool(pool, book, model, tables, fast, keys, key, tally);

@@ -2,15 +2,17 @@
 //! repayment, prepayment, delinquency buckets, charge-off and recovery.
 //!
 //! Every probability the loop needs has been turned into an integer
-//! threshold in [`PathTables`] once per path, and balances of current loans
-//! follow closed forms ([`schedule`]) settled only when something happens, so
-//! a current loan-month costs one 64-bit uniform and one compare: no
-//! transcendental functions, no float arithmetic and no allocation.
+//! threshold in [`PathTables`] once per path, balances of current loans
+//! follow closed forms ([`schedule`]) settled only when something happens,
+//! and a spell of current months is drawn by inverting its survival curve
+//! ([`spell`]), so a loan that stays current costs one 64-bit uniform and one
+//! compare whatever its term: no transcendental functions and no allocation.
 
 mod fast;
 pub mod flow;
 pub mod ledger;
 pub mod schedule;
+pub mod spell;
 mod stepping;
 pub mod tape;
 
@@ -18,7 +20,7 @@ use crate::engine::streams::threshold;
 use crate::population::{Cents, Loan, cents_to_money};
 use crate::scenario::{Scenario, UnitDistribution};
 use crate::stats::normal::{norm_cdf, norm_inv};
-pub use fast::{FastBook, FastTables};
+pub use fast::{EventCurve, FastBook, FastTables};
 pub use flow::BookFlow;
 pub use ledger::MonthlyLedger;
 pub use schedule::{RevolvingCurve, ScheduleTemplates};
@@ -289,6 +291,9 @@ pub struct PathTables {
     pub prepay: Vec<u64>,
     /// The rate caps of this path: `(first month, monthly cap)`, by month.
     pub rate_caps: Vec<(usize, f64)>,
+    /// Survival curves of current spells, from the any-event thresholds
+    /// (empty on the fast path, which has curves of its own).
+    pub spells: spell::SpellCurves,
 }
 
 impl PathTables {

@@ -3,6 +3,7 @@
 //! (early-warning limit cuts, forbearance plans, collections, penalty interest).
 
 use super::fast::first_event;
+use super::spell::{Residual, SpellKind};
 use super::tape::{TapeRow, TapeState};
 use super::{BUCKETS, BucketThresholds, LoanKeys, LoanModel, PathTables, PathTally};
 use crate::engine::streams::{LoanStream, item_rng};
@@ -356,20 +357,6 @@ fn tape_state(tally: &mut PathTally, loan: &Loan, t: usize, state: TapeState, ba
     }
 }
 
-/// Draws months until `u < threshold(t)` (returns that `u`, with `t` at the
-/// event month) or `t` reaches `end` (returns `None`).
-#[inline(always)]
-fn current_spell(rng: &mut LoanStream, t: &mut usize, end: usize, threshold: impl Fn(usize) -> u64) -> Option<u64> {
-    while *t < end {
-        let u = rng.next_u64();
-        if u < threshold(*t) {
-            return Some(u);
-        }
-        *t += 1;
-    }
-    None
-}
-
 /// The monthly state machine from month `start`; returns the month after the last one stepped.
 #[inline(always)]
 fn step_months(
@@ -398,11 +385,18 @@ fn step_months(
     // stream) follows the contagion thresholds, raised while the industry tightens.
     let multi_platform = !tables.multi_platform_share.is_empty()
         && LoanStream::new(keys.borrower, loan.id as u64).next_u64() < tables.multi_platform_share[seg];
-    let (entry, event) = if multi_platform {
-        (&tables.contagion_entry, &tables.contagion_event)
+    let (entry, event, kind) = if multi_platform {
+        (
+            &tables.contagion_entry,
+            &tables.contagion_event,
+            SpellKind::MultiPlatform,
+        )
     } else {
-        (&tables.entry, &tables.event)
+        (&tables.entry, &tables.event, SpellKind::Current)
     };
+    // The uniform of the loan's current months, from its last event to its next.
+    let mut residual = Residual::default();
+    let curve = |kind| tables.spells.row(kind, row, seg);
     let prepay = |t: usize| tables.prepay_at(rules, seg, horizon, t);
     let mut account = Account::open(loan);
     let mut t = start;
@@ -492,13 +486,19 @@ fn step_months(
         let event = match plan {
             Some(_) => {
                 let redefault = &tables.plan_redefault[seg * horizon..(seg + 1) * horizon];
-                current_spell(&mut rng, &mut t, run_end, |t| redefault[t].saturating_add(prepay(t)))
+                residual.spell(&mut rng, &mut t, run_end, curve(SpellKind::Plan), |t| {
+                    redefault[t].saturating_add(prepay(t))
+                })
             }
             // A spell in a liquidity shock stops where the shock ends.
-            None if shocked => current_spell(&mut rng, &mut t, run_end.min(account.shock_until), |t| {
-                tables.shocked_event[t * grades + row]
-            }),
-            None => current_spell(&mut rng, &mut t, run_end, |t| event[t * grades + row]),
+            None if shocked => residual.spell(
+                &mut rng,
+                &mut t,
+                run_end.min(account.shock_until),
+                curve(SpellKind::Shocked),
+                |t| tables.shocked_event[t * grades + row],
+            ),
+            None => residual.spell(&mut rng, &mut t, run_end, curve(kind), |t| event[t * grades + row]),
         };
         settle(loan, model, &mut account, run_start, t - run_start, tally);
         let Some(u) = event else {

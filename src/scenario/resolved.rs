@@ -1,7 +1,7 @@
 //! Checked scenario types: what the engine consumes.
 
 use rand::Rng;
-use rand_distr::{Beta, Distribution};
+use rand_distr::{Beta, Distribution, Gamma};
 
 use super::file::{Amortisation, LimitSpec, PdSpec, RecoveryShape, ScenarioFile};
 
@@ -185,7 +185,7 @@ pub enum UnitDistribution {
     /// Always this value.
     Fixed(f64),
     /// Beta(alpha, beta).
-    Beta(Beta<f64>),
+    Beta(BetaLaw),
 }
 
 impl UnitDistribution {
@@ -194,6 +194,47 @@ impl UnitDistribution {
         match self {
             Self::Fixed(v) => *v,
             Self::Beta(b) => b.sample(rng),
+        }
+    }
+}
+
+/// Beta(alpha, beta), drawn by the sampler that is fastest for its shapes.
+///
+/// With both shapes at least 1 (every LGD of the bundled scenarios), as
+/// `X / (X + Y)` from `X ~ Gamma(alpha)` and `Y ~ Gamma(beta)`: Marsaglia and
+/// Tsang's method takes a normal and a uniform per gamma and no logarithm
+/// in about 98% of draws, where Cheng's Beta algorithms (rand_distr's `Beta`)
+/// take two or three logarithms and exponentials per draw; a charge-off's
+/// LGD was about 10% of a downturn run. With a shape below 1 (a U- or
+/// J-shaped Beta), Cheng's algorithm, which has no underflow of `X + Y`
+/// there. Both are exact; they draw different values from the same stream.
+#[derive(Debug, Clone, Copy)]
+pub enum BetaLaw {
+    /// Gamma(alpha, 1) and Gamma(beta, 1).
+    Gammas(Gamma<f64>, Gamma<f64>),
+    /// Cheng's algorithms.
+    Cheng(Beta<f64>),
+}
+
+impl BetaLaw {
+    /// Beta(alpha, beta); an error unless both are positive and finite.
+    pub fn new(alpha: f64, beta: f64) -> Result<Self, rand_distr::BetaError> {
+        let cheng = Beta::new(alpha, beta)?;
+        Ok(match (Gamma::new(alpha, 1.0), Gamma::new(beta, 1.0)) {
+            (Ok(x), Ok(y)) if alpha >= 1.0 && beta >= 1.0 => BetaLaw::Gammas(x, y),
+            _ => BetaLaw::Cheng(cheng),
+        })
+    }
+
+    /// One draw in [0, 1].
+    #[inline]
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match self {
+            BetaLaw::Gammas(x, y) => {
+                let x = x.sample(rng);
+                x / (x + y.sample(rng))
+            }
+            BetaLaw::Cheng(b) => b.sample(rng),
         }
     }
 }
@@ -648,4 +689,48 @@ pub struct Outage {
     pub cure_rate: Probability,
     /// The month of the retried debit keeps its miss hazard.
     pub hazard_continues: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand::rngs::Xoshiro256PlusPlus;
+    use statrs::distribution::{Beta as BetaCdf, ContinuousCDF};
+
+    /// Both samplers against the exact Beta CDF: the Kolmogorov-Smirnov
+    /// distance of 100,000 draws below its 0.1% critical value 1.95 / sqrt(n),
+    /// for shapes that take the gamma ratio, Cheng's algorithms, and both sides of 1.
+    #[test]
+    fn beta_draws_follow_the_beta_law() {
+        let n = 100_000;
+        for (alpha, beta) in [(5.8, 2.5), (1.0, 3.0), (40.0, 60.0), (0.4, 2.0), (0.5, 0.5)] {
+            let law = BetaLaw::new(alpha, beta).unwrap();
+            assert_eq!(
+                matches!(law, BetaLaw::Gammas(..)),
+                alpha >= 1.0 && beta >= 1.0,
+                "Beta({alpha}, {beta}) sampler"
+            );
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(0xbe7a);
+            let mut x: Vec<f64> = (0..n).map(|_| law.sample(&mut rng)).collect();
+            x.sort_by(f64::total_cmp);
+            let cdf = BetaCdf::new(alpha, beta).unwrap();
+            let d = x
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| {
+                    let f = cdf.cdf(v);
+                    (f - i as f64 / n as f64).max((i + 1) as f64 / n as f64 - f)
+                })
+                .fold(0.0, f64::max);
+            assert!(
+                x.iter().all(|v| (0.0..=1.0).contains(v)),
+                "Beta({alpha}, {beta}) draw outside [0, 1]"
+            );
+            assert!(
+                d < 1.95 / (n as f64).sqrt(),
+                "Beta({alpha}, {beta}): KS distance {d:.5}"
+            );
+        }
+    }
 }

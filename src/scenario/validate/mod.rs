@@ -2,8 +2,6 @@
 
 use std::collections::BTreeSet;
 
-use rand_distr::Beta;
-
 mod macro_model;
 mod segment;
 
@@ -84,7 +82,7 @@ pub(crate) fn unit_distribution(field: &str, spec: BetaSpec) -> Result<UnitDistr
         return Ok(UnitDistribution::Fixed(m));
     }
     let concentration = beta_concentration(field, m, s)?;
-    let beta = Beta::new(m * concentration, (1.0 - m) * concentration)
+    let beta = BetaLaw::new(m * concentration, (1.0 - m) * concentration)
         .map_err(|e| ScenarioError::invalid(field, format!("not a valid Beta distribution: {e}")))?;
     Ok(UnitDistribution::Beta(beta))
 }
