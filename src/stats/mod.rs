@@ -2,6 +2,7 @@
 //! per-segment and per-band figures, and monthly percentile bands. Pure
 //! functions of the path outcomes, evaluated in path order.
 
+mod cody;
 pub mod normal;
 pub mod risk;
 pub mod contributions;

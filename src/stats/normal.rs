@@ -1,11 +1,10 @@
 //! The standard normal distribution and the Vasicek formulas built on it.
 
-use statrs::function::erf::{erfc, erfc_inv};
+use statrs::function::erf::erfc_inv;
 
-/// Standard normal CDF `Phi(x) = erfc(-x / sqrt 2) / 2`.
-pub fn norm_cdf(x: f64) -> f64 {
-    0.5 * erfc(-x / std::f64::consts::SQRT_2)
-}
+/// Standard normal CDF `Phi(x) = erfc(-x / sqrt 2) / 2`, after Cody (see
+/// `src/stats/cody.rs`), and its array form.
+pub use super::cody::{norm_cdf, norm_cdf_in_place};
 
 /// Inverse standard normal CDF `Phi^-1(p) = -sqrt 2 erfc^-1(2p)`;
 /// `-inf` at 0 and `+inf` at 1.
