@@ -183,7 +183,10 @@ impl Residual {
             *t = end;
             return None;
         }
-        let month = *t + months.partition_point(|&s| s >= target);
+        // S is non-increasing, so the months still current are those with
+        // S >= target: counted without branches (the compiler vectorises the
+        // count), where a binary search is a chain of dependent loads.
+        let month = *t + months.iter().filter(|&&s| s >= target).count();
         let (before, after) = (survival[month], survival[month + 1]);
         // Where the target falls in the month's drop, uniform on [0, 1).
         let within = (before - target) / (before - after);
