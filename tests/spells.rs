@@ -7,60 +7,17 @@
 //! `src/loan/spell.rs` and, through whole runs, by the closed-form checks
 //! of `tests/validation.rs`.
 
-use std::fs;
-use std::path::{Path, PathBuf};
+mod common;
 
 use creditstress::engine::{
     ENGINE_STEPPING, ENGINE_STEPPING_SUMMED, EngineChoice, Prepared, fast_path_blocker, survivor_sum_blocker,
 };
-use creditstress::scenario::{Scenario, parse_scenario, parse_scenario_file};
+use creditstress::scenario::parse_scenario;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A bundled scenario with the data files it names, as the CLI reads it.
-fn load(rel: &str) -> Scenario {
-    let path: &Path = &root().join(rel);
-    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut file = parse_scenario_file(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let folder = path.parent().expect("a file has a folder");
-    for name in file.referenced_files() {
-        let bytes = fs::read(folder.join(&name)).unwrap_or_else(|e| panic!("{name}: {e}"));
-        file.attachments.insert(name, bytes);
-    }
-    Scenario::from_file(file).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// A book with the levers that leave survivors' cash alone: an outage,
-/// fraud waves, forbearance (plan spells with their own curves),
-/// collections, penalty interest, line suspension, revolving lines.
-const LEVERS: &str = r#"schema_version = 1
-name = "levers"
-[run]
-horizon_months = 18
-seed = 4242
-[macro.noise]
-phi = 0.8
-[macro.deterministic]
-national = [0.0, 0.0, -0.5, -1.0, -1.5, -1.5, -1.2, -0.8, -0.4, 0.0]
-[dynamics]
-penalty_rate_monthly = 0.01
-[[segments]]
-name = "mixed"
-loans = 2000
-score = { mean = 620, std = 80 }
-income = { median_monthly = 6000, sigma = 0.5 }
-pd = { model = "logistic", intercept = -2.2, slope_per_100 = -1.2 }
-rho = 0.1
-lgd = { mean = 0.7, std = 0.15 }
-prepayment_monthly = 0.01
-fraud_share = 0.01
-[segments.products]
-revolving_share = 0.6
-installment_terms = [6, 12]
-revolving_repay_rate = 0.2
-revolving_draw_rate = 0.2
+/// The levers that leave survivors' cash alone, on the shared two-segment
+/// book: an outage, fraud waves, forbearance (plan spells with their own
+/// curves), collections.
+const LEVERS: &str = r#"
 [outage]
 month = 3
 share = 0.1
@@ -79,7 +36,7 @@ term_extension_months = 3
 strategy = "intensive"
 "#;
 
-/// Every bundled scenario that needs monthly stepping, and [`LEVERS`]: `auto` against
+/// Every bundled scenario that needs monthly stepping, and the shared book with [`LEVERS`]: `auto` against
 /// `stepping` (every loan stepped), path by path, bitwise, where `auto` sums
 /// survivors; where a lever splits current spells, `auto` steps every loan.
 #[test]
@@ -97,9 +54,9 @@ fn summed_survivors_are_bitwise_every_loan_stepped() {
     let mut summed = 0;
     for rel in files {
         let scenario = if rel == "levers" {
-            parse_scenario(LEVERS).unwrap()
+            parse_scenario(&common::TWO_SEGMENT_BOOK.replace("#policy", LEVERS)).unwrap()
         } else {
-            load(rel)
+            common::bundled(rel)
         };
         assert!(fast_path_blocker(&scenario).is_some(), "{rel}: needs stepping");
         let auto = Prepared::with_engine(&scenario, EngineChoice::Auto).unwrap();
@@ -126,4 +83,38 @@ fn summed_survivors_are_bitwise_every_loan_stepped() {
         assert!(events > 0 && survivors > 0, "{rel}: loans with and without events");
     }
     assert!(summed >= 3, "only {summed} bundled scenarios sum survivors");
+}
+
+/// Common random numbers through a split spell: limit reviews stop a
+/// revolving line's current spell without changing its probabilities, so
+/// the spell's uniform is handed on and every loan has its events in the
+/// same months with and without the lever. Path by path, the delinquency
+/// entries and charge-offs month by month are the same, while the raised
+/// limits do change the cash (the drawdowns at a missed payment).
+#[test]
+fn a_limit_review_splits_a_spell_without_moving_its_event() {
+    let review = "[policy]\nname = \"raise\"\n[policy.limit_increase]\nafter_months_current = 3\nprobability = 0.6\nincrease_share = 0.5\nmax_increases = 3\n";
+    let plain = parse_scenario(&common::TWO_SEGMENT_BOOK.replace("#policy", "")).unwrap();
+    let raised = parse_scenario(&common::TWO_SEGMENT_BOOK.replace("#policy", review)).unwrap();
+    let (a, b) = (common::simulate(&plain, 20), common::simulate(&raised, 20));
+    let mut originated_differ = 0;
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(
+            x.tally.monthly_delinquent, y.tally.monthly_delinquent,
+            "path {}",
+            x.index
+        );
+        assert_eq!(x.tally.monthly_defaults, y.tally.monthly_defaults, "path {}", x.index);
+        assert_eq!(
+            x.tally.ledger.prepaid > 0,
+            y.tally.ledger.prepaid > 0,
+            "path {}",
+            x.index
+        );
+        originated_differ += usize::from(x.tally.ledger.originated != y.tally.ledger.originated);
+    }
+    assert!(
+        originated_differ > 15,
+        "the reviews raised limits on most paths ({originated_differ} of 20)"
+    );
 }

@@ -57,6 +57,20 @@ installment_terms = [12]
 #policy
 "#;
 
+/// A bundled scenario file (`rel` from the repository root) with the data
+/// files it names read from its folder, as the CLI reads it.
+pub fn bundled(rel: &str) -> Scenario {
+    let path = repo_file(rel);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{rel}: {e}"));
+    let mut file = parse_scenario_file(&text).unwrap_or_else(|e| panic!("{rel}: {e}"));
+    let folder = path.parent().expect("a file has a folder");
+    for name in file.referenced_files() {
+        let bytes = std::fs::read(folder.join(&name)).unwrap_or_else(|e| panic!("{rel}: {name}: {e}"));
+        file.attachments.insert(name, bytes);
+    }
+    Scenario::from_file(file).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
 /// `text` with every segment's synthetic loans replaced by an imported book `file`.
 pub fn imported(text: &str, file: &str) -> String {
     let mut out = text
