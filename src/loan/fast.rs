@@ -1,4 +1,6 @@
-//! The fast path for the plain default model.
+//! The fast path for the plain default model, and the book view
+//! ([`FastBook`]) that it and monthly stepping share: survivors' cash summed
+//! once per run, only the loans with an event stepped on a path.
 
 use super::spell::open_unit;
 use super::stepping::{Account, charge_offs, settle, settlement, simulate_loan};
@@ -379,11 +381,12 @@ impl FastBook {
                 continue;
             }
             id_hash.push(LoanStream::id_hash(loan.id as u64));
-            let survives = event_row(loan).map(|_| Survival::of(loan, model));
-            survival.push(survives.unwrap_or_default());
-            last_event.push(match event_row(loan) {
+            let row = event_row(loan);
+            let survives = row.map_or_else(Survival::default, |_| Survival::of(loan, model));
+            survival.push(survives);
+            last_event.push(match row {
                 Some(row) => {
-                    survivors.add(&survives.unwrap_or_default());
+                    survivors.add(&survives);
                     match curve {
                         EventCurve::FirstEvent => (row - 1) as u32,
                         EventCurve::Spell => row as u32,
