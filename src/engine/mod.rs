@@ -92,11 +92,7 @@ pub fn fast_path_blocker(scenario: &Scenario) -> Option<&'static str> {
     {
         return Some("a reputational shock moves prepayment month by month, which needs monthly stepping");
     }
-    if scenario
-        .events
-        .iter()
-        .any(|e| matches!(e.effect, crate::scenario::EventEffect::RateCap { .. }))
-    {
+    if has_rate_cap(scenario) {
         return Some("a rate cap reprices loans during the run, which needs monthly stepping");
     }
     if scenario.policy.acts_on_loans() {
@@ -105,6 +101,14 @@ pub fn fast_path_blocker(scenario: &Scenario) -> Option<&'static str> {
         );
     }
     None
+}
+
+/// Whether an event of the scenario caps the rates of loans during the run.
+fn has_rate_cap(scenario: &Scenario) -> bool {
+    scenario
+        .events
+        .iter()
+        .any(|e| matches!(e.effect, crate::scenario::EventEffect::RateCap { .. }))
 }
 
 /// Why monthly stepping must step every loan of the opening book on every
@@ -121,11 +125,7 @@ pub fn survivor_sum_blocker(scenario: &Scenario) -> Option<&'static str> {
     if policy.limit_increase.is_some() {
         return Some("limit reviews raise current lines");
     }
-    if scenario
-        .events
-        .iter()
-        .any(|e| matches!(e.effect, crate::scenario::EventEffect::RateCap { .. }))
-    {
+    if has_rate_cap(scenario) {
         return Some("a rate cap reprices current loans");
     }
     if scenario.has_contagion() {

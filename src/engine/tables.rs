@@ -198,6 +198,14 @@ pub fn build_path_tables(
     } else {
         Vec::new()
     };
+    // The prepayment threshold of segment `s` in month `t` (as `PathTables::prepay_at`).
+    let prepay_at = |s: usize, t: usize| {
+        if prepay.is_empty() {
+            model.rules[s].prepay
+        } else {
+            prepay[s * horizon + t]
+        }
+    };
     let takeover = scenario.fraud_waves.map_or(0, |f| threshold(f.takeover_share.get()));
     // Any event of a current loan: missed payment, prepayment, failed debit,
     // account takeover (in that order of u).
@@ -211,15 +219,9 @@ pub fn build_path_tables(
                 0
             };
             for &g in used_grades {
-                let s = grades.segment_of[g as usize];
-                let prepay = if prepay.is_empty() {
-                    model.rules[s].prepay
-                } else {
-                    prepay[s * horizon + t]
-                };
                 let cell = &mut row[g as usize];
                 *cell = cell
-                    .saturating_add(prepay)
+                    .saturating_add(prepay_at(grades.segment_of[g as usize], t))
                     .saturating_add(outage_share)
                     .saturating_add(takeover_share);
             }
@@ -243,14 +245,7 @@ pub fn build_path_tables(
             used_grades,
             [&event, &contagion_event, &shocked_event],
             plan_segments,
-            |s, t| {
-                let prepay = if prepay.is_empty() {
-                    model.rules[s].prepay
-                } else {
-                    prepay[s * horizon + t]
-                };
-                plan_redefault[s * horizon + t].saturating_add(prepay)
-            },
+            |s, t| plan_redefault[s * horizon + t].saturating_add(prepay_at(s, t)),
         )
     };
 

@@ -200,7 +200,9 @@ impl UnitDistribution {
 
 /// Beta(alpha, beta), drawn by the sampler that is fastest for its shapes.
 ///
-/// With both shapes at least 1 (every LGD of the bundled scenarios), as
+/// With both shapes at least 1 (most LGDs of the bundled scenarios; the
+/// downturn book's micro-business LGD, whose mean rises with a bad factor
+/// at a fixed concentration, has its beta shape below 1 in bad months), as
 /// `X / (X + Y)` from `X ~ Gamma(alpha)` and `Y ~ Gamma(beta)`: Marsaglia and
 /// Tsang's method takes a normal and a uniform per gamma and no logarithm
 /// in about 98% of draws, where Cheng's Beta algorithms (rand_distr's `Beta`)
